@@ -1,0 +1,10 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+/**
+ * @dev The part of the record token that the consent manager reads.
+ */
+interface IRecordToken {
+    /// @notice The patient that holds `tokenId`, or the zero address if the token does not exist.
+    function patientOf(uint256 tokenId) external view returns (address);
+}
