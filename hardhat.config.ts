@@ -77,7 +77,7 @@ const config: HardhatUserConfig = {
     },
   },
   typechain: { outDir: "typechain-types", target: "ethers-v6" },
-  mocha: { timeout: 120_000 },
+  mocha: { timeout: 120_000, reporter: "./test/support/summary-reporter.js" },
 };
 
 export default config;

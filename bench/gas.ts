@@ -1,0 +1,112 @@
+/**
+ * Gas and new storage slots of every state-changing function of the on-chain core, measured on the
+ * in-process Hardhat chain (EVM gas; zkSync fees differ, see README). Run: `npm run bench`.
+ * Prints a table and writes the `gas` and `newStorageSlots` sections of bench/results.json.
+ */
+import hre from "hardhat";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
+import type { ContractTransactionResponse } from "ethers";
+import { id } from "ethers";
+import { deployCore, randomKey, randomPointer, RECORD_KIND } from "../test/helpers/fixture";
+import { ALL_RECORDS, Scope, consentDomain, signRevocation } from "../sdk/consent/typed-data";
+import { Purpose } from "../sdk/consent/purposes";
+import { ParticipantKind } from "../sdk/chain/participant-kind";
+import { recordTokenDomain, signRecordUpdate } from "../sdk/chain/record-attestation";
+import { newStorageSlots } from "./storage-slots";
+import { writeResults } from "./results-file";
+import { formatTable } from "./format-table";
+
+interface Measurement {
+  operation: string;
+  gas: bigint;
+  slotsWritten: number;
+  newSlots: number;
+}
+
+async function measure(operation: string, send: Promise<ContractTransactionResponse>): Promise<Measurement> {
+  const receipt = await (await send).wait();
+  if (!receipt || receipt.status !== 1) throw new Error(`${operation} failed`);
+  const slots = await newStorageSlots(hre.network.provider, receipt.hash);
+  return { operation, gas: receipt.gasUsed, slotsWritten: slots.written, newSlots: slots.created };
+}
+
+async function main(): Promise<void> {
+  const core = await deployCore();
+  const { patients, providers, consents, records, signers, tokenId } = core;
+  const results: Measurement[] = [];
+  const run = async (operation: string, send: Promise<ContractTransactionResponse>) => {
+    results.push(await measure(operation, send));
+  };
+
+  await run("PatientRegistry.register", patients.connect(signers.outsider).register(randomKey()));
+  await run("PatientRegistry.rotateEncryptionKey", patients.connect(signers.outsider).rotateEncryptionKey(randomKey()));
+  await run(
+    "ProviderRegistry.register",
+    providers.register(signers.relayer.address, ParticipantKind.Provider, randomKey(), id("licence")),
+  );
+
+  let pointer = randomPointer();
+  await run("RecordToken.mint", records.connect(signers.patient).mint(signers.patient.address, pointer.cid, pointer.contentHash, RECORD_KIND));
+
+  const consent = await core.consentFor({ scopes: Scope.READ | Scope.APPEND });
+  await run("ConsentManager.grant", consents.grant(consent, await core.sign(consent)));
+  const wide = await core.consentFor({ grantee: signers.lab.address, tokenId: ALL_RECORDS, scopes: Scope.APPEND | Scope.READ });
+  await run("ConsentManager.grant (all records)", consents.grant(wide, await core.sign(wide)));
+  const direct = await core.consentFor({ grantee: signers.insurer.address, purpose: Purpose.PAYMENT });
+  await run("ConsentManager.grantDirect", consents.connect(signers.patient).grantDirect(direct));
+
+  pointer = randomPointer();
+  await run(
+    "RecordToken.mint (by lab, APPEND consent)",
+    records.connect(signers.lab).mint(signers.patient.address, pointer.cid, pointer.contentHash, RECORD_KIND),
+  );
+  pointer = randomPointer();
+  const attestation = await signRecordUpdate(signers.provider, recordTokenDomain(core.chainId, await records.getAddress()), {
+    tokenId,
+    ...pointer,
+    version: 2n,
+  });
+  await run("RecordToken.update", records.connect(signers.provider).update(tokenId, pointer.cid, pointer.contentHash, attestation));
+
+  await run(
+    "ConsentManager.recordDisclosure",
+    consents.connect(signers.resolver).recordDisclosure(tokenId, signers.provider.address, Purpose.TREATMENT),
+  );
+  await run("ConsentManager.revoke", consents.connect(signers.patient).revoke(tokenId, signers.provider.address));
+  const revocation = {
+    patient: signers.patient.address,
+    grantee: signers.insurer.address,
+    tokenId,
+    nonce: 10_000n,
+    deadline: BigInt(await time.latest()) + 3600n,
+  };
+  const revocationSignature = await signRevocation(signers.patient, consentDomain(core.chainId, await consents.getAddress()), revocation);
+  await run("ConsentManager.revokeWithSignature", consents.revokeWithSignature(revocation, revocationSignature));
+  await run(
+    "ConsentManager.emergencyAccess",
+    consents.connect(signers.breakGlass).emergencyAccess(tokenId, signers.provider.address, id("unconscious in ER"), 3600),
+  );
+  await run(
+    "ConsentManager.recordDisclosure (emergency)",
+    consents.connect(signers.resolver).recordDisclosure(tokenId, signers.provider.address, Purpose.EMERGENCY),
+  );
+  await run("RecordToken.burn", records.connect(signers.patient).burn(tokenId));
+
+  console.log(
+    formatTable(
+      ["operation", "gas", "slots written", "new slots"],
+      results.map((r) => [r.operation, r.gas.toString(), String(r.slotsWritten), String(r.newSlots)]),
+      { alignRight: [1, 2, 3] },
+    ),
+  );
+  await writeResults({
+    gas: Object.fromEntries(results.map((r) => [r.operation, Number(r.gas)])),
+    newStorageSlots: Object.fromEntries(results.map((r) => [r.operation, r.newSlots])),
+  });
+  console.log("written to bench/results.json (gas, newStorageSlots)");
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,84 @@
+import type { Signer, TypedDataDomain, TypedDataField } from "ethers";
+
+/** Scope bits of a consent, as `ConsentManager` defines them. */
+export const Scope = { READ: 1, APPEND: 2, ANNOTATE: 4 } as const;
+/** Every defined scope bit. */
+export const ALL_SCOPES = Scope.READ | Scope.APPEND | Scope.ANNOTATE;
+/** Token id that makes a consent cover every record of the patient. */
+export const ALL_RECORDS = (1n << 256n) - 1n;
+
+/** A consent as the patient signs it (EIP-712 `Consent`). */
+export interface Consent {
+  patient: string;
+  grantee: string;
+  tokenId: bigint;
+  scopes: number;
+  purpose: string;
+  expiresAt: bigint;
+  nonce: bigint;
+  metadataId: string;
+}
+
+/** A relayed revocation as the patient signs it (EIP-712 `Revocation`). */
+export interface Revocation {
+  patient: string;
+  grantee: string;
+  tokenId: bigint;
+  nonce: bigint;
+  deadline: bigint;
+}
+
+/** EIP-712 types of `Consent`, field for field as in `ConsentManager.CONSENT_TYPEHASH`. */
+export const CONSENT_TYPES: Record<string, TypedDataField[]> = {
+  Consent: [
+    { name: "patient", type: "address" },
+    { name: "grantee", type: "address" },
+    { name: "tokenId", type: "uint256" },
+    { name: "scopes", type: "uint8" },
+    { name: "purpose", type: "bytes32" },
+    { name: "expiresAt", type: "uint64" },
+    { name: "nonce", type: "uint256" },
+    { name: "metadataId", type: "bytes32" },
+  ],
+};
+
+/** EIP-712 types of `Revocation`, as in `ConsentManager.REVOCATION_TYPEHASH`. */
+export const REVOCATION_TYPES: Record<string, TypedDataField[]> = {
+  Revocation: [
+    { name: "patient", type: "address" },
+    { name: "grantee", type: "address" },
+    { name: "tokenId", type: "uint256" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint64" },
+  ],
+};
+
+/**
+ * The EIP-712 domain of a ConsentManager deployment: binds every signature to one chain and one contract.
+ * @param chainId The chain the contract lives on.
+ * @param verifyingContract The ConsentManager address.
+ */
+export function consentDomain(chainId: bigint | number, verifyingContract: string): TypedDataDomain {
+  return { name: "medrec ConsentManager", version: "1", chainId, verifyingContract };
+}
+
+/**
+ * Signs a consent with an EOA key (the patient's own signer).
+ * @param signer The patient's signer; must be `consent.patient` for the grant to be accepted.
+ * @param domain From {@link consentDomain}.
+ * @param consent The consent to sign.
+ * @returns The 65-byte signature as hex.
+ */
+export function signConsent(signer: Signer, domain: TypedDataDomain, consent: Consent): Promise<string> {
+  return signer.signTypedData(domain, CONSENT_TYPES, consent);
+}
+
+/**
+ * Signs a revocation with an EOA key.
+ * @param signer The patient's signer.
+ * @param domain From {@link consentDomain}.
+ * @param revocation The revocation to sign.
+ */
+export function signRevocation(signer: Signer, domain: TypedDataDomain, revocation: Revocation): Promise<string> {
+  return signer.signTypedData(domain, REVOCATION_TYPES, revocation);
+}

@@ -1,0 +1,99 @@
+import hre from "hardhat";
+import { ethers } from "hardhat";
+import { hexlify, randomBytes, sha256, concat, encodeBytes32String, type Signer } from "ethers";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
+import { evmContractDeployer } from "../../deploy/contract-deployer";
+import { deployMedrec } from "../../deploy/medrec";
+import {
+  ConsentManager__factory,
+  PatientRegistry__factory,
+  ProviderRegistry__factory,
+  RecordToken__factory,
+} from "../../typechain-types";
+import { consentDomain, signConsent, Scope, type Consent } from "../../sdk/consent/typed-data";
+import { Purpose } from "../../sdk/consent/purposes";
+import { ParticipantKind } from "../../sdk/chain/participant-kind";
+
+/** A random 32-byte X25519-sized public key (the contracts only store it). */
+export const randomKey = (): string => hexlify(randomBytes(32));
+
+/** A binary CIDv1 (raw codec, sha2-256 multihash) of `data`, as the storage layer produces. */
+export function cidOf(data: Uint8Array): { cid: string; contentHash: string } {
+  const contentHash = sha256(data);
+  return { cid: concat(["0x01551220", contentHash]), contentHash };
+}
+
+/** A fresh ciphertext stand-in and its pointer. */
+export function randomPointer(): { cid: string; contentHash: string } {
+  return cidOf(randomBytes(64));
+}
+
+export const RECORD_KIND = encodeBytes32String("Observation");
+
+/**
+ * Deploys the core with deploy/medrec.ts on the in-process Hardhat chain and sets up one registered patient
+ * with one record, a provider, a lab, an insurer, a researcher and a resolver participant.
+ */
+export async function deployCore() {
+  const [deployer, registrar, resolver, breakGlass, patient, patient2, provider, lab, insurer, researcher, outsider, relayer] =
+    await ethers.getSigners();
+  const deployment = await deployMedrec(
+    evmContractDeployer((name) => hre.artifacts.readArtifact(name), deployer),
+    deployer,
+    { registrar: registrar.address, resolver: resolver.address, breakGlass: breakGlass.address },
+  );
+  const patients = PatientRegistry__factory.connect(deployment.contracts.PatientRegistry.address, deployer);
+  const providers = ProviderRegistry__factory.connect(deployment.contracts.ProviderRegistry.address, registrar);
+  const consents = ConsentManager__factory.connect(deployment.contracts.ConsentManager.address, relayer);
+  const records = RecordToken__factory.connect(deployment.contracts.RecordToken.address, deployer);
+
+  await patients.connect(patient).register(randomKey());
+  await patients.connect(patient2).register(randomKey());
+  await providers.register(provider.address, ParticipantKind.Provider, randomKey(), randomKey());
+  await providers.register(lab.address, ParticipantKind.Lab, randomKey(), randomKey());
+  await providers.register(insurer.address, ParticipantKind.Insurer, randomKey(), randomKey());
+  await providers.register(researcher.address, ParticipantKind.Researcher, randomKey(), randomKey());
+  await providers.register(resolver.address, ParticipantKind.Resolver, randomKey(), randomKey());
+
+  const pointer = randomPointer();
+  await records.connect(patient).mint(patient.address, pointer.cid, pointer.contentHash, RECORD_KIND);
+  const tokenId = 1n;
+
+  const { chainId } = await ethers.provider.getNetwork();
+  const domain = consentDomain(chainId, deployment.contracts.ConsentManager.address);
+
+  let nextNonce = 1n;
+  /** A consent from `patient` to `provider` on the fixture's record, READ for treatment, one day long. */
+  async function consentFor(overrides: Partial<Consent> = {}): Promise<Consent> {
+    return {
+      patient: patient.address,
+      grantee: provider.address,
+      tokenId,
+      scopes: Scope.READ,
+      purpose: Purpose.TREATMENT,
+      expiresAt: BigInt(await time.latest()) + 86_400n,
+      nonce: nextNonce++,
+      metadataId: randomKey(),
+      ...overrides,
+    };
+  }
+  /** Signs `consent` with `signer` (defaults to the fixture patient) in the deployment's domain. */
+  const sign = (consent: Consent, signer: Signer = patient, signDomain = domain) => signConsent(signer, signDomain, consent);
+
+  return {
+    deployment,
+    patients,
+    providers,
+    consents,
+    records,
+    domain,
+    chainId,
+    tokenId,
+    pointer,
+    consentFor,
+    sign,
+    signers: { deployer, registrar, resolver, breakGlass, patient, patient2, provider, lab, insurer, researcher, outsider, relayer },
+  };
+}
+
+export type Core = Awaited<ReturnType<typeof deployCore>>;
