@@ -14,7 +14,7 @@ import { ParticipantKind } from "../sdk/chain/participant-kind";
 import { recordTokenDomain, signRecordUpdate } from "../sdk/chain/record-attestation";
 import { newStorageSlots } from "./storage-slots";
 import { writeResults } from "./results-file";
-import { formatTable } from "./format-table";
+import { formatTable } from "../sdk/cli/table";
 
 interface Measurement {
   operation: string;
@@ -94,9 +94,13 @@ async function main(): Promise<void> {
 
   console.log(
     formatTable(
-      ["operation", "gas", "slots written", "new slots"],
+      [
+        { header: "operation" },
+        { header: "gas", align: "right" },
+        { header: "slots written", align: "right" },
+        { header: "new slots", align: "right" },
+      ],
       results.map((r) => [r.operation, r.gas.toString(), String(r.slotsWritten), String(r.newSlots)]),
-      { alignRight: [1, 2, 3] },
     ),
   );
   await writeResults({

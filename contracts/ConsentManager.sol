@@ -462,7 +462,7 @@ contract ConsentManager is AccessControl, EIP712, IConsentManager {
         return
             Scopes.covers(stored.scopes, scope) &&
             Scopes.isLive(stored.expiresAt, block.timestamp) &&
-            (!matchPurpose || stored.purpose == Purposes.pack(purpose));
+            (!matchPurpose || bytes32(stored.purpose) == purpose);
     }
 
     function _isEligibleGrantee(address grantee) private view returns (bool) {

@@ -1,0 +1,226 @@
+import { expect } from "chai";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { ZeroHash, dataSlice, id } from "ethers";
+import { deployCore, randomKey, type Core } from "../helpers/fixture";
+import { ALL_RECORDS, Scope } from "../../sdk/consent/typed-data";
+import { Purpose } from "../../sdk/consent/purposes";
+
+const HOUR = 3600n;
+const MAX_EMERGENCY_DURATION = 24n * HOUR;
+const REASON = id("unconscious patient admitted to ER, no consent on file");
+
+/** Opens emergency access for `grantee` (default: the fixture provider) and returns its exact expiry. */
+async function openEmergency(core: Core, duration = HOUR, grantee = core.signers.provider.address, tokenId = core.tokenId) {
+  const start = BigInt(await time.latest()) + 5n;
+  await time.setNextBlockTimestamp(start);
+  await core.consents.connect(core.signers.breakGlass).emergencyAccess(tokenId, grantee, REASON, duration);
+  return start + duration;
+}
+
+describe("ConsentManager.emergencyAccess", () => {
+  it("the break-glass authority opens READ access and EmergencyAccessGranted carries every field", async () => {
+    const core = await loadFixture(deployCore);
+    const { breakGlass, patient, provider } = core.signers;
+    const start = BigInt(await time.latest()) + 5n;
+    await time.setNextBlockTimestamp(start);
+    await expect(core.consents.connect(breakGlass).emergencyAccess(core.tokenId, provider.address, REASON, 2n * HOUR))
+      .to.emit(core.consents, "EmergencyAccessGranted")
+      .withArgs(core.tokenId, patient.address, provider.address, breakGlass.address, REASON, start + 2n * HOUR);
+
+    expect(await core.consents.hasAccess(provider.address, core.tokenId, Scope.READ)).to.equal(true);
+    const stored = await core.consents.emergencyGrantOf(core.tokenId, provider.address);
+    expect(stored.scopes).to.equal(Scope.READ);
+    expect(stored.expiresAt).to.equal(start + 2n * HOUR);
+    expect(stored.purpose).to.equal(dataSlice(Purpose.EMERGENCY, 0, 22));
+  });
+
+  it("grants READ only: APPEND, ANNOTATE and canAppend stay false, and no consent is stored", async () => {
+    const core = await loadFixture(deployCore);
+    const { patient, provider } = core.signers;
+    await openEmergency(core);
+    expect(await core.consents.hasAccess(provider.address, core.tokenId, Scope.APPEND)).to.equal(false);
+    expect(await core.consents.hasAccess(provider.address, core.tokenId, Scope.ANNOTATE)).to.equal(false);
+    expect(await core.consents.hasAccess(provider.address, core.tokenId, Scope.READ | Scope.APPEND)).to.equal(false);
+    expect(await core.consents.canAppend(provider.address, patient.address)).to.equal(false);
+    expect((await core.consents.grantOf(patient.address, core.tokenId, provider.address)).scopes).to.equal(0n);
+  });
+
+  it("covers only the one token it was opened on", async () => {
+    const core = await loadFixture(deployCore);
+    const { patient, provider } = core.signers;
+    const pointer = { cid: "0x01551220" + "ab".repeat(32), contentHash: randomKey() };
+    await core.records.connect(patient).mint(patient.address, pointer.cid, pointer.contentHash, ZeroHash);
+    await openEmergency(core);
+    expect(await core.consents.hasAccess(provider.address, core.tokenId, Scope.READ)).to.equal(true);
+    expect(await core.consents.hasAccess(provider.address, 2n, Scope.READ)).to.equal(false);
+    expect(await core.consents.hasAccess(core.signers.lab.address, core.tokenId, Scope.READ)).to.equal(false);
+  });
+
+  it("expires exactly at expiresAt: live one second before, gone at that second", async () => {
+    const core = await loadFixture(deployCore);
+    const { provider } = core.signers;
+    const expiresAt = await openEmergency(core, 30n * 60n);
+    await time.increaseTo(expiresAt - 1n);
+    expect(await core.consents.hasAccess(provider.address, core.tokenId, Scope.READ)).to.equal(true);
+    await time.increaseTo(expiresAt);
+    expect(await core.consents.hasAccess(provider.address, core.tokenId, Scope.READ)).to.equal(false);
+    expect(await core.consents.hasAccessFor(provider.address, core.tokenId, Scope.READ, Purpose.EMERGENCY)).to.equal(false);
+  });
+
+  it("accepts exactly MAX_EMERGENCY_DURATION (24 h)", async () => {
+    const core = await loadFixture(deployCore);
+    const { provider } = core.signers;
+    expect(await core.consents.MAX_EMERGENCY_DURATION()).to.equal(MAX_EMERGENCY_DURATION);
+    const expiresAt = await openEmergency(core, MAX_EMERGENCY_DURATION);
+    await time.increaseTo(expiresAt - 1n);
+    expect(await core.consents.hasAccess(provider.address, core.tokenId, Scope.READ)).to.equal(true);
+    await time.increaseTo(expiresAt);
+    expect(await core.consents.hasAccess(provider.address, core.tokenId, Scope.READ)).to.equal(false);
+  });
+
+  it("a second emergency call overwrites the expiry of the first", async () => {
+    const core = await loadFixture(deployCore);
+    const first = await openEmergency(core, 10n * HOUR);
+    const second = await openEmergency(core, 60n);
+    expect((await core.consents.emergencyGrantOf(core.tokenId, core.signers.provider.address)).expiresAt).to.equal(second);
+    await time.increaseTo(second);
+    expect(await core.consents.hasAccess(core.signers.provider.address, core.tokenId, Scope.READ)).to.equal(false);
+    expect(first).to.be.greaterThan(second);
+  });
+
+  it("reverts with AccessControlUnauthorizedAccount for any caller without BREAK_GLASS_ROLE (even the admin)", async () => {
+    const core = await loadFixture(deployCore);
+    const { outsider, deployer, patient, provider, resolver } = core.signers;
+    const role = await core.consents.BREAK_GLASS_ROLE();
+    for (const caller of [outsider, deployer, patient, provider, resolver]) {
+      await expect(core.consents.connect(caller).emergencyAccess(core.tokenId, provider.address, REASON, HOUR))
+        .to.be.revertedWithCustomError(core.consents, "AccessControlUnauthorizedAccount")
+        .withArgs(caller.address, role);
+    }
+    expect(await core.consents.hasAccess(provider.address, core.tokenId, Scope.READ)).to.equal(false);
+  });
+
+  it("reverts with InvalidEmergencyDuration for 0 or more than MAX_EMERGENCY_DURATION", async () => {
+    const core = await loadFixture(deployCore);
+    const { breakGlass, provider } = core.signers;
+    for (const duration of [0n, MAX_EMERGENCY_DURATION + 1n, (1n << 64n) - 1n]) {
+      await expect(core.consents.connect(breakGlass).emergencyAccess(core.tokenId, provider.address, REASON, duration))
+        .to.be.revertedWithCustomError(core.consents, "InvalidEmergencyDuration")
+        .withArgs(duration);
+    }
+  });
+
+  it("reverts with MissingReason when the reason hash is zero", async () => {
+    const core = await loadFixture(deployCore);
+    const { breakGlass, provider } = core.signers;
+    await expect(
+      core.consents.connect(breakGlass).emergencyAccess(core.tokenId, provider.address, ZeroHash, HOUR),
+    ).to.be.revertedWithCustomError(core.consents, "MissingReason");
+  });
+
+  it("reverts with UnknownToken for a token that does not exist, for ALL_RECORDS and for a burned token", async () => {
+    const core = await loadFixture(deployCore);
+    const { breakGlass, provider, patient } = core.signers;
+    for (const tokenId of [0n, 42n, ALL_RECORDS]) {
+      await expect(core.consents.connect(breakGlass).emergencyAccess(tokenId, provider.address, REASON, HOUR))
+        .to.be.revertedWithCustomError(core.consents, "UnknownToken")
+        .withArgs(tokenId);
+    }
+    await core.records.connect(patient).burn(core.tokenId);
+    await expect(core.consents.connect(breakGlass).emergencyAccess(core.tokenId, provider.address, REASON, HOUR))
+      .to.be.revertedWithCustomError(core.consents, "UnknownToken")
+      .withArgs(core.tokenId);
+  });
+
+  it("reverts with InactiveGrantee for every grantee that is not an active Provider", async () => {
+    const core = await loadFixture(deployCore);
+    const { breakGlass, lab, insurer, researcher, resolver, outsider, patient2 } = core.signers;
+    for (const grantee of [lab, insurer, researcher, resolver, outsider, patient2]) {
+      await expect(core.consents.connect(breakGlass).emergencyAccess(core.tokenId, grantee.address, REASON, HOUR))
+        .to.be.revertedWithCustomError(core.consents, "InactiveGrantee")
+        .withArgs(grantee.address);
+    }
+  });
+
+  it("reverts with InactiveGrantee for a suspended provider; a suspension during the window cuts access", async () => {
+    const core = await loadFixture(deployCore);
+    const { breakGlass, provider } = core.signers;
+    await openEmergency(core);
+    await core.providers.suspend(provider.address, randomKey());
+    expect(await core.consents.hasAccess(provider.address, core.tokenId, Scope.READ)).to.equal(false);
+    await expect(core.consents.connect(breakGlass).emergencyAccess(core.tokenId, provider.address, REASON, HOUR))
+      .to.be.revertedWithCustomError(core.consents, "InactiveGrantee")
+      .withArgs(provider.address);
+    await core.providers.reinstate(provider.address);
+    expect(await core.consents.hasAccess(provider.address, core.tokenId, Scope.READ)).to.equal(true);
+  });
+
+  it("is lost when the record is burned", async () => {
+    const core = await loadFixture(deployCore);
+    await openEmergency(core);
+    await core.records.connect(core.signers.patient).burn(core.tokenId);
+    expect(await core.consents.hasAccess(core.signers.provider.address, core.tokenId, Scope.READ)).to.equal(false);
+  });
+
+  describe("endEmergencyAccess", () => {
+    it("the patient ends it early: EmergencyAccessEnded and access false", async () => {
+      const core = await loadFixture(deployCore);
+      const { patient, provider } = core.signers;
+      await openEmergency(core);
+      await expect(core.consents.connect(patient).endEmergencyAccess(core.tokenId, provider.address))
+        .to.emit(core.consents, "EmergencyAccessEnded")
+        .withArgs(core.tokenId, patient.address, provider.address, patient.address);
+      expect(await core.consents.hasAccess(provider.address, core.tokenId, Scope.READ)).to.equal(false);
+      expect((await core.consents.emergencyGrantOf(core.tokenId, provider.address)).scopes).to.equal(0n);
+    });
+
+    it("the break-glass authority ends it early", async () => {
+      const core = await loadFixture(deployCore);
+      const { patient, provider, breakGlass } = core.signers;
+      await openEmergency(core);
+      await expect(core.consents.connect(breakGlass).endEmergencyAccess(core.tokenId, provider.address))
+        .to.emit(core.consents, "EmergencyAccessEnded")
+        .withArgs(core.tokenId, patient.address, provider.address, breakGlass.address);
+      expect(await core.consents.hasAccess(provider.address, core.tokenId, Scope.READ)).to.equal(false);
+    });
+
+    it("anyone else (outsider, the grantee, the admin) reverts with NotAuthorized", async () => {
+      const core = await loadFixture(deployCore);
+      const { outsider, provider, deployer, patient2 } = core.signers;
+      await openEmergency(core);
+      for (const caller of [outsider, provider, deployer, patient2]) {
+        await expect(core.consents.connect(caller).endEmergencyAccess(core.tokenId, provider.address))
+          .to.be.revertedWithCustomError(core.consents, "NotAuthorized")
+          .withArgs(caller.address);
+      }
+      expect(await core.consents.hasAccess(provider.address, core.tokenId, Scope.READ)).to.equal(true);
+    });
+
+    it("reverts with NoGrant when no emergency access is open, and with UnknownToken for unknown tokens", async () => {
+      const core = await loadFixture(deployCore);
+      const { patient, provider, breakGlass } = core.signers;
+      await expect(core.consents.connect(patient).endEmergencyAccess(core.tokenId, provider.address))
+        .to.be.revertedWithCustomError(core.consents, "NoGrant")
+        .withArgs(patient.address, core.tokenId, provider.address);
+      await expect(core.consents.connect(breakGlass).endEmergencyAccess(77n, provider.address))
+        .to.be.revertedWithCustomError(core.consents, "UnknownToken")
+        .withArgs(77n);
+    });
+
+    it("ending the emergency leaves the patient's own consent intact", async () => {
+      const core = await loadFixture(deployCore);
+      const { patient, provider } = core.signers;
+      const consent = await core.consentFor({ scopes: Scope.APPEND });
+      await core.consents.grant(consent, await core.sign(consent));
+      await openEmergency(core);
+      expect(await core.consents.hasAccess(provider.address, core.tokenId, Scope.READ)).to.equal(true);
+      await core.consents.connect(patient).endEmergencyAccess(core.tokenId, provider.address);
+      expect(await core.consents.hasAccess(provider.address, core.tokenId, Scope.READ)).to.equal(false);
+      expect(await core.consents.hasAccess(provider.address, core.tokenId, Scope.APPEND)).to.equal(true);
+      // And revoking the consent does not touch an emergency grant.
+      await openEmergency(core);
+      await core.consents.connect(patient).revoke(core.tokenId, provider.address);
+      expect(await core.consents.hasAccess(provider.address, core.tokenId, Scope.READ)).to.equal(true);
+    });
+  });
+});

@@ -1,0 +1,134 @@
+import { spawn } from "node:child_process";
+import { connect } from "node:net";
+import { stat } from "node:fs/promises";
+import path from "node:path";
+import { expect } from "chai";
+import { isAddress } from "ethers";
+import { readDeployment } from "../../deploy/deployment-file";
+import { CORE_CONTRACTS } from "../../deploy/medrec";
+import { localChainSigners } from "../../era-test-node/local-chain";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+
+/** Output and exit status of one finished command. */
+interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** The demo's environment: no telemetry prompt, and no ZKSYNC_RPC_URL so that it starts its own chain. */
+function demoEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, HARDHAT_TELEMETRY_DISABLED: "1", HARDHAT_DISABLE_TELEMETRY_PROMPT: "true" };
+  delete env.ZKSYNC_RPC_URL;
+  return env;
+}
+
+/**
+ * Runs `command` in its own process group; on timeout sends SIGTERM (the demo then stops its chain)
+ * and SIGKILL 5 s later.
+ */
+function run(command: string, args: string[], timeoutMs: number): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd: ROOT,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: demoEnv(),
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const kill = (signal: NodeJS.Signals) => {
+      try {
+        process.kill(-child.pid!, signal);
+      } catch {
+        // already gone
+      }
+    };
+    const timer = setTimeout(() => {
+      kill("SIGTERM");
+      setTimeout(() => kill("SIGKILL"), 5_000).unref();
+      reject(new Error(`${command} ${args.join(" ")} timed out after ${timeoutMs} ms\n${stdout}\n${stderr}`));
+    }, timeoutMs);
+    child.once("error", reject);
+    child.once("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** Whether a TCP connection to `host:port` is refused. */
+function refused(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once("error", (error: NodeJS.ErrnoException) => resolve(error.code === "ECONNREFUSED"));
+  });
+}
+
+describe("e2e: npm run demo", function () {
+  this.timeout(150_000);
+
+  let result: RunResult;
+  let startedAt: number;
+
+  before(async () => {
+    startedAt = Date.now();
+    result = await run("npx", ["hardhat", "run", "demo/run.ts"], 120_000);
+  });
+
+  it("exits with code 0", () => {
+    expect(result.code, `stdout:\n${result.stdout}\nstderr:\n${result.stderr}`).to.equal(0);
+  });
+
+  it("prints the event trail in chain order", () => {
+    const trail = result.stdout.slice(result.stdout.indexOf("Event trail"));
+    expect(trail).to.not.equal("", "no event trail printed");
+    const expected = [
+      "PatientRegistered",
+      "ParticipantRegistered",
+      "RecordMinted",
+      "AccessGranted",
+      "Disclosure",
+      "AccessRevoked",
+      "EmergencyAccessGranted",
+      "Disclosure",
+    ];
+    let from = 0;
+    for (const name of expected) {
+      const at = trail.slice(from).search(new RegExp(`\\s${name}\\s`));
+      expect(at, `${name} after offset ${from} in:\n${trail}`).to.be.greaterThan(-1);
+      from += at + name.length + 1;
+    }
+    expect(result.stdout).to.match(/hasAccess\(provider, record #1, READ\) = true[\s\S]*hasAccess\(provider, record #1, READ\) = false/);
+    expect(trail).to.include("purpose=ETREAT (emergency)");
+  });
+
+  it("never prints a private key", () => {
+    const output = (result.stdout + result.stderr).toLowerCase();
+    const wallets = localChainSigners("http://127.0.0.1:1", 20);
+    wallets[0].provider!.destroy();
+    for (const wallet of wallets) expect(output).to.not.include(wallet.privateKey.slice(2).toLowerCase());
+  });
+
+  it("writes deployments/localhost.json with the four contract addresses", async () => {
+    const file = path.join(ROOT, "deployments", "localhost.json");
+    expect((await stat(file)).mtimeMs).to.be.greaterThanOrEqual(startedAt - 1_000);
+    const deployment = await readDeployment("localhost", ROOT);
+    expect(deployment.network).to.equal("localhost");
+    expect(deployment.chainId).to.equal(31337);
+    for (const name of CORE_CONTRACTS) expect(isAddress(deployment.contracts[name].address), name).to.equal(true);
+  });
+
+  it("stops the chain it started", async () => {
+    const match = /local chain: hardhat-node at http:\/\/([\d.]+):(\d+)/.exec(result.stdout);
+    expect(match, "RPC URL of the demo chain").to.not.equal(null);
+    expect(await refused(match![1], Number(match![2]))).to.equal(true);
+  });
+});
