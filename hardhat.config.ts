@@ -1,6 +1,10 @@
+import fs from "node:fs";
 import path from "node:path";
 import { subtask } from "hardhat/config";
-import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
+import {
+  TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD,
+  TASK_COMPILE_SOLIDITY_GET_SOURCE_PATHS,
+} from "hardhat/builtin-tasks/task-names";
 import type { HardhatUserConfig } from "hardhat/config";
 
 import "@matterlabs/hardhat-zksync";
@@ -28,6 +32,34 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string
     version: args.solcVersion,
     longVersion: solc.version(),
   };
+});
+
+/** Solidity files below `dir` (relative to this file), as absolute paths. */
+function solidityFilesIn(dir: string): string[] {
+  const root = path.join(__dirname, dir);
+  if (!fs.existsSync(root)) return [];
+  return fs
+    .readdirSync(root, { recursive: true, encoding: "utf8" })
+    .filter((file) => file.endsWith(".sol"))
+    .map((file) => path.join(root, file));
+}
+
+/**
+ * The production zkSync account and factory and their EraVM operations (`aa-wallets/era/`). They use zkSync
+ * system calls and the system TransactionHelper, which only zksolc compiles (solc: stack too deep), so EVM
+ * builds leave them out and build the test doubles of `era-test-node/contracts/` instead.
+ */
+const ERAVM_ONLY = [path.join("aa-wallets", "era") + path.sep, "aa-wallets/PatientAccount.sol", "aa-wallets/AccountFactory.sol"];
+
+// Hardhat 2 has one sources folder (`contracts/`); the zkSync AA contracts live in `aa-wallets/` and the EVM
+// doubles of zkSync system contracts in `era-test-node/contracts/` (EVM builds only, never zksolc).
+subtask(TASK_COMPILE_SOLIDITY_GET_SOURCE_PATHS, async (args, hre, runSuper) => {
+  const sources: string[] = await runSuper(args);
+  if (hre.network.zksync === true) return [...sources, ...solidityFilesIn("aa-wallets")];
+  const isEraVmOnly = (file: string) =>
+    ERAVM_ONLY.some((entry) => path.relative(__dirname, file).startsWith(entry.split("/").join(path.sep)));
+  const portable = solidityFilesIn("aa-wallets").filter((file) => !isEraVmOnly(file));
+  return [...sources, ...portable, ...solidityFilesIn("era-test-node/contracts")];
 });
 
 const accounts = process.env.DEPLOYER_PRIVATE_KEY ? [process.env.DEPLOYER_PRIVATE_KEY] : [];

@@ -14,7 +14,13 @@ export interface DeployedContract {
  */
 export interface ContractDeployer {
   readonly kind: "evm" | "zksync";
-  deploy(contractName: string, args: readonly unknown[]): Promise<DeployedContract>;
+  /**
+   * Deploys `contractName` with constructor `args`. `factoryDeps` are contract names whose bytecode must be
+   * published with it (zkSync factory dependencies; ignored on EVM chains).
+   */
+  deploy(contractName: string, args: readonly unknown[], options?: { factoryDeps?: string[] }): Promise<DeployedContract>;
+  /** The deployable bytecode of `contractName` for this kind of chain. */
+  bytecodeOf(contractName: string): Promise<string>;
 }
 
 /** The artifact fields the EVM deployer needs. */
@@ -34,6 +40,9 @@ export function evmContractDeployer(
 ): ContractDeployer {
   return {
     kind: "evm",
+    async bytecodeOf(contractName) {
+      return (await readArtifact(contractName)).bytecode;
+    },
     async deploy(contractName, args) {
       const artifact = await readArtifact(contractName);
       const factory = new ContractFactory(artifact.abi as never, artifact.bytecode, signer);
@@ -58,9 +67,13 @@ export async function zkSyncContractDeployer(hre: HardhatRuntimeEnvironment, pri
   const deployer = new Deployer(hre, new zk.Wallet(privateKey, provider));
   return {
     kind: "zksync",
-    async deploy(contractName, args) {
+    async bytecodeOf(contractName) {
+      return (await deployer.loadArtifact(contractName)).bytecode;
+    },
+    async deploy(contractName, args, options = {}) {
       const artifact = await deployer.loadArtifact(contractName);
-      const contract = await deployer.deploy(artifact, [...args]);
+      const deps = await Promise.all((options.factoryDeps ?? []).map(async (name) => (await deployer.loadArtifact(name)).bytecode));
+      const contract = await deployer.deploy(artifact, [...args], "create", {}, deps);
       const receipt = await contract.deploymentTransaction()!.wait();
       if (!receipt || receipt.status !== 1) throw new Error(`deployment of ${contractName} failed`);
       return { address: await contract.getAddress(), transactionHash: receipt.hash, blockNumber: receipt.blockNumber };

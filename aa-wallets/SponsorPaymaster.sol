@@ -1,0 +1,301 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {IPaymaster, ExecutionResult, PAYMASTER_VALIDATION_SUCCESS_MAGIC} from "@matterlabs/zksync-contracts/contracts/system-contracts/interfaces/IPaymaster.sol";
+import {IPaymasterFlow} from "@matterlabs/zksync-contracts/contracts/system-contracts/interfaces/IPaymasterFlow.sol";
+import {Transaction} from "@matterlabs/zksync-contracts/contracts/system-contracts/libraries/TransactionHelper.sol";
+import {BOOTLOADER_FORMAL_ADDRESS} from "@matterlabs/zksync-contracts/contracts/system-contracts/Constants.sol";
+import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {IPatientRegistry} from "../contracts/interfaces/IPatientRegistry.sol";
+
+interface IAccountFactoryView {
+    function isAccount(address account) external view returns (bool);
+
+    function createAccount(address owner, bytes32 salt, bytes32 encryptionKey) external returns (address);
+}
+
+interface IBatchingAccount {
+    struct Call {
+        address target;
+        uint256 value;
+        bytes data;
+    }
+
+    function executeBatch(Call[] calldata calls) external;
+}
+
+/**
+ * @title SponsorPaymaster
+ * @notice Pays the fees of patients on zkSync Era (general paymaster flow), so that a phone with no ETH can
+ * act. It sponsors only:
+ * - accounts deployed by the medrec factory, or registered patients, calling allow-listed (contract, selector)
+ *   pairs (inside `executeBatch` every inner call is checked), and allow-listed calls of the account to itself;
+ * - onboarding: any sender calling `factory.createAccount(owner = sender, …)` with a voucher signed by the
+ *   onboarding signer (EIP-712 `Onboarding(address sender,uint64 validUntil)`), so bots cannot drain it;
+ * and never more than {dailyGasBudget} gas per sender per UTC day. Everything else reverts with a custom error
+ * before any payment.
+ */
+contract SponsorPaymaster is IPaymaster, Ownable2Step, EIP712 {
+    /// @dev Gas reserved and spent by one sender on one day.
+    struct Quota {
+        uint64 day;
+        uint64 used;
+    }
+
+    /// @notice EIP-712 type hash of an onboarding voucher.
+    bytes32 public constant ONBOARDING_TYPEHASH = keccak256("Onboarding(address sender,uint64 validUntil)");
+
+    /// @notice The factory whose accounts are sponsored and whose `createAccount` is the onboarding call.
+    IAccountFactoryView public immutable factory;
+    /// @notice The patient registry: registered patients are sponsored too.
+    IPatientRegistry public immutable patientRegistry;
+
+    /// @notice Gas one sender may use per day.
+    uint64 public dailyGasBudget;
+    /// @notice Signs onboarding vouchers.
+    address public voucherSigner;
+    /// @notice Allow-listed (target, selector) pairs.
+    mapping(address target => mapping(bytes4 selector => bool)) public isAllowedCall;
+    /// @notice Allow-listed selectors an account may call on itself (guardian management, recovery cancel).
+    mapping(bytes4 selector => bool) public isAllowedSelfCall;
+    mapping(address sender => Quota) private _quotas;
+
+    /// @dev Only the bootloader may call this.
+    error OnlyBootloader(address caller);
+    /// @dev Only the general flow is supported.
+    error UnsupportedPaymasterFlow(bytes4 flow);
+    /// @dev The sender is neither a medrec account nor a patient, and brings no valid onboarding voucher.
+    error SenderNotSponsored(address sender);
+    /// @dev The voucher is expired or not signed by the voucher signer.
+    error InvalidVoucher();
+    /// @dev `target.selector` is not allow-listed.
+    error CallNotSponsored(address target, bytes4 selector);
+    /// @dev The sender would exceed its daily gas budget.
+    error DailyBudgetExceeded(address sender, uint256 requested, uint256 remaining);
+    /// @dev The paymaster holds less than the fee.
+    error InsufficientPaymasterBalance(uint256 required, uint256 available);
+    /// @dev The transfer to the bootloader or the withdrawal failed.
+    error TransferFailed();
+    /// @dev A zero address was given.
+    error ZeroAddress();
+
+    /// @notice The paymaster paid `fee` for `sender` calling `target.selector`, reserving `gasLimit` of its budget.
+    event Sponsored(address indexed sender, address indexed target, bytes4 selector, uint256 gasLimit, uint256 fee);
+    /// @notice The bootloader reported the outcome: `gasCharged` stays on the budget.
+    event SponsorshipSettled(address indexed sender, uint256 gasCharged, bool success);
+    /// @notice An allow-list entry changed.
+    event AllowedCallSet(address indexed target, bytes4 indexed selector, bool allowed);
+    /// @notice A self-call allow-list entry changed.
+    event AllowedSelfCallSet(bytes4 indexed selector, bool allowed);
+    /// @notice The daily gas budget changed.
+    event DailyGasBudgetSet(uint64 budget);
+    /// @notice The voucher signer changed.
+    event VoucherSignerSet(address indexed signer);
+    /// @notice `from` topped the paymaster up with `amount`.
+    event Deposited(address indexed from, uint256 amount);
+    /// @notice The owner withdrew `amount` to `to`.
+    event Withdrawn(address indexed to, uint256 amount);
+
+    modifier onlyBootloader() {
+        if (msg.sender != BOOTLOADER_FORMAL_ADDRESS) revert OnlyBootloader(msg.sender);
+        _;
+    }
+
+    /**
+     * @param initialOwner Manages the allow-list, budget, signer and funds.
+     * @param accountFactory The medrec account factory.
+     * @param registry The patient registry.
+     * @param signer The onboarding voucher signer.
+     * @param budget Gas per sender per day.
+     */
+    constructor(
+        address initialOwner,
+        IAccountFactoryView accountFactory,
+        IPatientRegistry registry,
+        address signer,
+        uint64 budget
+    ) Ownable(initialOwner) EIP712("medrec SponsorPaymaster", "1") {
+        if (address(accountFactory) == address(0) || address(registry) == address(0) || signer == address(0)) {
+            revert ZeroAddress();
+        }
+        factory = accountFactory;
+        patientRegistry = registry;
+        voucherSigner = signer;
+        dailyGasBudget = budget;
+        isAllowedCall[address(accountFactory)][IAccountFactoryView.createAccount.selector] = true;
+        emit AllowedCallSet(address(accountFactory), IAccountFactoryView.createAccount.selector, true);
+        emit VoucherSignerSet(signer);
+        emit DailyGasBudgetSet(budget);
+    }
+
+    // ------------------------------------------------------------------ IPaymaster
+
+    /**
+     * @notice Checks the sender, the call and the budget, then pays `gasLimit * maxFeePerGas` to the bootloader.
+     * @dev Only the bootloader. Reverts with {UnsupportedPaymasterFlow}, {SenderNotSponsored}, {InvalidVoucher},
+     * {CallNotSponsored}, {DailyBudgetExceeded} or {InsufficientPaymasterBalance}.
+     */
+    function validateAndPayForPaymasterTransaction(
+        bytes32,
+        bytes32,
+        Transaction calldata transaction
+    ) external payable onlyBootloader returns (bytes4 magic, bytes memory context) {
+        bytes4 flow = transaction.paymasterInput.length >= 4 ? bytes4(transaction.paymasterInput[0:4]) : bytes4(0);
+        if (flow != IPaymasterFlow.general.selector) revert UnsupportedPaymasterFlow(flow);
+        address sender = address(uint160(transaction.from));
+        address target = address(uint160(transaction.to));
+        bytes4 selector = _selector(transaction.data);
+
+        if (factory.isAccount(sender) || patientRegistry.isPatient(sender)) {
+            _requireSponsoredCall(sender, target, selector, transaction.data);
+        } else {
+            _requireOnboarding(sender, target, selector, transaction.data, transaction.paymasterInput[4:]);
+        }
+
+        uint256 gasLimit = transaction.gasLimit;
+        _reserve(sender, gasLimit);
+        uint256 fee = gasLimit * transaction.maxFeePerGas;
+        if (address(this).balance < fee) revert InsufficientPaymasterBalance(fee, address(this).balance);
+        (bool paid, ) = BOOTLOADER_FORMAL_ADDRESS.call{value: fee}("");
+        if (!paid) revert TransferFailed();
+        emit Sponsored(sender, target, selector, gasLimit, fee);
+        return (PAYMASTER_VALIDATION_SUCCESS_MAGIC, abi.encode(sender, gasLimit));
+    }
+
+    /**
+     * @notice Gives back to the sender's budget the gas the bootloader refunds. Only the bootloader.
+     */
+    function postTransaction(
+        bytes calldata context,
+        Transaction calldata,
+        bytes32,
+        bytes32,
+        ExecutionResult txResult,
+        uint256 maxRefundedGas
+    ) external payable onlyBootloader {
+        (address sender, uint256 reserved) = abi.decode(context, (address, uint256));
+        uint256 refunded = maxRefundedGas < reserved ? maxRefundedGas : reserved;
+        Quota storage quota = _quotas[sender];
+        if (quota.day == _today()) quota.used -= uint64(refunded < quota.used ? refunded : quota.used);
+        emit SponsorshipSettled(sender, reserved - refunded, txResult == ExecutionResult.Success);
+    }
+
+    // ------------------------------------------------------------------ administration
+
+    /// @notice Allows or forbids sponsoring `target.selector`. Only the owner.
+    function setAllowedCall(address target, bytes4 selector, bool allowed) external onlyOwner {
+        if (target == address(0)) revert ZeroAddress();
+        isAllowedCall[target][selector] = allowed;
+        emit AllowedCallSet(target, selector, allowed);
+    }
+
+    /// @notice Allows or forbids sponsoring an account's call of `selector` on itself. Only the owner.
+    function setAllowedSelfCall(bytes4 selector, bool allowed) external onlyOwner {
+        isAllowedSelfCall[selector] = allowed;
+        emit AllowedSelfCallSet(selector, allowed);
+    }
+
+    /// @notice Sets the gas each sender may use per day. Only the owner.
+    function setDailyGasBudget(uint64 budget) external onlyOwner {
+        dailyGasBudget = budget;
+        emit DailyGasBudgetSet(budget);
+    }
+
+    /// @notice Sets the onboarding voucher signer. Only the owner.
+    function setVoucherSigner(address signer) external onlyOwner {
+        if (signer == address(0)) revert ZeroAddress();
+        voucherSigner = signer;
+        emit VoucherSignerSet(signer);
+    }
+
+    /// @notice Sends `amount` of the paymaster's ETH to `to`. Only the owner.
+    function withdraw(address payable to, uint256 amount) external onlyOwner {
+        if (to == address(0)) revert ZeroAddress();
+        emit Withdrawn(to, amount);
+        (bool sent, ) = to.call{value: amount}("");
+        if (!sent) revert TransferFailed();
+    }
+
+    /// @notice Tops the paymaster up.
+    receive() external payable {
+        emit Deposited(msg.sender, msg.value);
+    }
+
+    // ------------------------------------------------------------------ views
+
+    /// @notice Gas `sender` has used today and may still use.
+    function quotaOf(address sender) external view returns (uint256 used, uint256 remaining) {
+        Quota memory quota = _quotas[sender];
+        used = quota.day == _today() ? quota.used : 0;
+        remaining = used >= dailyGasBudget ? 0 : dailyGasBudget - used;
+    }
+
+    /// @notice The EIP-712 digest a voucher signer signs for `sender` until `validUntil`.
+    function voucherDigest(address sender, uint64 validUntil) public view returns (bytes32) {
+        return _hashTypedDataV4(keccak256(abi.encode(ONBOARDING_TYPEHASH, sender, validUntil)));
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    function _requireSponsoredCall(address sender, address target, bytes4 selector, bytes calldata data) private view {
+        if (target != sender) {
+            if (!isAllowedCall[target][selector]) revert CallNotSponsored(target, selector);
+            return;
+        }
+        if (selector != IBatchingAccount.executeBatch.selector) {
+            if (!isAllowedSelfCall[selector]) revert CallNotSponsored(target, selector);
+            return;
+        }
+        IBatchingAccount.Call[] memory calls = abi.decode(data[4:], (IBatchingAccount.Call[]));
+        for (uint256 i = 0; i < calls.length; ++i) {
+            bytes4 inner = _selectorOf(calls[i].data);
+            bool allowed = calls[i].target == sender
+                ? isAllowedSelfCall[inner] && inner != IBatchingAccount.executeBatch.selector
+                : isAllowedCall[calls[i].target][inner];
+            if (!allowed) revert CallNotSponsored(calls[i].target, inner);
+        }
+    }
+
+    function _requireOnboarding(
+        address sender,
+        address target,
+        bytes4 selector,
+        bytes calldata data,
+        bytes calldata flowInput
+    ) private view {
+        if (target != address(factory) || selector != IAccountFactoryView.createAccount.selector) {
+            revert SenderNotSponsored(sender);
+        }
+        (address owner, , ) = abi.decode(data[4:], (address, bytes32, bytes32));
+        if (owner != sender) revert SenderNotSponsored(sender);
+        bytes memory voucher = abi.decode(flowInput, (bytes));
+        if (voucher.length == 0) revert SenderNotSponsored(sender);
+        (uint64 validUntil, bytes memory signature) = abi.decode(voucher, (uint64, bytes));
+        if (block.timestamp > validUntil) revert InvalidVoucher();
+        (address signer, ECDSA.RecoverError error, ) = ECDSA.tryRecover(voucherDigest(sender, validUntil), signature);
+        if (error != ECDSA.RecoverError.NoError || signer != voucherSigner) revert InvalidVoucher();
+    }
+
+    function _reserve(address sender, uint256 gasLimit) private {
+        Quota memory quota = _quotas[sender];
+        uint64 today = _today();
+        uint256 used = quota.day == today ? quota.used : 0;
+        uint256 remaining = used >= dailyGasBudget ? 0 : dailyGasBudget - used;
+        if (gasLimit > remaining) revert DailyBudgetExceeded(sender, gasLimit, remaining);
+        _quotas[sender] = Quota({day: today, used: uint64(used + gasLimit)});
+    }
+
+    function _today() private view returns (uint64) {
+        return uint64(block.timestamp / 1 days);
+    }
+
+    function _selector(bytes calldata data) private pure returns (bytes4) {
+        return data.length >= 4 ? bytes4(data[0:4]) : bytes4(0);
+    }
+
+    function _selectorOf(bytes memory data) private pure returns (bytes4) {
+        return data.length >= 4 ? bytes4(data) : bytes4(0);
+    }
+}

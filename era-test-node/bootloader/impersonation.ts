@@ -1,0 +1,62 @@
+import { toBeHex, type JsonRpcProvider, type TransactionReceipt } from "ethers";
+
+/** What the driver needs of a provider: raw JSON-RPC plus a few reads (JsonRpcProvider, Hardhat's provider). */
+export type RpcProvider = Pick<JsonRpcProvider, "send" | "getCode" | "getBalance" | "getNetwork" | "getTransactionReceipt">;
+
+/** A call made as a system actor (the bootloader, or an EOA's default account). */
+export interface SystemCall {
+  from: string;
+  to: string;
+  data: string;
+  value?: bigint;
+}
+
+/** What `eth_call` said: the return data, or the revert data. */
+export type CallOutcome = { ok: true; returnData: string } | { ok: false; revertData: string; message: string };
+
+const STEP_GAS = 10_000_000n;
+
+/** Revert data out of an ethers/JSON-RPC error, when the node gave any. */
+export function revertDataOf(error: unknown): string {
+  const seen = new Set<unknown>();
+  const walk = (value: unknown): string | undefined => {
+    if (!value || typeof value !== "object" || seen.has(value)) return undefined;
+    seen.add(value);
+    const record = value as Record<string, unknown>;
+    if (typeof record.data === "string" && record.data.startsWith("0x")) return record.data;
+    for (const key of ["error", "info", "data", "cause"]) {
+      const found = walk(record[key]);
+      if (found) return found;
+    }
+    return undefined;
+  };
+  return walk(error) ?? "0x";
+}
+
+/** Simulates `call` with `eth_call` from its sender (no signature needed on a dev chain). */
+export async function simulate(provider: RpcProvider, call: SystemCall): Promise<CallOutcome> {
+  try {
+    const returnData = (await provider.send("eth_call", [rpcCall(call), "latest"])) as string;
+    return { ok: true, returnData };
+  } catch (error) {
+    return { ok: false, revertData: revertDataOf(error), message: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/**
+ * Sends `call` as its sender, impersonated, at zero gas price: system actors pay nothing here, the fee of the
+ * AA transaction moves in ETH to the bootloader exactly as on zkSync.
+ */
+export async function sendAs(provider: RpcProvider, call: SystemCall): Promise<TransactionReceipt> {
+  await provider.send("hardhat_impersonateAccount", [call.from]);
+  await provider.send("hardhat_setNextBlockBaseFeePerGas", ["0x0"]);
+  const hash = (await provider.send("eth_sendTransaction", [{ ...rpcCall(call), gas: toBeHex(STEP_GAS), gasPrice: "0x0" }])) as string;
+  // Local chains mine on submission (automine); a receipt is there at once.
+  const receipt = await provider.getTransactionReceipt(hash);
+  if (!receipt) throw new Error(`no receipt for ${hash}: the driver needs an automining chain`);
+  return receipt;
+}
+
+function rpcCall(call: SystemCall) {
+  return { from: call.from, to: call.to, data: call.data, value: toBeHex(call.value ?? 0n) };
+}

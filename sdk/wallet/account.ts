@@ -1,0 +1,154 @@
+import { Interface, type Provider, type Signer, type TypedDataDomain } from "ethers";
+import { AccountFactoryBase__factory, PatientAccountBase__factory } from "../../typechain-types";
+import { CONSENT_TYPES, type Consent } from "../consent/typed-data";
+import { signAaTransaction, type AaTransactionRequest } from "./transaction";
+import type { AaTransactionResult, AaTransport } from "./transport";
+import { sponsorParams, type PaymasterParams } from "./paymaster";
+import { TransactionRevertedError } from "./errors";
+
+const accountInterface = new Interface(PatientAccountBase__factory.abi);
+const factoryInterface = new Interface(AccountFactoryBase__factory.abi);
+
+/** Default gas limit of a sponsored transaction; the paymaster reserves it against the daily budget. */
+export const DEFAULT_GAS_LIMIT = 3_000_000n;
+
+/** One call an account makes. */
+export interface AccountCall {
+  target: string;
+  value?: bigint;
+  data: string;
+}
+
+/** Where and how AA transactions are sent. */
+export interface WalletContext {
+  transport: AaTransport;
+  /** For reads (predicted addresses, guardians). */
+  provider: Provider;
+  /** The SponsorPaymaster; transactions are sponsored when set. */
+  paymaster?: string;
+  /** Gas limit per transaction; {@link DEFAULT_GAS_LIMIT} when unset. */
+  gasLimit?: bigint;
+}
+
+/** A patient account and the key that controls it. */
+export interface PatientWallet {
+  address: string;
+  owner: Signer;
+}
+
+/**
+ * Signs `request` (minus nonce and fees, filled here) with `owner` and submits it; throws
+ * {@link TransactionRevertedError} when the execution reverts, `TransactionRejectedError` when the chain refuses it.
+ */
+async function signAndSubmit(
+  context: WalletContext,
+  owner: Signer,
+  request: Pick<AaTransactionRequest, "from" | "to" | "data" | "value"> & { paymaster?: PaymasterParams },
+): Promise<AaTransactionResult> {
+  const tx = await signAaTransaction(owner, {
+    ...request,
+    chainId: await context.transport.chainId(),
+    nonce: await context.transport.nonceOf(request.from),
+    gasLimit: context.gasLimit ?? DEFAULT_GAS_LIMIT,
+    maxFeePerGas: await context.transport.gasPrice(),
+  });
+  const result = await context.transport.submit(tx);
+  if (result.status === "reverted") throw new TransactionRevertedError(result.hash, result.revertReason ?? "unknown");
+  return result;
+}
+
+/**
+ * Sends `calls` from the patient's account in one type-113 transaction (one call directly, several through
+ * `executeBatch`, all or nothing), paid by the paymaster of `context` when set.
+ * @param context Transport, provider and paymaster.
+ * @param wallet The account and its owner key.
+ * @param calls The calls, in order.
+ */
+export function sendSponsored(context: WalletContext, wallet: PatientWallet, calls: AccountCall[]): Promise<AaTransactionResult> {
+  if (calls.length === 0) throw new RangeError("sendSponsored needs at least one call");
+  const single = calls.length === 1 ? calls[0] : undefined;
+  return signAndSubmit(context, wallet.owner, {
+    from: wallet.address,
+    to: single ? single.target : wallet.address,
+    value: single?.value ?? 0n,
+    data: single
+      ? single.data
+      : accountInterface.encodeFunctionData("executeBatch", [calls.map((c) => ({ target: c.target, value: c.value ?? 0n, data: c.data }))]),
+    paymaster: context.paymaster ? sponsorParams(context.paymaster) : undefined,
+  });
+}
+
+/** Options of {@link createPatientAccount}. */
+export interface CreateAccountOptions {
+  /** The owner key (an EOA; it needs no ETH when a paymaster and a voucher are given). */
+  owner: Signer;
+  /** The AccountFactory. */
+  factory: string;
+  /** Distinguishes several accounts of one owner. */
+  salt: string;
+  /** The patient's X25519 public key; when set, the account registers as a patient in the same transaction. */
+  encryptionKey?: string;
+  /** The onboarding voucher from {@link signOnboardingVoucher} (needed for a sponsored deployment). */
+  voucher?: string;
+}
+
+/**
+ * Deploys the patient's account through the factory in one type-113 transaction sent by the owner key
+ * (zkSync's default account), sponsored by the paymaster with an onboarding voucher, and registers it as a
+ * patient when an encryption key is given.
+ * @returns The account, at the factory's deterministic address for (owner, salt).
+ */
+export async function createPatientAccount(context: WalletContext, options: CreateAccountOptions): Promise<PatientWallet> {
+  const owner = await options.owner.getAddress();
+  const factory = AccountFactoryBase__factory.connect(options.factory, context.provider);
+  const address = await factory.accountAddress(owner, options.salt);
+  await signAndSubmit(context, options.owner, {
+    from: owner,
+    to: options.factory,
+    value: 0n,
+    data: factoryInterface.encodeFunctionData("createAccount", [owner, options.salt, options.encryptionKey ?? `0x${"00".repeat(32)}`]),
+    paymaster: context.paymaster ? sponsorParams(context.paymaster, options.voucher ?? "0x") : undefined,
+  });
+  return { address, owner: options.owner };
+}
+
+/** Sets the account's guardians (first set at once; later changes after the account's time lock). */
+export function setGuardians(context: WalletContext, wallet: PatientWallet, guardians: string[], threshold: number) {
+  return sendSponsored(context, wallet, [
+    { target: wallet.address, data: accountInterface.encodeFunctionData("proposeGuardians", [guardians, threshold]) },
+  ]);
+}
+
+/** The owner cancels a pending recovery of its account. */
+export function cancelRecovery(context: WalletContext, wallet: PatientWallet) {
+  return sendSponsored(context, wallet, [{ target: wallet.address, data: accountInterface.encodeFunctionData("cancelRecovery") }]);
+}
+
+/**
+ * A guardian opens a recovery of `account` towards `newOwner` (an ordinary transaction of the guardian).
+ * @param guardian The guardian's signer, connected to a provider.
+ */
+export async function proposeRecovery(guardian: Signer, account: string, newOwner: string) {
+  return (await PatientAccountBase__factory.connect(account, guardian).proposeRecovery(newOwner)).wait();
+}
+
+/** A guardian approves the pending recovery of `account` towards `newOwner`. */
+export async function approveRecovery(guardian: Signer, account: string, newOwner: string) {
+  return (await PatientAccountBase__factory.connect(account, guardian).approveRecovery(newOwner)).wait();
+}
+
+/** Anyone executes a recovery whose approvals and time lock are complete. */
+export async function executeRecovery(sender: Signer, account: string) {
+  return (await PatientAccountBase__factory.connect(account, sender).executeRecovery()).wait();
+}
+
+/**
+ * Signs a consent whose patient is a smart account: the owner signs the EIP-712 digest and the account's
+ * ERC-1271 `isValidSignature` vouches for it when ConsentManager checks it.
+ * @param owner The account's owner key.
+ * @param domain The ConsentManager domain (`consentDomain`).
+ * @param consent The consent; `consent.patient` must be the account address.
+ */
+export function signConsentAsAccount(owner: Signer, domain: TypedDataDomain, consent: Consent): Promise<string> {
+  return owner.signTypedData(domain, CONSENT_TYPES, consent);
+}

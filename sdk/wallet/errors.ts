@@ -1,0 +1,38 @@
+import { MedrecError } from "../errors";
+
+/** Where in the bootloader flow a transaction was rejected. */
+export type RejectionStage = "nonce" | "validation" | "payment" | "paymaster";
+
+/**
+ * The chain refused an AA transaction before executing it (as the zkSync bootloader refuses it): nothing of it
+ * is kept, no fee is charged, the nonce is not used.
+ */
+export class TransactionRejectedError extends MedrecError {
+  declare readonly code: "AA_TX_REJECTED";
+  /**
+   * @param stage Where it was refused.
+   * @param reason The decoded custom error (e.g. `WrongSigner(0x…)`) or the node's message.
+   */
+  constructor(
+    readonly stage: RejectionStage,
+    readonly reason: string,
+    options?: ErrorOptions,
+  ) {
+    super("AA_TX_REJECTED", `transaction rejected at ${stage}: ${reason}`, options);
+  }
+}
+
+/** An AA transaction was included but its execution reverted (the fee was paid, the nonce used). */
+export class TransactionRevertedError extends MedrecError {
+  declare readonly code: "AA_TX_REVERTED";
+  /**
+   * @param hash The transaction hash.
+   * @param reason The decoded revert reason.
+   */
+  constructor(
+    readonly hash: string,
+    readonly reason: string,
+  ) {
+    super("AA_TX_REVERTED", `transaction ${hash} reverted: ${reason}`);
+  }
+}

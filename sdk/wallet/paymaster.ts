@@ -1,0 +1,48 @@
+import { AbiCoder, hexlify, type Signer, type TypedDataField } from "ethers";
+import { utils } from "zksync-ethers";
+
+/** EIP-712 types of the paymaster's onboarding voucher. */
+export const ONBOARDING_TYPES: Record<string, TypedDataField[]> = {
+  Onboarding: [
+    { name: "sender", type: "address" },
+    { name: "validUntil", type: "uint64" },
+  ],
+};
+
+/** What a sponsored transaction carries in its `paymaster` field. */
+export interface PaymasterParams {
+  address: string;
+  input: string;
+}
+
+/**
+ * Paymaster parameters for the general flow (`utils.getPaymasterParams` of zksync-ethers).
+ * @param paymaster The SponsorPaymaster address.
+ * @param innerInput The flow's inner input: empty for patient accounts, a voucher for onboarding.
+ */
+export function sponsorParams(paymaster: string, innerInput: string = "0x"): PaymasterParams {
+  const params = utils.getPaymasterParams(paymaster, { type: "General", innerInput });
+  return { address: params.paymaster, input: hexlify(params.paymasterInput) };
+}
+
+/**
+ * Signs an onboarding voucher: lets `sender` (a new patient's owner key, holding no ETH) have its account
+ * deployed at the paymaster's expense until `validUntil`.
+ * @param voucherSigner The paymaster's onboarding signer (a medrec service key).
+ * @param paymaster The SponsorPaymaster address.
+ * @param chainId The chain.
+ * @param sender The owner key that will send the onboarding transaction.
+ * @param validUntil Unix time after which the voucher is refused.
+ * @returns The general flow's inner input: `abi.encode(uint64 validUntil, bytes signature)`.
+ */
+export async function signOnboardingVoucher(
+  voucherSigner: Signer,
+  paymaster: string,
+  chainId: bigint,
+  sender: string,
+  validUntil: bigint,
+): Promise<string> {
+  const domain = { name: "medrec SponsorPaymaster", version: "1", chainId, verifyingContract: paymaster };
+  const signature = await voucherSigner.signTypedData(domain, ONBOARDING_TYPES, { sender, validUntil });
+  return AbiCoder.defaultAbiCoder().encode(["uint64", "bytes"], [validUntil, signature]);
+}

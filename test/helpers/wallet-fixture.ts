@@ -1,0 +1,52 @@
+import hre, { ethers } from "hardhat";
+import { Wallet, hexlify, randomBytes } from "ethers";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
+import { deployCore } from "./fixture";
+import { evmContractDeployer } from "../../deploy/contract-deployer";
+import { deployWallets } from "../../deploy/aa-wallets";
+import { bootloaderTransport } from "../../era-test-node/bootloader/driver";
+import { installSystemDoubles } from "../../era-test-node/bootloader/system-doubles";
+import { SponsorPaymaster__factory, TestAccountFactory__factory, TestPatientAccount__factory } from "../../typechain-types";
+import { createPatientAccount, signOnboardingVoucher, type WalletContext } from "../../sdk/wallet";
+
+/**
+ * The core plus the AA contracts (test builds on the in-process Hardhat chain, system doubles installed) and a
+ * wallet context whose transactions go through the bootloader driver, sponsored by the paymaster.
+ */
+export async function deployWalletsFixture() {
+  const core = await deployCore();
+  const [, , , , , , , , , , , , sponsor, guardianA, guardianB, guardianC] = await ethers.getSigners();
+  const wallets = await deployWallets(
+    evmContractDeployer((name) => hre.artifacts.readArtifact(name), core.signers.deployer),
+    core.signers.deployer,
+    core.deployment,
+    { voucherSigner: sponsor.address, installSystemDoubles: () => installSystemDoubles(ethers.provider) },
+  );
+  const transport = bootloaderTransport(ethers.provider);
+  const context: WalletContext = { transport, provider: ethers.provider, paymaster: wallets.SponsorPaymaster.address };
+  const factory = TestAccountFactory__factory.connect(wallets.AccountFactory.address, core.signers.deployer);
+  const paymaster = SponsorPaymaster__factory.connect(wallets.SponsorPaymaster.address, core.signers.deployer);
+
+  /** A fresh owner key holding no ETH. */
+  const newOwner = () => Wallet.createRandom().connect(ethers.provider);
+
+  /** A voucher from the sponsor for `sender`, valid for an hour. */
+  const voucherFor = async (sender: string, ttl = 3600n) =>
+    signOnboardingVoucher(sponsor, wallets.SponsorPaymaster.address, core.chainId, sender, BigInt(await time.latest()) + ttl);
+
+  /** Onboards a new patient with zero ETH: account deployed and registered, paid by the paymaster. */
+  async function onboard(owner = newOwner(), encryptionKey = hexlify(randomBytes(32))) {
+    const wallet = await createPatientAccount(context, {
+      owner,
+      factory: wallets.AccountFactory.address,
+      salt: hexlify(randomBytes(32)),
+      encryptionKey,
+      voucher: await voucherFor(owner.address),
+    });
+    return { ...wallet, account: TestPatientAccount__factory.connect(wallet.address, core.signers.relayer), encryptionKey };
+  }
+
+  return { ...core, wallets, transport, context, factory, paymaster, newOwner, voucherFor, onboard, sponsor, guardians: [guardianA, guardianB, guardianC] };
+}
+
+export type WalletsFixture = Awaited<ReturnType<typeof deployWalletsFixture>>;
