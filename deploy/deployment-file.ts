@@ -1,11 +1,16 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { MedrecDeployment } from "./medrec";
+import type { WalletDeployment } from "./aa-wallets";
+
+/** A core deployment, with the AA contracts when they were deployed too. */
+export type FullDeployment = MedrecDeployment & { wallets?: WalletDeployment };
 
 /** What `deployments/<network>.json` holds. */
 export interface DeploymentFile extends MedrecDeployment {
   network: string;
   deployedAt: string;
+  wallets?: WalletDeployment;
 }
 
 /** The path of the deployment file of `network` under `root`. */
@@ -15,7 +20,7 @@ export function deploymentPath(network: string, root = path.resolve(__dirname, "
 }
 
 /** Writes `deployments/<network>.json` and returns its path. */
-export async function writeDeployment(network: string, deployment: MedrecDeployment, root?: string): Promise<string> {
+export async function writeDeployment(network: string, deployment: FullDeployment, root?: string): Promise<string> {
   const file = deploymentPath(network, root);
   await mkdir(path.dirname(file), { recursive: true });
   const body: DeploymentFile = { network, deployedAt: new Date().toISOString(), ...deployment };

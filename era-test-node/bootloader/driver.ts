@@ -76,17 +76,17 @@ async function runTransaction(provider: RpcProvider, tx: SignedAaTransaction, tr
   const payer = tx.paymaster ? getAddress(tx.paymaster.address) : from;
   const isContract = (await provider.getCode(from)) !== "0x";
   const snapshot = (await provider.send("evm_snapshot", [])) as string;
-  const steps: TransactionReceipt[] = [];
+  const steps: { name: string; receipt: TransactionReceipt }[] = [];
 
   const reject = async (stage: RejectionStage, reason: string): Promise<never> => {
     await provider.send("evm_revert", [snapshot]);
     throw new TransactionRejectedError(stage, reason);
   };
   /** Simulates, then sends a bootloader step; rejects the transaction at `stage` if it reverts. */
-  const step = async (stage: RejectionStage, call: SystemCall): Promise<string> => {
+  const step = async (stage: RejectionStage, call: SystemCall, name: string): Promise<string> => {
     const outcome = await simulate(provider, call);
     if (!outcome.ok) return reject(stage, decodeRevert(outcome.revertData));
-    steps.push(await sendAs(provider, call));
+    steps.push({ name, receipt: await sendAs(provider, call) });
     return outcome.returnData;
   };
   const fromBootloader = (to: string, data: string): SystemCall => ({ from: SystemAddress.BOOTLOADER, to, data });
@@ -97,7 +97,11 @@ async function runTransaction(provider: RpcProvider, tx: SignedAaTransaction, tr
 
   // 2. validation
   if (isContract) {
-    const magic = await step("validation", fromBootloader(from, account.encodeFunctionData("validateTransaction", [hash, digest, struct])));
+    const magic = await step(
+      "validation",
+      fromBootloader(from, account.encodeFunctionData("validateTransaction", [hash, digest, struct])),
+      "validateTransaction",
+    );
     if (!magic.startsWith(ACCOUNT_MAGIC)) return reject("validation", `account returned ${magic.slice(0, 10)}, not the magic value`);
   } else {
     let signer: string;
@@ -107,7 +111,11 @@ async function runTransaction(provider: RpcProvider, tx: SignedAaTransaction, tr
       return reject("validation", "malformed EOA signature");
     }
     if (signer !== from) return reject("validation", `EOA signature by ${signer}, not ${from}`);
-    await step("validation", { from, to: SystemAddress.NONCE_HOLDER, data: nonceHolder.encodeFunctionData("incrementMinNonceIfEquals", [tx.nonce]) });
+    await step(
+      "validation",
+      { from, to: SystemAddress.NONCE_HOLDER, data: nonceHolder.encodeFunctionData("incrementMinNonceIfEquals", [tx.nonce]) },
+      "validateTransaction",
+    );
   }
   if ((await transport.nonceOf(from)) !== tx.nonce + 1n) return reject("validation", "the account did not use its nonce");
 
@@ -115,19 +123,22 @@ async function runTransaction(provider: RpcProvider, tx: SignedAaTransaction, tr
   const bootloaderBefore = await provider.getBalance(SystemAddress.BOOTLOADER);
   let context = "0x";
   if (tx.paymaster) {
-    if (isContract) await step("payment", fromBootloader(from, account.encodeFunctionData("prepareForPaymaster", [hash, digest, struct])));
+    if (isContract) {
+      await step("payment", fromBootloader(from, account.encodeFunctionData("prepareForPaymaster", [hash, digest, struct])), "prepareForPaymaster");
+    }
     const returned = await step(
       "paymaster",
       fromBootloader(payer, paymaster.encodeFunctionData("validateAndPayForPaymasterTransaction", [hash, digest, struct])),
+      "validateAndPayForPaymasterTransaction",
     );
     const [magic, paymasterContext] = paymaster.decodeFunctionResult("validateAndPayForPaymasterTransaction", returned);
     if (magic !== PAYMASTER_MAGIC) return reject("paymaster", `paymaster returned ${magic}, not the magic value`);
     context = paymasterContext as string;
   } else if (isContract) {
-    await step("payment", fromBootloader(from, account.encodeFunctionData("payForTransaction", [hash, digest, struct])));
+    await step("payment", fromBootloader(from, account.encodeFunctionData("payForTransaction", [hash, digest, struct])), "payForTransaction");
   } else {
     if ((await provider.getBalance(from)) < fee + (tx.value ?? 0n)) return reject("payment", "the sender cannot pay the fee");
-    await step("payment", { from, to: SystemAddress.BOOTLOADER, data: "0x", value: fee });
+    await step("payment", { from, to: SystemAddress.BOOTLOADER, data: "0x", value: fee }, "payForTransaction");
   }
   if ((await provider.getBalance(SystemAddress.BOOTLOADER)) - bootloaderBefore < fee) {
     return reject(tx.paymaster ? "paymaster" : "payment", "the bootloader did not receive the fee");
@@ -139,11 +150,11 @@ async function runTransaction(provider: RpcProvider, tx: SignedAaTransaction, tr
     : { from, to: tx.to, data: tx.data, value: tx.value };
   const outcome = await simulate(provider, execution);
   let revertReason: string | undefined;
-  if (outcome.ok) steps.push(await sendAs(provider, execution));
+  if (outcome.ok) steps.push({ name: "executeTransaction", receipt: await sendAs(provider, execution) });
   else revertReason = decodeRevert(outcome.revertData);
 
   // 5. refund and postTransaction
-  const used = steps.reduce((sum, receipt) => sum + receipt.gasUsed - BASE_GAS, BASE_GAS);
+  const used = steps.reduce((sum, { receipt }) => sum + receipt.gasUsed - BASE_GAS, BASE_GAS);
   const gasUsed = used < tx.gasLimit ? used : tx.gasLimit;
   const refundedGas = tx.gasLimit - gasUsed;
   if (refundedGas > 0n && tx.maxFeePerGas > 0n) {
@@ -155,15 +166,16 @@ async function runTransaction(provider: RpcProvider, tx: SignedAaTransaction, tr
       paymaster.encodeFunctionData("postTransaction", [context, struct, hash, digest, revertReason ? 0 : 1, refundedGas]),
     );
     // As on zkSync, a failing postTransaction does not undo the transaction.
-    if ((await simulate(provider, post)).ok) await sendAs(provider, post);
+    if ((await simulate(provider, post)).ok) steps.push({ name: "postTransaction", receipt: await sendAs(provider, post) });
   }
-  const last = steps[steps.length - 1];
+  const executed = steps.filter((s) => s.name !== "postTransaction").at(-1)!.receipt;
   return {
     hash,
     status: revertReason ? "reverted" : "success",
     gasUsed,
     fee: gasUsed * tx.maxFeePerGas,
-    blockNumber: last.blockNumber,
+    blockNumber: executed.blockNumber,
     revertReason,
+    stepGas: Object.fromEntries(steps.map(({ name, receipt }) => [name, receipt.gasUsed - BASE_GAS])),
   };
 }

@@ -10,10 +10,12 @@ export interface AaTransactionResult {
   gasUsed: bigint;
   /** Fee charged to the payer (account or paymaster) after the refund. */
   fee: bigint;
-  /** Block of the execution. */
+  /** Block of the execution (of the last validation step when the execution reverted). */
   blockNumber: number;
   /** The decoded revert reason when `status` is `reverted`. */
   revertReason?: string;
+  /** Offline driver only: gas of each bootloader step (`validateTransaction`, `executeTransaction`, …), without the base cost. */
+  stepGas?: Record<string, bigint>;
 }
 
 /**

@@ -1,8 +1,3 @@
-/**
- * Gas and new storage slots of every state-changing function of the on-chain core, measured on the
- * in-process Hardhat chain (EVM gas; zkSync fees differ, see README). Run: `npm run bench`.
- * Prints a table and writes the `gas` and `newStorageSlots` sections of bench/results.json.
- */
 import hre from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { ContractTransactionResponse } from "ethers";
@@ -13,10 +8,9 @@ import { Purpose } from "../sdk/consent/purposes";
 import { ParticipantKind } from "../sdk/chain/participant-kind";
 import { recordTokenDomain, signRecordUpdate } from "../sdk/chain/record-attestation";
 import { newStorageSlots } from "./storage-slots";
-import { writeResults } from "./results-file";
-import { formatTable } from "../sdk/cli/table";
 
-interface Measurement {
+/** Gas and storage slots of one operation. */
+export interface Measurement {
   operation: string;
   gas: bigint;
   slotsWritten: number;
@@ -30,7 +24,11 @@ async function measure(operation: string, send: Promise<ContractTransactionRespo
   return { operation, gas: receipt.gasUsed, slotsWritten: slots.written, newSlots: slots.created };
 }
 
-async function main(): Promise<void> {
+/**
+ * Gas and new storage slots of every state-changing function of the on-chain core, on the in-process
+ * Hardhat chain (EVM gas; zkSync fees differ, see README).
+ */
+export async function measureCoreGas(): Promise<Measurement[]> {
   const core = await deployCore();
   const { patients, providers, consents, records, signers, tokenId } = core;
   const results: Measurement[] = [];
@@ -92,25 +90,5 @@ async function main(): Promise<void> {
   );
   await run("RecordToken.burn", records.connect(signers.patient).burn(tokenId));
 
-  console.log(
-    formatTable(
-      [
-        { header: "operation" },
-        { header: "gas", align: "right" },
-        { header: "slots written", align: "right" },
-        { header: "new slots", align: "right" },
-      ],
-      results.map((r) => [r.operation, r.gas.toString(), String(r.slotsWritten), String(r.newSlots)]),
-    ),
-  );
-  await writeResults({
-    gas: Object.fromEntries(results.map((r) => [r.operation, Number(r.gas)])),
-    newStorageSlots: Object.fromEntries(results.map((r) => [r.operation, r.newSlots])),
-  });
-  console.log("written to bench/results.json (gas, newStorageSlots)");
+  return results;
 }
-
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});

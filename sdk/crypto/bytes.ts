@@ -1,0 +1,108 @@
+/**
+ * Byte helpers of `sdk/crypto`: hex conversion, concatenation, fixed-width integers and input
+ * normalisation. Hex strings in the SDK are `0x`-prefixed, lowercase on output, either case on input.
+ *
+ * @module
+ */
+
+import { randomBytes as nobleRandomBytes } from "@noble/ciphers/webcrypto";
+import { InvalidArgumentError, InvalidKeyError } from "../errors";
+
+/** Bytes given either as a `Uint8Array` or as a `0x`-prefixed hex string. */
+export type BytesLike = Uint8Array | string;
+
+const HEX_RE = /^0x(?:[0-9a-fA-F]{2})*$/;
+
+/**
+ * Encodes bytes as a lowercase `0x`-prefixed hex string.
+ * @param bytes The bytes to encode.
+ * @returns `0x` followed by two lowercase hex digits per byte.
+ */
+export function bytesToHex(bytes: Uint8Array): `0x${string}` {
+  return `0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex")}`;
+}
+
+/**
+ * Decodes a `0x`-prefixed hex string with an even number of digits (either case).
+ * @param hex The hex string.
+ * @returns A new `Uint8Array`.
+ * @throws {InvalidArgumentError} If `hex` is not `0x`-prefixed, even-length hex.
+ */
+export function hexToBytes(hex: string): Uint8Array {
+  if (typeof hex !== "string" || !HEX_RE.test(hex)) {
+    throw new InvalidArgumentError("expected a 0x-prefixed hex string with an even number of digits");
+  }
+  return new Uint8Array(Buffer.from(hex.slice(2), "hex"));
+}
+
+/**
+ * Cryptographically secure random bytes (WebCrypto `getRandomValues` via `@noble/ciphers/webcrypto`).
+ * @param length Number of bytes.
+ */
+export function randomBytes(length: number): Uint8Array {
+  return nobleRandomBytes(length);
+}
+
+/** Concatenates byte arrays into a new array. @internal */
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const part of parts) length += part.length;
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+/** Constant-time-per-length equality of two byte arrays. @internal */
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a[i] ^ b[i];
+  return diff === 0;
+}
+
+/**
+ * Writes `value` as an unsigned big-endian integer of exactly `width` bytes.
+ * The caller has checked that `0 <= value < 2^(8*width)`. @internal
+ */
+export function uintToBytes(value: bigint, width: number): Uint8Array {
+  const out = new Uint8Array(width);
+  let v = value;
+  for (let i = width - 1; i >= 0; i--) {
+    out[i] = Number(v & 0xffn);
+    v >>= 8n;
+  }
+  return out;
+}
+
+/**
+ * Copies a key given as bytes or hex into a fresh array of exactly `length` bytes. The copy is the
+ * caller's to zeroise; the input is never modified. @internal
+ * @throws {InvalidKeyError} On a wrong type, malformed hex or a wrong length (the message names the
+ *   kind of key and the lengths, never the key).
+ */
+export function copyKey(key: BytesLike, length: number, what: string): Uint8Array {
+  let bytes: Uint8Array;
+  if (key instanceof Uint8Array) {
+    bytes = Uint8Array.from(key);
+  } else if (typeof key === "string") {
+    if (!HEX_RE.test(key)) throw new InvalidKeyError(`${what} hex string is malformed`);
+    bytes = new Uint8Array(Buffer.from(key.slice(2), "hex"));
+  } else {
+    throw new InvalidKeyError(`${what} must be a Uint8Array or a 0x-prefixed hex string`);
+  }
+  if (bytes.length !== length) {
+    const got = bytes.length;
+    bytes.fill(0);
+    throw new InvalidKeyError(`${what} must be ${length} bytes, got ${got}`);
+  }
+  return bytes;
+}
+
+/** Zeroises every given array in place. @internal */
+export function wipe(...arrays: (Uint8Array | undefined)[]): void {
+  for (const a of arrays) a?.fill(0);
+}

@@ -1,0 +1,60 @@
+/**
+ * `sdk/crypto`: envelope encryption of medrec records (see ARCHITECTURE.md, "Record encryption").
+ *
+ * - A record version is encrypted once with a random 256-bit data key (DEK): AES-256-GCM, random
+ *   96-bit nonce, AAD = {@link recordAad} = `abi.encode(uint256 chainId, address recordToken,
+ *   uint256 tokenId, uint64 version)`. Sealed record = `0x01 ‖ nonce (12) ‖ ciphertext ‖ tag (16)`.
+ * - The DEK is wrapped to each reader's X25519 key: ephemeral X25519 ECDH, HKDF-SHA256
+ *   (salt = ephemeral pub ‖ recipient pub, info = `"medrec/dek-wrap/v1"`) → KEK, AES-256-GCM.
+ *   Wrapped key = `0x01 ‖ ephemeral pub (32) ‖ nonce (12) ‖ encrypted DEK (32) ‖ tag (16)` (93 bytes).
+ * - On-chain: SHA-256 of the sealed record ({@link contentHash}); readers verify it first ({@link openRecord}).
+ *
+ * Errors are the typed errors of `sdk/errors` (`DecryptionError`, `KeyUnwrapError`, `InvalidKeyError`,
+ * `InvalidEnvelopeError`, `ContentHashMismatchError`, `InvalidArgumentError`).
+ *
+ * @module
+ */
+
+export { recordAad, RECORD_AAD_LENGTH, type RecordAadFields } from "./aad";
+export { bytesToHex, hexToBytes, randomBytes, type BytesLike } from "./bytes";
+export {
+  generateEncryptionKeyPair,
+  getEncryptionPublicKey,
+  generateDataKey,
+  X25519_KEY_LENGTH,
+  DATA_KEY_LENGTH,
+  type EncryptionKeyPair,
+} from "./keys";
+export {
+  encryptRecord,
+  decryptRecord,
+  encodeSealedRecord,
+  decodeSealedRecord,
+  SEALED_RECORD_VERSION,
+  SEALED_RECORD_OVERHEAD,
+  GCM_NONCE_LENGTH,
+  GCM_TAG_LENGTH,
+  type SealedRecordParts,
+} from "./record";
+export {
+  wrapKey,
+  unwrapKey,
+  rewrapKey,
+  encodeWrappedKey,
+  decodeWrappedKey,
+  WRAPPED_KEY_VERSION,
+  WRAPPED_KEY_LENGTH,
+  DEK_WRAP_LABEL,
+  type WrappedKeyParts,
+} from "./wrap";
+export { sealRecord, openRecord, contentHash, type SealedEnvelope, type RecipientWrap } from "./envelope";
+export { benchEnvelope, type BenchEnvelopeOptions, type BenchEnvelopeResult } from "./bench";
+export {
+  MedrecError,
+  DecryptionError,
+  KeyUnwrapError,
+  InvalidKeyError,
+  InvalidEnvelopeError,
+  ContentHashMismatchError,
+  InvalidArgumentError,
+} from "../errors";

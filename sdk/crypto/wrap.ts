@@ -1,0 +1,192 @@
+/**
+ * Key wrapping: a record's data key (DEK) encrypted to an X25519 public key (ECIES-style:
+ * ephemeral X25519 + HKDF-SHA256 + AES-256-GCM), serialised as one "wrapped key" byte string.
+ *
+ * @module
+ */
+
+import { x25519 } from "@noble/curves/ed25519";
+import { gcm } from "@noble/ciphers/aes";
+import { hkdf } from "@noble/hashes/hkdf";
+import { sha256 } from "@noble/hashes/sha2";
+import { InvalidEnvelopeError, InvalidKeyError, KeyUnwrapError } from "../errors";
+import { concatBytes, copyKey, randomBytes, wipe, type BytesLike } from "./bytes";
+import { DATA_KEY_LENGTH, X25519_KEY_LENGTH } from "./keys";
+import { GCM_NONCE_LENGTH, GCM_TAG_LENGTH } from "./record";
+
+/** Format version byte of a wrapped key (the first byte). */
+export const WRAPPED_KEY_VERSION = 0x01;
+/** HKDF `info` of the key-encryption key: the ASCII bytes of this label. */
+export const DEK_WRAP_LABEL = "medrec/dek-wrap/v1";
+/** Length in bytes of a wrapped key: 1 + 32 + 12 + 32 + 16 = 93. */
+export const WRAPPED_KEY_LENGTH = 1 + X25519_KEY_LENGTH + GCM_NONCE_LENGTH + DATA_KEY_LENGTH + GCM_TAG_LENGTH;
+
+const LABEL_BYTES = new TextEncoder().encode(DEK_WRAP_LABEL);
+const P25519 = (1n << 255n) - 19n;
+
+/** The parts of a wrapped key. */
+export interface WrappedKeyParts {
+  /** Format version; only {@link WRAPPED_KEY_VERSION} exists. */
+  version: number;
+  /** The sender's one-time X25519 public key (32 bytes). */
+  ephemeralPublicKey: Uint8Array;
+  /** The 12-byte AES-GCM nonce. */
+  nonce: Uint8Array;
+  /** The encrypted 32-byte DEK followed by the 16-byte tag (48 bytes). */
+  ciphertext: Uint8Array;
+}
+
+/**
+ * Serialises wrapped-key parts: `version (1) ‖ ephemeral public key (32) ‖ nonce (12) ‖ encrypted DEK (32) ‖ tag (16)`.
+ * @param parts The parts.
+ * @returns 93 new bytes.
+ * @throws {InvalidEnvelopeError} On an unknown version or a part of the wrong length.
+ */
+export function encodeWrappedKey(parts: WrappedKeyParts): Uint8Array {
+  if (parts.version !== WRAPPED_KEY_VERSION) throw new InvalidEnvelopeError("unknown wrapped key version");
+  const lengthOk = (a: unknown, n: number) => a instanceof Uint8Array && a.length === n;
+  if (
+    !lengthOk(parts.ephemeralPublicKey, X25519_KEY_LENGTH) ||
+    !lengthOk(parts.nonce, GCM_NONCE_LENGTH) ||
+    !lengthOk(parts.ciphertext, DATA_KEY_LENGTH + GCM_TAG_LENGTH)
+  ) {
+    throw new InvalidEnvelopeError("wrapped key part has the wrong length");
+  }
+  return concatBytes(Uint8Array.of(parts.version), parts.ephemeralPublicKey, parts.nonce, parts.ciphertext);
+}
+
+/**
+ * Parses a wrapped key into its parts (format checks only; nothing is authenticated here).
+ * @param wrapped The wrapped key, bytes or `0x` hex.
+ * @returns The parts, as copies.
+ * @throws {InvalidEnvelopeError} If `wrapped` is not exactly {@link WRAPPED_KEY_LENGTH} bytes of valid
+ *   input or has an unknown version byte.
+ */
+export function decodeWrappedKey(wrapped: BytesLike): WrappedKeyParts {
+  let bytes: Uint8Array;
+  if (wrapped instanceof Uint8Array) {
+    bytes = wrapped;
+  } else if (typeof wrapped === "string" && /^0x(?:[0-9a-fA-F]{2})*$/.test(wrapped)) {
+    bytes = new Uint8Array(Buffer.from(wrapped.slice(2), "hex"));
+  } else {
+    throw new InvalidEnvelopeError("wrapped key must be a Uint8Array or a 0x-prefixed hex string");
+  }
+  if (bytes.length !== WRAPPED_KEY_LENGTH) {
+    throw new InvalidEnvelopeError(`wrapped key is ${bytes.length} bytes, expected ${WRAPPED_KEY_LENGTH}`);
+  }
+  if (bytes[0] !== WRAPPED_KEY_VERSION) throw new InvalidEnvelopeError(`unknown wrapped key version ${bytes[0]}`);
+  const eEnd = 1 + X25519_KEY_LENGTH;
+  const nEnd = eEnd + GCM_NONCE_LENGTH;
+  return {
+    version: bytes[0],
+    ephemeralPublicKey: bytes.slice(1, eEnd),
+    nonce: bytes.slice(eEnd, nEnd),
+    ciphertext: bytes.slice(nEnd),
+  };
+}
+
+/** Copies and validates a recipient public key: 32 bytes, canonical u-coordinate (< 2^255 − 19). */
+function copyPublicKey(publicKey: BytesLike): Uint8Array {
+  const pk = copyKey(publicKey, X25519_KEY_LENGTH, "public key");
+  let u = 0n;
+  for (let i = X25519_KEY_LENGTH - 1; i >= 0; i--) u = (u << 8n) | BigInt(pk[i]);
+  if (u >= P25519) throw new InvalidKeyError("public key is not a canonical X25519 u-coordinate");
+  return pk;
+}
+
+/** KEK = HKDF-SHA256(ikm = shared, salt = ephemeralPub ‖ recipientPub, info = label, L = 32). */
+function deriveKek(shared: Uint8Array, ephemeralPublicKey: Uint8Array, recipientPublicKey: Uint8Array): Uint8Array {
+  return hkdf(sha256, shared, concatBytes(ephemeralPublicKey, recipientPublicKey), LABEL_BYTES, DATA_KEY_LENGTH);
+}
+
+/**
+ * Wraps a data key to an X25519 public key.
+ *
+ * 1. Fresh ephemeral X25519 key pair `(e, E)`; `shared = X25519(e, recipientPublicKey)` (an all-zero
+ *    shared secret, i.e. a low-order public key, is rejected).
+ * 2. `KEK = HKDF-SHA256(ikm = shared, salt = E ‖ recipientPublicKey, info = "medrec/dek-wrap/v1", L = 32)`.
+ * 3. `AES-256-GCM(KEK, random 12-byte nonce, no AAD).encrypt(dek)` → 32-byte ciphertext ‖ 16-byte tag.
+ * 4. Output: `0x01 ‖ E (32) ‖ nonce (12) ‖ ciphertext (32) ‖ tag (16)`, 93 bytes.
+ *
+ * The ephemeral private key, the shared secret and the KEK are zeroised before returning.
+ *
+ * @param dek The 32-byte data key (bytes or `0x` hex); not modified.
+ * @param recipientPublicKey The recipient's 32-byte X25519 public key (bytes or `0x` hex).
+ * @returns The wrapped key.
+ * @throws {InvalidKeyError} If `dek` is not 32 bytes, or the public key is not 32 bytes, not canonical,
+ *   or of low order.
+ */
+export function wrapKey(dek: BytesLike, recipientPublicKey: BytesLike): Uint8Array {
+  const key = copyKey(dek, DATA_KEY_LENGTH, "data key");
+  const recipient = copyPublicKey(recipientPublicKey);
+  const ephemeralSecret = x25519.utils.randomSecretKey();
+  let shared: Uint8Array | undefined;
+  let kek: Uint8Array | undefined;
+  try {
+    const ephemeralPublicKey = x25519.getPublicKey(ephemeralSecret);
+    try {
+      shared = x25519.getSharedSecret(ephemeralSecret, recipient);
+    } catch {
+      throw new InvalidKeyError("public key is not a usable X25519 public key (low order)");
+    }
+    kek = deriveKek(shared, ephemeralPublicKey, recipient);
+    const nonce = randomBytes(GCM_NONCE_LENGTH);
+    const ciphertext = gcm(kek, nonce).encrypt(key);
+    return encodeWrappedKey({ version: WRAPPED_KEY_VERSION, ephemeralPublicKey, nonce, ciphertext });
+  } finally {
+    wipe(key, recipient, ephemeralSecret, shared, kek);
+  }
+}
+
+/**
+ * Unwraps a data key with the recipient's X25519 private key.
+ * @param wrapped A wrapped key from {@link wrapKey} (bytes or `0x` hex).
+ * @param recipientPrivateKey The 32-byte X25519 private key it was wrapped to (bytes or `0x` hex); not modified.
+ * @returns The 32-byte DEK. The caller owns it and should zeroise it (`fill(0)`) after use.
+ * @throws {InvalidKeyError} If the private key is not 32 bytes.
+ * @throws {InvalidEnvelopeError} If `wrapped` is not a well-formed wrapped key.
+ * @throws {KeyUnwrapError} If the key was wrapped to another key or the bytes were tampered with.
+ */
+export function unwrapKey(wrapped: BytesLike, recipientPrivateKey: BytesLike): Uint8Array {
+  const sk = copyKey(recipientPrivateKey, X25519_KEY_LENGTH, "private key");
+  let shared: Uint8Array | undefined;
+  let kek: Uint8Array | undefined;
+  try {
+    const { ephemeralPublicKey, nonce, ciphertext } = decodeWrappedKey(wrapped);
+    const recipientPublicKey = x25519.getPublicKey(sk);
+    try {
+      shared = x25519.getSharedSecret(sk, ephemeralPublicKey);
+      kek = deriveKek(shared, ephemeralPublicKey, recipientPublicKey);
+      return gcm(kek, nonce).decrypt(ciphertext);
+    } catch {
+      // The cause is deliberately dropped: library messages are not part of the SDK's contract.
+      throw new KeyUnwrapError("key unwrap failed: not wrapped to this key, or tampered");
+    }
+  } finally {
+    wipe(sk, shared, kek);
+  }
+}
+
+/**
+ * Re-wraps a data key from its holder to a new recipient (what the resolver does on key release):
+ * unwraps with the holder's private key and wraps the same DEK to `newRecipientPublicKey`. The
+ * holder's wrap is unchanged and still opens for the holder. The DEK is zeroised before returning.
+ *
+ * @param wrapped The holder's wrapped key (bytes or `0x` hex).
+ * @param holderPrivateKey The holder's 32-byte X25519 private key (bytes or `0x` hex).
+ * @param newRecipientPublicKey The new recipient's 32-byte X25519 public key (bytes or `0x` hex).
+ * @returns A new wrapped key for the new recipient.
+ * @throws {InvalidKeyError} If a key has the wrong length or the public key is unusable.
+ * @throws {InvalidEnvelopeError} If `wrapped` is not a well-formed wrapped key.
+ * @throws {KeyUnwrapError} If `wrapped` does not open with `holderPrivateKey`.
+ */
+export function rewrapKey(wrapped: BytesLike, holderPrivateKey: BytesLike, newRecipientPublicKey: BytesLike): Uint8Array {
+  // Validate the new recipient first, so a bad key fails before the DEK is ever unwrapped.
+  wipe(copyPublicKey(newRecipientPublicKey));
+  const dek = unwrapKey(wrapped, holderPrivateKey);
+  try {
+    return wrapKey(dek, newRecipientPublicKey);
+  } finally {
+    wipe(dek);
+  }
+}

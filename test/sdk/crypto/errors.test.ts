@@ -1,0 +1,120 @@
+import { expect } from "chai";
+import { hexlify } from "ethers";
+import {
+  ContentHashMismatchError,
+  DecryptionError,
+  InvalidArgumentError,
+  InvalidEnvelopeError,
+  InvalidKeyError,
+  KeyUnwrapError,
+  MedrecError,
+} from "../../../sdk/errors";
+import {
+  decryptRecord,
+  encryptRecord,
+  generateDataKey,
+  generateEncryptionKeyPair,
+  openRecord,
+  rewrapKey,
+  sealRecord,
+  unwrapKey,
+  wrapKey,
+  getEncryptionPublicKey,
+} from "../../../sdk/crypto";
+import { AAD, flipBit, utf8 } from "./helpers";
+
+describe("sdk/errors and crypto error hygiene", () => {
+  it("each error class has its code, its name, and is a MedrecError and an Error", () => {
+    const cases: [MedrecError, Function, string, string][] = [
+      [new DecryptionError(), DecryptionError, "DECRYPTION_FAILED", "DecryptionError"],
+      [new KeyUnwrapError(), KeyUnwrapError, "KEY_UNWRAP_FAILED", "KeyUnwrapError"],
+      [new InvalidKeyError(), InvalidKeyError, "INVALID_KEY", "InvalidKeyError"],
+      [new InvalidEnvelopeError(), InvalidEnvelopeError, "INVALID_ENVELOPE", "InvalidEnvelopeError"],
+      [new ContentHashMismatchError(), ContentHashMismatchError, "CONTENT_HASH_MISMATCH", "ContentHashMismatchError"],
+      [new InvalidArgumentError(), InvalidArgumentError, "INVALID_ARGUMENT", "InvalidArgumentError"],
+    ];
+    const codes = new Set<string>();
+    for (const [err, cls, code, name] of cases) {
+      expect(err).to.be.instanceOf(cls);
+      expect(err).to.be.instanceOf(MedrecError);
+      expect(err).to.be.instanceOf(Error);
+      expect(err.code).to.equal(code);
+      expect(err.name).to.equal(name);
+      expect(err.message).to.be.a("string").and.not.equal("");
+      expect(String(err)).to.contain(name);
+      codes.add(err.code);
+    }
+    expect(codes.size).to.equal(cases.length);
+    // Subclasses are distinct: a DecryptionError is not a KeyUnwrapError.
+    expect(new DecryptionError()).to.not.be.instanceOf(KeyUnwrapError);
+  });
+
+  it("MedrecError keeps a code and a cause", () => {
+    const cause = new Error("inner");
+    const err = new MedrecError("SOME_CODE", "outer", { cause });
+    expect(err.code).to.equal("SOME_CODE");
+    expect(err.message).to.equal("outer");
+    expect(err.cause).to.equal(cause);
+    expect(err.name).to.equal("MedrecError");
+  });
+
+  it("no error thrown by sdk/crypto carries key material or plaintext (message, stack, cause)", () => {
+    const dek = generateDataKey();
+    const patient = generateEncryptionKeyPair();
+    const other = generateEncryptionKeyPair();
+    const secretText = "PATIENT-SECRET-DIAGNOSIS-7f3a9c";
+    const plaintext = utf8(secretText);
+    const sealed = encryptRecord(plaintext, dek, AAD);
+    const wrapped = wrapKey(dek, patient.publicKey);
+    const env = sealRecord(plaintext, AAD, [patient.publicKey]);
+    const envDek = unwrapKey(env.wraps[0].wrappedKey, patient.privateKey);
+    const shortDek = dek.slice(0, 31);
+    const shortPriv = patient.privateKey.slice(0, 31);
+
+    const failing: (() => unknown)[] = [
+      () => decryptRecord(flipBit(sealed, 200), dek, AAD),
+      () => decryptRecord(sealed, flipBit(dek, 0), AAD),
+      () => decryptRecord(sealed, dek, { ...AAD, version: 9n }),
+      () => decryptRecord(sealed.slice(0, 5), dek, AAD),
+      () => decryptRecord(sealed, shortDek, AAD),
+      () => decryptRecord(sealed, hexlify(shortDek), AAD),
+      () => encryptRecord(plaintext, shortDek, AAD),
+      () => unwrapKey(wrapped, other.privateKey),
+      () => unwrapKey(flipBit(wrapped, 400), patient.privateKey),
+      () => unwrapKey(wrapped, shortPriv),
+      () => unwrapKey(wrapped, hexlify(shortPriv)),
+      () => unwrapKey(wrapped.slice(1), patient.privateKey),
+      () => getEncryptionPublicKey(shortPriv),
+      () => wrapKey(shortDek, patient.publicKey),
+      () => wrapKey(dek, new Uint8Array(32)),
+      () => rewrapKey(wrapped, other.privateKey, other.publicKey),
+      () => openRecord(env.sealed, env.wraps[0].wrappedKey, patient.privateKey, { ...AAD, tokenId: 1n }),
+      () => openRecord(flipBit(env.sealed, 9), env.wraps[0].wrappedKey, patient.privateKey, AAD, env.contentHash),
+      () => openRecord(env.sealed, env.wraps[0].wrappedKey, other.privateKey, AAD),
+    ];
+
+    // Any 8-byte window of a secret, in either hex case, or any 8 characters of the plaintext.
+    const windows = (hex: string) => {
+      const out: string[] = [];
+      for (let i = 0; i + 16 <= hex.length; i += 2) out.push(hex.slice(i, i + 16));
+      return out;
+    };
+    const secrets = [dek, envDek, patient.privateKey, other.privateKey].flatMap((k) => windows(hexlify(k).slice(2)));
+    const textWindows = Array.from({ length: secretText.length - 7 }, (_, i) => secretText.slice(i, i + 8));
+
+    for (const [i, fn] of failing.entries()) {
+      let err: unknown;
+      try {
+        fn();
+      } catch (e) {
+        err = e;
+      }
+      expect(err, `case ${i} should throw`).to.be.instanceOf(MedrecError);
+      const e = err as MedrecError;
+      expect(e.cause, `case ${i} cause`).to.equal(undefined);
+      const rendered = `${e.message}\n${e.stack ?? ""}\n${String(e)}\n${JSON.stringify(e)}`.toLowerCase();
+      for (const s of secrets) expect(rendered, `case ${i} (${e.code})`).to.not.contain(s);
+      for (const t of textWindows) expect(rendered, `case ${i} (${e.code})`).to.not.contain(t.toLowerCase());
+    }
+  });
+});

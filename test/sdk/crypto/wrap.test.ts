@@ -1,0 +1,313 @@
+import { expect } from "chai";
+import {
+  createCipheriv,
+  createDecipheriv,
+  createPrivateKey,
+  createPublicKey,
+  diffieHellman,
+  generateKeyPairSync,
+  hkdfSync,
+  randomBytes as nodeRandomBytes,
+  type KeyObject,
+} from "node:crypto";
+import { hexlify } from "ethers";
+import {
+  decodeWrappedKey,
+  DEK_WRAP_LABEL,
+  encodeWrappedKey,
+  generateDataKey,
+  generateEncryptionKeyPair,
+  InvalidEnvelopeError,
+  InvalidKeyError,
+  KeyUnwrapError,
+  rewrapKey,
+  unwrapKey,
+  wrapKey,
+  WRAPPED_KEY_LENGTH,
+} from "../../../sdk/crypto";
+import { expectMedrecError, flipBit } from "./helpers";
+
+// An independent implementation of the documented wrap format on node:crypto (OpenSSL), to pin the format.
+const PKCS8_X25519 = Buffer.from("302e020100300506032b656e04220420", "hex");
+const SPKI_X25519 = Buffer.from("302a300506032b656e032100", "hex");
+const nodePrivateKey = (raw: Uint8Array) =>
+  createPrivateKey({ key: Buffer.concat([PKCS8_X25519, raw]), format: "der", type: "pkcs8" });
+const nodePublicKey = (raw: Uint8Array) =>
+  createPublicKey({ key: Buffer.concat([SPKI_X25519, raw]), format: "der", type: "spki" });
+const rawPublicKey = (key: KeyObject) => {
+  const der = key.export({ format: "der", type: "spki" });
+  return new Uint8Array(der.subarray(der.length - 32));
+};
+const nodeKek = (shared: Buffer, ephemeralPub: Uint8Array, recipientPub: Uint8Array) =>
+  Buffer.from(hkdfSync("sha256", shared, Buffer.concat([ephemeralPub, recipientPub]), Buffer.from(DEK_WRAP_LABEL), 32));
+
+function nodeUnwrap(wrapped: Uint8Array, recipientPrivate: Uint8Array): Uint8Array {
+  const version = wrapped[0];
+  const ephemeralPub = wrapped.subarray(1, 33);
+  const nonce = wrapped.subarray(33, 45);
+  const ciphertext = wrapped.subarray(45, 77);
+  const tag = wrapped.subarray(77, 93);
+  expect(version).to.equal(1);
+  const sk = nodePrivateKey(recipientPrivate);
+  const shared = diffieHellman({ privateKey: sk, publicKey: nodePublicKey(ephemeralPub) });
+  const kek = nodeKek(shared, ephemeralPub, rawPublicKey(createPublicKey(sk)));
+  const decipher = createDecipheriv("aes-256-gcm", kek, nonce);
+  decipher.setAuthTag(tag);
+  return new Uint8Array(Buffer.concat([decipher.update(ciphertext), decipher.final()]));
+}
+
+function nodeWrap(dek: Uint8Array, recipientPub: Uint8Array): Uint8Array {
+  const eph = generateKeyPairSync("x25519");
+  const ephemeralPub = rawPublicKey(eph.publicKey);
+  const shared = diffieHellman({ privateKey: eph.privateKey, publicKey: nodePublicKey(recipientPub) });
+  const nonce = nodeRandomBytes(12);
+  const cipher = createCipheriv("aes-256-gcm", nodeKek(shared, ephemeralPub, recipientPub), nonce);
+  const ciphertext = Buffer.concat([cipher.update(dek), cipher.final()]);
+  return new Uint8Array(Buffer.concat([Buffer.of(1), ephemeralPub, nonce, ciphertext, cipher.getAuthTag()]));
+}
+
+describe("sdk/crypto key wrapping", () => {
+  const alice = generateEncryptionKeyPair();
+  const bob = generateEncryptionKeyPair();
+
+  describe("round trip and format", () => {
+    it("wrapKey → unwrapKey returns the DEK", () => {
+      const dek = generateDataKey();
+      const wrapped = wrapKey(dek, alice.publicKey);
+      expect(hexlify(unwrapKey(wrapped, alice.privateKey))).to.equal(hexlify(dek));
+    });
+
+    it("wrapped key = 0x01 ‖ ephemeral pub(32) ‖ nonce(12) ‖ AES-256-GCM(KEK, DEK)(32) ‖ tag(16), 93 bytes", () => {
+      const dek = generateDataKey();
+      const wrapped = wrapKey(dek, alice.publicKey);
+      expect(WRAPPED_KEY_LENGTH).to.equal(93);
+      expect(wrapped.length).to.equal(93);
+      expect(wrapped[0]).to.equal(0x01);
+      const parts = decodeWrappedKey(wrapped);
+      expect(parts.version).to.equal(1);
+      expect(hexlify(parts.ephemeralPublicKey)).to.equal(hexlify(wrapped.subarray(1, 33)));
+      expect(hexlify(parts.nonce)).to.equal(hexlify(wrapped.subarray(33, 45)));
+      expect(hexlify(parts.ciphertext)).to.equal(hexlify(wrapped.subarray(45)));
+      expect(hexlify(encodeWrappedKey(parts))).to.equal(hexlify(wrapped));
+    });
+
+    it("KEK = HKDF-SHA256(X25519, salt = ephemeral pub ‖ recipient pub, info = 'medrec/dek-wrap/v1'): node:crypto unwraps it", () => {
+      expect(DEK_WRAP_LABEL).to.equal("medrec/dek-wrap/v1");
+      for (let i = 0; i < 5; i++) {
+        const dek = generateDataKey();
+        expect(hexlify(nodeUnwrap(wrapKey(dek, alice.publicKey), alice.privateKey))).to.equal(hexlify(dek));
+      }
+    });
+
+    it("unwrapKey opens a wrap built independently on node:crypto from the documented format", () => {
+      for (let i = 0; i < 5; i++) {
+        const dek = generateDataKey();
+        expect(hexlify(unwrapKey(nodeWrap(dek, bob.publicKey), bob.privateKey))).to.equal(hexlify(dek));
+      }
+    });
+
+    it("two wraps of the same DEK to the same key differ (fresh ephemeral key and nonce)", () => {
+      const dek = generateDataKey();
+      const ephemerals = new Set<string>();
+      const nonces = new Set<string>();
+      for (let i = 0; i < 16; i++) {
+        const parts = decodeWrappedKey(wrapKey(dek, alice.publicKey));
+        ephemerals.add(hexlify(parts.ephemeralPublicKey));
+        nonces.add(hexlify(parts.nonce));
+      }
+      expect(ephemerals.size).to.equal(16);
+      expect(nonces.size).to.equal(16);
+    });
+
+    it("accepts keys and wrapped keys as 0x hex and never modifies its inputs", () => {
+      const dek = generateDataKey();
+      const dekHex = hexlify(dek);
+      const pubHex = hexlify(alice.publicKey);
+      const privHex = hexlify(alice.privateKey);
+      const wrapped = wrapKey(dekHex, alice.publicKeyHex);
+      expect(hexlify(unwrapKey(hexlify(wrapped), privHex))).to.equal(dekHex);
+      const wrapped2 = wrapKey(dek, alice.publicKey);
+      const wrapped2Hex = hexlify(wrapped2);
+      expect(hexlify(unwrapKey(wrapped2, alice.privateKey))).to.equal(dekHex);
+      expect(hexlify(dek)).to.equal(dekHex);
+      expect(hexlify(alice.publicKey)).to.equal(pubHex);
+      expect(hexlify(alice.privateKey)).to.equal(privHex);
+      expect(hexlify(wrapped2)).to.equal(wrapped2Hex);
+    });
+  });
+
+  describe("only the recipient can unwrap", () => {
+    it("a key wrapped for Alice does not unwrap with Bob's key (KeyUnwrapError)", () => {
+      const wrapped = wrapKey(generateDataKey(), alice.publicKey);
+      expectMedrecError(() => unwrapKey(wrapped, bob.privateKey), KeyUnwrapError, "KEY_UNWRAP_FAILED");
+    });
+
+    it("nor with any of 20 fresh keys", () => {
+      const wrapped = wrapKey(generateDataKey(), alice.publicKey);
+      for (let i = 0; i < 20; i++) {
+        expectMedrecError(
+          () => unwrapKey(wrapped, generateEncryptionKeyPair().privateKey),
+          KeyUnwrapError,
+          "KEY_UNWRAP_FAILED",
+        );
+      }
+    });
+  });
+
+  describe("tampering fails with a typed error", () => {
+    const dek = generateDataKey();
+    const wrapped = wrapKey(dek, alice.publicKey);
+
+    it("every bit of the version byte → InvalidEnvelopeError", () => {
+      for (let bit = 0; bit < 8; bit++) {
+        expectMedrecError(() => unwrapKey(flipBit(wrapped, bit), alice.privateKey), InvalidEnvelopeError, "INVALID_ENVELOPE");
+      }
+    });
+
+    it("every bit of the ephemeral public key → KeyUnwrapError (including the masked top bit)", () => {
+      for (let bit = 8; bit < 33 * 8; bit++) {
+        expectMedrecError(() => unwrapKey(flipBit(wrapped, bit), alice.privateKey), KeyUnwrapError, "KEY_UNWRAP_FAILED");
+      }
+    });
+
+    it("every bit of the nonce, encrypted DEK and tag → KeyUnwrapError", () => {
+      for (let bit = 33 * 8; bit < WRAPPED_KEY_LENGTH * 8; bit++) {
+        expectMedrecError(() => unwrapKey(flipBit(wrapped, bit), alice.privateKey), KeyUnwrapError, "KEY_UNWRAP_FAILED");
+      }
+    });
+  });
+
+  describe("malformed wrapped keys → InvalidEnvelopeError", () => {
+    const wrapped = wrapKey(generateDataKey(), alice.publicKey);
+
+    it("empty, truncated to every shorter length, or extended", () => {
+      for (let len = 0; len < WRAPPED_KEY_LENGTH; len++) {
+        expectMedrecError(() => unwrapKey(wrapped.slice(0, len), alice.privateKey), InvalidEnvelopeError, "INVALID_ENVELOPE");
+      }
+      const longer = new Uint8Array(WRAPPED_KEY_LENGTH + 1);
+      longer.set(wrapped);
+      expectMedrecError(() => unwrapKey(longer, alice.privateKey), InvalidEnvelopeError, "INVALID_ENVELOPE");
+    });
+
+    it("garbage of the right length with an unknown version, or malformed hex / non-bytes", () => {
+      const garbage = new Uint8Array(WRAPPED_KEY_LENGTH).fill(0xab);
+      expectMedrecError(() => unwrapKey(garbage, alice.privateKey), InvalidEnvelopeError, "INVALID_ENVELOPE");
+      for (const bad of ["0xzz", "not hex", `0x${"0".repeat(185)}`, null, 42, [1, 2]]) {
+        expectMedrecError(() => unwrapKey(bad as unknown as Uint8Array, alice.privateKey), InvalidEnvelopeError, "INVALID_ENVELOPE");
+      }
+    });
+
+    it("garbage of the right length with version 0x01 fails authentication (KeyUnwrapError)", () => {
+      const garbage = new Uint8Array(WRAPPED_KEY_LENGTH).fill(0x5a);
+      garbage[0] = 0x01;
+      expectMedrecError(() => unwrapKey(garbage, alice.privateKey), KeyUnwrapError, "KEY_UNWRAP_FAILED");
+    });
+
+    it("encodeWrappedKey rejects unknown versions and wrong part lengths", () => {
+      const parts = decodeWrappedKey(wrapped);
+      expectMedrecError(() => encodeWrappedKey({ ...parts, version: 0 }), InvalidEnvelopeError, "INVALID_ENVELOPE");
+      expectMedrecError(
+        () => encodeWrappedKey({ ...parts, ephemeralPublicKey: new Uint8Array(31) }),
+        InvalidEnvelopeError,
+        "INVALID_ENVELOPE",
+      );
+      expectMedrecError(() => encodeWrappedKey({ ...parts, nonce: new Uint8Array(16) }), InvalidEnvelopeError, "INVALID_ENVELOPE");
+      expectMedrecError(
+        () => encodeWrappedKey({ ...parts, ciphertext: new Uint8Array(32) }),
+        InvalidEnvelopeError,
+        "INVALID_ENVELOPE",
+      );
+    });
+  });
+
+  describe("bad keys → InvalidKeyError", () => {
+    const wrongLengths = [0, 16, 31, 33, 64];
+    const P = (1n << 255n) - 19n;
+    const le32 = (n: bigint) => {
+      const out = new Uint8Array(32);
+      for (let i = 0; i < 32; i++) out[i] = Number((n >> BigInt(8 * i)) & 0xffn);
+      return out;
+    };
+
+    it("a DEK that is not 32 bytes", () => {
+      for (const n of wrongLengths) {
+        expectMedrecError(() => wrapKey(new Uint8Array(n), alice.publicKey), InvalidKeyError, "INVALID_KEY");
+      }
+    });
+
+    it("a recipient public key that is not 32 bytes, or malformed", () => {
+      for (const n of wrongLengths) {
+        expectMedrecError(() => wrapKey(generateDataKey(), new Uint8Array(n)), InvalidKeyError, "INVALID_KEY");
+      }
+      for (const bad of ["0x1234", "0xzz", null, 3]) {
+        expectMedrecError(() => wrapKey(generateDataKey(), bad as unknown as Uint8Array), InvalidKeyError, "INVALID_KEY");
+      }
+    });
+
+    it("a non-canonical public key (top bit set, or u ≥ 2^255 − 19)", () => {
+      const highBit = Uint8Array.from(alice.publicKey);
+      highBit[31] |= 0x80;
+      for (const bad of [highBit, le32(P), le32(P + 1n), le32((1n << 255n) - 1n)]) {
+        expectMedrecError(() => wrapKey(generateDataKey(), bad), InvalidKeyError, "INVALID_KEY");
+      }
+    });
+
+    it("a low-order public key (u = 0, 1, p − 1 and the two points of order 8)", () => {
+      const order8 = [
+        325606250916557431795983626356110631294008115727848805560023387167927233504n,
+        39382357235489614581723060781553021112529911719440698176882885853963445705823n,
+      ];
+      for (const bad of [le32(0n), le32(1n), le32(P - 1n), ...order8.map(le32)]) {
+        expectMedrecError(() => wrapKey(generateDataKey(), bad), InvalidKeyError, "INVALID_KEY");
+      }
+    });
+
+    it("a private key that is not 32 bytes", () => {
+      const wrapped = wrapKey(generateDataKey(), alice.publicKey);
+      for (const n of wrongLengths) {
+        expectMedrecError(() => unwrapKey(wrapped, new Uint8Array(n)), InvalidKeyError, "INVALID_KEY");
+      }
+      expectMedrecError(() => unwrapKey(wrapped, "0x00"), InvalidKeyError, "INVALID_KEY");
+    });
+  });
+
+  describe("rewrapKey (the resolver's key release)", () => {
+    const resolver = generateEncryptionKeyPair();
+    const grantee = generateEncryptionKeyPair();
+
+    it("gives the new recipient the same DEK, and the holder's wrap still opens for the holder", () => {
+      const dek = generateDataKey();
+      const holderWrap = wrapKey(dek, resolver.publicKey);
+      const holderWrapBefore = hexlify(holderWrap);
+      const granteeWrap = rewrapKey(holderWrap, resolver.privateKey, grantee.publicKey);
+      expect(hexlify(unwrapKey(granteeWrap, grantee.privateKey))).to.equal(hexlify(dek));
+      expect(hexlify(holderWrap)).to.equal(holderWrapBefore);
+      expect(hexlify(unwrapKey(holderWrap, resolver.privateKey))).to.equal(hexlify(dek));
+    });
+
+    it("the new wrap is for the new recipient only", () => {
+      const holderWrap = wrapKey(generateDataKey(), resolver.publicKey);
+      const granteeWrap = rewrapKey(holderWrap, resolver.privateKey, grantee.publicKey);
+      expect(hexlify(granteeWrap)).to.not.equal(hexlify(holderWrap));
+      expectMedrecError(() => unwrapKey(granteeWrap, resolver.privateKey), KeyUnwrapError, "KEY_UNWRAP_FAILED");
+      expectMedrecError(() => unwrapKey(granteeWrap, alice.privateKey), KeyUnwrapError, "KEY_UNWRAP_FAILED");
+    });
+
+    it("a party that does not hold the wrap cannot rewrap it (KeyUnwrapError)", () => {
+      const holderWrap = wrapKey(generateDataKey(), resolver.publicKey);
+      expectMedrecError(() => rewrapKey(holderWrap, grantee.privateKey, grantee.publicKey), KeyUnwrapError, "KEY_UNWRAP_FAILED");
+    });
+
+    it("rejects a bad new recipient key, a bad holder key and a malformed wrap with typed errors", () => {
+      const holderWrap = wrapKey(generateDataKey(), resolver.publicKey);
+      expectMedrecError(() => rewrapKey(holderWrap, resolver.privateKey, new Uint8Array(31)), InvalidKeyError, "INVALID_KEY");
+      expectMedrecError(() => rewrapKey(holderWrap, resolver.privateKey, new Uint8Array(32)), InvalidKeyError, "INVALID_KEY");
+      expectMedrecError(() => rewrapKey(holderWrap, new Uint8Array(33), grantee.publicKey), InvalidKeyError, "INVALID_KEY");
+      expectMedrecError(
+        () => rewrapKey(holderWrap.slice(1), resolver.privateKey, grantee.publicKey),
+        InvalidEnvelopeError,
+        "INVALID_ENVELOPE",
+      );
+    });
+  });
+});
