@@ -42,8 +42,12 @@ const SPONSORED_CALLS: Record<CoreContractName, string[]> = {
   RecordToken: ["mint", "update", "burn"],
 };
 
-/** Account functions an account may call on itself at the paymaster's expense. */
-const SPONSORED_SELF_CALLS = ["proposeGuardians", "applyGuardianChange", "cancelGuardianChange", "cancelRecovery", "registerAsPatient"];
+/**
+ * Account functions an account may call on itself at the paymaster's expense. Not `registerAsPatient`: it calls
+ * any registry address it is given, which would let an account spend sponsored gas on arbitrary contracts
+ * (patients register through the allow-listed `PatientRegistry.register`).
+ */
+const SPONSORED_SELF_CALLS = ["proposeGuardians", "applyGuardianChange", "cancelGuardianChange", "cancelRecovery"];
 
 /**
  * Deploys the account factory and the sponsor paymaster next to a core deployment, allow-lists the patient

@@ -9,7 +9,8 @@ pragma solidity ^0.8.24;
  *   later change waits {GUARDIAN_CHANGE_DELAY} and the owner can cancel it meanwhile.
  * - A guardian proposes a new owner; when `threshold` guardians approved, the recovery can be executed by
  *   anyone after {RECOVERY_DELAY}. Until then the current owner can cancel it.
- * - A change of guardians cancels a pending recovery (its approvals were counted under the old set).
+ * - A change of guardians cancels a pending recovery (its approvals were counted under the old set), and an
+ *   executed recovery cancels a guardian change the replaced owner had queued.
  */
 abstract contract GuardianRecovery {
     /// @notice Wait between the last guardian approval and the owner rotation.
@@ -183,6 +184,11 @@ abstract contract GuardianRecovery {
             revert RecoveryNotReady(recovery.executeAfter);
         }
         delete _recovery;
+        // A guardian change queued by the replaced owner (maybe whoever stole the key) must not apply later.
+        if (_guardianChange.executeAfter != 0) {
+            delete _guardianChange;
+            emit GuardianChangeCancelled();
+        }
         address previousOwner = owner;
         owner = recovery.newOwner;
         emit RecoveryExecuted(recovery.round, previousOwner, recovery.newOwner);

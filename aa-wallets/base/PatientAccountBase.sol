@@ -38,8 +38,10 @@ abstract contract PatientAccountBase is IAccount, IERC1271, GuardianRecovery, Ac
     error OnlyFactoryOrSelf(address caller);
     /// @dev The signature is not 65 bytes.
     error SignatureLengthInvalid(uint256 length);
-    /// @dev The signature's `s` is in the upper half of the curve order (malleable) or `v` is invalid.
+    /// @dev The signature's `s` is in the upper half of the curve order (malleable).
     error SignatureMalleable();
+    /// @dev The transaction is from `from`, not from this account.
+    error NotThisAccount(address from);
     /// @dev The signature was made by `recovered`, not the owner.
     error WrongSigner(address recovered);
     /// @dev The account cannot cover the transaction's value (and fee, when no paymaster pays).
@@ -63,14 +65,16 @@ abstract contract PatientAccountBase is IAccount, IERC1271, GuardianRecovery, Ac
     /**
      * @notice Validates a transaction for the bootloader: uses the nonce, checks the balance and the owner's
      * signature over `suggestedSignedHash` (the transaction's EIP-712 hash).
-     * @dev Only the bootloader. Reverts with {SignatureLengthInvalid}, {SignatureMalleable}, {WrongSigner} or
-     * {InsufficientBalance}; the nonce holder reverts on a wrong nonce.
+     * @dev Only the bootloader. Reverts with {NotThisAccount}, {SignatureLengthInvalid}, {SignatureMalleable},
+     * {WrongSigner} (also for an invalid `v`: nothing is recovered) or {InsufficientBalance}; the nonce holder
+     * reverts on a wrong nonce.
      */
     function validateTransaction(
         bytes32,
         bytes32 suggestedSignedHash,
         Transaction calldata transaction
     ) external payable onlyBootloader returns (bytes4 magic) {
+        _requireOwnTransaction(transaction);
         _useNonce(transaction.nonce);
         uint256 required = TransactionHelper.totalRequiredBalance(transaction);
         if (required > address(this).balance) revert InsufficientBalance(required, address(this).balance);
@@ -86,9 +90,11 @@ abstract contract PatientAccountBase is IAccount, IERC1271, GuardianRecovery, Ac
 
     /**
      * @notice Executes a transaction signed by the owner, submitted by anyone outside the bootloader flow.
-     * @dev Uses the nonce and checks the signature over the transaction's own EIP-712 hash.
+     * @dev Checks that the transaction is this account's (`from`), uses the nonce and checks the signature over
+     * the transaction's own EIP-712 hash. Reverts with {NotThisAccount} or as {validateTransaction}.
      */
     function executeTransactionFromOutside(Transaction calldata transaction) external payable {
+        _requireOwnTransaction(transaction);
         _useNonce(transaction.nonce);
         _requireOwnerSignature(_transactionHash(transaction), transaction.signature);
         _call(address(uint160(transaction.to)), transaction.value, transaction.data);
@@ -133,6 +139,12 @@ abstract contract PatientAccountBase is IAccount, IERC1271, GuardianRecovery, Ac
 
     /// @notice Accepts ETH (top-ups, refunds).
     receive() external payable {}
+
+    /// @dev A transaction signed for another account of the same owner must not run here.
+    function _requireOwnTransaction(Transaction calldata transaction) private view {
+        address from = address(uint160(transaction.from));
+        if (from != address(this)) revert NotThisAccount(from);
+    }
 
     function _requireOwnerSignature(bytes32 hash, bytes calldata signature) private view {
         (address recovered, ECDSA.RecoverError error, ) = ECDSA.tryRecoverCalldata(hash, signature);

@@ -44,6 +44,14 @@ export interface SystemTransaction {
 }
 
 /**
+ * The priority fee that is signed and sent: zksync-ethers replaces an unset or zero `maxPriorityFeePerGas`
+ * with `maxFeePerGas`, so every representation of the transaction must do the same.
+ */
+export function effectivePriorityFee(tx: AaTransactionRequest): bigint {
+  return tx.maxPriorityFeePerGas ? tx.maxPriorityFeePerGas : tx.maxFeePerGas;
+}
+
+/**
  * The zksync-ethers request for `tx` (type 113 with `customData`).
  * @param tx The transaction; `signature` becomes `customData.customSignature` when given.
  */
@@ -58,7 +66,7 @@ export function toZkSyncRequest(tx: AaTransactionRequest & { signature?: string 
     nonce: Number(tx.nonce),
     gasLimit: tx.gasLimit,
     maxFeePerGas: tx.maxFeePerGas,
-    maxPriorityFeePerGas: tx.maxPriorityFeePerGas ?? tx.maxFeePerGas,
+    maxPriorityFeePerGas: effectivePriorityFee(tx),
     customData: {
       gasPerPubdata: tx.gasPerPubdata ?? BigInt(utils.DEFAULT_GAS_PER_PUBDATA_LIMIT),
       factoryDeps: [],
@@ -109,7 +117,7 @@ export function toSystemTransaction(tx: SignedAaTransaction): SystemTransaction 
     gasLimit: tx.gasLimit,
     gasPerPubdataByteLimit: tx.gasPerPubdata ?? BigInt(utils.DEFAULT_GAS_PER_PUBDATA_LIMIT),
     maxFeePerGas: tx.maxFeePerGas,
-    maxPriorityFeePerGas: tx.maxPriorityFeePerGas ?? tx.maxFeePerGas,
+    maxPriorityFeePerGas: effectivePriorityFee(tx),
     paymaster: address(tx.paymaster?.address ?? ZeroAddress),
     nonce: tx.nonce,
     value: tx.value ?? 0n,

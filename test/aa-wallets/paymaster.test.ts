@@ -1,0 +1,446 @@
+import { expect } from "chai";
+import { ethers } from "hardhat";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { AbiCoder, ZeroAddress, ZeroHash, dataSlice, hexlify, parseEther } from "ethers";
+import { utils } from "zksync-ethers";
+import { deployWalletsFixture } from "../helpers/wallet-fixture";
+import {
+  accountInterface,
+  buildTx,
+  chainState,
+  errorReason,
+  eventsSince,
+  expectRejected,
+  expectUnchanged,
+  random32,
+} from "../helpers/aa-tx";
+import { DEFAULT_GAS_LIMIT, createPatientAccount, sendSponsored, signOnboardingVoucher, sponsorParams, toSystemTransaction } from "../../sdk/wallet";
+import { PatientRegistry__factory } from "../../typechain-types";
+import { ParticipantKind } from "../../sdk/chain/participant-kind";
+
+/** The wallets fixture plus one onboarded (zero-ETH, registered) patient account. */
+async function withAccount() {
+  const f = await deployWalletsFixture();
+  const owner = f.newOwner();
+  const w = { ...(await f.onboard(owner)), owner };
+  return { f, w };
+}
+
+/** Moves the chain to 01:00 UTC of the next day, so that a test never straddles a budget day boundary. */
+async function startOfFreshDay(): Promise<bigint> {
+  const day = BigInt(await time.latest()) / 86_400n;
+  await time.increaseTo((day + 1n) * 86_400n + 3_600n);
+  return day + 1n;
+}
+
+describe("aa-wallets: SponsorPaymaster", () => {
+  describe("senders that are neither accounts nor patients", () => {
+    it("refuses a random EOA calling PatientRegistry.register without a voucher (SenderNotSponsored)", async () => {
+      const { f } = await loadFixture(withAccount);
+      const eoa = f.newOwner();
+      const before = await chainState(f, [eoa.address]);
+      const tx = await buildTx(f, eoa, eoa.address, {
+        to: await f.patients.getAddress(),
+        data: f.patients.interface.encodeFunctionData("register", [random32()]),
+      });
+      await expectRejected(f.transport.submit(tx), "paymaster", errorReason("SenderNotSponsored", eoa.address));
+      await expectUnchanged(f, before);
+      expect(await f.patients.isPatient(eoa.address)).to.equal(false);
+    });
+
+    it("refuses a random EOA calling PatientRegistry.register even with a valid voucher (vouchers cover onboarding only)", async () => {
+      const { f } = await loadFixture(withAccount);
+      const eoa = f.newOwner();
+      const before = await chainState(f, [eoa.address]);
+      const tx = await buildTx(f, eoa, eoa.address, {
+        to: await f.patients.getAddress(),
+        data: f.patients.interface.encodeFunctionData("register", [random32()]),
+        paymaster: sponsorParams(f.wallets.SponsorPaymaster.address, await f.voucherFor(eoa.address)),
+      });
+      await expectRejected(f.transport.submit(tx), "paymaster", errorReason("SenderNotSponsored", eoa.address));
+      await expectUnchanged(f, before);
+      expect(await f.patients.isPatient(eoa.address)).to.equal(false);
+    });
+
+    it("refuses onboarding with an expired voucher, a voucher of the wrong key or of another sender (InvalidVoucher)", async () => {
+      const { f } = await loadFixture(withAccount);
+      const pm = f.wallets.SponsorPaymaster.address;
+      const eoa = f.newOwner();
+      const stranger = f.newOwner();
+      const now = BigInt(await time.latest());
+      const vouchers = {
+        expired: await signOnboardingVoucher(f.sponsor, pm, f.chainId, eoa.address, now - 1n),
+        wrongKey: await signOnboardingVoucher(f.signers.outsider, pm, f.chainId, eoa.address, now + 3_600n),
+        otherSender: await f.voucherFor(stranger.address),
+        otherPaymaster: await signOnboardingVoucher(f.sponsor, await f.consents.getAddress(), f.chainId, eoa.address, now + 3_600n),
+      };
+      const salt = random32();
+      const predicted = await f.factory.accountAddress(eoa.address, salt);
+      const before = await chainState(f, [eoa.address]);
+      for (const [name, voucher] of Object.entries(vouchers)) {
+        const tx = await buildTx(f, eoa, eoa.address, {
+          to: await f.factory.getAddress(),
+          data: f.factory.interface.encodeFunctionData("createAccount", [eoa.address, salt, random32()]),
+          paymaster: sponsorParams(pm, voucher),
+        });
+        const rejection = await expectRejected(f.transport.submit(tx), "paymaster", errorReason("InvalidVoucher"));
+        expect(rejection.reason, name).to.equal("InvalidVoucher()");
+        await expectUnchanged(f, before);
+      }
+      expect(await ethers.provider.getCode(predicted)).to.equal("0x");
+      expect(await f.factory.isAccount(predicted)).to.equal(false);
+    });
+
+    it("refuses onboarding whose createAccount owner is not the sender, or that carries no voucher (SenderNotSponsored)", async () => {
+      const { f } = await loadFixture(withAccount);
+      const pm = f.wallets.SponsorPaymaster.address;
+      const eoa = f.newOwner();
+      const victim = f.newOwner();
+      const salt = random32();
+      const before = await chainState(f, [eoa.address]);
+      const foreignOwner = await buildTx(f, eoa, eoa.address, {
+        to: await f.factory.getAddress(),
+        data: f.factory.interface.encodeFunctionData("createAccount", [victim.address, salt, random32()]),
+        paymaster: sponsorParams(pm, await f.voucherFor(eoa.address)),
+      });
+      await expectRejected(f.transport.submit(foreignOwner), "paymaster", errorReason("SenderNotSponsored", eoa.address));
+      const noVoucher = await buildTx(f, eoa, eoa.address, {
+        to: await f.factory.getAddress(),
+        data: f.factory.interface.encodeFunctionData("createAccount", [eoa.address, salt, random32()]),
+      });
+      await expectRejected(f.transport.submit(noVoucher), "paymaster", errorReason("SenderNotSponsored", eoa.address));
+      await expectUnchanged(f, before);
+      expect(await ethers.provider.getCode(await f.factory.accountAddress(victim.address, salt))).to.equal("0x");
+      expect(await ethers.provider.getCode(await f.factory.accountAddress(eoa.address, salt))).to.equal("0x");
+    });
+
+    it("sponsors onboarding vouchers of the new signer only after setVoucherSigner", async () => {
+      const { f } = await loadFixture(withAccount);
+      const pm = f.wallets.SponsorPaymaster.address;
+      const newSigner = f.signers.outsider;
+      await expect(f.paymaster.setVoucherSigner(newSigner.address)).to.emit(f.paymaster, "VoucherSignerSet").withArgs(newSigner.address);
+      expect(await f.paymaster.voucherSigner()).to.equal(newSigner.address);
+      const owner = f.newOwner();
+      const before = await chainState(f, [owner.address]);
+      const options = { owner, factory: await f.factory.getAddress(), salt: random32(), encryptionKey: random32() };
+      await expectRejected(
+        createPatientAccount(f.context, { ...options, voucher: await f.voucherFor(owner.address) }),
+        "paymaster",
+        errorReason("InvalidVoucher"),
+      );
+      await expectUnchanged(f, before);
+      const validUntil = BigInt(await time.latest()) + 600n;
+      const wallet = await createPatientAccount(f.context, {
+        ...options,
+        voucher: await signOnboardingVoucher(newSigner, pm, f.chainId, owner.address, validUntil),
+      });
+      expect(await f.factory.isAccount(wallet.address)).to.equal(true);
+      expect(await f.patients.isPatient(wallet.address)).to.equal(true);
+    });
+  });
+
+  describe("patient accounts", () => {
+    it("refuses calls to non-allow-listed targets or selectors (CallNotSponsored), paying nothing", async () => {
+      const { f, w } = await loadFixture(withAccount);
+      const providers = await f.providers.getAddress();
+      const consents = await f.consents.getAddress();
+      const foreign = await (await new PatientRegistry__factory(f.signers.deployer).deploy()).getAddress();
+      const cases: { to: string; data: string }[] = [
+        {
+          to: providers,
+          data: f.providers.interface.encodeFunctionData("register", [w.address, ParticipantKind.Provider, random32(), random32()]),
+        },
+        { to: consents, data: f.consents.interface.encodeFunctionData("setRecordToken", [await f.records.getAddress()]) },
+        { to: foreign, data: f.patients.interface.encodeFunctionData("register", [random32()]) },
+        { to: w.address, data: "0x" },
+        { to: w.address, data: accountInterface.encodeFunctionData("isValidSignature", [ZeroHash, "0x"]) },
+        { to: f.signers.outsider.address, data: "0x" },
+      ];
+      const before = await chainState(f, [w.address]);
+      for (const call of cases) {
+        const tx = await buildTx(f, w.owner, w.address, call);
+        const selector = call.data.length >= 10 ? dataSlice(call.data, 0, 4) : "0x00000000";
+        await expectRejected(f.transport.submit(tx), "paymaster", errorReason("CallNotSponsored", call.to, selector));
+        await expectUnchanged(f, before);
+      }
+      expect(await f.providers.participantOf(w.address).then((p) => p.kind)).to.equal(0n);
+      expect(await f.consents.recordToken()).to.equal(await f.records.getAddress());
+    });
+
+    it("refuses a non-allow-listed self-call (executeTransactionFromOutside on itself) with CallNotSponsored", async () => {
+      const { f, w } = await loadFixture(withAccount);
+      const inner = await buildTx(f, w.owner, w.address, {
+        to: await f.patients.getAddress(),
+        data: f.patients.interface.encodeFunctionData("rotateEncryptionKey", [random32()]),
+        nonce: 1n,
+        paymaster: null,
+      });
+      const data = accountInterface.encodeFunctionData("executeTransactionFromOutside", [toSystemTransaction(inner)]);
+      const before = await chainState(f, [w.address]);
+      const tx = await buildTx(f, w.owner, w.address, { to: w.address, data });
+      await expectRejected(f.transport.submit(tx), "paymaster", errorReason("CallNotSponsored", w.address, dataSlice(data, 0, 4)));
+      await expectUnchanged(f, before);
+      expect(await f.patients.encryptionKeyOf(w.address)).to.equal(w.encryptionKey);
+    });
+
+    it("refuses a registerAsPatient self-call that targets a registry other than medrec's PatientRegistry", async () => {
+      // registerAsPatient(registry, key) calls registry.register(key) on ANY address: allow-listing the self-call
+      // lets an account make the paymaster pay for calls into arbitrary contracts.
+      const { f, w } = await loadFixture(withAccount);
+      const foreign = PatientRegistry__factory.connect(
+        await (await new PatientRegistry__factory(f.signers.deployer).deploy()).getAddress(),
+        f.signers.deployer,
+      );
+      const data = accountInterface.encodeFunctionData("registerAsPatient", [await foreign.getAddress(), random32()]);
+      const before = await chainState(f, [w.address]);
+      const tx = await buildTx(f, w.owner, w.address, { to: w.address, data });
+      let outcome: unknown;
+      try {
+        outcome = await f.transport.submit(tx);
+      } catch (error) {
+        outcome = error;
+      }
+      expect(await foreign.isPatient(w.address), "the paymaster paid for a call into a foreign contract").to.equal(false);
+      await expectRejected(Promise.reject(outcome), "paymaster", /^CallNotSponsored\(/);
+      await expectUnchanged(f, before);
+    });
+
+    it("refuses an executeBatch with one bad inner call (CallNotSponsored) and executes nothing of it", async () => {
+      const { f, w } = await loadFixture(withAccount);
+      const providers = await f.providers.getAddress();
+      const badInner = f.providers.interface.encodeFunctionData("register", [w.address, ParticipantKind.Provider, random32(), random32()]);
+      const newKey = random32();
+      const good = { target: await f.patients.getAddress(), value: 0n, data: f.patients.interface.encodeFunctionData("rotateEncryptionKey", [newKey]) };
+      const before = await chainState(f, [w.address]);
+
+      const batch = accountInterface.encodeFunctionData("executeBatch", [[good, { target: providers, value: 0n, data: badInner }]]);
+      const tx = await buildTx(f, w.owner, w.address, { to: w.address, data: batch });
+      await expectRejected(f.transport.submit(tx), "paymaster", errorReason("CallNotSponsored", providers, dataSlice(badInner, 0, 4)));
+
+      // a nested executeBatch (a self-call the allow-list never covers) is refused the same way
+      const nested = accountInterface.encodeFunctionData("executeBatch", [[good, { target: w.address, value: 0n, data: accountInterface.encodeFunctionData("executeBatch", [[]]) }]]);
+      const nestedTx = await buildTx(f, w.owner, w.address, { to: w.address, data: nested });
+      await expectRejected(
+        f.transport.submit(nestedTx),
+        "paymaster",
+        errorReason("CallNotSponsored", w.address, accountInterface.getFunction("executeBatch")!.selector),
+      );
+
+      await expectUnchanged(f, before);
+      expect(await f.patients.encryptionKeyOf(w.address)).to.equal(w.encryptionKey);
+      expect((await f.providers.participantOf(w.address)).kind).to.equal(0n);
+    });
+  });
+
+  describe("daily gas budget", () => {
+    it("refuses a transaction over a lowered budget (DailyBudgetExceeded) and accepts one exactly at it", async () => {
+      const { f, w } = await loadFixture(withAccount);
+      await startOfFreshDay();
+      await expect(f.paymaster.setDailyGasBudget(1_000_000n)).to.emit(f.paymaster, "DailyGasBudgetSet").withArgs(1_000_000n);
+      const data = f.patients.interface.encodeFunctionData("rotateEncryptionKey", [random32()]);
+      const to = await f.patients.getAddress();
+      const before = await chainState(f, [w.address]);
+      const over = await buildTx(f, w.owner, w.address, { to, data });
+      await expectRejected(f.transport.submit(over), "paymaster", errorReason("DailyBudgetExceeded", w.address, DEFAULT_GAS_LIMIT, 1_000_000n));
+      await expectUnchanged(f, before);
+      const atLimit = await buildTx(f, w.owner, w.address, { to, data, gasLimit: 1_000_000n });
+      const result = await f.transport.submit(atLimit);
+      expect(result.status).to.equal("success");
+      expect(await f.paymaster.quotaOf(w.address)).to.deep.equal([result.gasUsed, 1_000_000n - result.gasUsed]);
+    });
+
+    it("gives refunded gas back to the budget, refuses the remainder + 1 and resets the next day", async () => {
+      const { f, w } = await loadFixture(withAccount);
+      await startOfFreshDay();
+      const budget = await f.paymaster.dailyGasBudget();
+      expect(await f.paymaster.quotaOf(w.address)).to.deep.equal([0n, budget]);
+      const first = await sendSponsored(f.context, w, [
+        { target: await f.patients.getAddress(), data: f.patients.interface.encodeFunctionData("rotateEncryptionKey", [random32()]) },
+      ]);
+      expect(first.gasUsed).to.be.greaterThan(0n).and.lessThan(DEFAULT_GAS_LIMIT);
+      // only the gas actually used stays on the budget: postTransaction gave back gasLimit - gasUsed
+      const remaining = budget - first.gasUsed;
+      expect(await f.paymaster.quotaOf(w.address)).to.deep.equal([first.gasUsed, remaining]);
+
+      const data = f.patients.interface.encodeFunctionData("rotateEncryptionKey", [random32()]);
+      const to = await f.patients.getAddress();
+      const before = await chainState(f, [w.address]);
+      const over = await buildTx(f, w.owner, w.address, { to, data, gasLimit: remaining + 1n });
+      await expectRejected(f.transport.submit(over), "paymaster", errorReason("DailyBudgetExceeded", w.address, remaining + 1n, remaining));
+      await expectUnchanged(f, before);
+
+      await time.increase(86_400);
+      expect(await f.paymaster.quotaOf(w.address)).to.deep.equal([0n, budget]);
+      const full = await f.transport.submit(await buildTx(f, w.owner, w.address, { to, data, gasLimit: budget }));
+      expect(full.status).to.equal("success");
+      expect(await f.paymaster.quotaOf(w.address)).to.deep.equal([full.gasUsed, budget - full.gasUsed]);
+    });
+  });
+
+  describe("paymaster flows and direct calls", () => {
+    it("refuses the approval-based flow and inputs without a flow selector (UnsupportedPaymasterFlow)", async () => {
+      const { f, w } = await loadFixture(withAccount);
+      const pm = f.wallets.SponsorPaymaster.address;
+      const approval = utils.getPaymasterParams(pm, {
+        type: "ApprovalBased",
+        token: await f.records.getAddress(),
+        minimalAllowance: 1n,
+        innerInput: "0x",
+      });
+      const approvalParams = { address: approval.paymaster, input: hexlify(approval.paymasterInput) };
+      const approvalSelector = dataSlice(approvalParams.input, 0, 4);
+      expect(approvalSelector).to.not.equal(dataSlice(sponsorParams(pm).input, 0, 4));
+
+      // an EOA onboarding: the paymaster itself refuses the flow
+      const eoa = f.newOwner();
+      const before = await chainState(f, [eoa.address, w.address]);
+      const onboarding = (paymaster: { address: string; input: string }) =>
+        buildTx(f, eoa, eoa.address, {
+          to: f.wallets.AccountFactory.address,
+          data: f.factory.interface.encodeFunctionData("createAccount", [eoa.address, random32(), random32()]),
+          paymaster,
+        });
+      await expectRejected(f.transport.submit(await onboarding(approvalParams)), "paymaster", errorReason("UnsupportedPaymasterFlow", approvalSelector));
+      await expectRejected(
+        f.transport.submit(await onboarding({ address: pm, input: "0x" })),
+        "paymaster",
+        errorReason("UnsupportedPaymasterFlow", "0x00000000"),
+      );
+
+      // a patient account: refused before any payment (its own prepareForPaymaster supports the general flow only)
+      const fromAccount = await buildTx(f, w.owner, w.address, {
+        to: await f.patients.getAddress(),
+        data: f.patients.interface.encodeFunctionData("rotateEncryptionKey", [random32()]),
+        paymaster: approvalParams,
+      });
+      await expectRejected(f.transport.submit(fromAccount), "payment", /^UnsupportedPaymasterFlow\(/);
+      await expectUnchanged(f, before);
+    });
+
+    it("refuses validateAndPayForPaymasterTransaction and postTransaction called directly (OnlyBootloader)", async () => {
+      const { f, w } = await loadFixture(withAccount);
+      const tx = await buildTx(f, w.owner, w.address, {
+        to: await f.patients.getAddress(),
+        data: f.patients.interface.encodeFunctionData("rotateEncryptionKey", [random32()]),
+      });
+      const struct = toSystemTransaction(tx);
+      const context = AbiCoder.defaultAbiCoder().encode(["address", "uint256"], [w.address, DEFAULT_GAS_LIMIT]);
+      const before = await chainState(f, [w.address]);
+      for (const caller of [f.signers.outsider, f.signers.deployer]) {
+        await expect(f.paymaster.connect(caller).validateAndPayForPaymasterTransaction(ZeroHash, ZeroHash, struct))
+          .to.be.revertedWithCustomError(f.paymaster, "OnlyBootloader")
+          .withArgs(caller.address);
+        await expect(f.paymaster.connect(caller).postTransaction(context, struct, ZeroHash, ZeroHash, 1, DEFAULT_GAS_LIMIT))
+          .to.be.revertedWithCustomError(f.paymaster, "OnlyBootloader")
+          .withArgs(caller.address);
+      }
+      await expectUnchanged(f, before);
+    });
+
+    it("lets only the owner change the allow-list, budget, signer and funds (OwnableUnauthorizedAccount)", async () => {
+      const { f } = await loadFixture(withAccount);
+      const outsider = f.signers.outsider;
+      const pm = f.paymaster.connect(outsider);
+      const providers = await f.providers.getAddress();
+      const selector = f.providers.interface.getFunction("register")!.selector;
+      const budget = await f.paymaster.dailyGasBudget();
+      const signer = await f.paymaster.voucherSigner();
+      const balance = await ethers.provider.getBalance(f.wallets.SponsorPaymaster.address);
+      const attempts = [
+        () => pm.setAllowedCall(providers, selector, true),
+        () => pm.setAllowedSelfCall(accountInterface.getFunction("executeTransactionFromOutside")!.selector, true),
+        () => pm.setDailyGasBudget(1n << 60n),
+        () => pm.setVoucherSigner(outsider.address),
+        () => pm.withdraw(outsider.address, 1n),
+        () => pm.transferOwnership(outsider.address),
+      ];
+      for (const attempt of attempts) {
+        await expect(attempt()).to.be.revertedWithCustomError(f.paymaster, "OwnableUnauthorizedAccount").withArgs(outsider.address);
+      }
+      expect(await f.paymaster.isAllowedCall(providers, selector)).to.equal(false);
+      expect(await f.paymaster.isAllowedSelfCall(accountInterface.getFunction("executeTransactionFromOutside")!.selector)).to.equal(false);
+      expect(await f.paymaster.dailyGasBudget()).to.equal(budget);
+      expect(await f.paymaster.voucherSigner()).to.equal(signer);
+      expect(await f.paymaster.owner()).to.equal(f.signers.deployer.address);
+      expect(await ethers.provider.getBalance(f.wallets.SponsorPaymaster.address)).to.equal(balance);
+    });
+
+    it("lets the owner withdraw (Withdrawn), refuses the zero address and more than the balance", async () => {
+      const { f } = await loadFixture(withAccount);
+      const pm = f.wallets.SponsorPaymaster.address;
+      const to = f.signers.outsider;
+      const amount = parseEther("1.5");
+      const tx = f.paymaster.withdraw(to.address, amount);
+      await expect(tx).to.emit(f.paymaster, "Withdrawn").withArgs(to.address, amount);
+      await expect(tx).to.changeEtherBalances([pm, to], [-amount, amount]);
+      await expect(f.paymaster.withdraw(ZeroAddress, 1n)).to.be.revertedWithCustomError(f.paymaster, "ZeroAddress");
+      const balance = await ethers.provider.getBalance(pm);
+      await expect(f.paymaster.withdraw(to.address, balance + 1n)).to.be.revertedWithCustomError(f.paymaster, "TransferFailed");
+      expect(await ethers.provider.getBalance(pm)).to.equal(balance);
+    });
+
+    it("refuses to sponsor when it cannot cover the fee (InsufficientPaymasterBalance)", async () => {
+      const { f, w } = await loadFixture(withAccount);
+      const pm = f.wallets.SponsorPaymaster.address;
+      const left = 1_000n;
+      await f.paymaster.withdraw(f.signers.deployer.address, (await ethers.provider.getBalance(pm)) - left);
+      const tx = await buildTx(f, w.owner, w.address, {
+        to: await f.patients.getAddress(),
+        data: f.patients.interface.encodeFunctionData("rotateEncryptionKey", [random32()]),
+      });
+      const before = await chainState(f, [w.address]);
+      await expectRejected(
+        f.transport.submit(tx),
+        "paymaster",
+        errorReason("InsufficientPaymasterBalance", tx.gasLimit * tx.maxFeePerGas, left),
+      );
+      await expectUnchanged(f, before);
+      expect(await f.patients.encryptionKeyOf(w.address)).to.equal(w.encryptionKey);
+    });
+  });
+
+  describe("events and settlement", () => {
+    it("emits Sponsored and SponsorshipSettled(success) and charges exactly the reported fee", async () => {
+      const { f, w } = await loadFixture(withAccount);
+      const pm = f.wallets.SponsorPaymaster.address;
+      const patients = await f.patients.getAddress();
+      const data = f.patients.interface.encodeFunctionData("rotateEncryptionKey", [random32()]);
+      const fromBlock = (await ethers.provider.getBlockNumber()) + 1;
+      const paymasterBefore = await ethers.provider.getBalance(pm);
+      const gasPrice = await f.transport.gasPrice();
+      const result = await sendSponsored(f.context, w, [{ target: patients, data }]);
+      expect(result.status).to.equal("success");
+      const sponsored = await eventsSince(f.paymaster, "Sponsored", fromBlock);
+      expect(sponsored.map((args) => [...args])).to.deep.equal([
+        [w.address, patients, dataSlice(data, 0, 4), DEFAULT_GAS_LIMIT, DEFAULT_GAS_LIMIT * gasPrice],
+      ]);
+      const settled = await eventsSince(f.paymaster, "SponsorshipSettled", fromBlock);
+      expect(settled.map((args) => [...args])).to.deep.equal([[w.address, result.gasUsed, true]]);
+      expect(result.fee).to.equal(result.gasUsed * gasPrice);
+      expect(paymasterBefore - (await ethers.provider.getBalance(pm))).to.equal(result.fee);
+      expect(await ethers.provider.getBalance(w.address)).to.equal(0n);
+    });
+
+    it("settles a sponsored transaction whose execution reverts with success = false; the nonce is used", async () => {
+      const { f, w } = await loadFixture(withAccount);
+      const pm = f.wallets.SponsorPaymaster.address;
+      const fromBlock = (await ethers.provider.getBlockNumber()) + 1;
+      const paymasterBefore = await ethers.provider.getBalance(pm);
+      const nonce = await f.transport.nonceOf(w.address);
+      // already registered: PatientRegistry.register reverts inside the account's execution
+      const tx = await buildTx(f, w.owner, w.address, {
+        to: await f.patients.getAddress(),
+        data: f.patients.interface.encodeFunctionData("register", [random32()]),
+      });
+      const result = await f.transport.submit(tx);
+      expect(result.status).to.equal("reverted");
+      expect(result.revertReason).to.match(/^PatientAlreadyRegistered\(/i);
+      expect(await f.transport.nonceOf(w.address)).to.equal(nonce + 1n);
+      expect(await f.patients.encryptionKeyOf(w.address)).to.equal(w.encryptionKey);
+      const settled = await eventsSince(f.paymaster, "SponsorshipSettled", fromBlock);
+      expect(settled.map((args) => [...args])).to.deep.equal([[w.address, result.gasUsed, false]]);
+      expect(paymasterBefore - (await ethers.provider.getBalance(pm))).to.equal(result.fee);
+      expect((await f.paymaster.quotaOf(w.address)).used).to.equal(result.gasUsed);
+    });
+  });
+});
