@@ -8,6 +8,7 @@ import {
 import type { HardhatUserConfig } from "hardhat/config";
 
 import "@matterlabs/hardhat-zksync";
+import { richWallets } from "@matterlabs/hardhat-zksync-deploy/dist/rich-wallets";
 import "@nomicfoundation/hardhat-ethers";
 import "@nomicfoundation/hardhat-chai-matchers";
 import "@typechain/hardhat";
@@ -63,6 +64,8 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOURCE_PATHS, async (args, hre, runSuper) => {
 });
 
 const accounts = process.env.DEPLOYER_PRIVATE_KEY ? [process.env.DEPLOYER_PRIVATE_KEY] : [];
+/** anvil-zksync / era-test-node's pre-funded test wallets (public keys shipped with hardhat-zksync-deploy). */
+const localZkSyncAccounts = process.env.DEPLOYER_PRIVATE_KEY ? accounts : richWallets.map((wallet) => wallet.privateKey);
 
 const config: HardhatUserConfig = {
   defaultNetwork: "hardhat",
@@ -93,7 +96,7 @@ const config: HardhatUserConfig = {
       url: process.env.ZKSYNC_RPC_URL ?? "http://127.0.0.1:8011",
       ethNetwork: "http://127.0.0.1:8545",
       zksync: true,
-      accounts,
+      accounts: localZkSyncAccounts,
     },
     zkSyncSepolia: {
       url: process.env.ZKSYNC_SEPOLIA_RPC_URL ?? "https://sepolia.era.zksync.dev",

@@ -1,8 +1,7 @@
-import hre from "hardhat";
 import { ethers } from "hardhat";
 import { hexlify, randomBytes, sha256, concat, encodeBytes32String, type Signer } from "ethers";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
-import { evmContractDeployer } from "../../deploy/contract-deployer";
+import { testContractDeployer, testSigners } from "./chain";
 import { deployMedrec } from "../../deploy/medrec";
 import {
   ConsentManager__factory,
@@ -36,9 +35,9 @@ export const RECORD_KIND = encodeBytes32String("Observation");
  */
 export async function deployCore() {
   const [deployer, registrar, resolver, breakGlass, patient, patient2, provider, lab, insurer, researcher, outsider, relayer] =
-    await ethers.getSigners();
+    await testSigners(12);
   const deployment = await deployMedrec(
-    evmContractDeployer((name) => hre.artifacts.readArtifact(name), deployer),
+    await testContractDeployer(deployer),
     deployer,
     { registrar: registrar.address, resolver: resolver.address, breakGlass: breakGlass.address },
   );

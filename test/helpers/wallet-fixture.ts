@@ -1,13 +1,15 @@
 import hre, { ethers } from "hardhat";
-import { Wallet, hexlify, randomBytes } from "ethers";
+import { Wallet, hexlify, parseEther, randomBytes } from "ethers";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { deployCore } from "./fixture";
-import { evmContractDeployer } from "../../deploy/contract-deployer";
+import { testContractDeployer, testSigners } from "./chain";
 import { deployWallets } from "../../deploy/aa-wallets";
-import { bootloaderTransport } from "../../era-test-node/bootloader/driver";
+import { aaTransportFor, describeTransport } from "../../era-test-node/aa-transport";
 import { installSystemDoubles } from "../../era-test-node/bootloader/system-doubles";
 import { SponsorPaymaster__factory, TestAccountFactory__factory, TestPatientAccount__factory } from "../../typechain-types";
 import { createPatientAccount, signOnboardingVoucher, type WalletContext } from "../../sdk/wallet";
+
+let announced = false;
 
 /**
  * The core plus the AA contracts (test builds on the in-process Hardhat chain, system doubles installed) and a
@@ -15,14 +17,22 @@ import { createPatientAccount, signOnboardingVoucher, type WalletContext } from 
  */
 export async function deployWalletsFixture() {
   const core = await deployCore();
-  const [, , , , , , , , , , , , sponsor, guardianA, guardianB, guardianC] = await ethers.getSigners();
+  const [, , , , , , , , , , , , sponsor, guardianA, guardianB, guardianC] = await testSigners(16);
   const wallets = await deployWallets(
-    evmContractDeployer((name) => hre.artifacts.readArtifact(name), core.signers.deployer),
+    await testContractDeployer(core.signers.deployer),
     core.signers.deployer,
     core.deployment,
-    { voucherSigner: sponsor.address, installSystemDoubles: () => installSystemDoubles(ethers.provider) },
+    {
+      voucherSigner: sponsor.address,
+      installSystemDoubles: hre.network.zksync === true ? undefined : () => installSystemDoubles(ethers.provider),
+      funding: parseEther("10"),
+    },
   );
-  const transport = bootloaderTransport(ethers.provider);
+  const transport = aaTransportFor(ethers.provider);
+  if (!announced) {
+    console.log(`      (AA transactions run on: ${describeTransport(transport)})`);
+    announced = true;
+  }
   const context: WalletContext = { transport, provider: ethers.provider, paymaster: wallets.SponsorPaymaster.address };
   const factory = TestAccountFactory__factory.connect(wallets.AccountFactory.address, core.signers.deployer);
   const paymaster = SponsorPaymaster__factory.connect(wallets.SponsorPaymaster.address, core.signers.deployer);
