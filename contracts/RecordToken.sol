@@ -177,6 +177,14 @@ contract RecordToken is ERC721, EIP712, IERC5192, IRecordToken {
         emit RecordBurned(tokenId, patient);
     }
 
+    /**
+     * @notice The id the next mint will get. Writers encrypt a record for this id (it is bound into the
+     * ciphertext's AAD) and check the minted id in {RecordMinted}; ids are never reused.
+     */
+    function nextTokenId() external view returns (uint256) {
+        return _nextTokenId;
+    }
+
     /// @inheritdoc IRecordToken
     function patientOf(uint256 tokenId) external view returns (address) {
         return _ownerOf(tokenId);

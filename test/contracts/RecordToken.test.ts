@@ -47,6 +47,16 @@ describe("RecordToken", () => {
       expect(await records.balanceOf(signers.patient.address)).to.equal(2n);
     });
 
+    it("announces the next token id, which advances with every mint and never goes back", async () => {
+      const { records, signers } = await loadFixture(deployCore);
+      expect(await records.nextTokenId()).to.equal(2n);
+      const pointer = randomPointer();
+      await records.connect(signers.patient).mint(signers.patient.address, pointer.cid, pointer.contentHash, RECORD_KIND);
+      expect(await records.nextTokenId()).to.equal(3n);
+      await records.connect(signers.patient).burn(2n);
+      expect(await records.nextTokenId()).to.equal(3n);
+    });
+
     it("refuses an account that is not a registered patient", async () => {
       const { records, signers } = await loadFixture(deployCore);
       const pointer = randomPointer();
