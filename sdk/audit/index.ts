@@ -1,0 +1,49 @@
+/**
+ * Audit: the HIPAA accounting of disclosures of a patient, built from on-chain events alone
+ * (ARCHITECTURE.md, flow 9 and principle 3), and its output as JSON, CSV and FHIR R4 AuditEvents.
+ *
+ * ```ts
+ * const accounting = await accountingOfDisclosures({ provider, contracts, patient, from, to });
+ * toJson(accounting); toCsv(accounting); toFhirAuditEvents(accounting);
+ * ```
+ *
+ * @module
+ */
+export { accountingOfDisclosures, type AccountingOptions, type AuditProvider, type AuditTime } from "./accounting";
+export {
+  AUDIT_ENTRY_FIELDS,
+  AUDIT_EVENT_KINDS,
+  type AccountingOfDisclosures,
+  type AuditEntry,
+  type AuditEventKind,
+} from "./types";
+export {
+  AUDIT_TOPICS,
+  EVENT_KINDS,
+  EMERGENCY_PURPOSE,
+  decodeAuditLog,
+  decodePurpose,
+  formatExpiry,
+  formatTokenId,
+  scopeNames,
+  type AuditContracts,
+  type AuditEventName,
+  type DecodedAuditLog,
+} from "./events";
+export { DEFAULT_PAGE_SIZE, blockRanges, getLogsPaged, type BlockRange, type LogQuery } from "./paginate";
+export { BlockTimestamps } from "./block-time";
+export { AuditQueryError } from "./errors";
+export { toJson } from "./json";
+export { toCsv, csvRow, csvField } from "./csv";
+export { didPkh, recordTokenIdentifier } from "./did";
+export {
+  toFhirAuditEvents,
+  toFhirAuditEvent,
+  ACT_REASON_SYSTEM,
+  AUDIT_EVENT_TYPE_SYSTEM,
+  DICOM_SYSTEM,
+  PARTICIPATION_TYPE_SYSTEM,
+  RECORD_TOKEN_SYSTEM,
+  RESTFUL_INTERACTION_SYSTEM,
+  URI_SYSTEM,
+} from "./fhir-audit-event";
