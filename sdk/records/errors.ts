@@ -1,0 +1,28 @@
+import { MedrecError } from "../errors";
+
+/** No wrapped key for this record version is in the key store (or none for the reader's key). */
+export class RecordKeyNotFoundError extends MedrecError {
+  declare readonly code: "RECORD_KEY_NOT_FOUND";
+  /** @param message Which record and version; never key material. */
+  constructor(message: string) {
+    super("RECORD_KEY_NOT_FOUND", message);
+  }
+}
+
+/** The record token does not exist (never minted, or burned). */
+export class RecordNotFoundError extends MedrecError {
+  declare readonly code: "RECORD_NOT_FOUND";
+  /** @param tokenId The token asked for. */
+  constructor(readonly tokenId: bigint) {
+    super("RECORD_NOT_FOUND", `record token #${tokenId} does not exist`);
+  }
+}
+
+/** The chain refused or reverted a record write. */
+export class RecordWriteError extends MedrecError {
+  declare readonly code: "RECORD_WRITE_FAILED";
+  /** @param message What failed (decoded revert reason), never record content. */
+  constructor(message: string, options?: ErrorOptions) {
+    super("RECORD_WRITE_FAILED", message, options);
+  }
+}

@@ -1,0 +1,22 @@
+/**
+ * `sdk/records`: the data path of a health record — FHIR in, ciphertext to content-addressed storage, a
+ * pointer on-chain; and back out again, verified at every step.
+ *
+ * @module
+ */
+export { recordsContext, type RecordsContext } from "./context";
+export { fileKeyStore, type KeyStore, type RecordVersionRef, type StoredWrap } from "./key-store";
+export { eoaRecordWriter, accountRecordWriter, type RecordWriter, type MintRequest, type UpdateRequest } from "./record-writer";
+export {
+  ingestRecord,
+  ingestBundles,
+  prepareRecords,
+  writeRecord,
+  type IngestOptions,
+  type IngestedRecord,
+  type IngestProgress,
+  type BulkIngestItem,
+  type PreparedRecord,
+} from "./ingest";
+export { readRecord, type ReadRecordResult } from "./read";
+export { RecordKeyNotFoundError, RecordNotFoundError, RecordWriteError } from "./errors";

@@ -1,0 +1,95 @@
+import { getAddress, hexlify, type Signer } from "ethers";
+import { RecordToken__factory, type RecordToken } from "../../typechain-types";
+import { recordTokenDomain, signRecordUpdate, type RecordUpdate } from "../chain/record-attestation";
+import { sendSponsored, type PatientWallet, type WalletContext } from "../wallet";
+import { RecordWriteError } from "./errors";
+
+/** The on-chain part of a record write. */
+export interface MintRequest {
+  patient: string;
+  cid: Uint8Array;
+  contentHash: string;
+  /** The record kind as bytes32 (`encodeBytes32String`). */
+  kind: string;
+}
+
+/** The on-chain part of a record update. */
+export interface UpdateRequest {
+  tokenId: bigint;
+  cid: Uint8Array;
+  contentHash: string;
+  version: bigint;
+}
+
+/**
+ * Who writes record tokens and how: the patient's own EOA, a provider's key, or a patient's smart account
+ * through sponsored AA transactions. Mints and updates from one writer go out one at a time, in order.
+ */
+export interface RecordWriter {
+  /** The issuer address the chain will see. */
+  issuer(): Promise<string>;
+  /** Mints and returns the id the chain assigned. */
+  mint(request: MintRequest): Promise<{ tokenId: bigint }>;
+  /** Updates with the issuer's attestation over (tokenId, cid, contentHash, version). */
+  update(request: UpdateRequest): Promise<void>;
+}
+
+async function mintedTokenId(recordToken: RecordToken, patient: string, blockNumber: number, cid: Uint8Array): Promise<bigint> {
+  const events = await recordToken.queryFilter(recordToken.filters.RecordMinted(undefined, patient), blockNumber, blockNumber);
+  const minted = events.find((event) => event.args.cid === hexlify(cid));
+  if (!minted) throw new RecordWriteError(`no RecordMinted event for the mint in block ${blockNumber}`);
+  return minted.args.tokenId;
+}
+
+async function attestation(signer: Signer, recordToken: RecordToken, request: UpdateRequest): Promise<string> {
+  const { chainId } = await signer.provider!.getNetwork();
+  const update: RecordUpdate = { tokenId: request.tokenId, cid: hexlify(request.cid), contentHash: request.contentHash, version: request.version };
+  return signRecordUpdate(signer, recordTokenDomain(chainId, await recordToken.getAddress()), update);
+}
+
+/**
+ * A writer that sends ordinary transactions from `signer` (a patient's EOA, or a provider/lab holding APPEND).
+ * @param recordTokenAddress The RecordToken.
+ * @param signer The issuer's key, connected to a provider.
+ */
+export function eoaRecordWriter(recordTokenAddress: string, signer: Signer): RecordWriter {
+  const recordToken = RecordToken__factory.connect(recordTokenAddress, signer);
+  return {
+    issuer: () => signer.getAddress(),
+    async mint(request) {
+      const receipt = await (await recordToken.mint(request.patient, request.cid, request.contentHash, request.kind)).wait();
+      if (!receipt || receipt.status !== 1) throw new RecordWriteError("mint transaction failed");
+      return { tokenId: await mintedTokenId(recordToken, getAddress(request.patient), receipt.blockNumber, request.cid) };
+    },
+    async update(request) {
+      const signature = await attestation(signer, recordToken, request);
+      const receipt = await (await recordToken.update(request.tokenId, request.cid, request.contentHash, signature)).wait();
+      if (!receipt || receipt.status !== 1) throw new RecordWriteError("update transaction failed");
+    },
+  };
+}
+
+/**
+ * A writer for a patient's smart account: each write is a sponsored type-113 transaction from the account,
+ * and update attestations are the owner's signatures, which the account vouches for (ERC-1271).
+ * @param context AA transport, provider and paymaster.
+ * @param wallet The patient's account and owner key.
+ * @param recordTokenAddress The RecordToken.
+ */
+export function accountRecordWriter(context: WalletContext, wallet: PatientWallet, recordTokenAddress: string): RecordWriter {
+  const recordToken = RecordToken__factory.connect(recordTokenAddress, context.provider);
+  const owner = wallet.owner.provider ? wallet.owner : wallet.owner.connect(context.provider);
+  return {
+    issuer: async () => wallet.address,
+    async mint(request) {
+      const data = recordToken.interface.encodeFunctionData("mint", [request.patient, request.cid, request.contentHash, request.kind]);
+      const result = await sendSponsored(context, wallet, [{ target: recordTokenAddress, data }]);
+      return { tokenId: await mintedTokenId(recordToken, getAddress(request.patient), result.blockNumber, request.cid) };
+    },
+    async update(request) {
+      const signature = await attestation(owner, recordToken, request);
+      const data = recordToken.interface.encodeFunctionData("update", [request.tokenId, request.cid, request.contentHash, signature]);
+      await sendSponsored(context, wallet, [{ target: recordTokenAddress, data }]);
+    },
+  };
+}

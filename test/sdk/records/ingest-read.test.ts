@@ -1,0 +1,185 @@
+import { expect } from "chai";
+import { ethers } from "hardhat";
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { deployCore, randomPointer, RECORD_KIND } from "../../helpers/fixture";
+import { expectRejects } from "../../helpers/rejects";
+import { generatePatientBundles } from "../../fixtures/generate";
+import { HeliaContentStore } from "../../../sdk/storage";
+import { DecryptionError, generateEncryptionKeyPair, KeyUnwrapError } from "../../../sdk/crypto";
+import { canonicalize, exportRecords, splitBundle, FhirValidationError } from "../../../sdk/fhir";
+import {
+  eoaRecordWriter,
+  fileKeyStore,
+  ingestBundles,
+  ingestRecord,
+  readRecord,
+  recordsContext,
+  RecordKeyNotFoundError,
+  RecordNotFoundError,
+  type RecordsContext,
+} from "../../../sdk/records";
+
+/** Canonical bytes of each resource of a bundle, sorted: a multiset to compare bundles by content. */
+function resourceSet(bundle: { entry?: { resource?: unknown }[] }): string[] {
+  return (bundle.entry ?? []).map((entry) => Buffer.from(canonicalize(entry.resource)).toString("hex")).sort();
+}
+
+describe("sdk/records: ingest and read back through the chain and a real Helia store", function () {
+  this.timeout(120_000);
+  let dir: string;
+  let store: HeliaContentStore;
+
+  before(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), "medrec-records-"));
+    store = await HeliaContentStore.open({ directory: path.join(dir, "ipfs") });
+  });
+  after(async () => {
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function setup() {
+    const core = await deployCore();
+    const patientKeys = generateEncryptionKeyPair();
+    const resolverKeys = generateEncryptionKeyPair();
+    const context: RecordsContext = recordsContext({
+      chainId: core.chainId,
+      recordToken: await core.records.getAddress(),
+      runner: ethers.provider,
+      store,
+      keys: fileKeyStore(await mkdtemp(path.join(dir, "keys-"))),
+    });
+    const options = {
+      patient: core.signers.patient.address,
+      recipients: [patientKeys.publicKey, resolverKeys.publicKey],
+      writer: eoaRecordWriter(await core.records.getAddress(), core.signers.patient),
+    };
+    return { core, patientKeys, resolverKeys, context, options };
+  }
+
+  it("ingests a bundle as one token per record and reads every record back losslessly", async () => {
+    const { core, patientKeys, context, options } = await loadFixture(setup);
+    const [bundle] = generatePatientBundles({ seed: 7, patients: 1 });
+    const written = await ingestRecord(context, bundle, options);
+    const expected = splitBundle(bundle);
+    expect(written.map((r) => r.kind)).to.deep.equal(expected.map((r) => r.kind));
+    expect(written.map((r) => r.tokenId)).to.deep.equal(written.map((_, i) => 2n + BigInt(i)));
+    const readBack = [];
+    for (const record of written) {
+      const onChain = await core.records.recordOf(record.tokenId);
+      expect(onChain.contentHash).to.equal(record.contentHash);
+      expect(onChain.version).to.equal(1n);
+      const result = await readRecord(context, record.tokenId, patientKeys.privateKey);
+      expect(result.kind).to.equal(record.kind);
+      expect(result.patient).to.equal(core.signers.patient.address);
+      readBack.push({ kind: result.kind, encounter: record.encounter, bundle: result.bundle });
+    }
+    expect(resourceSet(exportRecords(readBack))).to.deep.equal(resourceSet(bundle));
+  });
+
+  it("lets the resolver's key open the same record, and no other key", async () => {
+    const { patientKeys, resolverKeys, context, options } = await loadFixture(setup);
+    const [bundle] = generatePatientBundles({ seed: 8, patients: 1 });
+    const [first] = await ingestRecord(context, bundle, options);
+    const asPatient = await readRecord(context, first.tokenId, patientKeys.privateKey);
+    const asResolver = await readRecord(context, first.tokenId, resolverKeys.privateKey);
+    expect(canonicalize(asResolver.bundle)).to.deep.equal(canonicalize(asPatient.bundle));
+    const stranger = generateEncryptionKeyPair();
+    await expectRejects(readRecord(context, first.tokenId, stranger.privateKey), RecordKeyNotFoundError, "RECORD_KEY_NOT_FOUND");
+  });
+
+  it("stores nothing and mints nothing for invalid FHIR", async () => {
+    const { core, context, options } = await loadFixture(setup);
+    const before = await core.records.nextTokenId();
+    const invalid = { resourceType: "Patient", birthDate: "yesterday" };
+    await expectRejects(ingestRecord(context, invalid, options), FhirValidationError, "FHIR_INVALID");
+    expect(await core.records.nextTokenId()).to.equal(before);
+  });
+
+  it("ingests a single resource as one record", async () => {
+    const { context, options, patientKeys } = await loadFixture(setup);
+    const [bundle] = generatePatientBundles({ seed: 9, patients: 1 });
+    const patient = bundle.entry!.find((e) => e.resource?.resourceType === "Patient")!.resource!;
+    const [record] = await ingestRecord(context, patient, options);
+    expect(record.kind).to.equal("Patient");
+    const back = await readRecord(context, record.tokenId, patientKeys.privateKey);
+    expect(back.bundle.entry?.map((e) => canonicalize(e.resource))).to.deep.equal([canonicalize(patient)]);
+  });
+
+  it("repairs a lost race for the token id: re-encrypts for the id it got and updates to version 2", async () => {
+    const { core, context, options, patientKeys } = await loadFixture(setup);
+    const [bundle] = generatePatientBundles({ seed: 10, patients: 1 });
+    // Another mint lands between the prediction and this writer's mint.
+    const racing = randomPointer();
+    const writer = options.writer;
+    let raced = false;
+    const racingWriter = {
+      ...writer,
+      async mint(request: Parameters<typeof writer.mint>[0]) {
+        if (!raced) {
+          raced = true;
+          await core.records.connect(core.signers.patient).mint(core.signers.patient.address, racing.cid, racing.contentHash, RECORD_KIND);
+        }
+        return writer.mint(request);
+      },
+    };
+    const [first] = await ingestRecord(context, bundle, { ...options, writer: racingWriter });
+    expect(first.version).to.equal(2n);
+    expect((await core.records.recordOf(first.tokenId)).version).to.equal(2n);
+    const back = await readRecord(context, first.tokenId, patientKeys.privateKey);
+    expect(back.version).to.equal(2n);
+    expect(back.kind).to.equal(first.kind);
+  });
+
+  it("refuses a swapped ciphertext: the AAD binds the token id", async () => {
+    const { core, context, options, patientKeys } = await loadFixture(setup);
+    const [bundle] = generatePatientBundles({ seed: 11, patients: 1 });
+    const [a, b] = await ingestRecord(context, bundle, options);
+    // Point token b at a's ciphertext (the patient may update its own token) and copy a's wraps for b.
+    const recordA = await core.records.recordOf(a.tokenId);
+    const wraps = await context.keys.load({ chainId: core.chainId, recordToken: await core.records.getAddress(), tokenId: a.tokenId, version: 1n });
+    await options.writer.update({ tokenId: b.tokenId, cid: ethers.getBytes(recordA.cid), contentHash: recordA.contentHash, version: 2n });
+    await context.keys.save({ chainId: core.chainId, recordToken: await core.records.getAddress(), tokenId: b.tokenId, version: 2n }, wraps);
+    await expectRejects(readRecord(context, b.tokenId, patientKeys.privateKey), DecryptionError, "DECRYPTION_FAILED");
+  });
+
+  it("reports unknown and burned tokens with RecordNotFoundError", async () => {
+    const { core, context, options, patientKeys } = await loadFixture(setup);
+    await expectRejects(readRecord(context, 999n, patientKeys.privateKey), RecordNotFoundError, "RECORD_NOT_FOUND");
+    const [bundle] = generatePatientBundles({ seed: 12, patients: 1 });
+    const [record] = await ingestRecord(context, bundle, options);
+    await core.records.connect(core.signers.patient).burn(record.tokenId);
+    await expectRejects(readRecord(context, record.tokenId, patientKeys.privateKey), RecordNotFoundError, "RECORD_NOT_FOUND");
+  });
+
+  it("a wrap tampered in the key store fails with KeyUnwrapError", async () => {
+    const { core, context, options, patientKeys } = await loadFixture(setup);
+    const [bundle] = generatePatientBundles({ seed: 13, patients: 1 });
+    const [record] = await ingestRecord(context, bundle, options);
+    const ref = { chainId: core.chainId, recordToken: await core.records.getAddress(), tokenId: record.tokenId, version: 1n };
+    const wraps = await context.keys.load(ref);
+    wraps[0].wrappedKey[50] ^= 0x01;
+    await context.keys.save(ref, wraps);
+    await expectRejects(readRecord(context, record.tokenId, patientKeys.privateKey), KeyUnwrapError, "KEY_UNWRAP_FAILED");
+  });
+
+  it("bulk-ingests several patients' bundles with bounded concurrency and reports progress", async () => {
+    const { core, context, options, patientKeys } = await loadFixture(setup);
+    const bundles = generatePatientBundles({ seed: 14, patients: 3 });
+    const progress: number[] = [];
+    const results = await ingestBundles(
+      context,
+      bundles.map((input) => ({ input, options })),
+      { concurrency: 2, onProgress: (p) => progress.push(p.done) },
+    );
+    expect(progress).to.deep.equal([1, 2, 3]);
+    const total = results.flat().length;
+    expect(total).to.equal(bundles.reduce((n, b) => n + splitBundle(b).length, 0));
+    expect(await core.records.balanceOf(core.signers.patient.address)).to.equal(BigInt(total) + 1n);
+    const last = results[2].at(-1)!;
+    expect((await readRecord(context, last.tokenId, patientKeys.privateKey)).kind).to.equal(last.kind);
+  });
+});
