@@ -1,0 +1,110 @@
+import { ethers } from "hardhat";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import { randomFillSync } from "node:crypto";
+import path from "node:path";
+import { gcm } from "@noble/ciphers/aes";
+import { deployCore } from "../test/helpers/fixture";
+import { generatePatientBundles } from "../test/fixtures/generate";
+import { HeliaContentStore } from "../sdk/storage";
+import { generateEncryptionKeyPair, randomBytes, sealRecord } from "../sdk/crypto";
+import { eoaRecordWriter, fileKeyStore, ingestBundles, prepareRecords, readRecord, recordsContext } from "../sdk/records";
+import { elapsedMs, percentile } from "./percentiles";
+
+/** What `npm run bench` reports for the SDK's data path (the `sdk` section of bench/results.json). */
+export interface SdkFigures {
+  patients: number;
+  records: number;
+  /** validate + split + encrypt + put + mint, end to end, records per second. */
+  recordsPerSecond: number;
+  /** Share of the wall time spent before any chain call (validation, splitting, canonicalisation). */
+  prepareShare: number;
+  encryptPut: { sizeMB: number; encryptPutMBps: number; rawAesGcmMBps: number; ratio: number }[];
+  readLatencyMs: { samples: number; p50: number; p99: number };
+  consentWriteLatencyMs?: { samples: number; p50: number; p99: number };
+}
+
+const MB = 1024 * 1024;
+const AAD = { chainId: 31337n, recordToken: "0x000000000000000000000000000000000000beef", tokenId: 1n, version: 1n };
+
+/** MB/s of sealRecord + HeliaContentStore.put, next to raw AES-256-GCM (@noble/ciphers) on the same bytes. */
+async function encryptPutThroughput(store: HeliaContentStore, sizeMB: number) {
+  const plaintext = randomFillSync(new Uint8Array(sizeMB * MB));
+  const recipients = [generateEncryptionKeyPair().publicKey, generateEncryptionKeyPair().publicKey];
+  const runs = sizeMB >= 50 ? 2 : 5;
+  let start = process.hrtime.bigint();
+  for (let i = 0; i < runs; i++) {
+    const { sealed } = sealRecord(plaintext, { ...AAD, tokenId: BigInt(i + 1) }, recipients);
+    await store.put(sealed);
+  }
+  const encryptPutMBps = (sizeMB * runs) / (elapsedMs(start) / 1000);
+  const key = randomBytes(32);
+  start = process.hrtime.bigint();
+  for (let i = 0; i < runs; i++) gcm(key, randomBytes(12), new Uint8Array(128)).encrypt(plaintext);
+  const rawAesGcmMBps = (sizeMB * runs) / (elapsedMs(start) / 1000);
+  return { sizeMB, encryptPutMBps: round(encryptPutMBps), rawAesGcmMBps: round(rawAesGcmMBps), ratio: round(encryptPutMBps / rawAesGcmMBps, 3) };
+}
+
+const round = (value: number, digits = 1) => Number(value.toFixed(digits));
+
+/**
+ * Ingests the synthetic fixture set (`patients` bundles, all for the fixture patient) through validate →
+ * split → encrypt → put (real Helia store on disk) → mint (in-process Hardhat chain), then measures encrypt+put
+ * MB/s for 1 and 50 MB payloads against raw AES-256-GCM, and read-back latency.
+ */
+export async function measureSdk(patients: number, onProgress?: (done: number, total: number) => void): Promise<SdkFigures> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "medrec-bench-"));
+  const store = await HeliaContentStore.open({ directory: path.join(dir, "ipfs") });
+  try {
+    const core = await deployCore();
+    const patientKeys = generateEncryptionKeyPair();
+    const context = recordsContext({
+      chainId: core.chainId,
+      recordToken: await core.records.getAddress(),
+      runner: ethers.provider,
+      store,
+      keys: fileKeyStore(path.join(dir, "keys")),
+    });
+    const options = {
+      patient: core.signers.patient.address,
+      recipients: [patientKeys.publicKey, generateEncryptionKeyPair().publicKey],
+      writer: eoaRecordWriter(await core.records.getAddress(), core.signers.patient),
+    };
+    const bundles = generatePatientBundles({ seed: 2026, patients });
+
+    prepareRecords(bundles[0]); // loads the FHIR definitions once, outside the timing
+    let start = process.hrtime.bigint();
+    for (const bundle of bundles.slice(0, Math.min(50, bundles.length))) prepareRecords(bundle);
+    const prepareMsPerBundle = elapsedMs(start) / Math.min(50, bundles.length);
+
+    start = process.hrtime.bigint();
+    const results = await ingestBundles(
+      context,
+      bundles.map((input) => ({ input, options })),
+      { concurrency: 4, onProgress: (p) => onProgress?.(p.done, p.total) },
+    );
+    const ingestMs = elapsedMs(start);
+    const records = results.flat();
+
+    const latencies: number[] = [];
+    const step = Math.max(1, Math.floor(records.length / 200));
+    for (let i = 0; i < records.length; i += step) {
+      const t = process.hrtime.bigint();
+      await readRecord(context, records[i].tokenId, patientKeys.privateKey);
+      latencies.push(elapsedMs(t));
+    }
+
+    const encryptPut = [await encryptPutThroughput(store, 1), await encryptPutThroughput(store, 50)];
+    return {
+      patients,
+      records: records.length,
+      recordsPerSecond: round(records.length / (ingestMs / 1000)),
+      prepareShare: round((prepareMsPerBundle * patients) / ingestMs, 3),
+      encryptPut,
+      readLatencyMs: { samples: latencies.length, p50: round(percentile(latencies, 50), 2), p99: round(percentile(latencies, 99), 2) },
+    };
+  } finally {
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
