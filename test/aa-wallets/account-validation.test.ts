@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { ZeroAddress, ZeroHash, parseEther } from "ethers";
-import { deployWalletsFixture } from "../helpers/wallet-fixture";
+import { deployWithAccountFixture } from "../helpers/wallet-fixture";
 import {
   buildTx,
   chainState,
@@ -18,13 +18,7 @@ import { DEFAULT_GAS_LIMIT, toSystemTransaction, transactionHash, signedDigest }
 import { SystemAddress } from "../../era-test-node/bootloader/system-addresses";
 import { NonceHolderDouble__factory, TestPatientAccount__factory } from "../../typechain-types";
 
-/** The wallets fixture plus one onboarded (zero-ETH, registered) patient account. */
-async function withAccount() {
-  const f = await deployWalletsFixture();
-  const owner = f.newOwner();
-  const w = { ...(await f.onboard(owner)), owner };
-  return { f, w };
-}
+const withAccount = deployWithAccountFixture;
 
 type Fixture = Awaited<ReturnType<typeof withAccount>>;
 

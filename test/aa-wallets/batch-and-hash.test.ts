@@ -3,7 +3,7 @@ import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import fc from "fast-check";
 import { ZeroHash, dataSlice, getAddress, hexlify, parseEther, recoverAddress, toBeHex } from "ethers";
-import { deployWalletsFixture } from "../helpers/wallet-fixture";
+import { deployWithAccountFixture } from "../helpers/wallet-fixture";
 import { randomPointer, RECORD_KIND } from "../helpers/fixture";
 import { accountInterface, eventsSince, expectReverted, random32, setNonceHolderNonce } from "../helpers/aa-tx";
 import {
@@ -24,13 +24,7 @@ import { SystemAddress } from "../../era-test-node/bootloader/system-addresses";
 /** `validateTransaction`'s selector: the magic value an account returns on success. */
 const ACCOUNT_MAGIC = "0x202bcce7";
 
-/** The wallets fixture plus one onboarded (zero-ETH, registered) patient account. */
-async function withAccount() {
-  const f = await deployWalletsFixture();
-  const owner = f.newOwner();
-  const w = { ...(await f.onboard(owner)), owner };
-  return { f, w };
-}
+const withAccount = deployWithAccountFixture;
 
 /**
  * Asks the account, as the bootloader, to validate `tx` while hashing it itself (suggestedSignedHash = 0), after

@@ -3,7 +3,7 @@ import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { AbiCoder, ZeroAddress, ZeroHash, dataSlice, hexlify, parseEther } from "ethers";
 import { utils } from "zksync-ethers";
-import { deployWalletsFixture } from "../helpers/wallet-fixture";
+import { deployWithAccountFixture } from "../helpers/wallet-fixture";
 import {
   accountInterface,
   buildTx,
@@ -18,13 +18,7 @@ import { DEFAULT_GAS_LIMIT, createPatientAccount, sendSponsored, signOnboardingV
 import { PatientRegistry__factory } from "../../typechain-types";
 import { ParticipantKind } from "../../sdk/chain/participant-kind";
 
-/** The wallets fixture plus one onboarded (zero-ETH, registered) patient account. */
-async function withAccount() {
-  const f = await deployWalletsFixture();
-  const owner = f.newOwner();
-  const w = { ...(await f.onboard(owner)), owner };
-  return { f, w };
-}
+const withAccount = deployWithAccountFixture;
 
 /** Moves the chain to 01:00 UTC of the next day, so that a test never straddles a budget day boundary. */
 async function startOfFreshDay(): Promise<bigint> {

@@ -2,19 +2,13 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { Wallet, ZeroAddress, type Signer } from "ethers";
-import { deployWalletsFixture } from "../helpers/wallet-fixture";
+import { deployWalletsFixture, deployWithAccountFixture } from "../helpers/wallet-fixture";
 import { accountInterface, buildTx, chainState, errorReason, eventsSince, expectRejected, expectReverted, expectUnchanged, random32 } from "../helpers/aa-tx";
 import { cancelRecovery, sendSponsored, setGuardians } from "../../sdk/wallet";
 
 const DELAY = 48n * 3600n;
 
-/** An onboarded account without guardians. */
-async function withAccount() {
-  const f = await deployWalletsFixture();
-  const owner = f.newOwner();
-  const w = { ...(await f.onboard(owner)), owner };
-  return { f, w };
-}
+const withAccount = deployWithAccountFixture;
 
 /** An onboarded account whose guardians are the fixture's three, threshold 2 (set through a sponsored transaction). */
 async function guardedAccount() {

@@ -60,3 +60,11 @@ export async function deployWalletsFixture() {
 }
 
 export type WalletsFixture = Awaited<ReturnType<typeof deployWalletsFixture>>;
+
+/** The wallets fixture plus one onboarded (zero-ETH, registered) patient account `w` and its owner key. */
+export async function deployWithAccountFixture() {
+  const f = await deployWalletsFixture();
+  const owner = f.newOwner();
+  const w = { ...(await f.onboard(owner)), owner };
+  return { f, w };
+}

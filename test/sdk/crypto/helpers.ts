@@ -1,27 +1,7 @@
 // Shared helpers of the sdk/crypto tests (loaded by mocha too; defines no tests).
-import { expect } from "chai";
-import { MedrecError } from "../../../sdk/errors";
 import type { RecordAadFields } from "../../../sdk/crypto";
 
-type ErrorClass = abstract new (...args: never[]) => MedrecError;
-
-/**
- * Runs `fn`, asserts it throws an instance of `cls` with `code`, and returns the error.
- * Fails the test when nothing (or something else) is thrown.
- */
-export function expectMedrecError(fn: () => unknown, cls: ErrorClass, code: string): MedrecError {
-  let thrown: unknown;
-  try {
-    fn();
-  } catch (err) {
-    thrown = err;
-  }
-  if (thrown === undefined) expect.fail(`expected ${cls.name} (${code}) but nothing was thrown`);
-  expect(thrown, `thrown: ${String(thrown)}`).to.be.instanceOf(cls);
-  expect(thrown).to.be.instanceOf(MedrecError);
-  expect((thrown as MedrecError).code).to.equal(code);
-  return thrown as MedrecError;
-}
+export { expectMedrecError } from "../../helpers/rejects";
 
 /** A copy of `bytes` with bit `bit` (0 = least significant bit of byte 0) flipped. */
 export function flipBit(bytes: Uint8Array, bit: number): Uint8Array {
