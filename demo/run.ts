@@ -31,6 +31,17 @@ import { consentDomain, Scope, type Consent } from "../sdk/consent/typed-data";
 import { Purpose } from "../sdk/consent/purposes";
 import { ParticipantKind } from "../sdk/chain/participant-kind";
 import { readEventTrail, trailSources } from "./event-trail";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import os from "node:os";
+import type { Bundle } from "@medplum/fhirtypes";
+import { HeliaContentStore } from "../sdk/storage";
+import { generateEncryptionKeyPair } from "../sdk/crypto";
+import { canonicalJson, splitBundle } from "../sdk/fhir";
+import { accountRecordWriter, fileKeyStore, ingestRecord, readRecord, recordsContext } from "../sdk/records";
+import { accountingOfDisclosures } from "../sdk/audit";
+
+/** A synthetic patient bundle (seeded generator, no real person): what a provider system would send. */
+const SAMPLE_BUNDLE = path.resolve(__dirname, "..", "test", "fixtures", "synthetic-patient-bundle.json");
 import { TRAIL_COLUMNS, formatAddress, formatPurpose, shortHex, trailRows } from "./event-format";
 import { formatTable } from "../sdk/cli/table";
 
@@ -100,11 +111,13 @@ async function story(chain: LocalChain): Promise<void> {
   step("Onboarding without ETH: the factory deploys the patient's smart account, which registers as a patient");
   const { timestamp: now, number: setupBlock } = (await rpc.getBlock("latest"))!;
   const voucher = await signOnboardingVoucher(deployer, wallets.SponsorPaymaster.address, chain.chainId, patientKey.address, BigInt(now) + 3600n);
+  const patientEncryption = generateEncryptionKeyPair(); // X25519: record keys are wrapped to it; stays on the phone
+  const resolverEncryption = generateEncryptionKeyPair(); // the key-release service's key (next issue)
   const wallet = await createPatientAccount(context, {
     owner: patientKey,
     factory: wallets.AccountFactory.address,
     salt: hexlify(randomBytes(32)),
-    encryptionKey: hexlify(randomBytes(32)),
+    encryptionKey: patientEncryption.publicKeyHex,
     voucher,
   });
   book.set(wallet.address, "patient");
@@ -116,17 +129,42 @@ async function story(chain: LocalChain): Promise<void> {
   await mined(providers.register(provider.address, ParticipantKind.Provider, hexlify(randomBytes(32)), keccak256(toUtf8Bytes("licence: demo clinic"))));
   say(`provider ${formatAddress(provider.address)} registered as Provider`);
 
-  step("The patient's account mints a record token (only a pointer to the ciphertext goes on chain)");
-  const ciphertext = randomBytes(256); // stand-in for an encrypted FHIR Observation in content-addressed storage
-  const contentHash = sha256(ciphertext);
-  const cid = concat(["0x01551220", contentHash]);
-  const minted = await sendSponsored(context, wallet, [
-    { target: await records.getAddress(), data: records.interface.encodeFunctionData("mint", [wallet.address, cid, contentHash, encodeBytes32String("Observation")]) },
-  ]);
-  const [mintEvent] = await records.queryFilter(records.filters.RecordMinted(undefined, wallet.address), minted.blockNumber, minted.blockNumber);
-  if (!mintEvent) throw new Error("no RecordMinted event in the mint transaction");
-  const tokenId = mintEvent.args.tokenId;
-  say(`record #${tokenId}: kind Observation, CID ${shortHex(cid)}, SHA-256 ${shortHex(contentHash)}`);
+  step("Ingest: a FHIR R4 bundle is validated, split into records, encrypted, stored by CID and minted as tokens");
+  const bundle = JSON.parse(await readFile(SAMPLE_BUNDLE, "utf8")) as Bundle;
+  const storeDir = await mkdtemp(path.join(os.tmpdir(), "medrec-demo-"));
+  const store = await HeliaContentStore.open({ directory: path.join(storeDir, "ipfs") });
+  try {
+    const recordsCtx = recordsContext({
+      chainId: chain.chainId,
+      recordToken: await records.getAddress(),
+      runner: rpc,
+      store,
+      keys: fileKeyStore(path.join(storeDir, "keys")),
+    });
+    const ingested = await ingestRecord(recordsCtx, bundle, {
+      patient: wallet.address,
+      recipients: [patientEncryption.publicKey, resolverEncryption.publicKey],
+      writer: accountRecordWriter(context, wallet, await records.getAddress()),
+    });
+    say(`synthetic bundle ${path.relative(process.cwd(), SAMPLE_BUNDLE)}: ${bundle.entry?.length ?? 0} resources → ${ingested.length} records (one per encounter and category)`);
+    say(`ciphertext in the embedded IPFS store (Helia, on disk); each mint a sponsored transaction of the account`);
+    console.log(
+      formatTable(
+        [{ header: "TOKEN", align: "right" }, { header: "KIND" }, { header: "ENCOUNTER" }, { header: "CID" }, { header: "SIZE", align: "right" }],
+        ingested.map((r) => [`#${r.tokenId}`, r.kind, r.encounter ? shortHex(r.encounter.replace(/^Encounter\//, "")) : "–", shortHex(r.cid), `${r.size} B`]),
+      )
+        .split("\n")
+        .map((line) => `   ${line}`)
+        .join("\n"),
+    );
+    const tokenId = ingested.find((r) => r.kind === "Observation")?.tokenId ?? ingested[0].tokenId;
+
+    step("Read back: fetch by CID, verify every block and the on-chain SHA-256, unwrap, decrypt, validate");
+    const readBack = await readRecord(recordsCtx, tokenId, patientEncryption.privateKey);
+    const original = splitBundle(bundle).find((r) => r.kind === readBack.kind);
+    say(`record #${tokenId} (${readBack.kind}, version ${readBack.version}): ${readBack.bundle.entry?.length ?? 0} resources, ` +
+      `identical to the input: ${original !== undefined && canonicalJson(original.bundle.entry) === canonicalJson(readBack.bundle.entry)}`);
+    say(`a stranger's key cannot open it: ${await readRecord(recordsCtx, tokenId, generateEncryptionKeyPair().privateKey).then(() => "opened (wrong!)", (e: { code?: string }) => e.code)}`);
 
   step("The patient signs an EIP-712 consent with the account key (ERC-1271); a relayer submits it");
   const { timestamp } = (await rpc.getBlock("latest"))!;
@@ -177,6 +215,35 @@ async function story(chain: LocalChain): Promise<void> {
   console.log("(the deployment's own events, role grants and allow-list entries, are in blocks before; see the deployment file)");
   console.log("(addresses shortened; names in parentheses are the roles above)\n");
   console.log(formatTable(TRAIL_COLUMNS, trailRows(trail, book)));
+
+    step("Audit: the patient's accounting of disclosures, built from on-chain events alone");
+    const accounting = await accountingOfDisclosures({
+      provider: rpc,
+      contracts: {
+        ConsentManager: deployment.contracts.ConsentManager.address,
+        RecordToken: deployment.contracts.RecordToken.address,
+        PatientRegistry: deployment.contracts.PatientRegistry.address,
+      },
+      patient: wallet.address,
+      from: 0,
+      to: Math.floor(Date.now() / 1000) + 86_400,
+      fromBlock: deployment.startBlock,
+    });
+    const shown = accounting.entries.filter((e) => e.kind !== "record-created");
+    say(`${accounting.entries.length} entries (${accounting.entries.length - shown.length} record creations not listed); as JSON, CSV or FHIR AuditEvent with the SDK or \`medrec audit\``);
+    console.log(
+      formatTable(
+        [{ header: "WHEN" }, { header: "WHAT" }, { header: "RECORD", align: "right" }, { header: "TO" }, { header: "PURPOSE" }, { header: "BY" }],
+        shown.map((e) => [e.timestamp.replace("T", " ").replace(/\.\d+Z$/, "Z"), e.kind, e.tokenId === "all" ? "all" : `#${e.tokenId}`, e.recipient ? formatAddress(e.recipient, book) : "–", e.purpose ?? "–", e.actor ? formatAddress(e.actor, book) : "–"]),
+      )
+        .split("\n")
+        .map((line) => `   ${line}`)
+        .join("\n"),
+    );
+  } finally {
+    await store.close();
+    await rm(storeDir, { recursive: true, force: true });
+  }
   rpc.destroy();
 }
 
