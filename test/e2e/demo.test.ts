@@ -106,8 +106,16 @@ describe("e2e: npm run demo", function () {
       expect(at, `${name} after offset ${from} in:\n${trail}`).to.be.greaterThan(-1);
       from += at + name.length + 1;
     }
-    expect(result.stdout).to.match(/hasAccess\(provider, record #1, READ\) = true[\s\S]*hasAccess\(provider, record #1, READ\) = false/);
+    expect(result.stdout).to.match(/hasAccess\(provider, record #(\d+), READ\) = true[\s\S]*hasAccess\(provider, record #\1, READ\) = false/);
     expect(trail).to.include("purpose=ETREAT (emergency)");
+  });
+
+  it("ingests the synthetic bundle, reads a record back identical, and audits grant, disclosure and revocation", () => {
+    expect(result.stdout).to.match(/17 resources → \d+ records/);
+    expect(result.stdout).to.match(/identical to the input: true/);
+    expect(result.stdout).to.match(/a stranger's key cannot open it: RECORD_KEY_NOT_FOUND/);
+    const audit = result.stdout.slice(result.stdout.indexOf("Audit:"));
+    for (const kind of ["grant", "disclosure", "revocation", "emergency-access"]) expect(audit).to.match(new RegExp(`\\s${kind}\\s`));
   });
 
   it("never prints a private key", () => {
