@@ -1,0 +1,105 @@
+/**
+ * `medrec audit [patient] [--from <iso>] [--to <iso>] [--format table|json|csv|fhir]`: the accounting of
+ * disclosures of a patient (default: the identity), built from the chain's events from the deployment's start
+ * block on, read in pages of `--page-size` blocks. `--json` is `--format json`.
+ *
+ * @module
+ */
+import { Option, type Command } from "commander";
+import type { AccountingOfDisclosures } from "../../audit";
+import { CommandContext, type CliIo } from "../context";
+import { CliError, ExitCode } from "../errors";
+import { parseAddress, parseIsoDate, parsePositiveInt } from "../options";
+import { table } from "../output";
+
+/** The output formats of `medrec audit`. */
+export const AUDIT_FORMATS = ["table", "json", "csv", "fhir"] as const;
+export type AuditFormat = (typeof AUDIT_FORMATS)[number];
+
+interface AuditOptions {
+  from?: Date;
+  to?: Date;
+  format: AuditFormat;
+  pageSize?: number;
+}
+
+/** Registers `medrec audit`. */
+export function registerAudit(program: Command, io: CliIo): void {
+  program
+    .command("audit")
+    .description("accounting of disclosures of a patient, from on-chain events alone")
+    .argument("[patient]", "patient address (default: the identity)", parseAddress)
+    .option("--from <iso>", "start of the period, inclusive (default: the beginning)", parseIsoDate)
+    .option("--to <iso>", "end of the period, inclusive (default: now)", parseIsoDate)
+    .addOption(new Option("--format <format>", "output format").choices(AUDIT_FORMATS).default("table"))
+    .option("--page-size <blocks>", "blocks per eth_getLogs query (default 10000)", parsePositiveInt)
+    .action(async (patient: string | undefined, options: AuditOptions, command: Command) => audit(CommandContext.of(command, io), patient, options));
+}
+
+async function audit(ctx: CommandContext, patientArg: string | undefined, options: AuditOptions): Promise<void> {
+  const config = await ctx.config();
+  const patient = patientArg ?? (await ctx.identity(config)).address;
+  const from = options.from ?? new Date(0);
+  const accounting = await ctx.withChain(config, async (chain) => {
+    const { accountingOfDisclosures } = await import("../../audit");
+    const latest = await chain.provider.getBlock("latest");
+    if (!latest) throw new CliError("NO_BLOCK", "the node returned no latest block", ExitCode.FAILURE);
+    const to = options.to ?? new Date(Math.max(Date.now(), latest.timestamp * 1000));
+    if (from.getTime() > to.getTime()) throw new CliError("INVALID_PERIOD", "--from is after --to", ExitCode.USAGE);
+    return accountingOfDisclosures({
+      provider: chain.provider,
+      contracts: chain.addresses,
+      patient,
+      from,
+      to,
+      fromBlock: Math.min(config.startBlock, latest.number),
+      toBlock: latest.number,
+      pageSize: options.pageSize,
+    });
+  });
+  const format: AuditFormat = ctx.json ? "json" : options.format;
+  await ctx.output.raw(await render(accounting, format));
+}
+
+async function render(accounting: AccountingOfDisclosures, format: AuditFormat): Promise<string> {
+  const { toCsv, toFhirAuditEvents, toJson } = await import("../../audit");
+  switch (format) {
+    case "json":
+      return toJson(accounting) + "\n";
+    case "csv":
+      return toCsv(accounting);
+    case "fhir": {
+      const events = toFhirAuditEvents(accounting);
+      const bundle = { resourceType: "Bundle", type: "collection", entry: events.map((resource) => ({ resource })) };
+      return JSON.stringify(bundle, null, 2) + "\n";
+    }
+    case "table":
+      return tableOf(accounting);
+  }
+}
+
+function tableOf(accounting: AccountingOfDisclosures): string {
+  const header = `accounting of disclosures of ${accounting.patient}, ${accounting.period.from} – ${accounting.period.to} (blocks ${accounting.blocks.from}–${accounting.blocks.to})`;
+  if (accounting.entries.length === 0) return `${header}\nno events\n`;
+  const rows = accounting.entries.map((e) => [
+    e.timestamp,
+    e.kind,
+    e.tokenId,
+    e.recipient ?? "-",
+    e.actor,
+    e.purpose ?? "-",
+    e.scopes?.join(",") ?? "-",
+    e.expiresAt ?? "-",
+  ]);
+  const columns = [
+    { header: "TIME" },
+    { header: "EVENT" },
+    { header: "TOKEN", align: "right" as const },
+    { header: "RECIPIENT" },
+    { header: "ACTOR" },
+    { header: "PURPOSE" },
+    { header: "SCOPES" },
+    { header: "EXPIRES" },
+  ];
+  return `${header}\n${table(columns, rows)}\n`;
+}

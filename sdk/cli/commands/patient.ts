@@ -1,0 +1,89 @@
+/**
+ * `medrec patient create`: registers the identity as a patient (`PatientRegistry.register` with its X25519
+ * public key), sent from its Ethereum key (which pays the gas).
+ * `medrec patient show [address]`: a patient's registration, read from the chain.
+ *
+ * @module
+ */
+import type { Command } from "commander";
+import { didPkh } from "../../audit/did";
+import { CommandContext, type CliIo } from "../context";
+import { CliError, ExitCode } from "../errors";
+import { parseAddress } from "../options";
+import { keyValues } from "../output";
+
+/** Registers `medrec patient …`. */
+export function registerPatient(program: Command, io: CliIo): void {
+  const patient = program.command("patient").description("patient registration");
+  patient
+    .command("create")
+    .description("register the identity as a patient with its X25519 public key (needs ETH for gas)")
+    .action(async (_options: unknown, command: Command) => create(CommandContext.of(command, io)));
+  patient
+    .command("show")
+    .description("show a patient's registration (default: the identity)")
+    .argument("[address]", "patient address", parseAddress)
+    .action(async (address: string | undefined, _options: unknown, command: Command) => show(CommandContext.of(command, io), address));
+}
+
+async function create(ctx: CommandContext): Promise<void> {
+  const config = await ctx.config();
+  const identity = await ctx.identity(config);
+  const result = await ctx.withChain(config, async (chain) => {
+    const registry = chain.contracts.patients;
+    if (await registry.isPatient(identity.address)) {
+      const key = (await registry.encryptionKeyOf(identity.address)).toLowerCase();
+      if (key !== identity.encryptionPublicKey.toLowerCase()) {
+        throw new CliError(
+          "PATIENT_KEY_DIFFERS",
+          `${identity.address} is already registered with another encryption key (${key})`,
+          ExitCode.REFUSED,
+        );
+      }
+      return { transactionHash: null as string | null, did: await registry.didOf(identity.address) };
+    }
+    const signer = await ctx.fundedSigner(config, chain);
+    const receipt = await (await registry.connect(signer).register(identity.encryptionPublicKey)).wait();
+    if (!receipt || receipt.status !== 1) throw new CliError("TRANSACTION_FAILED", "the registration transaction failed", ExitCode.REFUSED);
+    return { transactionHash: receipt.hash as string | null, did: await registry.didOf(identity.address) };
+  });
+  await ctx.output.result(
+    {
+      address: identity.address,
+      did: result.did,
+      encryptionPublicKey: identity.encryptionPublicKey,
+      registered: true,
+      alreadyRegistered: result.transactionHash === null,
+      transactionHash: result.transactionHash,
+    },
+    () =>
+      [
+        result.transactionHash === null ? "already registered as a patient" : "registered as a patient",
+        keyValues([
+          ["address", identity.address],
+          ["did", result.did],
+          ["encryption key", identity.encryptionPublicKey],
+          ...(result.transactionHash ? [["transaction", result.transactionHash] as const] : []),
+        ]),
+      ].join("\n"),
+  );
+}
+
+async function show(ctx: CommandContext, address: string | undefined): Promise<void> {
+  const config = await ctx.config();
+  const account = address ?? (await ctx.identity(config)).address;
+  const state = await ctx.withChain(config, async (chain) => {
+    const registry = chain.contracts.patients;
+    const registered = await registry.isPatient(account);
+    return { registered, encryptionKey: registered ? await registry.encryptionKeyOf(account) : null };
+  });
+  const did = didPkh(config.chainId, account);
+  await ctx.output.result({ address: account, did, registered: state.registered, encryptionPublicKey: state.encryptionKey }, () =>
+    keyValues([
+      ["address", account],
+      ["did", did],
+      ["registered", state.registered ? "yes" : "no"],
+      ["encryption key", state.encryptionKey ?? "-"],
+    ]),
+  );
+}

@@ -1,0 +1,99 @@
+/**
+ * What every command starts from: the global options (`--json`, `--home`), the output, and helpers that load
+ * the config, connect to the chain and unlock the identity, closing what they opened.
+ *
+ * @module
+ */
+import type { Command } from "commander";
+import type { Wallet } from "ethers";
+import { loadConfig, resolveHome, type CliConfig } from "./config";
+import { openChain, type Chain } from "./chain";
+import { loadIdentity, passphraseFromEnv, unlockEncryptionKey, unlockSigner, type IdentityInfo } from "./identity";
+import { CliError, ExitCode } from "./errors";
+import { Output, type TextSink } from "./output";
+
+/** Where a command reads its environment and writes its output (overridable in tests). */
+export interface CliIo {
+  stdout: TextSink;
+  stderr: TextSink;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+/** The process's own streams, environment and folder. */
+export function processIo(): CliIo {
+  return { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
+}
+
+/** The options every command has. */
+export interface GlobalOptions {
+  json?: boolean;
+  home?: string;
+}
+
+/** One command run. */
+export class CommandContext {
+  readonly json: boolean;
+  readonly home: string;
+  readonly output: Output;
+
+  constructor(
+    readonly io: CliIo,
+    globals: GlobalOptions,
+  ) {
+    this.json = globals.json === true;
+    this.home = resolveHome(globals.home, io.env, io.cwd);
+    this.output = new Output(this.json, io.stdout, io.stderr);
+  }
+
+  /** The context of the command being run (its options merged with the program's). */
+  static of(command: Command, io: CliIo): CommandContext {
+    return new CommandContext(io, command.optsWithGlobals<GlobalOptions>());
+  }
+
+  /** `<home>/config.json`. */
+  config(): Promise<CliConfig> {
+    return loadConfig(this.home);
+  }
+
+  /** The identity's public part (nothing decrypted). */
+  async identity(config: CliConfig): Promise<IdentityInfo> {
+    return loadIdentity(config.identity);
+  }
+
+  /** The identity's Ethereum key, decrypted with `MEDREC_PASSPHRASE`. */
+  async signer(config: CliConfig): Promise<Wallet> {
+    return unlockSigner(config.identity, passphraseFromEnv(this.io.env));
+  }
+
+  /**
+   * The identity's Ethereum key, decrypted and connected to `chain`, after checking that it holds ETH for gas.
+   * @throws {CliError} `INSUFFICIENT_FUNDS` (5) when its balance is zero.
+   */
+  async fundedSigner(config: CliConfig, chain: Chain): Promise<Wallet> {
+    const signer = (await this.signer(config)).connect(chain.provider);
+    if ((await chain.provider.getBalance(signer.address)) === 0n) {
+      throw new CliError(
+        "INSUFFICIENT_FUNDS",
+        `${signer.address} has no ETH to pay for gas on chain ${chain.chainId}; fund it first`,
+        ExitCode.REFUSED,
+      );
+    }
+    return signer;
+  }
+
+  /** The identity's X25519 private key, decrypted with `MEDREC_PASSPHRASE`; zeroise when done. */
+  async encryptionKey(config: CliConfig): Promise<Uint8Array> {
+    return unlockEncryptionKey(config.identity, passphraseFromEnv(this.io.env));
+  }
+
+  /** Runs `work` with a connection to the configured chain, closed afterwards. */
+  async withChain<T>(config: CliConfig, work: (chain: Chain) => Promise<T>): Promise<T> {
+    const chain = await openChain(config);
+    try {
+      return await work(chain);
+    } finally {
+      chain.close();
+    }
+  }
+}

@@ -1,0 +1,289 @@
+/**
+ * Exit codes of the `medrec` CLI and how an error becomes one: a code, a one-line message and the exit code.
+ *
+ * | exit | meaning |
+ * |---|---|
+ * | 0 | success |
+ * | 1 | any other failure (network, storage integrity, unexpected errors) |
+ * | 2 | usage: bad arguments (commander), missing `MEDREC_PASSPHRASE`, home not initialised |
+ * | 3 | invalid input: invalid FHIR, malformed keys or arguments the SDK rejects, wrong passphrase, bad deployment |
+ * | 4 | not found: record token, record key, stored content, input file |
+ * | 5 | the chain refused: a revert (decoded with the medrec ABIs), no ETH for gas, missing permission |
+ *
+ * Messages never carry key material or health data: FHIR issues are listed by path and issue code only, and
+ * revert arguments are addresses, ids and codes.
+ *
+ * @module
+ */
+import { ErrorDescription, Interface, getAddress, isError, type InterfaceAbi } from "ethers";
+import { MedrecError } from "../errors";
+import { ConsentManager__factory } from "../../typechain-types/factories/contracts/ConsentManager__factory";
+import { PatientRegistry__factory } from "../../typechain-types/factories/contracts/PatientRegistry__factory";
+import { ProviderRegistry__factory } from "../../typechain-types/factories/contracts/ProviderRegistry__factory";
+import { RecordToken__factory } from "../../typechain-types/factories/contracts/RecordToken__factory";
+
+/** The exit codes of the CLI. */
+export const ExitCode = {
+  OK: 0,
+  FAILURE: 1,
+  USAGE: 2,
+  INVALID_INPUT: 3,
+  NOT_FOUND: 4,
+  REFUSED: 5,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** An error raised by the CLI itself, with the exit code it ends the process with. */
+export class CliError extends MedrecError {
+  /**
+   * @param code Stable machine-readable code (e.g. `NOT_INITIALISED`).
+   * @param message What is wrong and, when useful, what to do; never a secret.
+   * @param exitCode The process exit code.
+   * @param details Machine-readable details for `--json` error output (no secrets).
+   */
+  constructor(
+    code: string,
+    message: string,
+    readonly exitCode: ExitCode,
+    readonly details?: unknown,
+    options?: ErrorOptions,
+  ) {
+    super(code, message, options);
+  }
+}
+
+/** SDK error codes that mean the input was invalid. */
+const INVALID_INPUT_CODES: ReadonlySet<string> = new Set(["FHIR_INVALID", "INVALID_ARGUMENT", "INVALID_KEY", "UNSUPPORTED_CID"]);
+/** SDK error codes that mean something asked for does not exist. */
+const NOT_FOUND_CODES: ReadonlySet<string> = new Set(["RECORD_NOT_FOUND", "RECORD_KEY_NOT_FOUND", "CONTENT_NOT_FOUND"]);
+/** SDK error codes that mean the chain refused. */
+const REFUSED_CODES: ReadonlySet<string> = new Set(["RECORD_WRITE_FAILED"]);
+/** ethers error codes that mean the chain refused a transaction or call. */
+const ETHERS_REFUSALS = ["CALL_EXCEPTION", "INSUFFICIENT_FUNDS", "NONCE_EXPIRED", "REPLACEMENT_UNDERPRICED", "TRANSACTION_REPLACED"] as const;
+
+/** What the CLI prints about an error. */
+export interface ErrorReport {
+  code: string;
+  message: string;
+  exitCode: ExitCode;
+  details?: unknown;
+}
+
+// ------------------------------------------------------------------ revert decoding
+
+/** The medrec contracts whose custom errors the CLI decodes. */
+const CONTRACT_ABIS: Record<string, InterfaceAbi> = {
+  PatientRegistry: PatientRegistry__factory.abi,
+  ProviderRegistry: ProviderRegistry__factory.abi,
+  ConsentManager: ConsentManager__factory.abi,
+  RecordToken: RecordToken__factory.abi,
+};
+const INTERFACES = Object.entries(CONTRACT_ABIS).map(([name, abi]) => ({ name, iface: new Interface(abi) }));
+/** Deployed address (checksummed) → contract name, registered when the CLI connects. */
+const knownContracts = new Map<string, string>();
+
+/** Tells the revert decoder which contract lives at which address, to name the contract of a revert. */
+export function registerContracts(contracts: Record<string, string>): void {
+  for (const [name, address] of Object.entries(contracts)) knownContracts.set(getAddress(address), name);
+}
+
+/** A decoded revert: which contract (when known), the error's name and its arguments as text. */
+export interface DecodedRevert {
+  contract: string | null;
+  error: string;
+  args: string[];
+}
+
+/**
+ * Decodes revert data with the ABIs of the medrec contracts (custom errors), `Error(string)` and `Panic(uint256)`.
+ * @param data The revert data, hex.
+ * @param to The contract called, when known: names the contract when several declare the error.
+ * @returns The decoded revert, or `null` when the data matches none.
+ */
+export function decodeRevert(data: string, to?: string | null): DecodedRevert | null {
+  if (!/^0x[0-9a-fA-F]{8}/.test(data)) return null;
+  const standard = Interface.from(["error Error(string)", "error Panic(uint256)"]);
+  const matches: { name: string | null; parsed: ErrorDescription }[] = [];
+  for (const { name, iface } of [{ name: null as string | null, iface: standard }, ...INTERFACES]) {
+    let parsed: ErrorDescription | null = null;
+    try {
+      parsed = iface.parseError(data);
+    } catch {
+      parsed = null;
+    }
+    if (parsed) matches.push({ name, parsed });
+  }
+  if (matches.length === 0) return null;
+  const calledName = to ? knownContracts.get(safeAddress(to) ?? "") : undefined;
+  const chosen = matches.find((m) => m.name !== null && m.name === calledName) ?? matches[0];
+  const owners = new Set(matches.map((m) => m.name));
+  const contract = chosen.name !== null && (owners.size === 1 || chosen.name === calledName) ? chosen.name : null;
+  return { contract, error: chosen.parsed.name, args: chosen.parsed.args.map((arg: unknown) => formatArg(arg)) };
+}
+
+function safeAddress(value: string): string | null {
+  try {
+    return getAddress(value);
+  } catch {
+    return null;
+  }
+}
+
+function formatArg(value: unknown): string {
+  if (typeof value === "bigint") return value === (1n << 256n) - 1n ? "ALL_RECORDS" : value.toString(10);
+  if (Array.isArray(value)) return `[${value.map(formatArg).join(", ")}]`;
+  return String(value);
+}
+
+/** The first revert data found in an ethers error (its `data`, or nested in `info`/`error`/`cause`). */
+function findRevertData(error: unknown, depth = 0): string | null {
+  if (depth > 6 || error === null || typeof error !== "object") return null;
+  const record = error as Record<string, unknown>;
+  if (typeof record.data === "string" && /^0x[0-9a-fA-F]{8}/.test(record.data)) return record.data;
+  for (const key of ["data", "error", "info", "cause", "revert"]) {
+    const found = findRevertData(record[key], depth + 1);
+    if (found) return found;
+  }
+  return null;
+}
+
+/** The address a failed call or transaction went to, when the error names it. */
+function calledAddress(error: unknown): string | null {
+  const record = error as { transaction?: { to?: unknown }; invocation?: unknown };
+  return typeof record.transaction?.to === "string" ? record.transaction.to : null;
+}
+
+// ------------------------------------------------------------------ mapping
+
+/** Errors along the `cause` chain of `error`, outermost first. */
+function causeChain(error: unknown): unknown[] {
+  const chain: unknown[] = [];
+  let current: unknown = error;
+  while (current !== undefined && current !== null && chain.length < 8 && !chain.includes(current)) {
+    chain.push(current);
+    current = (current as { cause?: unknown }).cause;
+  }
+  return chain;
+}
+
+function isEthersRefusal(error: unknown): boolean {
+  return ETHERS_REFUSALS.some((code) => isError(error, code));
+}
+
+/** The exit code for `error`. */
+export function exitCodeFor(error: unknown): ExitCode {
+  return describeError(error).exitCode;
+}
+
+/**
+ * What to print about an error: a stable code, a one-line message and the exit code.
+ * @param error Anything thrown.
+ */
+export function describeError(error: unknown): ErrorReport {
+  if (error instanceof CliError) return { code: error.code, message: error.message, exitCode: error.exitCode, details: error.details };
+  const chain = causeChain(error);
+  const refusal = chain.find(isEthersRefusal);
+  if (refusal !== undefined) return describeRefusal(refusal, chain[0]);
+  const rejection = chain.find(isNodeRejection);
+  if (rejection !== undefined) return describeNodeRejection(rejection);
+  const medrec = chain.find((e): e is MedrecError => e instanceof MedrecError);
+  if (medrec) return describeMedrecError(medrec);
+  const network = chain.find((e) => isError(e, "NETWORK_ERROR") || isError(e, "TIMEOUT") || isConnectionError(e));
+  if (network !== undefined) {
+    return { code: "NETWORK_ERROR", message: `cannot reach the chain's RPC node (${errorText(network)})`, exitCode: ExitCode.FAILURE };
+  }
+  return { code: "UNEXPECTED", message: errorText(error), exitCode: ExitCode.FAILURE };
+}
+
+function describeMedrecError(error: MedrecError): ErrorReport {
+  const exitCode = INVALID_INPUT_CODES.has(error.code)
+    ? ExitCode.INVALID_INPUT
+    : NOT_FOUND_CODES.has(error.code)
+      ? ExitCode.NOT_FOUND
+      : REFUSED_CODES.has(error.code)
+        ? ExitCode.REFUSED
+        : ExitCode.FAILURE;
+  const issues = (error as { issues?: readonly { path: string; code: string }[] }).issues;
+  if (error.code === "FHIR_INVALID" && Array.isArray(issues)) {
+    return { code: error.code, message: fhirIssuesMessage("invalid FHIR R4", issues), exitCode, details: { issues: issueList(issues) } };
+  }
+  return { code: error.code, message: error.message, exitCode };
+}
+
+function describeRefusal(error: unknown, outer: unknown): ErrorReport {
+  if (isError(error, "INSUFFICIENT_FUNDS")) {
+    return { code: "INSUFFICIENT_FUNDS", message: "the account has not enough ETH to pay for gas on this chain", exitCode: ExitCode.REFUSED };
+  }
+  if (isError(error, "CALL_EXCEPTION")) {
+    const data = findRevertData(error);
+    const revert = data ? decodeRevert(data, calledAddress(error)) : null;
+    const context = outer instanceof MedrecError && outer !== error ? `${outer.message}: ` : "";
+    if (revert) {
+      const where = revert.contract ? `${revert.contract}.` : "";
+      return {
+        code: "CHAIN_REVERT",
+        message: `${context}the chain refused: ${where}${revert.error}(${revert.args.join(", ")})`,
+        exitCode: ExitCode.REFUSED,
+        details: revert,
+      };
+    }
+    const reason = (error as { reason?: string | null }).reason;
+    return { code: "CHAIN_REVERT", message: `${context}the chain refused the transaction${reason ? `: ${reason}` : ""}`, exitCode: ExitCode.REFUSED };
+  }
+  return { code: (error as { code: string }).code, message: `the chain refused the transaction (${errorText(error)})`, exitCode: ExitCode.REFUSED };
+}
+
+/** FHIR issues as the CLI shows them: path and issue code, never the element's value nor the validator's text. */
+export function issueList(issues: readonly { path: string; code: string }[]): { path: string; code: string }[] {
+  return issues.map((issue) => ({ path: issue.path, code: issue.code }));
+}
+
+/**
+ * `"<prefix> (3 issues): Patient.birthDate (invalid), …"` from at most 10 issues.
+ * @param prefix What was invalid (e.g. `invalid FHIR R4 in file.json`).
+ * @param issues The validator's issues.
+ */
+export function fhirIssuesMessage(prefix: string, issues: readonly { path: string; code: string }[]): string {
+  const shown = issues.slice(0, 10).map((issue) => `${issue.path} (${issue.code})`);
+  const more = issues.length > shown.length ? `, and ${issues.length - shown.length} more` : "";
+  return `${prefix} (${issues.length} issue${issues.length === 1 ? "" : "s"}): ${shown.join(", ")}${more}`;
+}
+
+/** JSON-RPC methods whose errors are the chain refusing a transaction. */
+const TRANSACTION_METHODS: ReadonlySet<string> = new Set(["eth_sendRawTransaction", "eth_sendTransaction", "eth_estimateGas", "eth_call"]);
+
+/** The node's own error message in an ethers `UNKNOWN_ERROR` (a JSON-RPC error ethers did not classify). */
+function nodeMessage(error: unknown): string | null {
+  const message = (error as { error?: { message?: unknown } } | null)?.error?.message;
+  return typeof message === "string" ? message.split("\n")[0] : null;
+}
+
+function isNodeRejection(error: unknown): boolean {
+  return isError(error, "UNKNOWN_ERROR") && nodeMessage(error) !== null;
+}
+
+function describeNodeRejection(error: unknown): ErrorReport {
+  const message = nodeMessage(error) as string;
+  if (/insufficient funds|enough funds/i.test(message)) {
+    return { code: "INSUFFICIENT_FUNDS", message: `the account has not enough ETH to pay for gas on this chain (${message})`, exitCode: ExitCode.REFUSED };
+  }
+  const method = (error as { payload?: { method?: unknown } }).payload?.method;
+  if (typeof method === "string" && TRANSACTION_METHODS.has(method)) {
+    return { code: "CHAIN_REJECTED", message: `the node rejected the transaction: ${message}`, exitCode: ExitCode.REFUSED };
+  }
+  return { code: "NODE_ERROR", message: `the RPC node answered with an error: ${message}`, exitCode: ExitCode.FAILURE };
+}
+
+function isConnectionError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && ["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "UND_ERR_CONNECT_TIMEOUT"].includes(code);
+}
+
+/** The first line of an error's short message. */
+function errorText(error: unknown): string {
+  if (error instanceof Error) {
+    const short = (error as { shortMessage?: string }).shortMessage;
+    return (short ?? error.message).split("\n")[0];
+  }
+  return String(error);
+}

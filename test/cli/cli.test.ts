@@ -1,0 +1,309 @@
+/**
+ * The `medrec` CLI end to end: a local chain, a fresh deployment, and the real `bin/medrec` run as child
+ * processes against it (init → patient create → record add → record get → consent grant/list/revoke → audit),
+ * with the error paths and their exit codes, and a check that no private key is ever on disk in the clear.
+ */
+import { spawn } from "node:child_process";
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { expect } from "chai";
+import hre from "hardhat";
+import { HDNodeWallet, JsonRpcProvider, hexlify, keccak256, randomBytes, toUtf8Bytes, type Wallet } from "ethers";
+import { HARDHAT_MNEMONIC, localChainSigners, startLocalChain, type LocalChain } from "../../era-test-node/local-chain";
+import { evmContractDeployer } from "../../deploy/contract-deployer";
+import { deployMedrec, type MedrecDeployment } from "../../deploy/medrec";
+import { writeDeployment } from "../../deploy/deployment-file";
+import { ConsentManager__factory, PatientRegistry__factory, ProviderRegistry__factory, RecordToken__factory } from "../../typechain-types";
+import { ParticipantKind } from "../../sdk/chain/participant-kind";
+import { Scope } from "../../sdk/consent/typed-data";
+import { canonicalize } from "../../sdk/fhir";
+import { generatePatientBundles } from "../fixtures/generate";
+import { identityDir, unlockEncryptionKey } from "../../sdk/cli/identity";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const BIN = path.join(ROOT, "bin", "medrec");
+const PASSPHRASE = "correct horse battery staple (cli test)";
+
+/** Output and exit status of one CLI run. */
+interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Canonical bytes of each resource of a bundle, sorted: a multiset to compare bundles by content. */
+function resourceSet(bundle: { entry?: { resource?: unknown }[] }): string[] {
+  return (bundle.entry ?? []).map((entry) => Buffer.from(canonicalize(entry.resource)).toString("hex")).sort();
+}
+
+/** Every file below `dir`. */
+async function filesBelow(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  return entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name));
+}
+
+describe("medrec CLI: bin/medrec against a local chain", function () {
+  this.timeout(180_000);
+
+  let chain: LocalChain;
+  let rpc: JsonRpcProvider;
+  let deployment: MedrecDeployment;
+  let dir: string;
+  let home: string;
+  let deploymentFile: string;
+  let patientKey: string;
+  let patientAddress: string;
+  let provider: Wallet;
+  let env: NodeJS.ProcessEnv;
+  const outputs: string[] = [];
+  let bundleTokens: string[] = [];
+  let bundleFile: string;
+  let bundle: ReturnType<typeof generatePatientBundles>[number];
+
+  /** Runs `bin/medrec args` with the test's environment. */
+  function medrec(args: string[], extraEnv: NodeJS.ProcessEnv = {}, timeoutMs = 60_000): Promise<RunResult> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env: { ...env, ...extraEnv }, stdio: ["ignore", "pipe", "pipe"] });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+      const timer = setTimeout(() => {
+        child.kill("SIGKILL");
+        reject(new Error(`medrec ${args.join(" ")} timed out\n${stdout}\n${stderr}`));
+      }, timeoutMs);
+      child.once("error", reject);
+      child.once("close", (code) => {
+        clearTimeout(timer);
+        outputs.push(stdout, stderr);
+        resolve({ code, stdout, stderr });
+      });
+    });
+  }
+
+  /** Runs and expects exit code 0; returns stdout parsed as JSON when `json`. */
+  async function ok(args: string[]): Promise<RunResult> {
+    const result = await medrec(args);
+    expect(result.code, `medrec ${args.join(" ")}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`).to.equal(0);
+    return result;
+  }
+
+  const records = () => RecordToken__factory.connect(deployment.contracts.RecordToken.address, rpc);
+  const consents = () => ConsentManager__factory.connect(deployment.contracts.ConsentManager.address, rpc);
+
+  before(async () => {
+    chain = await startLocalChain();
+    const signers = localChainSigners(chain.rpcUrl, 5);
+    const [deployer, resolver] = signers;
+    provider = signers[4];
+    rpc = deployer.provider as JsonRpcProvider;
+    deployment = await deployMedrec(evmContractDeployer((name) => hre.artifacts.readArtifact(name), deployer), deployer, { resolver: resolver.address });
+    dir = await mkdtemp(path.join(os.tmpdir(), "medrec-cli-"));
+    home = path.join(dir, "home");
+    deploymentFile = await writeDeployment("clitest", deployment, dir);
+    const providers = ProviderRegistry__factory.connect(deployment.contracts.ProviderRegistry.address, deployer);
+    await (await providers.register(provider.address, ParticipantKind.Provider, hexlify(randomBytes(32)), keccak256(toUtf8Bytes("cli test clinic")))).wait();
+
+    const patient = HDNodeWallet.fromPhrase(HARDHAT_MNEMONIC, undefined, "m/44'/60'/0'/0/3");
+    patientKey = patient.privateKey;
+    patientAddress = patient.address;
+    env = { ...process.env, MEDREC_HOME: home, MEDREC_PASSPHRASE: PASSPHRASE, MEDREC_PRIVATE_KEY: patientKey };
+    delete env.MEDREC_DEBUG;
+
+    [bundle] = generatePatientBundles({ seed: 11, patients: 1 });
+    bundleFile = path.join(dir, "bundle.json");
+    await writeFile(bundleFile, JSON.stringify(bundle, null, 2));
+  });
+
+  after(async () => {
+    rpc?.destroy();
+    await chain?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("init writes the config and an encrypted identity (files 0600) for the imported key", async () => {
+    const { stdout } = await ok(["init", "--rpc", chain.rpcUrl, "--deployment", deploymentFile, "--json"]);
+    const result = JSON.parse(stdout);
+    expect(result.identity.address).to.equal(patientAddress);
+    expect(result.identity.imported).to.equal(true);
+    expect(result.identity.encryptionPublicKey).to.match(/^0x[0-9a-f]{64}$/);
+    const config = JSON.parse(await readFile(path.join(home, "config.json"), "utf8"));
+    expect(config.chainId).to.equal(chain.chainId.toString());
+    expect(config.rpcUrl).to.equal(chain.rpcUrl);
+    expect(config.startBlock).to.equal(deployment.startBlock);
+    expect(config.contracts.ConsentManager).to.equal(deployment.contracts.ConsentManager.address);
+    expect(config.ipfs).to.equal(path.join(home, "ipfs"));
+    expect(config.keys).to.equal(path.join(home, "keys"));
+    for (const file of ["config.json", "identity/ethereum.json", "identity/x25519.json"]) {
+      expect((await stat(path.join(home, file))).mode & 0o777, file).to.equal(0o600);
+    }
+  });
+
+  it("patient create registers the identity with its X25519 key", async () => {
+    const { stdout } = await ok(["patient", "create", "--json"]);
+    const result = JSON.parse(stdout);
+    expect(result.address).to.equal(patientAddress);
+    expect(result.did).to.equal(`did:pkh:eip155:${chain.chainId}:${patientAddress.toLowerCase()}`);
+    const registry = PatientRegistry__factory.connect(deployment.contracts.PatientRegistry.address, rpc);
+    expect(await registry.encryptionKeyOf(patientAddress)).to.equal(result.encryptionPublicKey);
+  });
+
+  it("record add ingests a bundle: one token per record, JSON output, no progress bar with --json", async () => {
+    const before = await records().nextTokenId();
+    const { stdout, stderr } = await ok(["record", "add", bundleFile, "--json", "--progress"]);
+    const result = JSON.parse(stdout);
+    expect(result.patient).to.equal(patientAddress);
+    expect(result.records.length).to.be.greaterThan(1);
+    bundleTokens = result.records.map((r: { tokenId: string }) => r.tokenId);
+    expect(bundleTokens).to.deep.equal(result.records.map((_: unknown, i: number) => (before + BigInt(i)).toString()));
+    expect(await records().nextTokenId()).to.equal(before + BigInt(bundleTokens.length));
+    for (const record of result.records) {
+      expect(record.cid).to.match(/^baf/);
+      expect((await records().recordOf(BigInt(record.tokenId))).contentHash).to.equal(record.contentHash);
+    }
+    expect(stderr).to.not.include("files [");
+  });
+
+  it("record add prints a table and, with --progress, a progress bar on stderr", async () => {
+    const file = path.join(dir, "observation.json");
+    const observation = bundle.entry!.find((e) => e.resource?.resourceType === "Observation")!.resource!;
+    await writeFile(file, JSON.stringify(observation));
+    const { stdout, stderr } = await ok(["record", "add", file, "--progress"]);
+    expect(stdout).to.match(/TOKEN\s+KIND\s+ENCOUNTER\s+CID\s+CONTENT HASH/);
+    expect(stdout).to.include("Observation");
+    expect(stderr).to.include("files [########################] 1/1");
+  });
+
+  it("record get gives back the records: the resources of the input bundle, as a multiset", async () => {
+    const { stdout } = await ok(["record", "get", ...bundleTokens]);
+    const exported = JSON.parse(stdout);
+    expect(exported.resourceType).to.equal("Bundle");
+    expect(resourceSet(exported)).to.deep.equal(resourceSet(bundle));
+  });
+
+  it("record get --out writes one record's Bundle to a 0600 file", async () => {
+    const out = path.join(dir, "record.json");
+    const { stdout } = await ok(["record", "get", bundleTokens[0], "--out", out, "--json"]);
+    expect(JSON.parse(stdout).records[0].tokenId).to.equal(bundleTokens[0]);
+    const written = JSON.parse(await readFile(out, "utf8"));
+    expect(written.resourceType).to.equal("Bundle");
+    expect(written.entry.length).to.be.greaterThan(0);
+    for (const key of resourceSet(written)) expect(resourceSet(bundle)).to.include(key);
+    expect((await stat(out)).mode & 0o777).to.equal(0o600);
+  });
+
+  it("invalid FHIR: exit 3, the issues' paths without their values, and nothing minted (even for the valid file before it)", async () => {
+    const bad = path.join(dir, "bad.json");
+    await writeFile(bad, JSON.stringify({ resourceType: "Patient", birthDate: "SECRET-1999/12/31" }));
+    const before = await records().nextTokenId();
+    const human = await medrec(["record", "add", bundleFile, bad]);
+    expect(human.code, human.stderr).to.equal(3);
+    expect(human.stderr).to.include("Patient.birthDate");
+    expect(human.stderr).to.include("bad.json");
+    expect(human.stderr).to.not.include("SECRET");
+    expect(human.stdout).to.equal("");
+    const json = await medrec(["record", "add", bad, "--json"]);
+    expect(json.code).to.equal(3);
+    expect(json.stdout).to.equal("");
+    const error = JSON.parse(json.stderr).error;
+    expect(error.code).to.equal("FHIR_INVALID");
+    expect(error.details.issues.map((i: { path: string }) => i.path)).to.include("Patient.birthDate");
+    expect(await records().nextTokenId()).to.equal(before);
+  });
+
+  it("exit 4 for an unknown token, 2 for a usage error, 3 for a wrong passphrase", async () => {
+    // one process at a time opens the Helia store (it takes no lock); the others fail before opening it
+    const [unknown, usage, wrong] = await Promise.all([
+      medrec(["record", "get", "9999"]),
+      medrec(["consent", "grant", "--grantee", "not-an-address", "--token", "1"]),
+      medrec(["record", "get", bundleTokens[0]], { MEDREC_PASSPHRASE: "wrong passphrase" }),
+    ]);
+    const unknownJson = await medrec(["record", "get", "9999", "--json"]);
+    expect(unknown.code, unknown.stderr).to.equal(4);
+    expect(unknown.stderr).to.include("record token #9999 does not exist");
+    expect(unknown.stdout).to.equal("");
+    expect(unknownJson.code).to.equal(4);
+    expect(JSON.parse(unknownJson.stderr).error.code).to.equal("RECORD_NOT_FOUND");
+    expect(usage.code, usage.stderr).to.equal(2);
+    expect(wrong.code, wrong.stderr).to.equal(3);
+    expect(wrong.stderr).to.include("WRONG_PASSPHRASE");
+    for (const result of [unknown, usage, wrong]) expect(result.stderr).to.not.match(/\n\s+at /); // no stack trace
+  });
+
+  it("consent grant: the patient's EIP-712 consent is on chain; consent list shows it", async () => {
+    const token = bundleTokens[0];
+    const { stdout } = await ok(["consent", "grant", "--grantee", provider.address, "--token", token, "--scopes", "READ", "--purpose", "TREAT", "--days", "7", "--json"]);
+    const granted = JSON.parse(stdout);
+    expect(granted.consentId).to.match(/^0x[0-9a-f]{64}$/);
+    expect(granted.metadataId).to.match(/^0x[0-9a-f]{64}$/);
+    expect(await consents().hasAccess(provider.address, BigInt(token), Scope.READ)).to.equal(true);
+
+    const [listJson, listHuman] = await Promise.all([ok(["consent", "list", "--json"]), ok(["consent", "list"])]);
+    const listed = JSON.parse(listJson.stdout);
+    expect(listed.patient).to.equal(patientAddress);
+    expect(listed.grants).to.have.length(1);
+    expect(listed.grants[0]).to.include({ tokenId: token, grantee: provider.address, purpose: "TREAT", consentId: granted.consentId });
+    expect(listed.grants[0].scopes).to.deep.equal(["READ"]);
+    expect(listHuman.stdout).to.match(/TOKEN\s+GRANTEE\s+SCOPES\s+PURPOSE\s+EXPIRES\s+GRANTED/);
+    expect(listHuman.stdout).to.include(provider.address);
+  });
+
+  it("consent revoke ends it: list is empty; revoking again is refused by the chain (exit 5, decoded)", async () => {
+    const token = bundleTokens[0];
+    const { stdout } = await ok(["consent", "revoke", "--grantee", provider.address, "--token", token, "--json"]);
+    expect(JSON.parse(stdout).revoked).to.equal(true);
+    expect(await consents().hasAccess(provider.address, BigInt(token), Scope.READ)).to.equal(false);
+    const [listed, again] = await Promise.all([
+      ok(["consent", "list", "--json", "--patient", patientAddress]),
+      medrec(["consent", "revoke", "--grantee", provider.address, "--token", token]),
+    ]);
+    expect(JSON.parse(listed.stdout).grants).to.deep.equal([]);
+    expect(again.code, again.stderr).to.equal(5);
+    expect(again.stderr).to.include("ConsentManager.NoGrant(");
+  });
+
+  it("audit: JSON has the grant and the revocation, CSV a header and rows, FHIR AuditEvents", async () => {
+    const [json, csv, fhir] = await Promise.all([
+      ok(["audit", patientAddress, "--format", "json"]),
+      ok(["audit", patientAddress, "--format", "csv", "--from", "2000-01-01"]),
+      ok(["audit", "--format", "fhir", "--json"]),
+    ]);
+    const accounting = JSON.parse(json.stdout);
+    const kinds = accounting.entries.map((e: { kind: string }) => e.kind);
+    expect(kinds).to.include.members(["record-created", "grant", "revocation"]);
+    expect(kinds.indexOf("grant")).to.be.lessThan(kinds.indexOf("revocation"));
+    const grant = accounting.entries.find((e: { kind: string }) => e.kind === "grant");
+    expect(grant).to.include({ tokenId: bundleTokens[0], recipient: provider.address, actor: patientAddress, purpose: "TREAT" });
+    const lines = csv.stdout.trimEnd().split("\r\n");
+    expect(lines[0]).to.match(/^kind,timestamp,blockNumber,transactionHash/);
+    expect(lines.length).to.equal(accounting.entries.length + 1);
+    expect(lines.some((line) => line.startsWith("revocation,"))).to.equal(true);
+    // --json makes it JSON whatever --format says
+    expect(JSON.parse(fhir.stdout).entries.length).to.equal(accounting.entries.length);
+    const fhirBundle = await ok(["audit", "--format", "fhir"]);
+    const events = JSON.parse(fhirBundle.stdout).entry.map((e: { resource: { resourceType: string } }) => e.resource.resourceType);
+    expect(events).to.have.length(accounting.entries.length);
+    expect(new Set(events)).to.deep.equal(new Set(["AuditEvent"]));
+  });
+
+  it("no private key is on disk or printed in the clear", async () => {
+    const x25519 = await unlockEncryptionKey(identityDir(home), PASSPHRASE);
+    const rawKeys = [Buffer.from(patientKey.slice(2), "hex"), Buffer.from(x25519)];
+    const secrets = [patientKey.slice(2), Buffer.from(x25519).toString("hex")].flatMap((hex) => [
+      hex.toLowerCase(),
+      hex.toUpperCase(),
+      Buffer.from(hex, "hex").toString("base64"),
+    ]);
+    x25519.fill(0);
+    const files = await filesBelow(home);
+    expect(files.length).to.be.greaterThan(5);
+    for (const file of files) {
+      const content = (await readFile(file)).toString("latin1");
+      for (const secret of secrets) expect(content.includes(secret), `${path.relative(home, file)} holds a private key`).to.equal(false);
+      const raw = await readFile(file);
+      for (const key of rawKeys) expect(raw.includes(key), `${path.relative(home, file)} holds a raw private key`).to.equal(false);
+    }
+    for (const output of outputs) for (const secret of secrets) expect(output.includes(secret)).to.equal(false);
+  });
+});
