@@ -32,6 +32,8 @@ import { Purpose } from "../sdk/consent/purposes";
 import { ParticipantKind } from "../sdk/chain/participant-kind";
 import { readEventTrail, trailSources } from "./event-trail";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import os from "node:os";
 import type { Bundle } from "@medplum/fhirtypes";
 import { HeliaContentStore } from "../sdk/storage";
@@ -39,6 +41,8 @@ import { generateEncryptionKeyPair } from "../sdk/crypto";
 import { canonicalJson, splitBundle } from "../sdk/fhir";
 import { accountRecordWriter, fileKeyStore, ingestRecord, readRecord, recordsContext } from "../sdk/records";
 import { accountingOfDisclosures } from "../sdk/audit";
+
+const execFileAsync = promisify(execFile);
 
 /** A synthetic patient bundle (seeded generator, no real person): what a provider system would send. */
 const SAMPLE_BUNDLE = path.resolve(__dirname, "..", "test", "fixtures", "synthetic-patient-bundle.json");
@@ -240,11 +244,35 @@ async function story(chain: LocalChain): Promise<void> {
         .map((line) => `   ${line}`)
         .join("\n"),
     );
+
+    step("The same accounting with the medrec CLI (medrec init, then medrec audit --format csv)");
+    const cli = await runCli(
+      [
+        ["init", "--rpc", chain.rpcUrl, "--deployment", file],
+        ["audit", wallet.address, "--format", "csv"],
+      ],
+      { MEDREC_HOME: path.join(storeDir, "cli"), MEDREC_PASSPHRASE: hexlify(randomBytes(16)), MEDREC_PRIVATE_KEY: relayer.privateKey },
+    );
+    const csv = cli.trim().split(/\r?\n/);
+    say(`${csv.length - 1} CSV rows; header and the first disclosure:`);
+    say(csv[0].length > 110 ? `${csv[0].slice(0, 110)}…` : csv[0]);
+    const disclosure = csv.find((line) => line.startsWith("disclosure,"));
+    if (disclosure) say(disclosure.length > 110 ? `${disclosure.slice(0, 110)}…` : disclosure);
   } finally {
     await store.close();
     await rm(storeDir, { recursive: true, force: true });
   }
   rpc.destroy();
+}
+
+/** Runs `bin/medrec` once per argument list with `env` added; returns the last command's stdout. */
+async function runCli(commands: string[][], env: Record<string, string>): Promise<string> {
+  const bin = path.resolve(__dirname, "..", "bin", "medrec");
+  let stdout = "";
+  for (const args of commands) {
+    ({ stdout } = await execFileAsync(process.execPath, [bin, ...args], { env: { ...process.env, ...env }, maxBuffer: 16 * 1024 * 1024 }));
+  }
+  return stdout;
 }
 
 async function main(): Promise<void> {

@@ -116,6 +116,7 @@ describe("e2e: npm run demo", function () {
     expect(result.stdout).to.match(/a stranger's key cannot open it: RECORD_KEY_NOT_FOUND/);
     const audit = result.stdout.slice(result.stdout.indexOf("Audit:"));
     for (const kind of ["grant", "disclosure", "revocation", "emergency-access"]) expect(audit).to.match(new RegExp(`\\s${kind}\\s`));
+    expect(result.stdout).to.match(/medrec CLI[\s\S]*kind,timestamp,blockNumber[\s\S]*\n\s+disclosure,/);
   });
 
   it("never prints a private key", () => {
