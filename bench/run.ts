@@ -9,6 +9,7 @@ import { measureCoreGas, type Measurement } from "./core-gas";
 import { measureWalletGas } from "./wallet-gas";
 import { writeResults } from "./results-file";
 import { measureSdk, type SdkFigures } from "./sdk-throughput";
+import { measureConsentWriteLatency } from "../test/support/ceramic/latency";
 import { formatTable } from "../sdk/cli/table";
 
 const count = (value: number) => (Number.isNaN(value) ? "–" : String(value));
@@ -38,6 +39,13 @@ function sdkTable(figures: SdkFigures): string {
       `raw AES-256-GCM ${e.rawAesGcmMBps} MB/s, ratio ${e.ratio}`,
     ]),
     ["read back (fetch+verify+decrypt+validate)", `p50 ${figures.readLatencyMs.p50} ms`, `p99 ${figures.readLatencyMs.p99} ms over ${figures.readLatencyMs.samples} reads`],
+    ...(figures.consentWriteLatencyMs
+      ? [[
+          "Ceramic consent document write (did:pkh)",
+          `p50 ${figures.consentWriteLatencyMs.p50} ms`,
+          `p99 ${figures.consentWriteLatencyMs.p99} ms over ${figures.consentWriteLatencyMs.samples} writes, real daemon on loopback`,
+        ]]
+      : []),
   ];
   return `SDK data path (real Helia store on disk, in-process Hardhat chain)\n${formatTable(
     [{ header: "measure" }, { header: "figure", align: "right" }, { header: "detail" }],
@@ -60,6 +68,8 @@ async function main(): Promise<void> {
     if (process.stderr.isTTY) process.stderr.write(`\r  ingest ${done}/${total}`);
   });
   if (process.stderr.isTTY) process.stderr.write("\n");
+  const consent = await measureConsentWriteLatency(50);
+  sdk.consentWriteLatencyMs = { samples: consent.n, p50: Number(consent.p50.toFixed(1)), p99: Number(consent.p99.toFixed(1)) };
   console.log();
   console.log(sdkTable(sdk));
   await writeResults({ sdk });

@@ -1,8 +1,13 @@
 /**
- * `sdk/consent`: the EIP-712 consent and revocation of `ConsentManager` and the purpose-of-use codes.
- * Smart-account patients sign with `wallet.signConsentAsAccount`.
+ * `sdk/consent`: the EIP-712 consent and revocation of `ConsentManager`, the purpose-of-use codes, and the
+ * consent metadata documents (a FHIR Consent plus human-readable purpose) behind the backend-neutral
+ * `ConsentStore`, with Ceramic as the first backend. Smart-account patients sign with
+ * `wallet.signConsentAsAccount`.
  *
  * @module
  */
 export * from "./typed-data";
 export { Purpose } from "./purposes";
+export * from "./consent-store";
+export * from "./consent-document";
+export { CeramicConsentStore, deployConsentModel, createPkhSession, eip1193FromSigner, type CeramicConsentStoreOptions } from "./ceramic-consent-store";
