@@ -18,7 +18,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
-import { createServer, type AddressInfo } from "node:net";
+import { findFreePort } from "../../../era-test-node/ports";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
@@ -57,17 +57,6 @@ export interface StartCeramicDaemonOptions {
   adminDids?: string[];
   /** Port of the HTTP API on 127.0.0.1; default a free one (retried if taken meanwhile). */
   port?: number;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-      .once("error", reject)
-      .listen(0, "127.0.0.1", () => {
-        const { port } = server.address() as AddressInfo;
-        server.close(() => resolve(port));
-      });
-  });
 }
 
 // eslint-disable-next-line no-control-regex
@@ -128,7 +117,7 @@ function installExitHook(): void {
 
 async function startOnce(options: StartCeramicDaemonOptions): Promise<CeramicDaemon> {
   const dir = mkdtempSync(path.join(tmpdir(), "medrec-ceramic-"));
-  const port = options.port ?? (await freePort());
+  const port = options.port ?? (await findFreePort("127.0.0.1"));
   const configPath = path.join(dir, "daemon.config.json");
   await writeFile(configPath, JSON.stringify(daemonConfig(dir, port, options), null, 2));
 

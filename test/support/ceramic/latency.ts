@@ -10,6 +10,7 @@ import { consentResource } from "../../../sdk/consent/consent-document";
 import { Purpose } from "../../../sdk/consent/purposes";
 import { ALL_RECORDS, Scope } from "../../../sdk/consent/typed-data";
 import { startCeramicDaemon } from "./daemon";
+import { percentile } from "../../../bench/percentiles";
 
 /** Latency figures in milliseconds. */
 export interface ConsentWriteLatency {
@@ -37,11 +38,6 @@ export interface MeasureConsentWriteLatencyOptions {
   chainId?: bigint;
   /** Writes before measuring (default 2): the first writes warm up the node's model cache. */
   warmup?: number;
-}
-
-/** Nearest-rank percentile of ascending `sorted`. */
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
 /**
@@ -82,8 +78,8 @@ export async function measureConsentWriteLatency(n: number, options: MeasureCons
       const sorted = [...samples].sort((a, b) => a - b);
       return {
         n,
-        p50: percentile(sorted, 50),
-        p99: percentile(sorted, 99),
+        p50: percentile(samples, 50),
+        p99: percentile(samples, 99),
         mean: samples.reduce((sum, x) => sum + x, 0) / n,
         min: sorted[0],
         max: sorted[sorted.length - 1],
