@@ -26,4 +26,14 @@ abstract contract AccountOps {
 
     /// @dev Calls `target` with `value` and `data`, bubbling up any revert.
     function _call(address target, uint256 value, bytes calldata data) internal virtual;
+
+    /// @dev An ordinary call that bubbles up the callee's revert data; the VM-independent part of {_call}.
+    function _plainCall(address target, uint256 value, bytes calldata data) internal {
+        (bool success, bytes memory result) = target.call{value: value}(data);
+        if (!success) {
+            assembly ("memory-safe") {
+                revert(add(result, 32), mload(result))
+            }
+        }
+    }
 }

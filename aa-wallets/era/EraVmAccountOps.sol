@@ -43,11 +43,6 @@ abstract contract EraVmAccountOps is AccountOps {
             SystemContractsCaller.systemCallWithPropagatedRevert(uint32(gasleft()), target, uint128(value), data);
             return;
         }
-        (bool success, bytes memory result) = target.call{value: value}(data);
-        if (!success) {
-            assembly ("memory-safe") {
-                revert(add(result, 32), mload(result))
-            }
-        }
+        _plainCall(target, value, data);
     }
 }

@@ -67,11 +67,6 @@ abstract contract EvmAccountOps is AccountOps {
     }
 
     function _call(address target, uint256 value, bytes calldata data) internal override {
-        (bool success, bytes memory result) = target.call{value: value}(data);
-        if (!success) {
-            assembly ("memory-safe") {
-                revert(add(result, 32), mload(result))
-            }
-        }
+        _plainCall(target, value, data);
     }
 }
