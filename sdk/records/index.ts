@@ -19,4 +19,5 @@ export {
   type PreparedRecord,
 } from "./ingest";
 export { readRecord, type ReadRecordResult } from "./read";
+export { forgetRecord, type ForgottenRecord } from "./forget";
 export { RecordKeyNotFoundError, RecordNotFoundError, RecordWriteError } from "./errors";

@@ -32,6 +32,8 @@ export interface RecordWriter {
   mint(request: MintRequest): Promise<{ tokenId: bigint }>;
   /** Updates with the issuer's attestation over (tokenId, cid, contentHash, version). */
   update(request: UpdateRequest): Promise<void>;
+  /** Burns a record token (only the record's patient may: the writer must be the patient's key or account). */
+  burn(tokenId: bigint): Promise<void>;
 }
 
 async function mintedTokenId(recordToken: RecordToken, patient: string, blockNumber: number, cid: Uint8Array): Promise<bigint> {
@@ -66,6 +68,10 @@ export function eoaRecordWriter(recordTokenAddress: string, signer: Signer): Rec
       const receipt = await (await recordToken.update(request.tokenId, request.cid, request.contentHash, signature)).wait();
       if (!receipt || receipt.status !== 1) throw new RecordWriteError("update transaction failed");
     },
+    async burn(tokenId) {
+      const receipt = await (await recordToken.burn(tokenId)).wait();
+      if (!receipt || receipt.status !== 1) throw new RecordWriteError("burn transaction failed");
+    },
   };
 }
 
@@ -89,6 +95,10 @@ export function accountRecordWriter(context: WalletContext, wallet: PatientWalle
     async update(request) {
       const signature = await attestation(owner, recordToken, request);
       const data = recordToken.interface.encodeFunctionData("update", [request.tokenId, request.cid, request.contentHash, signature]);
+      await sendSponsored(context, wallet, [{ target: recordTokenAddress, data }]);
+    },
+    async burn(tokenId) {
+      const data = recordToken.interface.encodeFunctionData("burn", [tokenId]);
       await sendSponsored(context, wallet, [{ target: recordTokenAddress, data }]);
     },
   };

@@ -1,0 +1,106 @@
+import { JsonRpcProvider, Network, Wallet, isError, type TransactionResponse } from "ethers";
+import { ConsentManager__factory, RecordToken__factory, type ConsentManager, type RecordToken } from "../typechain-types";
+import { ResolverHttpError } from "./errors";
+
+/** The resolver's view of the chain: contracts for reads and the account that records disclosures. */
+export interface ResolverChain {
+  provider: JsonRpcProvider;
+  chainId: bigint;
+  consentManager: ConsentManager;
+  recordToken: RecordToken;
+  wallet: Wallet;
+  /**
+   * Records that `grantee` received the key of `tokenId` for `purpose` and waits for the receipt. The contract
+   * re-checks the grant in the same transaction, so a revocation mined after the read check still wins.
+   * @throws {ResolverHttpError} `ACCESS_DENIED` when the contract refuses (`NoAccess`), `RECORD_ERASED` on
+   *   `UnknownToken`, `DISCLOSURE_FAILED` otherwise.
+   */
+  disclose(tokenId: bigint, grantee: string, purpose: string): Promise<{ transactionHash: string; blockNumber: number }>;
+}
+
+/** Connects to the chain at `rpcUrl`, checks the chain id once, and prepares the disclosure account. */
+export async function connectResolverChain(options: {
+  rpcUrl: string;
+  consentManager: string;
+  recordToken: string;
+  signerPrivateKey: string;
+}): Promise<ResolverChain> {
+  const probe = new JsonRpcProvider(options.rpcUrl, undefined, { staticNetwork: true });
+  let chainId: bigint;
+  try {
+    chainId = BigInt(await probe.send("eth_chainId", []));
+  } finally {
+    probe.destroy();
+  }
+  const provider = new JsonRpcProvider(options.rpcUrl, Network.from(chainId), { staticNetwork: true, pollingInterval: 100 });
+  const wallet = new Wallet(options.signerPrivateKey, provider);
+  const consentManager = ConsentManager__factory.connect(options.consentManager, wallet);
+  const recordToken = RecordToken__factory.connect(options.recordToken, provider);
+  const send = serialisedSender(wallet, chainId);
+
+  return {
+    provider,
+    chainId,
+    consentManager,
+    recordToken,
+    wallet,
+    async disclose(tokenId, grantee, purpose) {
+      const data = consentManager.interface.encodeFunctionData("recordDisclosure", [tokenId, grantee, purpose]);
+      const to = await consentManager.getAddress();
+      let gasLimit: bigint;
+      try {
+        gasLimit = await provider.estimateGas({ from: wallet.address, to, data });
+      } catch (error) {
+        throw disclosureRefusal(consentManager, error);
+      }
+      const tx = await send({ to, data, gasLimit: (gasLimit * 13n) / 10n });
+      const receipt = await tx.wait(1, 60_000).catch((error: unknown) => {
+        throw disclosureRefusal(consentManager, error);
+      });
+      if (!receipt || receipt.status !== 1) throw new ResolverHttpError("DISCLOSURE_FAILED", "the disclosure transaction reverted; nothing was released");
+      return { transactionHash: receipt.hash, blockNumber: receipt.blockNumber };
+    },
+  };
+}
+
+/**
+ * Sends transactions from one account one at a time, numbering nonces locally so that concurrent key releases
+ * do not collide; the numbering restarts from the chain after a failed send.
+ */
+function serialisedSender(wallet: Wallet, chainId: bigint) {
+  let queue: Promise<unknown> = Promise.resolve();
+  let nextNonce: number | undefined;
+  return (request: { to: string; data: string; gasLimit: bigint }): Promise<TransactionResponse> => {
+    const sent = queue.then(async () => {
+      try {
+        nextNonce ??= await wallet.getNonce("pending");
+        const tx = await wallet.sendTransaction({ ...request, nonce: nextNonce, chainId });
+        nextNonce++;
+        return tx;
+      } catch (error) {
+        nextNonce = undefined;
+        throw error;
+      }
+    });
+    queue = sent.catch(() => undefined);
+    return sent;
+  };
+}
+
+/** Maps a failed estimate or receipt to the resolver's refusal. */
+function disclosureRefusal(consentManager: ConsentManager, error: unknown): ResolverHttpError {
+  let name: string | undefined;
+  if (isError(error, "CALL_EXCEPTION") && error.data) {
+    try {
+      name = consentManager.interface.parseError(error.data)?.name;
+    } catch {
+      name = undefined;
+    }
+  }
+  if (name === "NoAccess") return new ResolverHttpError("ACCESS_DENIED", "the chain refused the disclosure: no access for this purpose");
+  if (name === "UnknownToken") return new ResolverHttpError("RECORD_ERASED", "the record no longer exists");
+  if (name === "AccessControlUnauthorizedAccount") {
+    return new ResolverHttpError("DISCLOSURE_FAILED", "this resolver does not hold RESOLVER_ROLE; nothing was released");
+  }
+  return new ResolverHttpError("DISCLOSURE_FAILED", `the disclosure could not be recorded${name ? ` (${name})` : ""}; nothing was released`);
+}

@@ -1,0 +1,105 @@
+import { readFile } from "node:fs/promises";
+import { getAddress } from "ethers";
+import { readIdentityFile, resolverIdentity, type ResolverIdentity } from "./identity";
+
+/** Everything a resolver needs to run. */
+export interface ResolverConfig {
+  /** JSON-RPC endpoint of the chain. */
+  rpcUrl: string;
+  consentManager: string;
+  recordToken: string;
+  /** First block scanned for burns (the deployment block). */
+  startBlock: number;
+  /** SQLite file of the resolver's state. */
+  databaseFile: string;
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  identity: ResolverIdentity;
+  limits: ResolverLimits;
+  /** How often the chain is scanned for `RecordBurned`, in ms. */
+  burnPollMs: number;
+  /** pino level: `info` by default, `silent` to mute. */
+  logLevel: string;
+}
+
+/** Abuse limits. */
+export interface ResolverLimits {
+  /** Requests per minute per client IP (all routes but `/healthz`). */
+  perIpPerMinute: number;
+  /** Key releases and deposits per minute per verified requester or depositor. */
+  perRequesterPerMinute: number;
+  /** Largest request body accepted, in bytes. */
+  bodyLimitBytes: number;
+  /** Furthest a request's deadline may lie in the future, in seconds (bounds how long nonces are kept). */
+  maxRequestTtlSeconds: number;
+}
+
+/** Defaults of {@link ResolverLimits}. */
+export const DEFAULT_LIMITS: ResolverLimits = {
+  perIpPerMinute: 600,
+  perRequesterPerMinute: 120,
+  bodyLimitBytes: 4096,
+  maxRequestTtlSeconds: 600,
+};
+
+const number = (value: string | undefined, fallback: number, name: string): number => {
+  if (value === undefined || value === "") return fallback;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed < 0) throw new Error(`${name} must be a non-negative number`);
+  return parsed;
+};
+
+/**
+ * Reads the configuration from the environment:
+ * - `RESOLVER_RPC_URL` (default `http://127.0.0.1:8545`);
+ * - `RESOLVER_DEPLOYMENT` (a `deployments/<network>.json`; default `deployments/localhost.json`), or
+ *   `RESOLVER_CONSENT_MANAGER` and `RESOLVER_RECORD_TOKEN`;
+ * - `RESOLVER_KEY_FILE` (from `npm run resolver -- keygen`), or `RESOLVER_SIGNER_KEY` and `RESOLVER_ENCRYPTION_KEY`;
+ * - `RESOLVER_DB` (default `.medrec/resolver.sqlite`), `RESOLVER_HOST` (127.0.0.1), `RESOLVER_PORT` (8787);
+ * - `RESOLVER_RATE_PER_IP`, `RESOLVER_RATE_PER_REQUESTER` (per minute), `RESOLVER_BODY_LIMIT` (bytes),
+ *   `RESOLVER_BURN_POLL_MS`, `RESOLVER_LOG_LEVEL`.
+ */
+export async function resolverConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<ResolverConfig> {
+  let consentManager = env.RESOLVER_CONSENT_MANAGER;
+  let recordToken = env.RESOLVER_RECORD_TOKEN;
+  let startBlock = number(env.RESOLVER_START_BLOCK, 0, "RESOLVER_START_BLOCK");
+  if (!consentManager || !recordToken) {
+    const file = env.RESOLVER_DEPLOYMENT ?? "deployments/localhost.json";
+    let deployment: { startBlock?: number; contracts: Record<string, { address: string }> };
+    try {
+      deployment = JSON.parse(await readFile(file, "utf8"));
+    } catch (error) {
+      throw new Error(`no contract addresses: set RESOLVER_CONSENT_MANAGER and RESOLVER_RECORD_TOKEN, or RESOLVER_DEPLOYMENT (${file}: ${(error as Error).message})`);
+    }
+    consentManager = deployment.contracts.ConsentManager.address;
+    recordToken = deployment.contracts.RecordToken.address;
+    startBlock = deployment.startBlock ?? startBlock;
+  }
+  let identity: ResolverIdentity;
+  if (env.RESOLVER_SIGNER_KEY && env.RESOLVER_ENCRYPTION_KEY) {
+    identity = resolverIdentity(env.RESOLVER_SIGNER_KEY, env.RESOLVER_ENCRYPTION_KEY);
+  } else if (env.RESOLVER_KEY_FILE) {
+    identity = await readIdentityFile(env.RESOLVER_KEY_FILE);
+  } else {
+    throw new Error("no resolver keys: set RESOLVER_KEY_FILE (npm run resolver -- keygen --out <file>) or RESOLVER_SIGNER_KEY and RESOLVER_ENCRYPTION_KEY");
+  }
+  return {
+    rpcUrl: env.RESOLVER_RPC_URL ?? "http://127.0.0.1:8545",
+    consentManager: getAddress(consentManager),
+    recordToken: getAddress(recordToken),
+    startBlock,
+    databaseFile: env.RESOLVER_DB ?? ".medrec/resolver.sqlite",
+    host: env.RESOLVER_HOST ?? "127.0.0.1",
+    port: number(env.RESOLVER_PORT, 8787, "RESOLVER_PORT"),
+    identity,
+    limits: {
+      perIpPerMinute: number(env.RESOLVER_RATE_PER_IP, DEFAULT_LIMITS.perIpPerMinute, "RESOLVER_RATE_PER_IP"),
+      perRequesterPerMinute: number(env.RESOLVER_RATE_PER_REQUESTER, DEFAULT_LIMITS.perRequesterPerMinute, "RESOLVER_RATE_PER_REQUESTER"),
+      bodyLimitBytes: number(env.RESOLVER_BODY_LIMIT, DEFAULT_LIMITS.bodyLimitBytes, "RESOLVER_BODY_LIMIT"),
+      maxRequestTtlSeconds: number(env.RESOLVER_MAX_TTL, DEFAULT_LIMITS.maxRequestTtlSeconds, "RESOLVER_MAX_TTL"),
+    },
+    burnPollMs: number(env.RESOLVER_BURN_POLL_MS, 1000, "RESOLVER_BURN_POLL_MS"),
+    logLevel: env.RESOLVER_LOG_LEVEL ?? "info",
+  };
+}

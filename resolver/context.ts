@@ -1,0 +1,57 @@
+import type { TypedDataDomain } from "ethers";
+import type { ResolverChain } from "./chain";
+import type { ResolverLimits } from "./config";
+import type { ResolverDatabase } from "./database";
+import { ResolverHttpError } from "./errors";
+import type { ResolverIdentity } from "./identity";
+import type { RateLimiter } from "./rate-limiter";
+
+/** What the routes share. */
+export interface ResolverContext {
+  chain: ResolverChain;
+  database: ResolverDatabase;
+  identity: ResolverIdentity;
+  domain: TypedDataDomain;
+  limits: ResolverLimits;
+  /** Per verified requester or depositor. */
+  perRequester: RateLimiter;
+}
+
+/** Unix seconds now by the wall clock. */
+export const nowSeconds = (): bigint => BigInt(Math.floor(Date.now() / 1000));
+
+/**
+ * Refuses a signed message whose deadline passed or lies further ahead than the limits allow (a far deadline
+ * would force the nonce to be kept for that long).
+ */
+export function checkDeadline(context: ResolverContext, deadline: bigint): void {
+  const now = nowSeconds();
+  if (deadline < now) throw new ResolverHttpError("REQUEST_EXPIRED", `the request expired at ${deadline} (now ${now})`);
+  if (deadline > now + BigInt(context.limits.maxRequestTtlSeconds)) {
+    throw new ResolverHttpError("INVALID_REQUEST", `the deadline lies more than ${context.limits.maxRequestTtlSeconds} s ahead`);
+  }
+}
+
+/** Applies the per-requester limit to a verified signer. */
+export function limitRequester(context: ResolverContext, account: string): void {
+  const decision = context.perRequester.take(account.toLowerCase());
+  if (!decision.allowed) {
+    throw new ResolverHttpError("RATE_LIMITED", "too many requests from this requester", { "retry-after": String(decision.retryAfterSeconds) });
+  }
+}
+
+/**
+ * The patient of a live record. A burned record (an id below `nextTokenId` without a patient) is shredded here
+ * too, in case the burn watcher has not seen the burn yet, and refused with 410; an id never minted gets 404.
+ */
+export async function requireLiveRecord(context: ResolverContext, tokenId: bigint): Promise<string> {
+  if (await context.database.isErased(tokenId)) throw new ResolverHttpError("RECORD_ERASED", `record #${tokenId} was erased`);
+  const { recordToken, provider } = context.chain;
+  const [patient, nextTokenId] = await Promise.all([recordToken.patientOf(tokenId), recordToken.nextTokenId()]);
+  if (BigInt(patient) !== 0n) return patient;
+  if (tokenId >= 1n && tokenId < nextTokenId) {
+    await context.database.shred(tokenId, await provider.getBlockNumber());
+    throw new ResolverHttpError("RECORD_ERASED", `record #${tokenId} was erased`);
+  }
+  throw new ResolverHttpError("UNKNOWN_RECORD", `record #${tokenId} does not exist`);
+}

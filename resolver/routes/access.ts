@@ -1,0 +1,73 @@
+import type { FastifyInstance } from "fastify";
+import { bytesToHex, rewrapKey } from "../../sdk/crypto";
+import { InvalidKeyError, KeyUnwrapError } from "../../sdk/errors";
+import { Scope } from "../../sdk/consent/typed-data";
+import { accessRequestDigest } from "../../sdk/resolver/typed-data";
+import { accessRequestFromBody, type AccessRequestBody, type KeyReleaseBody } from "../../sdk/resolver/wire";
+import { checkDeadline, limitRequester, requireLiveRecord, type ResolverContext } from "../context";
+import { ResolverHttpError } from "../errors";
+import { isValidSignatureNow } from "../signature";
+import { ADDRESS, BYTES32, SIGNATURE, UINT256, UINT64 } from "./schemas";
+
+const BODY = {
+  type: "object",
+  additionalProperties: false,
+  required: ["requester", "tokenId", "purpose", "ephemeralPublicKey", "deadline", "nonce", "signature"],
+  properties: {
+    requester: ADDRESS,
+    tokenId: UINT256,
+    purpose: BYTES32,
+    ephemeralPublicKey: BYTES32,
+    deadline: UINT64,
+    nonce: UINT256,
+    signature: SIGNATURE,
+  },
+} as const;
+
+/**
+ * `POST /v1/access`: releases a record's key to a reader the chain allows, after logging the disclosure
+ * on-chain. The checks, in order: schema → deadline → signature (EOA or ERC-1271) → per-requester limit →
+ * nonce (used once, even if a later check fails) → record live (410 when erased) → `hasAccessFor(requester,
+ * tokenId, READ, purpose)` at the latest block → a deposited wrap of the current version → re-wrap to the
+ * ephemeral key (in memory) → `recordDisclosure` mined → response. Any failure releases nothing.
+ */
+export function registerAccessRoute(app: FastifyInstance, context: ResolverContext): void {
+  app.post<{ Body: AccessRequestBody }>("/v1/access", { schema: { body: BODY } }, async (httpRequest, reply) => {
+    const started = performance.now();
+    const request = accessRequestFromBody(httpRequest.body);
+    const logFields = { requester: request.requester, tokenId: request.tokenId.toString(), purpose: request.purpose };
+    try {
+      checkDeadline(context, request.deadline);
+      const digest = accessRequestDigest(context.domain, request);
+      if (!(await isValidSignatureNow(context.chain.provider, request.requester, digest, httpRequest.body.signature))) {
+        throw new ResolverHttpError("INVALID_SIGNATURE", "the signature is not the requester's");
+      }
+      limitRequester(context, request.requester);
+      if (!(await context.database.claimNonce(request.requester, request.nonce, request.deadline))) {
+        throw new ResolverHttpError("NONCE_REPLAYED", "this request was already used");
+      }
+      await requireLiveRecord(context, request.tokenId);
+      const allowed = await context.chain.consentManager.hasAccessFor(request.requester, request.tokenId, Scope.READ, request.purpose);
+      if (!allowed) throw new ResolverHttpError("ACCESS_DENIED", "the requester holds no READ access to this record for this purpose");
+      const { version } = await context.chain.recordToken.recordOf(request.tokenId);
+      const wrap = await context.database.getWrap(request.tokenId, version);
+      if (!wrap) throw new ResolverHttpError("KEY_NOT_DEPOSITED", `no key of record #${request.tokenId} v${version} was deposited here`);
+      let released: Uint8Array;
+      try {
+        released = rewrapKey(wrap, context.identity.encryptionPrivateKey, request.ephemeralPublicKey);
+      } catch (error) {
+        if (error instanceof InvalidKeyError) throw new ResolverHttpError("INVALID_REQUEST", "the ephemeral public key is not a usable X25519 key");
+        if (error instanceof KeyUnwrapError) throw new ResolverHttpError("INTERNAL", "the stored wrap does not open with this resolver's key");
+        throw error;
+      }
+      const disclosure = await context.chain.disclose(request.tokenId, request.requester, request.purpose);
+      httpRequest.log.info({ ...logFields, outcome: "released", version: version.toString(), tx: disclosure.transactionHash, ms: Math.round(performance.now() - started) }, "key release");
+      const body: KeyReleaseBody = { tokenId: request.tokenId.toString(), version: version.toString(), wrappedKey: bytesToHex(released), disclosure };
+      return reply.code(200).send(body);
+    } catch (error) {
+      const code = error instanceof ResolverHttpError ? error.code : "INTERNAL";
+      httpRequest.log.info({ ...logFields, outcome: "refused", code, ms: Math.round(performance.now() - started) }, "key release");
+      throw error;
+    }
+  });
+}

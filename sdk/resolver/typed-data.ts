@@ -1,0 +1,100 @@
+import { TypedDataEncoder, type Signer, type TypedDataDomain, type TypedDataField } from "ethers";
+
+/**
+ * A reader's signed request for the key of one record (EIP-712 `AccessRequest`). The resolver re-wraps the
+ * record's data key to `ephemeralPublicKey` only while `ConsentManager` says `requester` may read the record
+ * for `purpose`.
+ */
+export interface AccessRequest {
+  /** The reader: an EOA or an ERC-1271 account (whose owner signs). */
+  requester: string;
+  tokenId: bigint;
+  /** HL7 purpose of use as bytes32 (see `consent.Purpose`). */
+  purpose: string;
+  /** A one-time X25519 public key (bytes32) the released key is wrapped to. */
+  ephemeralPublicKey: string;
+  /** Unix seconds (wall clock) after which the request is void. */
+  deadline: bigint;
+  /** Any unused number of the requester's choosing; each is accepted once. */
+  nonce: bigint;
+}
+
+/**
+ * A writer's signed deposit of the data key of one record version, wrapped to the resolver's key
+ * (EIP-712 `KeyDeposit`). Only the record's patient or the issuer of that version may deposit.
+ */
+export interface KeyDeposit {
+  depositor: string;
+  tokenId: bigint;
+  version: bigint;
+  /** keccak256 of the 93-byte wrapped key. */
+  wrappedKeyHash: string;
+  /** Unix seconds (wall clock) after which the deposit is void. */
+  deadline: bigint;
+}
+
+/** EIP-712 types of {@link AccessRequest}. */
+export const ACCESS_REQUEST_TYPES: Record<string, TypedDataField[]> = {
+  AccessRequest: [
+    { name: "requester", type: "address" },
+    { name: "tokenId", type: "uint256" },
+    { name: "purpose", type: "bytes32" },
+    { name: "ephemeralPublicKey", type: "bytes32" },
+    { name: "deadline", type: "uint64" },
+    { name: "nonce", type: "uint256" },
+  ],
+};
+
+/** EIP-712 types of {@link KeyDeposit}. */
+export const KEY_DEPOSIT_TYPES: Record<string, TypedDataField[]> = {
+  KeyDeposit: [
+    { name: "depositor", type: "address" },
+    { name: "tokenId", type: "uint256" },
+    { name: "version", type: "uint64" },
+    { name: "wrappedKeyHash", type: "bytes32" },
+    { name: "deadline", type: "uint64" },
+  ],
+};
+
+/**
+ * The EIP-712 domain of the resolvers of one deployment: binds every request to one chain and one
+ * ConsentManager, so a signature for another chain or deployment is worthless here.
+ * @param chainId The chain of the deployment.
+ * @param consentManager The ConsentManager address (the verifying contract of the permission).
+ */
+export function resolverDomain(chainId: bigint | number, consentManager: string): TypedDataDomain {
+  return { name: "medrec Resolver", version: "1", chainId, verifyingContract: consentManager };
+}
+
+/**
+ * Signs an access request. For a smart account, pass the account's owner key as `signer` and the account as
+ * `request.requester` (the account vouches for its owner through ERC-1271).
+ * @param signer The requester's key.
+ * @param domain From {@link resolverDomain}.
+ * @param request The request.
+ * @returns The 65-byte signature as hex.
+ */
+export function signAccessRequest(signer: Signer, domain: TypedDataDomain, request: AccessRequest): Promise<string> {
+  return signer.signTypedData(domain, ACCESS_REQUEST_TYPES, request);
+}
+
+/**
+ * Signs a key deposit (the depositor's key, or the owner key of a depositing account).
+ * @param signer The depositor's key.
+ * @param domain From {@link resolverDomain}.
+ * @param deposit The deposit.
+ * @returns The 65-byte signature as hex.
+ */
+export function signKeyDeposit(signer: Signer, domain: TypedDataDomain, deposit: KeyDeposit): Promise<string> {
+  return signer.signTypedData(domain, KEY_DEPOSIT_TYPES, deposit);
+}
+
+/** The EIP-712 digest of an access request. */
+export function accessRequestDigest(domain: TypedDataDomain, request: AccessRequest): string {
+  return TypedDataEncoder.hash(domain, ACCESS_REQUEST_TYPES, request);
+}
+
+/** The EIP-712 digest of a key deposit. */
+export function keyDepositDigest(domain: TypedDataDomain, deposit: KeyDeposit): string {
+  return TypedDataEncoder.hash(domain, KEY_DEPOSIT_TYPES, deposit);
+}

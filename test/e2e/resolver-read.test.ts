@@ -1,0 +1,84 @@
+import { expect } from "chai";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { startResolverStack, type ResolverStack } from "../helpers/resolver-stack";
+import { expectRejects } from "../helpers/rejects";
+import { prepareRecords, type IngestedRecord } from "../../sdk/records";
+import { readRecordThroughResolver, ResolverError } from "../../sdk/resolver";
+import { Purpose } from "../../sdk/consent/purposes";
+import { accountingOfDisclosures } from "../../sdk/audit";
+
+const BUNDLE = JSON.parse(readFileSync(path.resolve(__dirname, "..", "fixtures", "synthetic-patient-bundle.json"), "utf8"));
+
+/** Number of `Disclosure` events the chain holds for `tokenId`. */
+export async function disclosureCount(stack: ResolverStack, tokenId?: bigint): Promise<number> {
+  const events = await stack.consentManager.queryFilter(stack.consentManager.filters.Disclosure(tokenId), stack.deployment.startBlock);
+  return events.length;
+}
+
+describe("e2e: read, audit and revoke through the resolver (real chain, Helia, HTTP on 127.0.0.1)", function () {
+  this.timeout(180_000);
+  let stack: ResolverStack;
+  let records: IngestedRecord[];
+
+  before(async () => {
+    stack = await startResolverStack();
+    records = await stack.ingest(BUNDLE);
+  });
+  after(async () => stack?.stop());
+
+  it("the writer's ingest deposits the resolver's wrap of every record", async () => {
+    expect(records.length).to.be.greaterThan(1);
+    for (const record of records) {
+      expect(await stack.resolver.database.getWrap(record.tokenId, record.version)).to.be.instanceOf(Uint8Array);
+    }
+  });
+
+  it("a granted reader gets the record byte-identical, the disclosure is on-chain and in the patient's audit; after revoke, nothing", async () => {
+    const { reader, patient } = stack.signers;
+    const [record] = records;
+    await stack.grantRead(reader.address, record.tokenId);
+    const before = await disclosureCount(stack, record.tokenId);
+
+    const read = await readRecordThroughResolver(stack.readContext, {
+      url: stack.resolver.url,
+      signer: reader,
+      domain: stack.domain,
+      tokenId: record.tokenId,
+      purpose: Purpose.TREATMENT,
+    });
+    const expected = prepareRecords(BUNDLE)[0].plaintext;
+    expect(Buffer.from(read.plaintext).equals(Buffer.from(expected))).to.equal(true);
+    expect(read.bundle.resourceType).to.equal("Bundle");
+    expect(await disclosureCount(stack, record.tokenId)).to.equal(before + 1);
+
+    const receipt = await stack.provider.getTransactionReceipt(read.disclosure.transactionHash);
+    expect(receipt?.status).to.equal(1);
+    const accounting = await accountingOfDisclosures({
+      provider: stack.provider,
+      contracts: { ConsentManager: stack.config.consentManager, RecordToken: stack.config.recordToken },
+      patient: patient.address,
+      from: new Date(0),
+      to: new Date(Date.now() + 3_600_000),
+      fromBlock: stack.deployment.startBlock,
+    });
+    const disclosures = accounting.entries.filter((entry) => entry.kind === "disclosure");
+    expect(disclosures.map((entry) => [entry.tokenId, entry.recipient, entry.actor, entry.purpose, entry.transactionHash])).to.deep.include([
+      record.tokenId.toString(),
+      reader.address,
+      stack.identity.address,
+      "TREAT",
+      read.disclosure.transactionHash,
+    ]);
+
+    await (await stack.consentManager.revoke(record.tokenId, reader.address)).wait();
+    const afterRevoke = await disclosureCount(stack, record.tokenId);
+    const refused = await expectRejects(
+      readRecordThroughResolver(stack.readContext, { url: stack.resolver.url, signer: reader, domain: stack.domain, tokenId: record.tokenId, purpose: Purpose.TREATMENT }),
+      ResolverError,
+      "ACCESS_DENIED",
+    );
+    expect((refused as ResolverError).status).to.equal(403);
+    expect(await disclosureCount(stack, record.tokenId)).to.equal(afterRevoke);
+  });
+});

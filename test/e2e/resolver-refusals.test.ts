@@ -1,0 +1,178 @@
+import { expect } from "chai";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { Wallet, encodeBytes32String, hexlify, keccak256 } from "ethers";
+import { startResolverStack, type ResolverStack } from "../helpers/resolver-stack";
+import { expectRejects } from "../helpers/rejects";
+import { postAccess, rawRequest, signedAccessBody, wallClock } from "../helpers/access-requests";
+import type { IngestedRecord } from "../../sdk/records";
+import { depositRecordKey, ResolverError } from "../../sdk/resolver";
+import { generateEncryptionKeyPair, unwrapKey, wrapKey } from "../../sdk/crypto";
+import { Purpose } from "../../sdk/consent/purposes";
+
+const BUNDLE = JSON.parse(readFileSync(path.resolve(__dirname, "..", "fixtures", "synthetic-patient-bundle.json"), "utf8"));
+
+describe("e2e: the resolver refuses, and then releases and discloses nothing", function () {
+  this.timeout(180_000);
+  let stack: ResolverStack;
+  let granted: IngestedRecord;
+  let other: IngestedRecord;
+
+  /** Every Disclosure event of the deployment. */
+  const disclosures = async () => (await stack.consentManager.queryFilter(stack.consentManager.filters.Disclosure(), stack.deployment.startBlock)).length;
+
+  /** Asserts that `attempt` is refused with `code` and that no Disclosure was mined meanwhile. */
+  async function refused(attempt: () => Promise<unknown>, code: string, status: number): Promise<ResolverError> {
+    const before = await disclosures();
+    const error = (await expectRejects(attempt(), ResolverError, code)) as ResolverError;
+    expect(error.status).to.equal(status);
+    expect(await disclosures()).to.equal(before);
+    return error;
+  }
+
+  before(async () => {
+    stack = await startResolverStack();
+    [granted, other] = await stack.ingest(BUNDLE);
+    await stack.grantRead(stack.signers.reader.address, granted.tokenId);
+    await stack.grantRead(stack.signers.suspended.address, granted.tokenId);
+  });
+  after(async () => stack?.stop());
+
+  it("a replayed request is refused the second time (409) and only the first is disclosed", async () => {
+    const { body } = await signedAccessBody(stack, stack.signers.reader, granted.tokenId);
+    const before = await disclosures();
+    const first = await postAccess(stack, body);
+    expect(first.wrappedKey).to.match(/^0x[0-9a-f]{186}$/);
+    expect(await disclosures()).to.equal(before + 1);
+    await refused(() => postAccess(stack, body), "NONCE_REPLAYED", 409);
+  });
+
+  it("a forged signature (another key signs in the reader's name) is refused (401)", async () => {
+    const forger = Wallet.createRandom();
+    const { body } = await signedAccessBody(stack, forger, granted.tokenId, { requester: stack.signers.reader.address });
+    await refused(() => postAccess(stack, body), "INVALID_SIGNATURE", 401);
+  });
+
+  it("a signature over other fields is refused: the token id, the purpose or the ephemeral key changed after signing", async () => {
+    const reader = stack.signers.reader;
+    for (const tamper of [
+      { tokenId: other.tokenId.toString() },
+      { purpose: Purpose.RESEARCH },
+      { ephemeralPublicKey: generateEncryptionKeyPair().publicKeyHex },
+    ]) {
+      const { body } = await signedAccessBody(stack, reader, granted.tokenId, {}, tamper);
+      await refused(() => postAccess(stack, body), "INVALID_SIGNATURE", 401);
+    }
+  });
+
+  it("a request signed for another chain or another deployment is refused", async () => {
+    const reader = stack.signers.reader;
+    const { body } = await signedAccessBody(stack, reader, granted.tokenId);
+    const wrongDomains = [
+      { ...stack.domain, chainId: 1n },
+      { ...stack.domain, verifyingContract: stack.config.recordToken },
+    ];
+    for (const domain of wrongDomains) {
+      const request = { requester: reader.address, tokenId: granted.tokenId, purpose: Purpose.TREATMENT, ephemeralPublicKey: body.ephemeralPublicKey, deadline: BigInt(body.deadline), nonce: BigInt(body.nonce) + 1n };
+      const { ACCESS_REQUEST_TYPES } = await import("../../sdk/resolver");
+      const signature = await reader.signTypedData(domain, ACCESS_REQUEST_TYPES, request);
+      await refused(() => postAccess(stack, { ...body, nonce: request.nonce.toString(), signature }), "INVALID_SIGNATURE", 401);
+    }
+  });
+
+  it("an expired deadline is refused (401), and so is a deadline too far ahead (400)", async () => {
+    const reader = stack.signers.reader;
+    const expired = await signedAccessBody(stack, reader, granted.tokenId, { deadline: wallClock() - 1n });
+    await refused(() => postAccess(stack, expired.body), "REQUEST_EXPIRED", 401);
+    const far = await signedAccessBody(stack, reader, granted.tokenId, { deadline: wallClock() + 86_400n });
+    await refused(() => postAccess(stack, far.body), "INVALID_REQUEST", 400);
+  });
+
+  it("a valid request for a token the reader holds no grant on is refused (403)", async () => {
+    const { body } = await signedAccessBody(stack, stack.signers.reader, other.tokenId);
+    await refused(() => postAccess(stack, body), "ACCESS_DENIED", 403);
+  });
+
+  it("a request for another purpose than the grant's is refused (403)", async () => {
+    const { body } = await signedAccessBody(stack, stack.signers.reader, granted.tokenId, { purpose: Purpose.RESEARCH });
+    await refused(() => postAccess(stack, body), "ACCESS_DENIED", 403);
+  });
+
+  it("a provider suspended by the registrar is refused although the patient's grant stands (403); reinstated, it reads", async () => {
+    const suspended = stack.signers.suspended;
+    await (await stack.providerRegistry.suspend(suspended.address, keccak256(encodeBytes32String("licence under review")))).wait();
+    const { body } = await signedAccessBody(stack, suspended, granted.tokenId);
+    await refused(() => postAccess(stack, body), "ACCESS_DENIED", 403);
+    await (await stack.providerRegistry.reinstate(suspended.address)).wait();
+    const again = await signedAccessBody(stack, suspended, granted.tokenId);
+    expect((await postAccess(stack, again.body)).tokenId).to.equal(granted.tokenId.toString());
+  });
+
+  it("an unregistered account and a token that was never minted are refused", async () => {
+    const outsider = await signedAccessBody(stack, stack.signers.outsider, granted.tokenId);
+    await refused(() => postAccess(stack, outsider.body), "ACCESS_DENIED", 403);
+    const missing = await signedAccessBody(stack, stack.signers.reader, 10_000n);
+    await refused(() => postAccess(stack, missing.body), "UNKNOWN_RECORD", 404);
+  });
+
+  it("a low-order ephemeral key is refused before anything is disclosed", async () => {
+    const zeroKey = hexlify(new Uint8Array(32));
+    const { body } = await signedAccessBody(stack, stack.signers.reader, granted.tokenId, { ephemeralPublicKey: zeroKey });
+    await refused(() => postAccess(stack, body), "INVALID_REQUEST", 400);
+  });
+
+  it("malformed bodies get a JSON 400, oversized ones a JSON 413, other media types 415, unknown routes 404", async () => {
+    const url = `${stack.resolver.url}/v1/access`;
+    const json = { "content-type": "application/json" };
+    const { body } = await signedAccessBody(stack, stack.signers.reader, granted.tokenId);
+    const cases: [RequestInit, number, string][] = [
+      [{ method: "POST", headers: json, body: "{not json" }, 400, "INVALID_REQUEST"],
+      [{ method: "POST", headers: json, body: JSON.stringify({ ...body, tokenId: "-1" }) }, 400, "INVALID_REQUEST"],
+      [{ method: "POST", headers: json, body: JSON.stringify({ ...body, extra: "field" }) }, 400, "INVALID_REQUEST"],
+      [{ method: "POST", headers: json, body: JSON.stringify({ ...body, signature: "0x" + "ab".repeat(2000) }) }, 413, "PAYLOAD_TOO_LARGE"],
+      [{ method: "POST", headers: { "content-type": "text/plain" }, body: "hello" }, 415, "UNSUPPORTED_MEDIA_TYPE"],
+    ];
+    for (const [init, status, code] of cases) {
+      const response = await rawRequest(url, init);
+      expect(response.status, code).to.equal(status);
+      expect((response.body as { error: { code: string } }).error.code).to.equal(code);
+    }
+    const missing = await rawRequest(`${stack.resolver.url}/v1/nothing`, { method: "GET" });
+    expect(missing.status).to.equal(404);
+    expect((missing.body as { error: { code: string } }).error.code).to.equal("NOT_FOUND");
+  });
+
+  it("key deposits: only the record's patient or issuer, only the current version, only a wrap that opens", async () => {
+    const { writer, stranger, patient } = stack.signers;
+    const wrap = await stack.resolver.database.getWrap(other.tokenId, other.version);
+    const base = { url: stack.resolver.url, domain: stack.domain, tokenId: other.tokenId, version: other.version, wrappedKey: wrap! };
+    await expectRejects(depositRecordKey({ ...base, signer: stranger }), ResolverError, "NOT_RECORD_WRITER");
+    await expectRejects(depositRecordKey({ ...base, signer: writer, version: other.version + 1n }), ResolverError, "VERSION_MISMATCH");
+    const dek = unwrapKey(wrap!, stack.identity.encryptionPrivateKey);
+    const toSomeoneElse = wrapKey(dek, generateEncryptionKeyPair().publicKey);
+    dek.fill(0);
+    await expectRejects(depositRecordKey({ ...base, signer: writer, wrappedKey: toSomeoneElse }), ResolverError, "KEY_DOES_NOT_OPEN");
+    await expectRejects(depositRecordKey({ ...base, signer: Wallet.createRandom(), depositor: writer.address }), ResolverError, "INVALID_SIGNATURE");
+    // The stored wrap is untouched by the refused deposits; the patient may deposit again.
+    expect(Buffer.from((await stack.resolver.database.getWrap(other.tokenId, other.version))!).equals(Buffer.from(wrap!))).to.equal(true);
+    await depositRecordKey({ ...base, signer: patient });
+    expect(keccak256((await stack.resolver.database.getWrap(other.tokenId, other.version))!)).to.equal(keccak256(wrap!));
+  });
+
+  it("logs carry requesters, tokens and outcomes, never key material or health data", async () => {
+    const { body, ephemeralPrivateKey } = await signedAccessBody(stack, stack.signers.reader, granted.tokenId);
+    const released = await postAccess(stack, body);
+    const text = stack.logs.join("\n").toLowerCase();
+    expect(text).to.include('"msg":"key release"');
+    expect(text).to.include(stack.signers.reader.address.toLowerCase());
+    const secrets = [
+      released.wrappedKey.slice(2),
+      hexlify(ephemeralPrivateKey).slice(2),
+      hexlify(stack.identity.encryptionPrivateKey).slice(2),
+      stack.identity.signerPrivateKey.slice(2),
+      body.signature.slice(2),
+    ].map((s) => s.toLowerCase());
+    for (const secret of secrets) expect(text).to.not.include(secret);
+    for (const phi of ["resourcetype", "patient/", "\"family\"", "birthdate"]) expect(text).to.not.include(phi);
+  });
+});

@@ -1,0 +1,51 @@
+import { getAddress, toBigInt, randomBytes, type Signer } from "ethers";
+import { generateEncryptionKeyPair } from "../../sdk/crypto";
+import { accessRequestToBody, resolverFetch, signAccessRequest, type AccessRequest, type AccessRequestBody, type KeyReleaseBody } from "../../sdk/resolver";
+import { Purpose } from "../../sdk/consent/purposes";
+import type { ResolverStack } from "./resolver-stack";
+
+/** Unix seconds by the wall clock. */
+export const wallClock = (): bigint => BigInt(Math.floor(Date.now() / 1000));
+
+/**
+ * A signed `POST /v1/access` body, built by hand so that tests can bend any field: `overrides` change the
+ * signed request, `tamper` changes the body after signing.
+ */
+export async function signedAccessBody(
+  stack: ResolverStack,
+  signer: Signer,
+  tokenId: bigint,
+  overrides: Partial<AccessRequest> = {},
+  tamper: Partial<AccessRequestBody> = {},
+): Promise<{ body: AccessRequestBody; ephemeralPrivateKey: Uint8Array }> {
+  const ephemeral = generateEncryptionKeyPair();
+  const request: AccessRequest = {
+    requester: getAddress(await signer.getAddress()),
+    tokenId,
+    purpose: Purpose.TREATMENT,
+    ephemeralPublicKey: ephemeral.publicKeyHex,
+    deadline: wallClock() + 60n,
+    nonce: toBigInt(randomBytes(16)),
+    ...overrides,
+  };
+  const signature = await signAccessRequest(signer, stack.domain, request);
+  return { body: { ...accessRequestToBody(request, signature), ...tamper }, ephemeralPrivateKey: ephemeral.privateKey };
+}
+
+/** Posts an access body to `url` (default: the stack's resolver). */
+export function postAccess(stack: ResolverStack, body: unknown, url = stack.resolver.url): Promise<KeyReleaseBody> {
+  return resolverFetch<KeyReleaseBody>(url, "/v1/access", { method: "POST", body });
+}
+
+/** A raw HTTP exchange: status, headers and parsed body, for requests the SDK would never send. */
+export async function rawRequest(url: string, init: RequestInit): Promise<{ status: number; headers: Headers; body: unknown }> {
+  const response = await fetch(url, init);
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // keep the text
+  }
+  return { status: response.status, headers: response.headers, body };
+}

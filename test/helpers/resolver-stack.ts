@@ -1,0 +1,231 @@
+import hre from "hardhat";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { Writable } from "node:stream";
+import { HDNodeWallet, Wallet, parseEther, type JsonRpcProvider, type TypedDataDomain } from "ethers";
+import { startLocalChain, localChainSigners, type LocalChain } from "../../era-test-node/local-chain";
+import { evmContractDeployer } from "../../deploy/contract-deployer";
+import { deployMedrec, type MedrecDeployment } from "../../deploy/medrec";
+import {
+  ConsentManager__factory,
+  PatientRegistry__factory,
+  ProviderRegistry__factory,
+  RecordToken__factory,
+  type ConsentManager,
+  type ProviderRegistry,
+  type RecordToken,
+} from "../../typechain-types";
+import { HeliaContentStore } from "../../sdk/storage";
+import { bytesToHex, generateEncryptionKeyPair, type EncryptionKeyPair } from "../../sdk/crypto";
+import { eoaRecordWriter, fileKeyStore, ingestRecord, recordsContext, type IngestedRecord, type RecordsContext } from "../../sdk/records";
+import { resolverDomain, resolverKeyStore } from "../../sdk/resolver";
+import { Scope, type Consent } from "../../sdk/consent/typed-data";
+import { Purpose } from "../../sdk/consent/purposes";
+import { ParticipantKind } from "../../sdk/chain/participant-kind";
+import { DEFAULT_LIMITS, type ResolverConfig, type ResolverLimits } from "../../resolver/config";
+import { resolverIdentity, type ResolverIdentity } from "../../resolver/identity";
+import { startResolver, type RunningResolver } from "../../resolver/server";
+
+/** The people of the story, as funded wallets of the spawned chain. */
+export interface StackSigners {
+  deployer: Wallet;
+  patient: Wallet;
+  /** A provider that writes records (holds APPEND from the patient). */
+  writer: Wallet;
+  /** A provider the patient grants READ. */
+  reader: Wallet;
+  /** A provider with no grant. */
+  stranger: Wallet;
+  /** A provider the registrar suspends. */
+  suspended: Wallet;
+  /** Not registered at all. */
+  outsider: Wallet | HDNodeWallet;
+}
+
+/** A chain, the core, a Helia store and a resolver, all real and on 127.0.0.1. */
+export interface ResolverStack {
+  chain: LocalChain;
+  provider: JsonRpcProvider;
+  signers: StackSigners;
+  deployment: MedrecDeployment;
+  consentManager: ConsentManager;
+  recordToken: RecordToken;
+  providerRegistry: ProviderRegistry;
+  store: HeliaContentStore;
+  dir: string;
+  identity: ResolverIdentity;
+  resolver: RunningResolver;
+  /** The resolver's configuration (to restart it on the same database). */
+  config: ResolverConfig;
+  domain: TypedDataDomain;
+  patientKeys: EncryptionKeyPair;
+  /** Every log line the resolver wrote. */
+  logs: string[];
+  /** A records context for reads (no key store of its own). */
+  readContext: RecordsContext;
+  /** The writer ingests `input` for the patient; its resolver wrap is deposited on the way. */
+  ingest(input: unknown): Promise<IngestedRecord[]>;
+  /** The patient grants `grantee` READ on `tokenId` for `purpose` (default treatment) for `seconds` (default 1 h). */
+  grantRead(grantee: string, tokenId: bigint, purpose?: string, seconds?: number): Promise<void>;
+  /** Starts a second resolver (same chain and keys) with other settings; stopped with the stack. */
+  startAnotherResolver(overrides: Partial<Omit<ResolverConfig, "limits">> & { limits?: Partial<ResolverLimits> }): Promise<RunningResolver>;
+  /** Restarts the main resolver on its database. */
+  restartResolver(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** A writable that keeps pino's JSON lines. */
+function logSink(lines: string[]): Writable {
+  return new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(...chunk.toString("utf8").split("\n").filter((line) => line.length > 0));
+      done();
+    },
+  });
+}
+
+/**
+ * Starts the whole read path for real: a Hardhat node process, the core deployed over JSON-RPC with the
+ * resolver's account holding `RESOLVER_ROLE`, a patient, providers (one suspended), an on-disk Helia store and
+ * the resolver service listening on 127.0.0.1.
+ * @param options Resolver limits and burn-scan interval.
+ */
+export async function startResolverStack(options: { limits?: Partial<ResolverLimits>; burnPollMs?: number } = {}): Promise<ResolverStack> {
+  const chain = await startLocalChain();
+  const others: { close(): Promise<void> }[] = [];
+  const dir = await mkdtemp(path.join(os.tmpdir(), "medrec-resolver-"));
+  let store: HeliaContentStore | undefined;
+  let resolver: RunningResolver | undefined;
+  try {
+    const [deployer, patient, writer, reader, stranger, suspended] = localChainSigners(chain.rpcUrl, 6);
+    const provider = deployer.provider as JsonRpcProvider;
+    const outsider = Wallet.createRandom().connect(provider);
+    const identity = resolverIdentity(Wallet.createRandom().privateKey, bytesToHex(generateEncryptionKeyPair().privateKey));
+    await (await deployer.sendTransaction({ to: identity.address, value: parseEther("100") })).wait();
+
+    const deployment = await deployMedrec(evmContractDeployer((name) => hre.artifacts.readArtifact(name), deployer), deployer, {
+      resolver: identity.address,
+    });
+    const consentManager = ConsentManager__factory.connect(deployment.contracts.ConsentManager.address, patient);
+    const recordToken = RecordToken__factory.connect(deployment.contracts.RecordToken.address, patient);
+    const providerRegistry = ProviderRegistry__factory.connect(deployment.contracts.ProviderRegistry.address, deployer);
+    const patientKeys = generateEncryptionKeyPair();
+    const wait = async (tx: Promise<{ wait(): Promise<unknown> }>) => (await tx).wait();
+    await wait(PatientRegistry__factory.connect(deployment.contracts.PatientRegistry.address, patient).register(patientKeys.publicKeyHex));
+    for (const account of [writer, reader, stranger, suspended]) {
+      await wait(providerRegistry.register(account.address, ParticipantKind.Provider, generateEncryptionKeyPair().publicKeyHex, bytesToHex(new Uint8Array(32).fill(7))));
+    }
+    await wait(providerRegistry.register(identity.address, ParticipantKind.Resolver, bytesToHex(identity.encryptionPublicKey), bytesToHex(new Uint8Array(32).fill(9))));
+
+    store = await HeliaContentStore.open({ directory: path.join(dir, "ipfs") });
+    const logs: string[] = [];
+    const config: ResolverConfig = {
+      rpcUrl: chain.rpcUrl,
+      consentManager: deployment.contracts.ConsentManager.address,
+      recordToken: deployment.contracts.RecordToken.address,
+      startBlock: deployment.startBlock,
+      databaseFile: path.join(dir, "resolver.sqlite"),
+      host: "127.0.0.1",
+      port: 0,
+      identity,
+      limits: { ...DEFAULT_LIMITS, perIpPerMinute: 100_000, perRequesterPerMinute: 100_000, ...options.limits },
+      burnPollMs: options.burnPollMs ?? 200,
+      logLevel: "info",
+    };
+    resolver = await startResolver(config, { logStream: logSink(logs) });
+    const domain = resolverDomain(chain.chainId, config.consentManager);
+
+    // The patient lets the writer append records (patient-wide APPEND for treatment).
+    const now = BigInt((await provider.getBlock("latest"))!.timestamp);
+    const appendConsent: Consent = {
+      patient: patient.address,
+      grantee: writer.address,
+      tokenId: (1n << 256n) - 1n,
+      scopes: Scope.APPEND,
+      purpose: Purpose.TREATMENT,
+      expiresAt: now + 86_400n * 365n,
+      nonce: 1n,
+      metadataId: bytesToHex(new Uint8Array(32)),
+    };
+    await wait(consentManager.grantDirect(appendConsent));
+
+    const readContext = recordsContext({ chainId: chain.chainId, recordToken: config.recordToken, runner: provider, store, keys: fileKeyStore(path.join(dir, "reader-keys")) });
+    let grantNonce = 100n;
+    const stack: ResolverStack = {
+      chain,
+      provider,
+      signers: { deployer, patient, writer, reader, stranger, suspended, outsider },
+      deployment,
+      consentManager,
+      recordToken,
+      providerRegistry,
+      store,
+      dir,
+      identity,
+      resolver,
+      config,
+      domain,
+      patientKeys,
+      logs,
+      readContext,
+      async ingest(input) {
+        const resolverNow = stack.resolver;
+        const keys = resolverKeyStore(fileKeyStore(path.join(dir, "writer-keys")), {
+          url: resolverNow.url,
+          resolverPublicKey: identity.encryptionPublicKey,
+          signer: writer,
+          domain,
+        });
+        const context = recordsContext({ chainId: chain.chainId, recordToken: config.recordToken, runner: provider, store: store!, keys });
+        return ingestRecord(context, input, {
+          patient: patient.address,
+          recipients: [patientKeys.publicKey, identity.encryptionPublicKey],
+          writer: eoaRecordWriter(config.recordToken, writer),
+        });
+      },
+      async grantRead(grantee, tokenId, purpose = Purpose.TREATMENT, seconds = 3600) {
+        const head = BigInt((await provider.getBlock("latest"))!.timestamp);
+        await wait(
+          consentManager.grantDirect({
+            patient: patient.address,
+            grantee,
+            tokenId,
+            scopes: Scope.READ,
+            purpose,
+            expiresAt: head + BigInt(seconds),
+            nonce: grantNonce++,
+            metadataId: bytesToHex(new Uint8Array(32)),
+          }),
+        );
+      },
+      async startAnotherResolver(overrides) {
+        const other = await startResolver(
+          { ...config, databaseFile: path.join(dir, `resolver-${others.length + 2}.sqlite`), ...overrides, limits: { ...config.limits, ...overrides.limits } },
+          { logStream: logSink(logs) },
+        );
+        others.push(other);
+        return other;
+      },
+      async restartResolver() {
+        await stack.resolver.close();
+        stack.resolver = await startResolver(config, { logStream: logSink(logs) });
+      },
+      async stop() {
+        for (const other of others) await other.close();
+        await stack.resolver.close();
+        await store!.close();
+        provider.destroy();
+        await chain.stop();
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+    return stack;
+  } catch (error) {
+    await resolver?.close();
+    await store?.close();
+    await chain.stop();
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
