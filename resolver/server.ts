@@ -140,6 +140,12 @@ export async function startResolver(config: ResolverConfig, options: StartResolv
     });
     burns = watcher;
     await watcher.scan();
+    // While shutting down, answers say `connection: close`, so a keep-alive socket of a request in flight ends
+    // with it instead of holding the close for fastify's 72 s keep-alive timeout.
+    let shuttingDown = false;
+    app.addHook("onSend", async (_request, reply) => {
+      if (shuttingDown) reply.header("connection", "close");
+    });
     const pruner = setInterval(() => void database.pruneNonces(nowSeconds()).catch(() => undefined), 60_000);
     pruner.unref();
     await app.listen({ host: config.host, port: config.port });
@@ -155,6 +161,7 @@ export async function startResolver(config: ResolverConfig, options: StartResolv
       close: () =>
         (closing ??= (async () => {
           clearInterval(pruner);
+          shuttingDown = true;
           await app!.close();
           await watcher!.stop();
           chain.provider.destroy();

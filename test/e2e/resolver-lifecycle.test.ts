@@ -1,0 +1,140 @@
+import { expect } from "chai";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { startResolverStack, type ResolverStack } from "../helpers/resolver-stack";
+import { expectRejects } from "../helpers/rejects";
+import { postAccess, rawRequest, signedAccessBody } from "../helpers/access-requests";
+import { eoaRecordWriter, fileKeyStore, forgetRecord, recordsContext, type IngestedRecord } from "../../sdk/records";
+import { depositRecordKey, readRecordThroughResolver, ResolverError } from "../../sdk/resolver";
+import { ContentNotFoundError } from "../../sdk/storage";
+import { Purpose } from "../../sdk/consent/purposes";
+
+const BUNDLE = JSON.parse(readFileSync(path.resolve(__dirname, "..", "fixtures", "synthetic-patient-bundle.json"), "utf8"));
+
+/** Polls `check` every 50 ms until it holds or `timeoutMs` passes. */
+async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe("e2e: erasure, restart, shutdown and limits of the resolver", function () {
+  this.timeout(180_000);
+  let stack: ResolverStack;
+  let records: IngestedRecord[];
+
+  const disclosures = async () => (await stack.consentManager.queryFilter(stack.consentManager.filters.Disclosure(), stack.deployment.startBlock)).length;
+  const patientContext = () =>
+    recordsContext({ chainId: stack.chain.chainId, recordToken: stack.config.recordToken, runner: stack.provider, store: stack.store, keys: fileKeyStore(path.join(stack.dir, "writer-keys")) });
+  const read = (tokenId: bigint, url = stack.resolver.url) =>
+    readRecordThroughResolver(stack.readContext, { url, signer: stack.signers.reader, domain: stack.domain, tokenId, purpose: Purpose.TREATMENT });
+
+  before(async () => {
+    stack = await startResolverStack({ burnPollMs: 100 });
+    records = await stack.ingest(BUNDLE);
+    for (const record of records) await stack.grantRead(stack.signers.reader.address, record.tokenId);
+  });
+  after(async () => stack?.stop());
+
+  it("erasure: after the patient burns, the resolver shreds its wrap, answers 410, and the ciphertext is unpinned", async () => {
+    const record = records[0];
+    await read(record.tokenId);
+    const forgotten = await forgetRecord(patientContext(), record.tokenId, eoaRecordWriter(stack.config.recordToken, stack.signers.patient));
+    expect(forgotten.unpinned).to.equal(true);
+    await expectRejects(stack.store.get(forgotten.cid), ContentNotFoundError, "CONTENT_NOT_FOUND");
+    await eventually(() => stack.resolver.database.isErased(record.tokenId));
+    expect(await stack.resolver.database.getWrap(record.tokenId, record.version)).to.equal(undefined);
+    expect(stack.logs.some((line) => line.includes("wraps shredded") && line.includes(`"tokenId":"${record.tokenId}"`))).to.equal(true);
+
+    const before = await disclosures();
+    const { body } = await signedAccessBody(stack, stack.signers.reader, record.tokenId);
+    const error = (await expectRejects(postAccess(stack, body), ResolverError, "RECORD_ERASED")) as ResolverError;
+    expect(error.status).to.equal(410);
+    expect(await disclosures()).to.equal(before);
+  });
+
+  it("erasure seen at request time: a resolver that has not scanned the burn yet still shreds and answers 410", async () => {
+    const record = records[1];
+    const slow = await stack.startAnotherResolver({ burnPollMs: 3_600_000 });
+    const wrap = await stack.resolver.database.getWrap(record.tokenId, record.version);
+    await depositRecordKey({ url: slow.url, signer: stack.signers.writer, domain: stack.domain, tokenId: record.tokenId, version: record.version, wrappedKey: wrap! });
+    await (await stack.recordToken.burn(record.tokenId)).wait();
+    expect(await slow.database.getWrap(record.tokenId, record.version)).to.not.equal(undefined);
+    const { body } = await signedAccessBody(stack, stack.signers.reader, record.tokenId);
+    await expectRejects(postAccess(stack, body, slow.url), ResolverError, "RECORD_ERASED");
+    expect(await slow.database.getWrap(record.tokenId, record.version)).to.equal(undefined);
+    expect(await slow.database.isErased(record.tokenId)).to.equal(true);
+  });
+
+  it("restart: wraps and used nonces survive, and burns mined while it was down are shredded on start", async () => {
+    const [kept, burnedWhileDown] = [records[2], records[3]];
+    const { body } = await signedAccessBody(stack, stack.signers.reader, kept.tokenId);
+    await postAccess(stack, body);
+    await stack.resolver.close();
+    await (await stack.recordToken.burn(burnedWhileDown.tokenId)).wait();
+    await stack.restartResolver();
+    expect(await stack.resolver.database.isErased(burnedWhileDown.tokenId)).to.equal(true);
+    expect(await stack.resolver.database.getWrap(burnedWhileDown.tokenId, burnedWhileDown.version)).to.equal(undefined);
+    await expectRejects(postAccess(stack, body), ResolverError, "NONCE_REPLAYED");
+    const again = await read(kept.tokenId);
+    expect(again.tokenId).to.equal(kept.tokenId);
+  });
+
+  it("graceful shutdown: a release in flight completes with its disclosure, then the port is closed", async () => {
+    const record = records[2];
+    const before = await disclosures();
+    const { body } = await signedAccessBody(stack, stack.signers.reader, record.tokenId);
+    const logged = stack.logs.length;
+    const inFlight = postAccess(stack, body);
+    await eventually(async () => stack.logs.slice(logged).some((line) => line.includes("incoming request") && line.includes("/v1/access")), 5_000);
+    const closing = stack.resolver.close();
+    const released = await inFlight;
+    await closing;
+    expect(released.tokenId).to.equal(record.tokenId.toString());
+    expect(await disclosures()).to.equal(before + 1);
+    await expectRejects(read(record.tokenId), ResolverError, "RESOLVER_UNREACHABLE");
+    await stack.restartResolver();
+  });
+
+  it("rate limits: per requester and per client address, answered 429 with retry-after; /healthz is exempt", async () => {
+    const limited = await stack.startAnotherResolver({ limits: { perRequesterPerMinute: 2 } });
+    const record = records[2];
+    for (let i = 0; i < 2; i++) {
+      const { body } = await signedAccessBody(stack, stack.signers.reader, record.tokenId);
+      await expectRejects(postAccess(stack, body, limited.url), ResolverError, "KEY_NOT_DEPOSITED"); // counted, no wrap here
+    }
+    const { body } = await signedAccessBody(stack, stack.signers.reader, record.tokenId);
+    const error = (await expectRejects(postAccess(stack, body, limited.url), ResolverError, "RATE_LIMITED")) as ResolverError;
+    expect(error.status).to.equal(429);
+    const otherRequester = await signedAccessBody(stack, stack.signers.stranger, record.tokenId);
+    await expectRejects(postAccess(stack, otherRequester.body, limited.url), ResolverError, "ACCESS_DENIED");
+
+    const perIp = await stack.startAnotherResolver({ limits: { perIpPerMinute: 3 } });
+    for (let i = 0; i < 3; i++) expect((await rawRequest(`${perIp.url}/v1/info`, { method: "GET" })).status).to.equal(200);
+    const blocked = await rawRequest(`${perIp.url}/v1/info`, { method: "GET" });
+    expect(blocked.status).to.equal(429);
+    expect(Number(blocked.headers.get("retry-after"))).to.be.greaterThan(0);
+    expect((blocked.body as { error: { code: string } }).error.code).to.equal("RATE_LIMITED");
+    expect((await rawRequest(`${perIp.url}/healthz`, { method: "GET" })).status).to.equal(200);
+  });
+
+  it("/healthz reports the chain, the role and the state; /v1/info the key writers wrap to", async () => {
+    const health = await rawRequest(`${stack.resolver.url}/healthz`, { method: "GET" });
+    expect(health.status).to.equal(200);
+    const body = health.body as Record<string, unknown>;
+    expect(body.status).to.equal("ok");
+    expect(body.hasResolverRole).to.equal(true);
+    expect(body.chainId).to.equal(stack.chain.chainId.toString());
+    expect(body.erased).to.equal(3);
+    const info = (await rawRequest(`${stack.resolver.url}/v1/info`, { method: "GET" })).body as Record<string, string>;
+    expect(info.address).to.equal(stack.identity.address);
+    expect(info.encryptionPublicKey).to.equal("0x" + Buffer.from(stack.identity.encryptionPublicKey).toString("hex"));
+
+    const roleless = await stack.startAnotherResolver({
+      identity: { ...stack.identity, address: stack.signers.stranger.address, signerPrivateKey: stack.signers.stranger.privateKey },
+    });
+    expect((await rawRequest(`${roleless.url}/healthz`, { method: "GET" })).status).to.equal(503);
+  });
+});
