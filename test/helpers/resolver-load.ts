@@ -1,0 +1,109 @@
+import { Wallet, getBytes } from "ethers";
+import { bytesToHex, generateEncryptionKeyPair, openRecord } from "../../sdk/crypto";
+import { ParticipantKind } from "../../sdk/chain/participant-kind";
+import type { IngestedRecord } from "../../sdk/records";
+import { requestKeyRelease, ResolverError } from "../../sdk/resolver";
+import { Purpose } from "../../sdk/consent/purposes";
+import type { ResolverStack } from "./resolver-stack";
+
+/** A reader of a load run: a registered provider key and the tokens it was granted. */
+export interface LoadReader {
+  wallet: Wallet;
+  allowed: Set<bigint>;
+}
+
+/** What a load run saw. */
+export interface LoadResult {
+  /** Keys released (each opened the record it was asked for). */
+  released: number;
+  /** Refusals by code. */
+  refused: Record<string, number>;
+  /** Releases of a token the reader had no grant on, or keys that did not open the asked record: must be 0. */
+  wrongReleases: number;
+  /** Refusals of a request that had a grant: must be 0. */
+  wrongRefusals: number;
+  /** Latency of every request, in ms. */
+  latenciesMs: number[];
+  durationMs: number;
+  /** Blocks the run spans (for counting its Disclosure events). */
+  fromBlock: number;
+  toBlock: number;
+}
+
+/**
+ * Registers `count` new provider keys (they never send transactions, so they hold no ETH) and grants each READ
+ * on the tokens `grantsOf(index)` names.
+ */
+export async function registerLoadReaders(stack: ResolverStack, count: number, grantsOf: (index: number) => bigint[]): Promise<LoadReader[]> {
+  const readers: LoadReader[] = [];
+  for (let index = 0; index < count; index++) {
+    const wallet = new Wallet(Wallet.createRandom().privateKey);
+    await (await stack.providerRegistry.register(wallet.address, ParticipantKind.Provider, generateEncryptionKeyPair().publicKeyHex, bytesToHex(new Uint8Array(32).fill(1)))).wait();
+    const allowed = new Set(grantsOf(index));
+    for (const tokenId of allowed) await stack.grantRead(wallet.address, tokenId);
+    readers.push({ wallet, allowed });
+  }
+  return readers;
+}
+
+/**
+ * Runs `concurrency` workers against the resolver for `durationMs`: worker `w` signs as reader `w mod
+ * readers.length` and asks for the tokens of `records` in turn. Every released key is opened against the
+ * ciphertext of the token asked for, so a key of the wrong record counts as a wrong release.
+ */
+export async function runReaderLoad(
+  stack: ResolverStack,
+  readers: LoadReader[],
+  records: IngestedRecord[],
+  options: { concurrency: number; durationMs: number; url?: string },
+): Promise<LoadResult> {
+  const url = options.url ?? stack.resolver.url;
+  const sealed = new Map<bigint, { bytes: Uint8Array; contentHash: string; version: bigint }>();
+  for (const record of records) {
+    const onChain = await stack.recordToken.recordOf(record.tokenId);
+    sealed.set(record.tokenId, { bytes: await stack.store.get(getBytes(onChain.cid)), contentHash: onChain.contentHash, version: onChain.version });
+  }
+  const result: LoadResult = { released: 0, refused: {}, wrongReleases: 0, wrongRefusals: 0, latenciesMs: [], durationMs: 0, fromBlock: 0, toBlock: 0 };
+  result.fromBlock = (await stack.provider.getBlockNumber()) + 1;
+  const started = performance.now();
+  const end = started + options.durationMs;
+
+  const worker = async (w: number) => {
+    const reader = readers[w % readers.length];
+    for (let i = w; performance.now() < end; i++) {
+      const record = records[i % records.length];
+      const t0 = performance.now();
+      try {
+        const release = await requestKeyRelease({ url, signer: reader.wallet, domain: stack.domain, tokenId: record.tokenId, purpose: Purpose.TREATMENT });
+        result.latenciesMs.push(performance.now() - t0);
+        const target = sealed.get(record.tokenId)!;
+        let opens = false;
+        try {
+          const ref = { chainId: stack.chain.chainId, recordToken: stack.config.recordToken, tokenId: record.tokenId, version: target.version };
+          opens = openRecord(target.bytes, release.wrappedKey, release.ephemeralPrivateKey, ref, target.contentHash).length > 0;
+        } catch {
+          opens = false;
+        } finally {
+          release.ephemeralPrivateKey.fill(0);
+        }
+        if (opens && reader.allowed.has(record.tokenId)) result.released++;
+        else result.wrongReleases++;
+      } catch (error) {
+        result.latenciesMs.push(performance.now() - t0);
+        if (!(error instanceof ResolverError)) throw error;
+        result.refused[error.code] = (result.refused[error.code] ?? 0) + 1;
+        if (reader.allowed.has(record.tokenId)) result.wrongRefusals++;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: options.concurrency }, (_, w) => worker(w)));
+  result.durationMs = performance.now() - started;
+  result.toBlock = await stack.provider.getBlockNumber();
+  return result;
+}
+
+/** The Disclosure events the resolver mined in a block range. */
+export async function disclosuresInRange(stack: ResolverStack, fromBlock: number, toBlock: number): Promise<{ tokenId: bigint; grantee: string }[]> {
+  const events = await stack.consentManager.queryFilter(stack.consentManager.filters.Disclosure(), fromBlock, toBlock);
+  return events.filter((event) => event.args.resolver === stack.identity.address).map((event) => ({ tokenId: event.args.tokenId, grantee: event.args.grantee }));
+}
