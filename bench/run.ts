@@ -4,6 +4,12 @@
  * throughput over the synthetic fixture set, encrypt+put MB/s against raw AES-256-GCM, read-back latency).
  * Prints tables and writes the `gas`, `newStorageSlots` and `sdk` sections of bench/results.json (other
  * sections are kept). `BENCH_PATIENTS` sets the fixture size (default 1,000).
+ *
+ * The `resolver` section: key releases per second and p50/p99 latency at 1, 8 and 32 concurrent readers against
+ * the real resolver on loopback, with a plain fastify no-op endpoint under the same load as the baseline
+ * (`BENCH_RESOLVER_SECONDS` per level, default 10).
+ *
+ * `BENCH_SECTIONS` (comma-separated: gas, sdk, resolver) runs only those; default all.
  */
 import { measureCoreGas, type Measurement } from "./core-gas";
 import { measureWalletGas } from "./wallet-gas";
@@ -11,6 +17,7 @@ import { writeResults } from "./results-file";
 import { measureSdk, type SdkFigures } from "./sdk-throughput";
 import { measureConsentWriteLatency } from "../test/support/ceramic/latency";
 import { formatTable } from "../sdk/cli/table";
+import { measureResolver, type ResolverLevel } from "./resolver-throughput";
 
 const count = (value: number) => (Number.isNaN(value) ? "–" : String(value));
 
@@ -53,7 +60,49 @@ function sdkTable(figures: SdkFigures): string {
   )}`;
 }
 
+function resolverTable(levels: ResolverLevel[], seconds: number): string {
+  return `Resolver key release over loopback (fastify + SQLite + Disclosure mined on a Hardhat node; ${seconds} s per level)\n${formatTable(
+    [
+      { header: "readers", align: "right" },
+      { header: "releases/s", align: "right" },
+      { header: "p50 ms", align: "right" },
+      { header: "p99 ms", align: "right" },
+      { header: "no-op req/s", align: "right" },
+      { header: "no-op p50 ms", align: "right" },
+      { header: "ratio", align: "right" },
+      { header: "events == releases" },
+    ],
+    levels.map((l) => [
+      String(l.concurrency),
+      String(l.releasesPerSecond),
+      String(l.p50Ms),
+      String(l.p99Ms),
+      String(l.noopRequestsPerSecond),
+      String(l.noopP50Ms),
+      String(l.ratioToNoop),
+      l.disclosuresMatch ? `yes (${l.releases})` : "NO",
+    ]),
+  )}`;
+}
+
+const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? "gas,sdk,resolver").split(",").map((s) => s.trim()));
+
 async function main(): Promise<void> {
+  if (SECTIONS.has("gas")) await gasSection();
+  if (SECTIONS.has("sdk")) await sdkSection();
+  if (SECTIONS.has("resolver")) await resolverSection();
+  console.log(`\nwritten to bench/results.json (${[...SECTIONS].join(", ")})`);
+}
+
+async function resolverSection(): Promise<void> {
+  const seconds = Number(process.env.BENCH_RESOLVER_SECONDS ?? 10);
+  const resolver = await measureResolver({ secondsPerLevel: seconds });
+  console.log();
+  console.log(resolverTable(resolver.levels, seconds));
+  await writeResults({ resolver });
+}
+
+async function gasSection(): Promise<void> {
   const core = await measureCoreGas();
   const wallets = await measureWalletGas();
   console.log(table("On-chain core (EVM gas per transaction)", core));
@@ -63,6 +112,9 @@ async function main(): Promise<void> {
     gas: Object.fromEntries([...core, ...wallets].map((r) => [r.operation, Number(r.gas)])),
     newStorageSlots: Object.fromEntries(core.map((r) => [r.operation, r.newSlots])),
   });
+}
+
+async function sdkSection(): Promise<void> {
   const patients = Number(process.env.BENCH_PATIENTS ?? 1000);
   const sdk = await measureSdk(patients, (done, total) => {
     if (process.stderr.isTTY) process.stderr.write(`\r  ingest ${done}/${total}`);
@@ -73,7 +125,6 @@ async function main(): Promise<void> {
   console.log();
   console.log(sdkTable(sdk));
   await writeResults({ sdk });
-  console.log("\nwritten to bench/results.json (gas, newStorageSlots, sdk)");
 }
 
 main().catch((error: unknown) => {

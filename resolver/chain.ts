@@ -32,7 +32,8 @@ export async function connectResolverChain(options: {
   } finally {
     probe.destroy();
   }
-  const provider = new JsonRpcProvider(options.rpcUrl, Network.from(chainId), { staticNetwork: true, pollingInterval: 100 });
+  // No batch stall: ethers would otherwise hold every call 10 ms to batch it, on each step of a key release.
+  const provider = new JsonRpcProvider(options.rpcUrl, Network.from(chainId), { staticNetwork: true, pollingInterval: 100, batchStallTime: 0 });
   const wallet = new Wallet(options.signerPrivateKey, provider);
   const consentManager = ConsentManager__factory.connect(options.consentManager, wallet);
   const recordToken = RecordToken__factory.connect(options.recordToken, provider);
@@ -53,7 +54,10 @@ export async function connectResolverChain(options: {
       } catch (error) {
         throw disclosureRefusal(consentManager, error);
       }
-      const tx = await send({ to, data, gasLimit: (gasLimit * 13n) / 10n });
+      // Fees are read before queueing (ethers' maxFeePerGas = 2 × base fee + tip leaves room for the blocks
+      // mined while waiting), so that only signing and sending are serialised.
+      const fees = await provider.getFeeData();
+      const tx = await send({ to, data, gasLimit: (gasLimit * 13n) / 10n, maxFeePerGas: fees.maxFeePerGas, maxPriorityFeePerGas: fees.maxPriorityFeePerGas });
       const receipt = await tx.wait(1, 60_000).catch((error: unknown) => {
         throw disclosureRefusal(consentManager, error);
       });
@@ -70,11 +74,11 @@ export async function connectResolverChain(options: {
 function serialisedSender(wallet: Wallet, chainId: bigint) {
   let queue: Promise<unknown> = Promise.resolve();
   let nextNonce: number | undefined;
-  return (request: { to: string; data: string; gasLimit: bigint }): Promise<TransactionResponse> => {
+  return (request: { to: string; data: string; gasLimit: bigint; maxFeePerGas: bigint | null; maxPriorityFeePerGas: bigint | null }): Promise<TransactionResponse> => {
     const sent = queue.then(async () => {
       try {
         nextNonce ??= await wallet.getNonce("pending");
-        const tx = await wallet.sendTransaction({ ...request, nonce: nextNonce, chainId });
+        const tx = await wallet.sendTransaction({ ...request, nonce: nextNonce, chainId, type: request.maxFeePerGas === null ? undefined : 2 });
         nextNonce++;
         return tx;
       } catch (error) {

@@ -46,10 +46,18 @@ export function registerAccessRoute(app: FastifyInstance, context: ResolverConte
       if (!(await context.database.claimNonce(request.requester, request.nonce, request.deadline))) {
         throw new ResolverHttpError("NONCE_REPLAYED", "this request was already used");
       }
-      await requireLiveRecord(context, request.tokenId);
-      const allowed = await context.chain.consentManager.hasAccessFor(request.requester, request.tokenId, Scope.READ, request.purpose);
-      if (!allowed) throw new ResolverHttpError("ACCESS_DENIED", "the requester holds no READ access to this record for this purpose");
-      const { version } = await context.chain.recordToken.recordOf(request.tokenId);
+      // The chain reads run concurrently; their verdicts are taken in the documented order.
+      const { consentManager, recordToken } = context.chain;
+      const [live, allowed, record] = await Promise.allSettled([
+        requireLiveRecord(context, request.tokenId),
+        consentManager.hasAccessFor(request.requester, request.tokenId, Scope.READ, request.purpose),
+        recordToken.recordOf(request.tokenId),
+      ]);
+      if (live.status === "rejected") throw live.reason;
+      if (allowed.status === "rejected") throw allowed.reason;
+      if (!allowed.value) throw new ResolverHttpError("ACCESS_DENIED", "the requester holds no READ access to this record for this purpose");
+      if (record.status === "rejected") throw record.reason;
+      const { version } = record.value;
       const wrap = await context.database.getWrap(request.tokenId, version);
       if (!wrap) throw new ResolverHttpError("KEY_NOT_DEPOSITED", `no key of record #${request.tokenId} v${version} was deposited here`);
       let released: Uint8Array;
