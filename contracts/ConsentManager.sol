@@ -19,6 +19,9 @@ import {Purposes} from "./libraries/Purposes.sol";
  *
  * Storage: one packed slot per (patient, token, grantee) consent and one per (token, grantee) emergency
  * grant; nonces are a bitmap (256 per slot). Revocation cannot be paused or blocked by any role.
+ *
+ * Emergency access is opened by the global break-glass authority (`BREAK_GLASS_ROLE`, the hospital's M-of-N Safe)
+ * or, for one patient's records only, by the emergency delegate that patient named (a Safe of its guardians).
  */
 contract ConsentManager is AccessControl, EIP712, IConsentManager {
     /// @notice A consent, as the patient signs it. `tokenId == ALL_RECORDS` covers every record of the patient.
@@ -85,6 +88,9 @@ contract ConsentManager is AccessControl, EIP712, IConsentManager {
 
     mapping(bytes32 key => Grant) private _grants;
     mapping(address patient => mapping(uint256 word => uint256 bits)) private _nonceBitmaps;
+    /// @notice The emergency delegate of each patient (typically a Safe of the patient's guardians); zero if none.
+    /// It may open and end emergency access on that patient's records only.
+    mapping(address patient => address delegate) public emergencyDelegateOf;
 
     /// @dev A zero address was given.
     error ZeroAddress();
@@ -120,7 +126,7 @@ contract ConsentManager is AccessControl, EIP712, IConsentManager {
     error MissingReason();
     /// @dev `grantee` has no live READ access to `tokenId` for `purpose`.
     error NoAccess(address grantee, uint256 tokenId, bytes32 purpose);
-    /// @dev Caller may not end this emergency access.
+    /// @dev Caller may not perform this action (on this patient's records).
     error NotAuthorized(address caller);
 
     /// @notice The record token was wired in.
@@ -147,6 +153,8 @@ contract ConsentManager is AccessControl, EIP712, IConsentManager {
         bytes32 reasonHash,
         uint64 expiresAt
     );
+    /// @notice `patient` named `delegate` its emergency delegate; `delegate == address(0)` clears it.
+    event EmergencyDelegateSet(address indexed patient, address indexed delegate);
     /// @notice `endedBy` closed the emergency access of `grantee` on `tokenId` before it expired.
     event EmergencyAccessEnded(uint256 indexed tokenId, address indexed patient, address indexed grantee, address endedBy);
     /// @notice `resolver` released the key of `tokenId` to `grantee` for `purpose`.
@@ -258,20 +266,30 @@ contract ConsentManager is AccessControl, EIP712, IConsentManager {
     // ------------------------------------------------------------------ break-glass
 
     /**
+     * @notice Names `delegate` (typically an M-of-N Safe of the caller's guardians) as the caller's emergency
+     * delegate: it may open and end emergency access on the caller's records, and on no one else's.
+     * `address(0)` clears the delegate. A new delegate replaces the previous one.
+     * @dev The caller must be a registered patient to name a delegate; clearing is always allowed, so that no
+     * registry state can keep an authority alive. Reverts with {NotAPatient}.
+     */
+    function setEmergencyDelegate(address delegate) external {
+        if (delegate != address(0) && !patientRegistry.isPatient(msg.sender)) revert NotAPatient(msg.sender);
+        emergencyDelegateOf[msg.sender] = delegate;
+        emit EmergencyDelegateSet(msg.sender, delegate);
+    }
+
+    /**
      * @notice Opens READ access on `tokenId` for the active provider `grantee`, for `duration` seconds at most
      * {MAX_EMERGENCY_DURATION}, for the reason whose hash is `reasonHash`.
-     * @dev Only `BREAK_GLASS_ROLE` (an M-of-N Safe). Reverts with {InvalidEmergencyDuration}, {MissingReason},
-     * {UnknownToken} or {InactiveGrantee}.
+     * @dev Callable by `BREAK_GLASS_ROLE` (the hospital's M-of-N Safe, on any record) or by the emergency delegate
+     * of the record's patient (on that patient's records only). `approvedBy` in the event is the caller.
+     * Reverts with {UnknownToken}, {NotAuthorized}, {InvalidEmergencyDuration}, {MissingReason} or {InactiveGrantee}.
      */
-    function emergencyAccess(
-        uint256 tokenId,
-        address grantee,
-        bytes32 reasonHash,
-        uint64 duration
-    ) external onlyRole(BREAK_GLASS_ROLE) {
+    function emergencyAccess(uint256 tokenId, address grantee, bytes32 reasonHash, uint64 duration) external {
+        address patient = _patientOf(tokenId);
+        _requireEmergencyAuthority(patient);
         if (duration == 0 || duration > MAX_EMERGENCY_DURATION) revert InvalidEmergencyDuration(duration);
         if (reasonHash == bytes32(0)) revert MissingReason();
-        address patient = _patientOf(tokenId);
         if (providerRegistry.activeKindOf(grantee) != IProviderRegistry.Kind.Provider) revert InactiveGrantee(grantee);
         uint64 expiresAt = uint64(block.timestamp) + duration;
         _grants[_emergencyKey(tokenId, grantee)] = Grant({
@@ -283,12 +301,13 @@ contract ConsentManager is AccessControl, EIP712, IConsentManager {
     }
 
     /**
-     * @notice Ends an emergency access before it expires; callable by the break-glass authority or the patient.
+     * @notice Ends an emergency access before it expires; callable by the patient, the break-glass authority or
+     * the patient's emergency delegate.
      * @dev Reverts with {UnknownToken}, {NotAuthorized} or {NoGrant}.
      */
     function endEmergencyAccess(uint256 tokenId, address grantee) external {
         address patient = _patientOf(tokenId);
-        if (msg.sender != patient && !hasRole(BREAK_GLASS_ROLE, msg.sender)) revert NotAuthorized(msg.sender);
+        if (msg.sender != patient) _requireEmergencyAuthority(patient);
         bytes32 key = _emergencyKey(tokenId, grantee);
         if (_grants[key].scopes == 0) revert NoGrant(patient, tokenId, grantee);
         delete _grants[key];
@@ -472,6 +491,13 @@ contract ConsentManager is AccessControl, EIP712, IConsentManager {
     /// @dev Resolvers release keys but never hold grants themselves.
     function _isGranteeKind(IProviderRegistry.Kind kind) private pure returns (bool) {
         return kind != IProviderRegistry.Kind.None && kind != IProviderRegistry.Kind.Resolver;
+    }
+
+    /// @dev The caller must hold `BREAK_GLASS_ROLE` or be the emergency delegate of `patient`.
+    function _requireEmergencyAuthority(address patient) private view {
+        if (!hasRole(BREAK_GLASS_ROLE, msg.sender) && emergencyDelegateOf[patient] != msg.sender) {
+            revert NotAuthorized(msg.sender);
+        }
     }
 
     function _requireHolder(address patient, uint256 tokenId) private view {

@@ -38,7 +38,7 @@ export interface WalletDeployment {
 const SPONSORED_CALLS: Record<CoreContractName, string[]> = {
   PatientRegistry: ["register", "rotateEncryptionKey", "deregister"],
   ProviderRegistry: [],
-  ConsentManager: ["grantDirect", "revoke", "invalidateNonce", "endEmergencyAccess"],
+  ConsentManager: ["grantDirect", "revoke", "invalidateNonce", "endEmergencyAccess", "setEmergencyDelegate"],
   RecordToken: ["mint", "update", "burn"],
 };
 

@@ -2,15 +2,18 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { MedrecDeployment } from "./medrec";
 import type { WalletDeployment } from "./aa-wallets";
+import type { SafeDeployment } from "./safe";
 
-/** A core deployment, with the AA contracts when they were deployed too. */
-export type FullDeployment = MedrecDeployment & { wallets?: WalletDeployment };
+/** A core deployment, with the AA contracts and the Safe contracts and break-glass Safe when they were set up too. */
+export type FullDeployment = MedrecDeployment & { wallets?: WalletDeployment; safe?: SafeDeployment };
 
 /** What `deployments/<network>.json` holds. */
 export interface DeploymentFile extends MedrecDeployment {
   network: string;
   deployedAt: string;
   wallets?: WalletDeployment;
+  /** The Safe v1.4.1 contracts of the chain and the hospital officers' break-glass Safe. */
+  safe?: SafeDeployment;
 }
 
 /** The path of the deployment file of `network` under `root`. */

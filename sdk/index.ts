@@ -8,6 +8,8 @@
  * - `consent`: EIP-712 consents and revocations, purposes.
  * - `wallet`: zkSync AA transactions, the sponsor paymaster, onboarding, guardians and recovery.
  * - `audit`: the accounting of disclosures from on-chain events (JSON, CSV, FHIR AuditEvent).
+ * - `breakglass`: emergency access through an M-of-N Safe (protocol-kit): the hospital's officers' Safe, or a Safe
+ *   of the patient's guardians named as the patient's emergency delegate.
  * - `chain`: participant kinds and record-update attestations (contract clients are in `typechain-types/`).
  *
  * Every error the SDK throws on purpose is a `MedrecError` with a stable `code`.
@@ -15,6 +17,7 @@
  * @module
  */
 export * as audit from "./audit";
+export * as breakglass from "./breakglass";
 export * as chain from "./chain";
 export * as consent from "./consent";
 export * as crypto from "./crypto";

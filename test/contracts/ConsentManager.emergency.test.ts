@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { ZeroHash, dataSlice, id } from "ethers";
-import { deployCore, randomKey, type Core } from "../helpers/fixture";
+import { ethers } from "hardhat";
+import { ZeroAddress, ZeroHash, dataSlice, id } from "ethers";
+import { RECORD_KIND, deployCore, randomKey, randomPointer, type Core } from "../helpers/fixture";
 import { ALL_RECORDS, Scope } from "../../sdk/consent/typed-data";
 import { Purpose } from "../../sdk/consent/purposes";
 
@@ -88,14 +89,13 @@ describe("ConsentManager.emergencyAccess", () => {
     expect(first).to.be.greaterThan(second);
   });
 
-  it("reverts with AccessControlUnauthorizedAccount for any caller without BREAK_GLASS_ROLE (even the admin)", async () => {
+  it("reverts with NotAuthorized for any caller without BREAK_GLASS_ROLE that is not the patient's delegate (even the admin)", async () => {
     const core = await loadFixture(deployCore);
     const { outsider, deployer, patient, provider, resolver } = core.signers;
-    const role = await core.consents.BREAK_GLASS_ROLE();
     for (const caller of [outsider, deployer, patient, provider, resolver]) {
       await expect(core.consents.connect(caller).emergencyAccess(core.tokenId, provider.address, REASON, HOUR))
-        .to.be.revertedWithCustomError(core.consents, "AccessControlUnauthorizedAccount")
-        .withArgs(caller.address, role);
+        .to.be.revertedWithCustomError(core.consents, "NotAuthorized")
+        .withArgs(caller.address);
     }
     expect(await core.consents.hasAccess(provider.address, core.tokenId, Scope.READ)).to.equal(false);
   });
@@ -222,5 +222,131 @@ describe("ConsentManager.emergencyAccess", () => {
       await core.consents.connect(patient).revoke(core.tokenId, provider.address);
       expect(await core.consents.hasAccess(provider.address, core.tokenId, Scope.READ)).to.equal(true);
     });
+  });
+});
+
+describe("ConsentManager emergency delegate (a patient's guardians' Safe)", () => {
+  /** The core plus a second record (of patient2) and two accounts standing in for guardian Safes. */
+  async function withDelegates() {
+    const core = await deployCore();
+    const { patient, patient2 } = core.signers;
+    const [delegateA, delegateB] = (await ethers.getSigners()).slice(12, 14);
+    const pointer = randomPointer();
+    await core.records.connect(patient2).mint(patient2.address, pointer.cid, pointer.contentHash, RECORD_KIND);
+    const tokenOfB = 2n;
+    expect(await core.records.patientOf(tokenOfB)).to.equal(patient2.address);
+    await core.consents.connect(patient).setEmergencyDelegate(delegateA.address);
+    await core.consents.connect(patient2).setEmergencyDelegate(delegateB.address);
+    return { core, delegateA, delegateB, tokenOfB };
+  }
+
+  it("a registered patient names its delegate: EmergencyDelegateSet and emergencyDelegateOf; a new one replaces it", async () => {
+    const core = await loadFixture(deployCore);
+    const { patient, outsider, lab } = core.signers;
+    expect(await core.consents.emergencyDelegateOf(patient.address)).to.equal(ZeroAddress);
+    await expect(core.consents.connect(patient).setEmergencyDelegate(outsider.address))
+      .to.emit(core.consents, "EmergencyDelegateSet")
+      .withArgs(patient.address, outsider.address);
+    expect(await core.consents.emergencyDelegateOf(patient.address)).to.equal(outsider.address);
+    await core.consents.connect(patient).setEmergencyDelegate(lab.address);
+    expect(await core.consents.emergencyDelegateOf(patient.address)).to.equal(lab.address);
+  });
+
+  it("an account that is not a registered patient cannot name a delegate (NotAPatient)", async () => {
+    const core = await loadFixture(deployCore);
+    const { outsider, provider, deployer } = core.signers;
+    for (const caller of [outsider, provider, deployer]) {
+      await expect(core.consents.connect(caller).setEmergencyDelegate(outsider.address))
+        .to.be.revertedWithCustomError(core.consents, "NotAPatient")
+        .withArgs(caller.address);
+      expect(await core.consents.emergencyDelegateOf(caller.address)).to.equal(ZeroAddress);
+    }
+  });
+
+  it("the delegate opens READ emergency access on its patient's record; approvedBy is the delegate; it holds no global role", async () => {
+    const { core, delegateA } = await loadFixture(withDelegates);
+    const { patient, provider } = core.signers;
+    const start = BigInt(await time.latest()) + 5n;
+    await time.setNextBlockTimestamp(start);
+    await expect(core.consents.connect(delegateA).emergencyAccess(core.tokenId, provider.address, REASON, HOUR))
+      .to.emit(core.consents, "EmergencyAccessGranted")
+      .withArgs(core.tokenId, patient.address, provider.address, delegateA.address, REASON, start + HOUR);
+    expect(await core.consents.hasAccessFor(provider.address, core.tokenId, Scope.READ, Purpose.EMERGENCY)).to.equal(true);
+    expect(await core.consents.hasAccess(provider.address, core.tokenId, Scope.APPEND)).to.equal(false);
+    expect(await core.consents.hasRole(await core.consents.BREAK_GLASS_ROLE(), delegateA.address)).to.equal(false);
+    await time.increaseTo(start + HOUR);
+    expect(await core.consents.hasAccessFor(provider.address, core.tokenId, Scope.READ, Purpose.EMERGENCY)).to.equal(false);
+  });
+
+  it("attack: the delegate of patient A cannot open or end emergency access on patient B's record (NotAuthorized)", async () => {
+    const { core, delegateA, delegateB, tokenOfB } = await loadFixture(withDelegates);
+    const { provider, breakGlass } = core.signers;
+    await expect(core.consents.connect(delegateA).emergencyAccess(tokenOfB, provider.address, REASON, HOUR))
+      .to.be.revertedWithCustomError(core.consents, "NotAuthorized")
+      .withArgs(delegateA.address);
+    await expect(core.consents.connect(delegateB).emergencyAccess(core.tokenId, provider.address, REASON, HOUR))
+      .to.be.revertedWithCustomError(core.consents, "NotAuthorized")
+      .withArgs(delegateB.address);
+    expect(await core.consents.hasAccess(provider.address, tokenOfB, Scope.READ)).to.equal(false);
+
+    await core.consents.connect(breakGlass).emergencyAccess(tokenOfB, provider.address, REASON, HOUR);
+    await expect(core.consents.connect(delegateA).endEmergencyAccess(tokenOfB, provider.address))
+      .to.be.revertedWithCustomError(core.consents, "NotAuthorized")
+      .withArgs(delegateA.address);
+    expect(await core.consents.hasAccess(provider.address, tokenOfB, Scope.READ)).to.equal(true);
+  });
+
+  it("the delegate ends an emergency access on its patient's record, also one the break-glass authority opened", async () => {
+    const { core, delegateA } = await loadFixture(withDelegates);
+    const { patient, provider } = core.signers;
+    await openEmergency(core);
+    await expect(core.consents.connect(delegateA).endEmergencyAccess(core.tokenId, provider.address))
+      .to.emit(core.consents, "EmergencyAccessEnded")
+      .withArgs(core.tokenId, patient.address, provider.address, delegateA.address);
+    expect(await core.consents.hasAccess(provider.address, core.tokenId, Scope.READ)).to.equal(false);
+  });
+
+  it("the delegate is held to every other check: duration cap, reason, active Provider grantee, existing token", async () => {
+    const { core, delegateA } = await loadFixture(withDelegates);
+    const { provider, lab } = core.signers;
+    const consents = core.consents.connect(delegateA);
+    await expect(consents.emergencyAccess(core.tokenId, provider.address, REASON, MAX_EMERGENCY_DURATION + 1n))
+      .to.be.revertedWithCustomError(core.consents, "InvalidEmergencyDuration")
+      .withArgs(MAX_EMERGENCY_DURATION + 1n);
+    await expect(consents.emergencyAccess(core.tokenId, provider.address, ZeroHash, HOUR)).to.be.revertedWithCustomError(
+      core.consents,
+      "MissingReason",
+    );
+    await expect(consents.emergencyAccess(core.tokenId, lab.address, REASON, HOUR))
+      .to.be.revertedWithCustomError(core.consents, "InactiveGrantee")
+      .withArgs(lab.address);
+    await expect(consents.emergencyAccess(ALL_RECORDS, provider.address, REASON, HOUR))
+      .to.be.revertedWithCustomError(core.consents, "UnknownToken")
+      .withArgs(ALL_RECORDS);
+  });
+
+  it("clearing (address 0) removes the delegate's power at once; a deregistered patient can still clear", async () => {
+    const { core, delegateA, delegateB } = await loadFixture(withDelegates);
+    const { patient, patient2, provider } = core.signers;
+    await openEmergency(core);
+    await expect(core.consents.connect(patient).setEmergencyDelegate(ZeroAddress))
+      .to.emit(core.consents, "EmergencyDelegateSet")
+      .withArgs(patient.address, ZeroAddress);
+    expect(await core.consents.emergencyDelegateOf(patient.address)).to.equal(ZeroAddress);
+    await expect(core.consents.connect(delegateA).emergencyAccess(core.tokenId, provider.address, REASON, HOUR))
+      .to.be.revertedWithCustomError(core.consents, "NotAuthorized")
+      .withArgs(delegateA.address);
+    await expect(core.consents.connect(delegateA).endEmergencyAccess(core.tokenId, provider.address))
+      .to.be.revertedWithCustomError(core.consents, "NotAuthorized")
+      .withArgs(delegateA.address);
+
+    await core.patients.connect(patient2).deregister();
+    expect(await core.patients.isPatient(patient2.address)).to.equal(false);
+    await expect(core.consents.connect(patient2).setEmergencyDelegate(delegateA.address))
+      .to.be.revertedWithCustomError(core.consents, "NotAPatient")
+      .withArgs(patient2.address);
+    await core.consents.connect(patient2).setEmergencyDelegate(ZeroAddress);
+    expect(await core.consents.emergencyDelegateOf(patient2.address)).to.equal(ZeroAddress);
+    expect(await core.consents.hasRole(await core.consents.BREAK_GLASS_ROLE(), delegateB.address)).to.equal(false);
   });
 });

@@ -1,0 +1,44 @@
+/**
+ * Errors of the break-glass module.
+ *
+ * @module
+ */
+import { MedrecError } from "../errors";
+
+/**
+ * Stable codes of {@link BreakGlassError}:
+ * - `THRESHOLD_NOT_MET`: fewer valid owner approvals than the Safe's threshold; nothing was sent.
+ * - `NOT_A_SAFE_OWNER`: the signer (or a collected signature's signer) is not an owner of this Safe.
+ * - `INVALID_SIGNATURE`: a collected signature does not recover to the owner it claims to be from
+ *   (wrong Safe, wrong transaction, tampered bytes).
+ * - `STALE_NONCE`: the Safe transaction's nonce is not the Safe's current nonce (already executed or replaced).
+ * - `EXECUTION_FAILED`: the chain refused the call (the decoded ConsentManager error is in the message), the
+ *   transaction reverted, or the Safe or ConsentManager did not emit the expected events.
+ * - `INVALID_DURATION`: the duration is not a whole number of seconds in 1..86400.
+ * - `MISSING_REASON`: the reason is empty.
+ * - `INVALID_SAFE_CONFIG`: owners or threshold of a Safe to create are invalid.
+ * - `NO_GUARDIANS`: the patient's account has no guardians to build a Safe from.
+ */
+export type BreakGlassErrorCode =
+  | "THRESHOLD_NOT_MET"
+  | "NOT_A_SAFE_OWNER"
+  | "INVALID_SIGNATURE"
+  | "STALE_NONCE"
+  | "EXECUTION_FAILED"
+  | "INVALID_DURATION"
+  | "MISSING_REASON"
+  | "INVALID_SAFE_CONFIG"
+  | "NO_GUARDIANS";
+
+/** A break-glass step was refused or failed. Messages never carry the reason text or keys. */
+export class BreakGlassError extends MedrecError {
+  declare readonly code: BreakGlassErrorCode;
+  /**
+   * @param code Stable machine-readable code; see {@link BreakGlassErrorCode}.
+   * @param message What failed (addresses, counts, decoded contract errors); never the reason text.
+   * @param options Standard `ErrorOptions` (`cause`).
+   */
+  constructor(code: BreakGlassErrorCode, message: string, options?: ErrorOptions) {
+    super(code, message, options);
+  }
+}
