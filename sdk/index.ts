@@ -10,6 +10,7 @@
  * - `audit`: the accounting of disclosures from on-chain events (JSON, CSV, FHIR AuditEvent).
  * - `breakglass`: emergency access through an M-of-N Safe (protocol-kit): the hospital's officers' Safe, or a Safe
  *   of the patient's guardians named as the patient's emergency delegate.
+ * - `resolver`: the key-release service's client: signed access requests, reads through the resolver, key deposits.
  * - `chain`: participant kinds and record-update attestations (contract clients are in `typechain-types/`).
  *
  * Every error the SDK throws on purpose is a `MedrecError` with a stable `code`.
@@ -23,6 +24,7 @@ export * as consent from "./consent";
 export * as crypto from "./crypto";
 export * as fhir from "./fhir";
 export * as records from "./records";
+export * as resolver from "./resolver";
 export * as storage from "./storage";
 export * as wallet from "./wallet";
 export * from "./errors";

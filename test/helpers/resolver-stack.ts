@@ -26,6 +26,8 @@ import { ParticipantKind } from "../../sdk/chain/participant-kind";
 import { DEFAULT_LIMITS, type ResolverConfig, type ResolverLimits } from "../../resolver/config";
 import { resolverIdentity, type ResolverIdentity } from "../../resolver/identity";
 import { startResolver, type RunningResolver } from "../../resolver/server";
+import { deploySafe, deploySafeContracts, safeContractNetworks } from "../../deploy/safe";
+import type { SafeContractNetworks } from "../../sdk/breakglass";
 
 /** The people of the story, as funded wallets of the spawned chain. */
 export interface StackSigners {
@@ -41,6 +43,8 @@ export interface StackSigners {
   suspended: Wallet;
   /** Not registered at all. */
   outsider: Wallet | HDNodeWallet;
+  /** Funded spare accounts (#10, #11) a test may make into a second patient or anything else. */
+  spare: Wallet[];
 }
 
 /** A chain, the core, a Helia store and a resolver, all real and on 127.0.0.1. */
@@ -60,6 +64,8 @@ export interface ResolverStack {
   config: ResolverConfig;
   domain: TypedDataDomain;
   patientKeys: EncryptionKeyPair;
+  /** The hospital officers' 2-of-3 Safe holding BREAK_GLASS_ROLE, when asked for. */
+  breakGlass?: { address: string; officers: Wallet[]; executor: Wallet; contractNetworks: SafeContractNetworks };
   /** Every log line the resolver wrote. */
   logs: string[];
   /** A records context for reads (no key store of its own). */
@@ -91,21 +97,32 @@ function logSink(lines: string[]): Writable {
  * the resolver service listening on 127.0.0.1.
  * @param options Resolver limits and burn-scan interval.
  */
-export async function startResolverStack(options: { limits?: Partial<ResolverLimits>; burnPollMs?: number } = {}): Promise<ResolverStack> {
+export async function startResolverStack(
+  options: { limits?: Partial<ResolverLimits>; burnPollMs?: number; breakGlassSafe?: boolean } = {},
+): Promise<ResolverStack> {
   const chain = await startLocalChain();
   const others: { close(): Promise<void> }[] = [];
   const dir = await mkdtemp(path.join(os.tmpdir(), "medrec-resolver-"));
   let store: HeliaContentStore | undefined;
   let resolver: RunningResolver | undefined;
   try {
-    const [deployer, patient, writer, reader, stranger, suspended] = localChainSigners(chain.rpcUrl, 6);
+    const [deployer, patient, writer, reader, stranger, suspended, ...rest] = localChainSigners(chain.rpcUrl, 12);
     const provider = deployer.provider as JsonRpcProvider;
     const outsider = Wallet.createRandom().connect(provider);
     const identity = resolverIdentity(Wallet.createRandom().privateKey, bytesToHex(generateEncryptionKeyPair().privateKey));
     await (await deployer.sendTransaction({ to: identity.address, value: parseEther("100") })).wait();
 
+    let breakGlass: ResolverStack["breakGlass"];
+    if (options.breakGlassSafe) {
+      // As deploy/deploy.ts wires it: Safe v1.4.1 from the npm artifacts, a 2-of-3 Safe of officers (#6–#8).
+      const safeContracts = await deploySafeContracts(deployer);
+      const officers = rest.slice(0, 3);
+      const safe = await deploySafe({ signer: deployer, contracts: safeContracts, owners: officers.map((o) => o.address), threshold: 2 });
+      breakGlass = { address: safe.address, officers, executor: rest[3], contractNetworks: safeContractNetworks(chain.chainId, safeContracts) };
+    }
     const deployment = await deployMedrec(evmContractDeployer((name) => hre.artifacts.readArtifact(name), deployer), deployer, {
       resolver: identity.address,
+      breakGlass: breakGlass?.address,
     });
     const consentManager = ConsentManager__factory.connect(deployment.contracts.ConsentManager.address, patient);
     const recordToken = RecordToken__factory.connect(deployment.contracts.RecordToken.address, patient);
@@ -155,7 +172,7 @@ export async function startResolverStack(options: { limits?: Partial<ResolverLim
     const stack: ResolverStack = {
       chain,
       provider,
-      signers: { deployer, patient, writer, reader, stranger, suspended, outsider },
+      signers: { deployer, patient, writer, reader, stranger, suspended, outsider, spare: rest.slice(4, 6) },
       deployment,
       consentManager,
       recordToken,
@@ -167,6 +184,7 @@ export async function startResolverStack(options: { limits?: Partial<ResolverLim
       config,
       domain,
       patientKeys,
+      breakGlass,
       logs,
       readContext,
       async ingest(input) {
