@@ -39,8 +39,15 @@ import type { Bundle } from "@medplum/fhirtypes";
 import { HeliaContentStore } from "../sdk/storage";
 import { generateEncryptionKeyPair } from "../sdk/crypto";
 import { canonicalJson, splitBundle } from "../sdk/fhir";
-import { accountRecordWriter, fileKeyStore, ingestRecord, readRecord, recordsContext } from "../sdk/records";
+import { accountRecordWriter, fileKeyStore, forgetRecord, ingestRecord, prepareRecords, readRecord, recordsContext } from "../sdk/records";
 import { accountingOfDisclosures } from "../sdk/audit";
+import { readRecordThroughResolver, requestKeyRelease, resolverDomain, resolverInfo, resolverKeyStore, ResolverError } from "../sdk/resolver";
+import { BreakGlassError, connectSafe, executeEmergencyAccess, proposeEmergencyAccess, signEmergencyAccess } from "../sdk/breakglass";
+import { deploySafe, deploySafeContracts, safeContractNetworks } from "../deploy/safe";
+import { DEFAULT_LIMITS } from "../resolver/config";
+import { resolverIdentity } from "../resolver/identity";
+import { startResolver, type RunningResolver } from "../resolver/server";
+import { bytesToHex, hexToBytes } from "../sdk/crypto";
 
 const execFileAsync = promisify(execFile);
 
@@ -49,14 +56,16 @@ const SAMPLE_BUNDLE = path.resolve(__dirname, "..", "test", "fixtures", "synthet
 import { TRAIL_COLUMNS, formatAddress, formatPurpose, shortHex, trailRows } from "./event-format";
 import { formatTable } from "../sdk/cli/table";
 
-/** The accounts of the story, by role (default Hardhat accounts #0–#5, and a fresh key with no ETH). */
+/** The accounts of the story, by role (default Hardhat accounts #0, #1, #3, #4, #6–#8, and a fresh key with no ETH). */
 interface Cast {
   deployer: Wallet;
   resolver: Wallet;
-  breakGlass: Wallet;
   patientKey: Wallet | HDNodeWallet;
   provider: Wallet;
   relayer: Wallet;
+  officer1: Wallet;
+  officer2: Wallet;
+  officer3: Wallet;
 }
 
 let stepNumber = 0;
@@ -75,10 +84,10 @@ async function story(chain: LocalChain): Promise<void> {
   if (chain.kind !== "hardhat-node") {
     throw new Error("the demo deploys the EVM test builds and drives AA transactions itself; it needs its own Hardhat node (unset ZKSYNC_RPC_URL)");
   }
-  const [deployer, resolver, breakGlass, provider, relayer] = localChainSigners(chain.rpcUrl, 5);
+  const [deployer, resolver, , provider, relayer, , officer1, officer2, officer3] = localChainSigners(chain.rpcUrl, 9);
   const rpc = deployer.provider as JsonRpcProvider;
   const patientKey = Wallet.createRandom().connect(rpc);
-  const cast: Cast = { deployer, resolver, breakGlass, patientKey, provider, relayer };
+  const cast: Cast = { deployer, resolver, patientKey, provider, relayer, officer1, officer2, officer3 };
   const book = new Map<string, string>([[ZeroAddress, "none"]]);
   for (const [role, wallet] of Object.entries(cast)) book.set(wallet.address, role);
 
@@ -87,11 +96,16 @@ async function story(chain: LocalChain): Promise<void> {
     say(`${role.padEnd(11)} ${wallet.address}${role === "deployer" ? "  (also the registrar and the onboarding voucher signer)" : ""}`);
   }
 
-  step("Deploy the medrec core, the account factory and the sponsor paymaster");
+  step("Deploy the medrec core, the account factory, the sponsor paymaster and the officers' 2-of-3 Safe");
   const contractDeployer = evmContractDeployer((name) => hre.artifacts.readArtifact(name), deployer);
+  const safeContracts = await deploySafeContracts(deployer);
+  const officers = [officer1, officer2, officer3];
+  const officersSafe = await deploySafe({ signer: deployer, contracts: safeContracts, owners: officers.map((o) => o.address), threshold: 2 });
+  const contractNetworks = safeContractNetworks(chain.chainId, safeContracts);
+  book.set(officersSafe.address, "break-glass Safe");
   const deployment = await deployMedrec(contractDeployer, deployer, {
     resolver: resolver.address,
-    breakGlass: breakGlass.address,
+    breakGlass: officersSafe.address,
   });
   const wallets = await deployWallets(contractDeployer, deployer, deployment, { installSystemDoubles: () => installSystemDoubles(rpc) });
   const file = await writeDeployment("localhost", { ...deployment, wallets });
@@ -103,7 +117,8 @@ async function story(chain: LocalChain): Promise<void> {
   book.set(wallets.SponsorPaymaster.address, "SponsorPaymaster");
   say(`${"AccountFactory".padEnd(17)} ${wallets.AccountFactory.address}  (test build on the EVM doubles of zkSync system contracts)`);
   say(`${"SponsorPaymaster".padEnd(17)} ${wallets.SponsorPaymaster.address}  (funded with 10 ETH)`);
-  say(`roles: registrar = deployer, resolver and break-glass granted on ConsentManager`);
+  say(`${"Safe v1.4.1".padEnd(17)} ${officersSafe.address}  (from the Safe npm artifacts; owners officer1–3, threshold 2)`);
+  say(`roles: registrar = deployer; RESOLVER_ROLE to the resolver's key, BREAK_GLASS_ROLE to the Safe`);
   say(`deployment written to ${path.relative(process.cwd(), file)}`);
 
   const context: WalletContext = { transport: bootloaderTransport(rpc), provider: rpc, paymaster: wallets.SponsorPaymaster.address };
@@ -116,7 +131,6 @@ async function story(chain: LocalChain): Promise<void> {
   const { timestamp: now, number: setupBlock } = (await rpc.getBlock("latest"))!;
   const voucher = await signOnboardingVoucher(deployer, wallets.SponsorPaymaster.address, chain.chainId, patientKey.address, BigInt(now) + 3600n);
   const patientEncryption = generateEncryptionKeyPair(); // X25519: record keys are wrapped to it; stays on the phone
-  const resolverEncryption = generateEncryptionKeyPair(); // the key-release service's key (next issue)
   const wallet = await createPatientAccount(context, {
     owner: patientKey,
     factory: wallets.AccountFactory.address,
@@ -137,17 +151,44 @@ async function story(chain: LocalChain): Promise<void> {
   const bundle = JSON.parse(await readFile(SAMPLE_BUNDLE, "utf8")) as Bundle;
   const storeDir = await mkdtemp(path.join(os.tmpdir(), "medrec-demo-"));
   const store = await HeliaContentStore.open({ directory: path.join(storeDir, "ipfs") });
+  let keyService: RunningResolver | undefined;
   try {
+    // The key-release service, for real: fastify on 127.0.0.1, its state in SQLite, its Ethereum key holding
+    // RESOLVER_ROLE and a fresh X25519 key-release key that record keys are wrapped to.
+    keyService = await startResolver({
+      rpcUrl: chain.rpcUrl,
+      consentManager: deployment.contracts.ConsentManager.address,
+      recordToken: deployment.contracts.RecordToken.address,
+      startBlock: deployment.startBlock,
+      databaseFile: path.join(storeDir, "resolver.sqlite"),
+      host: "127.0.0.1",
+      port: 0,
+      identity: resolverIdentity(resolver.privateKey, bytesToHex(generateEncryptionKeyPair().privateKey)),
+      limits: DEFAULT_LIMITS,
+      burnPollMs: 200,
+      logLevel: "silent",
+    });
+    const resolverUrl = keyService.url;
+    const resolverPublicKey = hexToBytes((await resolverInfo(resolverUrl)).encryptionPublicKey);
+    const keyDomain = resolverDomain(chain.chainId, deployment.contracts.ConsentManager.address);
     const recordsCtx = recordsContext({
       chainId: chain.chainId,
       recordToken: await records.getAddress(),
       runner: rpc,
       store,
-      keys: fileKeyStore(path.join(storeDir, "keys")),
+      // The patient's copies stay local; the wrap for the resolver is deposited with it, signed by the
+      // account's owner key and vouched for by the account (ERC-1271).
+      keys: resolverKeyStore(fileKeyStore(path.join(storeDir, "keys")), {
+        url: resolverUrl,
+        resolverPublicKey,
+        signer: patientKey,
+        depositor: wallet.address,
+        domain: keyDomain,
+      }),
     });
     const ingested = await ingestRecord(recordsCtx, bundle, {
       patient: wallet.address,
-      recipients: [patientEncryption.publicKey, resolverEncryption.publicKey],
+      recipients: [patientEncryption.publicKey, resolverPublicKey],
       writer: accountRecordWriter(context, wallet, await records.getAddress()),
     });
     say(`synthetic bundle ${path.relative(process.cwd(), SAMPLE_BUNDLE)}: ${bundle.entry?.length ?? 0} resources → ${ingested.length} records (one per encounter and category)`);
@@ -187,30 +228,65 @@ async function story(chain: LocalChain): Promise<void> {
   say(`consent: READ on record #${tokenId} for ${formatPurpose(consent.purpose)}, valid 24 h, relayed by ${formatAddress(relayer.address)}`);
   say(`hasAccess(provider, record #${tokenId}, READ) = ${await consents.hasAccess(provider.address, tokenId, Scope.READ)}`);
 
-  step("The resolver releases the record key to the provider and logs the disclosure");
-  await mined(consents.connect(resolver).recordDisclosure(tokenId, provider.address, Purpose.TREATMENT));
-  say(`disclosure of record #${tokenId} to the provider for ${formatPurpose(Purpose.TREATMENT)} logged`);
+  step("The provider reads the record through the resolver: it checks the chain, mines the disclosure, then re-wraps the key");
+  const readThrough = (purpose: string) =>
+    readRecordThroughResolver(recordsCtx, { url: resolverUrl, signer: provider, domain: keyDomain, tokenId, purpose });
+  const released = await readThrough(Purpose.TREATMENT);
+  const expectedBytes = prepareRecords(bundle).find((r) => r.kind === readBack.kind)?.plaintext;
+  say(`resolver ${resolverUrl} released the key of record #${tokenId} to a one-time X25519 key of the provider`);
+  say(`Disclosure mined first: tx ${shortHex(released.disclosure.transactionHash)} in block ${released.disclosure.blockNumber}`);
+  say(`the provider decrypted ${released.plaintext.length} bytes, byte-identical to what was written: ${expectedBytes !== undefined && Buffer.from(expectedBytes).equals(Buffer.from(released.plaintext))}`);
 
-  step("The patient revokes the consent (sponsored transaction from the account)");
+  step("The patient revokes the consent (sponsored transaction from the account); the resolver refuses from the next block on");
   await sendSponsored(context, wallet, [
     { target: await consents.getAddress(), data: consents.interface.encodeFunctionData("revoke", [tokenId, provider.address]) },
   ]);
   say(`hasAccess(provider, record #${tokenId}, READ) = ${await consents.hasAccess(provider.address, tokenId, Scope.READ)}`);
+  say(`the provider asks again: ${await readThrough(Purpose.TREATMENT).then(() => "released (wrong!)", (e: ResolverError) => `refused, ${e.status} ${e.code}`)}`);
 
-  step("Emergency: the break-glass authority opens access for one hour");
+  step("Emergency: the officers' Safe opens one hour of access (protocol-kit: propose, sign, execute)");
   const reason = "Patient unconscious in the emergency department; allergy list needed";
-  const reasonHash = keccak256(toUtf8Bytes(reason));
-  await mined(consents.connect(breakGlass).emergencyAccess(tokenId, provider.address, reasonHash, 3600));
-  say(`reason (kept off chain): "${reason}"`);
-  say(`reason hash on chain: ${shortHex(reasonHash)}`);
+  const connectOfficer = (officer: Wallet) =>
+    connectSafe({ provider: chain.rpcUrl, signerPrivateKey: officer.privateKey, safeAddress: officersSafe.address, contractNetworks });
+  const proposal = await proposeEmergencyAccess({
+    safe: await connectOfficer(officer1),
+    consentManager: deployment.contracts.ConsentManager.address,
+    tokenId,
+    grantee: provider.address,
+    reason,
+    durationSeconds: 3600,
+  });
+  const oneSignature = await signEmergencyAccess(await connectOfficer(officer1), proposal.safeTransaction);
+  say(`reason (kept off chain): "${reason}"; its hash goes on chain: ${shortHex(proposal.reasonHash)}`);
+  say(`officer1 signs; executing with 1 of 3: ${await executeEmergencyAccess(await connectOfficer(relayer), oneSignature).then(() => "executed (wrong!)", (e: BreakGlassError) => `refused, ${e.code}`)}`);
+  const twoSignatures = await signEmergencyAccess(await connectOfficer(officer2), oneSignature);
+  const opened = await executeEmergencyAccess(await connectOfficer(relayer), twoSignatures);
+  say(`officer2 signs; executed with 2 of 3: Safe execTransaction ${shortHex(opened.transactionHash)}, ${opened.gasUsed} gas`);
   say(
     `hasAccessFor(provider, record #${tokenId}, READ, ${formatPurpose(Purpose.EMERGENCY)}) = ` +
-      `${await consents.hasAccessFor(provider.address, tokenId, Scope.READ, Purpose.EMERGENCY)}`,
+      `${await consents.hasAccessFor(provider.address, tokenId, Scope.READ, Purpose.EMERGENCY)}, until ${new Date(Number(opened.expiresAt) * 1000).toISOString()}`,
   );
 
-  step("The resolver releases the key under emergency access and logs it");
-  await mined(consents.connect(resolver).recordDisclosure(tokenId, provider.address, Purpose.EMERGENCY));
-  say(`emergency disclosure of record #${tokenId} logged`);
+  step("Under emergency access the provider reads through the resolver again");
+  const emergencyRead = await readThrough(Purpose.EMERGENCY);
+  say(`released under ${formatPurpose(Purpose.EMERGENCY)}; emergency Disclosure mined in block ${emergencyRead.disclosure.blockNumber}`);
+
+  step("An hour later the emergency access has expired, and the resolver refuses");
+  await rpc.send("evm_increaseTime", [3601]);
+  await rpc.send("evm_mine", []);
+  say(`the provider asks again: ${await readThrough(Purpose.EMERGENCY).then(() => "released (wrong!)", (e: ResolverError) => `refused, ${e.status} ${e.code}`)}`);
+
+  step("Right to be forgotten: the patient burns the record, its keys are shredded and the ciphertext unpinned");
+  const forgotten = await forgetRecord(recordsCtx, tokenId, accountRecordWriter(context, wallet, await records.getAddress()));
+  for (let i = 0; i < 100 && !(await keyService.database.isErased(tokenId)); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+  say(`record #${tokenId} burned (sponsored transaction), the patient's local key wraps deleted, ciphertext unpinned: ${forgotten.unpinned}`);
+  say(`the resolver saw RecordBurned and shredded its wrap: ${await keyService.database.isErased(tokenId)}`);
+  const afterErasure = await requestKeyRelease({ url: resolverUrl, signer: provider, domain: keyDomain, tokenId, purpose: Purpose.TREATMENT }).then(
+    () => "released (wrong!)",
+    (e: ResolverError) => `refused, ${e.status} ${e.code}`,
+  );
+  say(`the provider asks the resolver for its key: ${afterErasure}`);
+
   say(`ETH of the patient's key and account at the end: ${formatEther(await rpc.getBalance(patientKey.address))} / ${formatEther(await rpc.getBalance(wallet.address))}`);
 
   const trail = await readEventTrail(rpc, trailSources(deployment, wallets), setupBlock + 1);
@@ -259,6 +335,7 @@ async function story(chain: LocalChain): Promise<void> {
     const disclosure = csv.find((line) => line.startsWith("disclosure,"));
     if (disclosure) say(disclosure.length > 110 ? `${disclosure.slice(0, 110)}…` : disclosure);
   } finally {
+    await keyService?.close();
     await store.close();
     await rm(storeDir, { recursive: true, force: true });
   }

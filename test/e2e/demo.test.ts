@@ -99,6 +99,7 @@ describe("e2e: npm run demo", function () {
       "AccessRevoked",
       "EmergencyAccessGranted",
       "Disclosure",
+      "RecordBurned",
     ];
     let from = 0;
     for (const name of expected) {
@@ -117,6 +118,23 @@ describe("e2e: npm run demo", function () {
     const audit = result.stdout.slice(result.stdout.indexOf("Audit:"));
     for (const kind of ["grant", "disclosure", "revocation", "emergency-access"]) expect(audit).to.match(new RegExp(`\\s${kind}\\s`));
     expect(result.stdout).to.match(/medrec CLI[\s\S]*kind,timestamp,blockNumber[\s\S]*\n\s+disclosure,/);
+  });
+
+  it("reads through the resolver, is refused after revoke, breaks glass with 2 of 3 Safe signatures only, expires, and erases", () => {
+    const out = result.stdout;
+    expect(out).to.match(/released the key of record #\d+ to a one-time X25519 key/);
+    expect(out).to.match(/byte-identical to what was written: true/);
+    expect(out).to.match(/revokes the consent[\s\S]*the provider asks again: refused, 403 ACCESS_DENIED/);
+    expect(out).to.match(/executing with 1 of 3: refused, THRESHOLD_NOT_MET/);
+    expect(out).to.match(/executed with 2 of 3: Safe execTransaction 0x[0-9a-f]{4}…[0-9a-f]{4}, \d+ gas/);
+    expect(out).to.match(/released under ETREAT \(emergency\)/);
+    expect(out).to.match(/has expired, and the resolver refuses\n\s+the provider asks again: refused, 403 ACCESS_DENIED/);
+    expect(out).to.match(/ciphertext unpinned: true/);
+    expect(out).to.match(/shredded its wrap: true/);
+    expect(out).to.match(/refused, 410 RECORD_ERASED/);
+    const audit = out.slice(out.indexOf("Audit:"));
+    expect(audit).to.match(/emergency-access .*\(break-glass Safe\)/);
+    expect(audit).to.match(/\srecord-erased\s/);
   });
 
   it("never prints a private key", () => {
