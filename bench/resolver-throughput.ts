@@ -4,6 +4,8 @@ import { startResolverStack } from "../test/helpers/resolver-stack";
 import { disclosuresInRange, registerLoadReaders, runReaderLoad } from "../test/helpers/resolver-load";
 import { generatePatientBundles } from "../test/fixtures/generate";
 import { percentile } from "./percentiles";
+import { connectSafe, executeEmergencyAccess, proposeEmergencyAccess, signEmergencyAccess } from "../sdk/breakglass";
+import type { ResolverStack } from "../test/helpers/resolver-stack";
 
 /** One concurrency level of the resolver benchmark. */
 export interface ResolverLevel {
@@ -56,10 +58,12 @@ async function measureNoop(concurrency: number, durationMs: number, bodyBytes: n
  * endpoint under the same load.
  * @param options Concurrency levels and seconds per level.
  */
-export async function measureResolver(options: { levels?: number[]; secondsPerLevel?: number } = {}): Promise<{ levels: ResolverLevel[]; secondsPerLevel: number }> {
+export async function measureResolver(
+  options: { levels?: number[]; secondsPerLevel?: number } = {},
+): Promise<{ levels: ResolverLevel[]; secondsPerLevel: number; breakGlassExecTransactionGas: number }> {
   const levels = options.levels ?? [1, 8, 32];
   const secondsPerLevel = options.secondsPerLevel ?? 10;
-  const stack = await startResolverStack();
+  const stack = await startResolverStack({ breakGlassSafe: true });
   try {
     const [bundle] = generatePatientBundles({ seed: 5, patients: 1 });
     const records = (await stack.ingest(bundle)).slice(0, 4);
@@ -85,8 +89,25 @@ export async function measureResolver(options: { levels?: number[]; secondsPerLe
         disclosuresMatch: disclosures.length === load.released,
       });
     }
-    return { levels: results, secondsPerLevel };
+    return { levels: results, secondsPerLevel, breakGlassExecTransactionGas: await breakGlassGas(stack, tokens[0]) };
   } finally {
     await stack.stop();
   }
+}
+
+/** Gas of the officers' Safe `execTransaction` (2 of 3 signatures) that calls `ConsentManager.emergencyAccess`. */
+async function breakGlassGas(stack: ResolverStack, tokenId: bigint): Promise<number> {
+  const { address, officers, executor, contractNetworks } = stack.breakGlass!;
+  const connect = (privateKey: string) => connectSafe({ provider: stack.chain.rpcUrl, signerPrivateKey: privateKey, safeAddress: address, contractNetworks });
+  const proposal = await proposeEmergencyAccess({
+    safe: await connect(officers[0].privateKey),
+    consentManager: stack.config.consentManager,
+    tokenId,
+    grantee: stack.signers.stranger.address,
+    reason: "bench: synthetic emergency",
+    durationSeconds: 3600,
+  });
+  let transaction = await signEmergencyAccess(await connect(officers[0].privateKey), proposal.safeTransaction);
+  transaction = await signEmergencyAccess(await connect(officers[1].privateKey), transaction);
+  return Number((await executeEmergencyAccess(await connect(executor.privateKey), transaction)).gasUsed);
 }

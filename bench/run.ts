@@ -99,6 +99,7 @@ async function resolverSection(): Promise<void> {
   const resolver = await measureResolver({ secondsPerLevel: seconds });
   console.log();
   console.log(resolverTable(resolver.levels, seconds));
+  console.log(`break-glass: the officers' Safe execTransaction (2 of 3 signatures) calling emergencyAccess: ${resolver.breakGlassExecTransactionGas} gas`);
   await writeResults({ resolver });
 }
 
