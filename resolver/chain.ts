@@ -1,4 +1,5 @@
-import { JsonRpcProvider, Network, Wallet, isError, type TransactionResponse } from "ethers";
+import { JsonRpcProvider, Network, Wallet, type TransactionResponse } from "ethers";
+import { findRevertData } from "../sdk/chain/revert-data";
 import { ConsentManager__factory, RecordToken__factory, type ConsentManager, type RecordToken } from "../typechain-types";
 import { ResolverHttpError } from "./errors";
 
@@ -94,9 +95,10 @@ function serialisedSender(wallet: Wallet, chainId: bigint) {
 /** Maps a failed estimate or receipt to the resolver's refusal. */
 function disclosureRefusal(consentManager: ConsentManager, error: unknown): ResolverHttpError {
   let name: string | undefined;
-  if (isError(error, "CALL_EXCEPTION") && error.data) {
+  const data = findRevertData(error);
+  if (data) {
     try {
-      name = consentManager.interface.parseError(error.data)?.name;
+      name = consentManager.interface.parseError(data)?.name;
     } catch {
       name = undefined;
     }

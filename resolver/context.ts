@@ -3,6 +3,7 @@ import type { ResolverChain } from "./chain";
 import type { ResolverLimits } from "./config";
 import type { ResolverDatabase } from "./database";
 import { ResolverHttpError } from "./errors";
+import { wallClockSeconds } from "../sdk/resolver/typed-data";
 import type { ResolverIdentity } from "./identity";
 import type { RateLimiter } from "./rate-limiter";
 
@@ -17,15 +18,13 @@ export interface ResolverContext {
   perRequester: RateLimiter;
 }
 
-/** Unix seconds now by the wall clock. */
-export const nowSeconds = (): bigint => BigInt(Math.floor(Date.now() / 1000));
 
 /**
  * Refuses a signed message whose deadline passed or lies further ahead than the limits allow (a far deadline
  * would force the nonce to be kept for that long).
  */
 export function checkDeadline(context: ResolverContext, deadline: bigint): void {
-  const now = nowSeconds();
+  const now = wallClockSeconds();
   if (deadline < now) throw new ResolverHttpError("REQUEST_EXPIRED", `the request expired at ${deadline} (now ${now})`);
   if (deadline > now + BigInt(context.limits.maxRequestTtlSeconds)) {
     throw new ResolverHttpError("INVALID_REQUEST", `the deadline lies more than ${context.limits.maxRequestTtlSeconds} s ahead`);

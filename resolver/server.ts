@@ -1,10 +1,10 @@
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import type { AddressInfo } from "node:net";
-import { resolverDomain } from "../sdk/resolver/typed-data";
+import { resolverDomain, wallClockSeconds } from "../sdk/resolver/typed-data";
 import { startBurnWatcher, type BurnWatcher } from "./burn-watcher";
 import { connectResolverChain, type ResolverChain } from "./chain";
 import type { ResolverConfig } from "./config";
-import { nowSeconds, type ResolverContext } from "./context";
+import type { ResolverContext } from "./context";
 import { openResolverDatabase, type ResolverDatabase } from "./database";
 import { ResolverHttpError } from "./errors";
 import { createRateLimiter } from "./rate-limiter";
@@ -146,7 +146,7 @@ export async function startResolver(config: ResolverConfig, options: StartResolv
     app.addHook("onSend", async (_request, reply) => {
       if (shuttingDown) reply.header("connection", "close");
     });
-    const pruner = setInterval(() => void database.pruneNonces(nowSeconds()).catch(() => undefined), 60_000);
+    const pruner = setInterval(() => void database.pruneNonces(wallClockSeconds()).catch(() => undefined), 60_000);
     pruner.unref();
     await app.listen({ host: config.host, port: config.port });
     const address = app.server.address() as AddressInfo;

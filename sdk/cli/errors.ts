@@ -16,6 +16,7 @@
  * @module
  */
 import { ErrorDescription, Interface, getAddress, isError, type InterfaceAbi } from "ethers";
+import { findRevertData } from "../chain/revert-data";
 import { MedrecError } from "../errors";
 import { ConsentManager__factory } from "../../typechain-types/factories/contracts/ConsentManager__factory";
 import { PatientRegistry__factory } from "../../typechain-types/factories/contracts/PatientRegistry__factory";
@@ -133,18 +134,6 @@ function formatArg(value: unknown): string {
   if (typeof value === "bigint") return value === (1n << 256n) - 1n ? "ALL_RECORDS" : value.toString(10);
   if (Array.isArray(value)) return `[${value.map(formatArg).join(", ")}]`;
   return String(value);
-}
-
-/** The first revert data found in an ethers error (its `data`, or nested in `info`/`error`/`cause`). */
-function findRevertData(error: unknown, depth = 0): string | null {
-  if (depth > 6 || error === null || typeof error !== "object") return null;
-  const record = error as Record<string, unknown>;
-  if (typeof record.data === "string" && /^0x[0-9a-fA-F]{8}/.test(record.data)) return record.data;
-  for (const key of ["data", "error", "info", "cause", "revert"]) {
-    const found = findRevertData(record[key], depth + 1);
-    if (found) return found;
-  }
-  return null;
 }
 
 /** The address a failed call or transaction went to, when the error names it. */

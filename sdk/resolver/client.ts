@@ -8,7 +8,7 @@ import { RecordNotFoundError } from "../records/errors";
 import { getBytes } from "ethers";
 import { ResolverError } from "./errors";
 import { resolverFetch, type ResolverUrl } from "./http";
-import { signAccessRequest, signKeyDeposit, type AccessRequest, type KeyDeposit } from "./typed-data";
+import { signAccessRequest, signKeyDeposit, wallClockSeconds, type AccessRequest, type KeyDeposit } from "./typed-data";
 import { accessRequestToBody, type KeyDepositBody, type KeyReleaseBody } from "./wire";
 
 /** What a resolver tells about itself (`GET /v1/info`). */
@@ -25,8 +25,6 @@ export interface ResolverInfo {
 /** Default lifetime of a signed request: two minutes. */
 export const DEFAULT_REQUEST_TTL_SECONDS = 120n;
 
-/** Unix seconds now, by the wall clock (the resolver checks deadlines by its wall clock too). */
-const nowSeconds = () => BigInt(Math.floor(Date.now() / 1000));
 
 /**
  * Asks a resolver who it is: chain, contracts, its disclosure account and its key-release public key.
@@ -76,7 +74,7 @@ export async function requestKeyRelease(options: KeyReleaseOptions): Promise<Key
       tokenId: options.tokenId,
       purpose: options.purpose,
       ephemeralPublicKey: ephemeral.publicKeyHex,
-      deadline: nowSeconds() + (options.ttlSeconds ?? DEFAULT_REQUEST_TTL_SECONDS),
+      deadline: wallClockSeconds() + (options.ttlSeconds ?? DEFAULT_REQUEST_TTL_SECONDS),
       nonce: toBigInt(randomBytes(16)),
     };
     const signature = await signAccessRequest(options.signer, options.domain, request);
@@ -168,7 +166,7 @@ export async function depositRecordKey(options: KeyDepositOptions): Promise<void
     tokenId: options.tokenId,
     version: options.version,
     wrappedKeyHash: keccak256(wrappedKey),
-    deadline: nowSeconds() + (options.ttlSeconds ?? DEFAULT_REQUEST_TTL_SECONDS),
+    deadline: wallClockSeconds() + (options.ttlSeconds ?? DEFAULT_REQUEST_TTL_SECONDS),
   };
   const signature = await signKeyDeposit(options.signer, options.domain, deposit);
   const body: KeyDepositBody = {

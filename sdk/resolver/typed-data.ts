@@ -33,6 +33,11 @@ export interface KeyDeposit {
   deadline: bigint;
 }
 
+/** Unix seconds now by the wall clock: what request and deposit deadlines are measured in, on both sides. */
+export function wallClockSeconds(): bigint {
+  return BigInt(Math.floor(Date.now() / 1000));
+}
+
 /** EIP-712 types of {@link AccessRequest}. */
 export const ACCESS_REQUEST_TYPES: Record<string, TypedDataField[]> = {
   AccessRequest: [

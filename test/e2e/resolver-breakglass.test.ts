@@ -33,7 +33,7 @@ describe("e2e: break-glass by a 2-of-3 Safe, the record read through the resolve
     connectSafe({ provider: stack.chain.rpcUrl, signerPrivateKey: wallet.privateKey, safeAddress, contractNetworks: stack.breakGlass!.contractNetworks });
   const readEmergency = (tokenId: bigint, reader = emergencyReader) =>
     readRecordThroughResolver(stack.readContext, { url: stack.resolver.url, signer: reader, domain: stack.domain, tokenId, purpose: Purpose.EMERGENCY });
-  const disclosures = async () => (await stack.consentManager.queryFilter(stack.consentManager.filters.Disclosure(), stack.deployment.startBlock)).length;
+  const disclosures = () => stack.disclosureCount();
   const accounting = (patient: string) =>
     accountingOfDisclosures({
       provider: stack.provider,

@@ -25,7 +25,7 @@ describe("e2e: erasure, restart, shutdown and limits of the resolver", function 
   let stack: ResolverStack;
   let records: IngestedRecord[];
 
-  const disclosures = async () => (await stack.consentManager.queryFilter(stack.consentManager.filters.Disclosure(), stack.deployment.startBlock)).length;
+  const disclosures = () => stack.disclosureCount();
   const patientContext = () =>
     recordsContext({ chainId: stack.chain.chainId, recordToken: stack.config.recordToken, runner: stack.provider, store: stack.store, keys: fileKeyStore(path.join(stack.dir, "writer-keys")) });
   const read = (tokenId: bigint, url = stack.resolver.url) =>

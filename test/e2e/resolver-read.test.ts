@@ -10,12 +10,6 @@ import { accountingOfDisclosures } from "../../sdk/audit";
 
 const BUNDLE = JSON.parse(readFileSync(path.resolve(__dirname, "..", "fixtures", "synthetic-patient-bundle.json"), "utf8"));
 
-/** Number of `Disclosure` events the chain holds for `tokenId`. */
-export async function disclosureCount(stack: ResolverStack, tokenId?: bigint): Promise<number> {
-  const events = await stack.consentManager.queryFilter(stack.consentManager.filters.Disclosure(tokenId), stack.deployment.startBlock);
-  return events.length;
-}
-
 describe("e2e: read, audit and revoke through the resolver (real chain, Helia, HTTP on 127.0.0.1)", function () {
   this.timeout(180_000);
   let stack: ResolverStack;
@@ -38,7 +32,7 @@ describe("e2e: read, audit and revoke through the resolver (real chain, Helia, H
     const { reader, patient } = stack.signers;
     const [record] = records;
     await stack.grantRead(reader.address, record.tokenId);
-    const before = await disclosureCount(stack, record.tokenId);
+    const before = await stack.disclosureCount(record.tokenId);
 
     const read = await readRecordThroughResolver(stack.readContext, {
       url: stack.resolver.url,
@@ -50,7 +44,7 @@ describe("e2e: read, audit and revoke through the resolver (real chain, Helia, H
     const expected = prepareRecords(BUNDLE)[0].plaintext;
     expect(Buffer.from(read.plaintext).equals(Buffer.from(expected))).to.equal(true);
     expect(read.bundle.resourceType).to.equal("Bundle");
-    expect(await disclosureCount(stack, record.tokenId)).to.equal(before + 1);
+    expect(await stack.disclosureCount(record.tokenId)).to.equal(before + 1);
 
     const receipt = await stack.provider.getTransactionReceipt(read.disclosure.transactionHash);
     expect(receipt?.status).to.equal(1);
@@ -72,13 +66,13 @@ describe("e2e: read, audit and revoke through the resolver (real chain, Helia, H
     ]);
 
     await (await stack.consentManager.revoke(record.tokenId, reader.address)).wait();
-    const afterRevoke = await disclosureCount(stack, record.tokenId);
+    const afterRevoke = await stack.disclosureCount(record.tokenId);
     const refused = await expectRejects(
       readRecordThroughResolver(stack.readContext, { url: stack.resolver.url, signer: reader, domain: stack.domain, tokenId: record.tokenId, purpose: Purpose.TREATMENT }),
       ResolverError,
       "ACCESS_DENIED",
     );
     expect((refused as ResolverError).status).to.equal(403);
-    expect(await disclosureCount(stack, record.tokenId)).to.equal(afterRevoke);
+    expect(await stack.disclosureCount(record.tokenId)).to.equal(afterRevoke);
   });
 });

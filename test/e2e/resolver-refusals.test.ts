@@ -4,9 +4,9 @@ import path from "node:path";
 import { Wallet, encodeBytes32String, hexlify, keccak256 } from "ethers";
 import { startResolverStack, type ResolverStack } from "../helpers/resolver-stack";
 import { expectRejects } from "../helpers/rejects";
-import { postAccess, rawRequest, signedAccessBody, wallClock } from "../helpers/access-requests";
+import { postAccess, rawRequest, signedAccessBody } from "../helpers/access-requests";
 import type { IngestedRecord } from "../../sdk/records";
-import { depositRecordKey, ResolverError } from "../../sdk/resolver";
+import { depositRecordKey, ResolverError, wallClockSeconds } from "../../sdk/resolver";
 import { generateEncryptionKeyPair, unwrapKey, wrapKey } from "../../sdk/crypto";
 import { Purpose } from "../../sdk/consent/purposes";
 
@@ -18,8 +18,7 @@ describe("e2e: the resolver refuses, and then releases and discloses nothing", f
   let granted: IngestedRecord;
   let other: IngestedRecord;
 
-  /** Every Disclosure event of the deployment. */
-  const disclosures = async () => (await stack.consentManager.queryFilter(stack.consentManager.filters.Disclosure(), stack.deployment.startBlock)).length;
+  const disclosures = () => stack.disclosureCount();
 
   /** Asserts that `attempt` is refused with `code` and that no Disclosure was mined meanwhile. */
   async function refused(attempt: () => Promise<unknown>, code: string, status: number): Promise<ResolverError> {
@@ -82,9 +81,9 @@ describe("e2e: the resolver refuses, and then releases and discloses nothing", f
 
   it("an expired deadline is refused (401), and so is a deadline too far ahead (400)", async () => {
     const reader = stack.signers.reader;
-    const expired = await signedAccessBody(stack, reader, granted.tokenId, { deadline: wallClock() - 1n });
+    const expired = await signedAccessBody(stack, reader, granted.tokenId, { deadline: wallClockSeconds() - 1n });
     await refused(() => postAccess(stack, expired.body), "REQUEST_EXPIRED", 401);
-    const far = await signedAccessBody(stack, reader, granted.tokenId, { deadline: wallClock() + 86_400n });
+    const far = await signedAccessBody(stack, reader, granted.tokenId, { deadline: wallClockSeconds() + 86_400n });
     await refused(() => postAccess(stack, far.body), "INVALID_REQUEST", 400);
   });
 

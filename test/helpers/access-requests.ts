@@ -1,11 +1,8 @@
 import { getAddress, toBigInt, randomBytes, type Signer } from "ethers";
 import { generateEncryptionKeyPair } from "../../sdk/crypto";
-import { accessRequestToBody, resolverFetch, signAccessRequest, type AccessRequest, type AccessRequestBody, type KeyReleaseBody } from "../../sdk/resolver";
+import { accessRequestToBody, resolverFetch, signAccessRequest, wallClockSeconds, type AccessRequest, type AccessRequestBody, type KeyReleaseBody } from "../../sdk/resolver";
 import { Purpose } from "../../sdk/consent/purposes";
 import type { ResolverStack } from "./resolver-stack";
-
-/** Unix seconds by the wall clock. */
-export const wallClock = (): bigint => BigInt(Math.floor(Date.now() / 1000));
 
 /**
  * A signed `POST /v1/access` body, built by hand so that tests can bend any field: `overrides` change the
@@ -24,7 +21,7 @@ export async function signedAccessBody(
     tokenId,
     purpose: Purpose.TREATMENT,
     ephemeralPublicKey: ephemeral.publicKeyHex,
-    deadline: wallClock() + 60n,
+    deadline: wallClockSeconds() + 60n,
     nonce: toBigInt(randomBytes(16)),
     ...overrides,
   };

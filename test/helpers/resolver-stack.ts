@@ -74,6 +74,8 @@ export interface ResolverStack {
   ingest(input: unknown): Promise<IngestedRecord[]>;
   /** The patient grants `grantee` READ on `tokenId` for `purpose` (default treatment) for `seconds` (default 1 h). */
   grantRead(grantee: string, tokenId: bigint, purpose?: string, seconds?: number): Promise<void>;
+  /** Number of `Disclosure` events of the deployment (of `tokenId` only, when given). */
+  disclosureCount(tokenId?: bigint): Promise<number>;
   /** Starts a second resolver (same chain and keys) with other settings; stopped with the stack. */
   startAnotherResolver(overrides: Partial<Omit<ResolverConfig, "limits">> & { limits?: Partial<ResolverLimits> }): Promise<RunningResolver>;
   /** Restarts the main resolver on its database. */
@@ -216,6 +218,9 @@ export async function startResolverStack(
             metadataId: bytesToHex(new Uint8Array(32)),
           }),
         );
+      },
+      async disclosureCount(tokenId) {
+        return (await consentManager.queryFilter(consentManager.filters.Disclosure(tokenId), deployment.startBlock)).length;
       },
       async startAnotherResolver(overrides) {
         const other = await startResolver(
