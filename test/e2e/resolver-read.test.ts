@@ -7,6 +7,9 @@ import { prepareRecords, type IngestedRecord } from "../../sdk/records";
 import { readRecordThroughResolver, ResolverError } from "../../sdk/resolver";
 import { Purpose } from "../../sdk/consent/purposes";
 import { accountingOfDisclosures } from "../../sdk/audit";
+import { bytesToHex, generateEncryptionKeyPair } from "../../sdk/crypto";
+import { ParticipantKind } from "../../sdk/chain/participant-kind";
+import { TestSmartAccount__factory } from "../../typechain-types";
 
 const BUNDLE = JSON.parse(readFileSync(path.resolve(__dirname, "..", "fixtures", "synthetic-patient-bundle.json"), "utf8"));
 
@@ -74,5 +77,28 @@ describe("e2e: read, audit and revoke through the resolver (real chain, Helia, H
     );
     expect((refused as ResolverError).status).to.equal(403);
     expect(await stack.disclosureCount(record.tokenId)).to.equal(afterRevoke);
+  });
+
+  it("a provider's smart account reads by ERC-1271 (its owner key signs); a wrong magic value is refused with nothing disclosed", async () => {
+    const { deployer, spare } = stack.signers;
+    const owner = spare[1];
+    const account = await new TestSmartAccount__factory(deployer).deploy(owner.address);
+    await account.waitForDeployment();
+    const accountAddress = await account.getAddress();
+    await (await stack.providerRegistry.register(accountAddress, ParticipantKind.Provider, generateEncryptionKeyPair().publicKeyHex, bytesToHex(new Uint8Array(32).fill(3)))).wait();
+    const record = records[1];
+    await stack.grantRead(accountAddress, record.tokenId);
+    const read = () =>
+      readRecordThroughResolver(stack.readContext, { url: stack.resolver.url, signer: owner, requester: accountAddress, domain: stack.domain, tokenId: record.tokenId, purpose: Purpose.TREATMENT });
+
+    const released = await read();
+    expect(Buffer.from(released.plaintext).equals(Buffer.from(prepareRecords(BUNDLE)[1].plaintext))).to.equal(true);
+    const [event] = await stack.consentManager.queryFilter(stack.consentManager.filters.Disclosure(record.tokenId, undefined, accountAddress));
+    expect(event.transactionHash).to.equal(released.disclosure.transactionHash);
+
+    await (await account.connect(owner).setMisbehaving(true)).wait();
+    const before = await stack.disclosureCount(record.tokenId);
+    await expectRejects(read(), ResolverError, "INVALID_SIGNATURE");
+    expect(await stack.disclosureCount(record.tokenId)).to.equal(before);
   });
 });
