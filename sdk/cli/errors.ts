@@ -56,9 +56,27 @@ export class CliError extends MedrecError {
 /** SDK error codes that mean the input was invalid. */
 const INVALID_INPUT_CODES: ReadonlySet<string> = new Set(["FHIR_INVALID", "INVALID_ARGUMENT", "INVALID_KEY", "UNSUPPORTED_CID"]);
 /** SDK error codes that mean something asked for does not exist. */
-const NOT_FOUND_CODES: ReadonlySet<string> = new Set(["RECORD_NOT_FOUND", "RECORD_KEY_NOT_FOUND", "CONTENT_NOT_FOUND"]);
+const NOT_FOUND_CODES: ReadonlySet<string> = new Set([
+  "RECORD_NOT_FOUND",
+  "RECORD_KEY_NOT_FOUND",
+  "CONTENT_NOT_FOUND",
+  "UNKNOWN_RECORD",
+  "KEY_NOT_DEPOSITED",
+  "RECORD_ERASED",
+]);
 /** SDK error codes that mean the chain refused. */
-const REFUSED_CODES: ReadonlySet<string> = new Set(["RECORD_WRITE_FAILED"]);
+const REFUSED_CODES: ReadonlySet<string> = new Set([
+  "RECORD_WRITE_FAILED",
+  // refusals of the resolver (sdk/resolver ResolverError)
+  "ACCESS_DENIED",
+  "INVALID_SIGNATURE",
+  "REQUEST_EXPIRED",
+  "NONCE_REPLAYED",
+  "NOT_RECORD_WRITER",
+  "VERSION_MISMATCH",
+  "KEY_DOES_NOT_OPEN",
+  "RATE_LIMITED",
+]);
 /** ethers error codes that mean the chain refused a transaction or call. */
 const ETHERS_REFUSALS = ["CALL_EXCEPTION", "INSUFFICIENT_FUNDS", "NONCE_EXPIRED", "REPLACEMENT_UNDERPRICED", "TRANSACTION_REPLACED"] as const;
 

@@ -34,6 +34,7 @@ interface InitOptions {
   deployment: string;
   importKey?: string;
   force?: boolean;
+  ipfs?: string;
 }
 
 /** Registers `medrec init`. */
@@ -45,6 +46,7 @@ export function registerInit(program: Command, io: CliIo): void {
     .requiredOption("--deployment <file>", "deployment file written by deploy/deploy.ts (deployments/<network>.json)")
     .option("--import-key <hex>", `use this existing Ethereum private key (prefer ${PRIVATE_KEY_ENV}: command lines are visible to other users)`)
     .option("--force", "replace an existing identity (the old one is kept as identity.replaced-<time>)")
+    .option("--ipfs <dir>", "folder of the embedded content store (default <home>/ipfs); identities of one site may share one")
     .action(async (options: InitOptions, command: Command) => init(CommandContext.of(command, io), options));
 }
 
@@ -72,7 +74,7 @@ async function init(ctx: CommandContext, options: InitOptions): Promise<void> {
     deployment: { file: deployment.file, network: deployment.network },
     contracts: deployment.contracts,
     startBlock: deployment.startBlock,
-    ipfs: path.join(home, "ipfs"),
+    ipfs: options.ipfs ? path.resolve(ctx.io.cwd, options.ipfs) : path.join(home, "ipfs"),
     keys: path.join(home, "keys"),
     identity: identityDir(home),
   };
