@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { fetchChainId as chainIdOf } from "../chain/json-rpc";
 import { JsonRpcProvider, Network, type ContractRunner } from "ethers";
 import {
   ConsentManager__factory,
@@ -52,23 +53,12 @@ export function coreContracts(addresses: ContractAddresses, runner: ContractRunn
  * @throws {CliError} `RPC_UNREACHABLE` (1).
  */
 export async function fetchChainId(rpcUrl: string, timeoutMs = 10_000): Promise<bigint> {
-  let answer: { result?: string; error?: { message?: string } };
   try {
-    const response = await fetch(rpcUrl, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    answer = (await response.json()) as typeof answer;
+    return await chainIdOf(rpcUrl, timeoutMs);
   } catch (error) {
     const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : error instanceof Error ? error.message : String(error);
     throw new CliError("RPC_UNREACHABLE", `cannot reach the RPC node at ${rpcUrl}: ${cause}`, ExitCode.FAILURE);
   }
-  if (typeof answer?.result !== "string") {
-    throw new CliError("RPC_UNREACHABLE", `the RPC node at ${rpcUrl} did not answer eth_chainId${answer?.error?.message ? `: ${answer.error.message}` : ""}`, ExitCode.FAILURE);
-  }
-  return BigInt(answer.result);
 }
 
 /**
