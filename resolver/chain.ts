@@ -58,7 +58,12 @@ export async function connectResolverChain(options: {
       // Fees are read before queueing (ethers' maxFeePerGas = 2 × base fee + tip leaves room for the blocks
       // mined while waiting), so that only signing and sending are serialised.
       const fees = await provider.getFeeData();
-      const tx = await send({ to, data, gasLimit: (gasLimit * 13n) / 10n, maxFeePerGas: fees.maxFeePerGas, maxPriorityFeePerGas: fees.maxPriorityFeePerGas });
+      const tx = await send({ to, data, gasLimit: (gasLimit * 13n) / 10n, maxFeePerGas: fees.maxFeePerGas, maxPriorityFeePerGas: fees.maxPriorityFeePerGas }).catch(
+        (error: unknown) => {
+          // Not sent (no funds for gas, node refused): nothing was disclosed, so nothing may be released.
+          throw new ResolverHttpError("DISCLOSURE_FAILED", `the disclosure transaction could not be sent (${(error as { code?: string }).code ?? "error"}); nothing was released`);
+        },
+      );
       const receipt = await tx.wait(1, 60_000).catch((error: unknown) => {
         throw disclosureRefusal(consentManager, error);
       });

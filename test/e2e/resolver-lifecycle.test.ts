@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { Wallet } from "ethers";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { startResolverStack, type ResolverStack } from "../helpers/resolver-stack";
@@ -136,5 +137,20 @@ describe("e2e: erasure, restart, shutdown and limits of the resolver", function 
       identity: { ...stack.identity, address: stack.signers.stranger.address, signerPrivateKey: stack.signers.stranger.privateKey },
     });
     expect((await rawRequest(`${roleless.url}/healthz`, { method: "GET" })).status).to.equal(503);
+  });
+
+  it("a resolver that cannot pay for the disclosure transaction releases nothing (502 DISCLOSURE_FAILED)", async () => {
+    const record = records[2];
+    const broke = Wallet.createRandom();
+    const admin = stack.consentManager.connect(stack.signers.deployer);
+    await (await admin.grantRole(await admin.RESOLVER_ROLE(), broke.address)).wait();
+    const poor = await stack.startAnotherResolver({ identity: { ...stack.identity, address: broke.address, signerPrivateKey: broke.privateKey } });
+    const wrap = await stack.resolver.database.getWrap(record.tokenId, record.version);
+    await depositRecordKey({ url: poor.url, signer: stack.signers.writer, domain: stack.domain, tokenId: record.tokenId, version: record.version, wrappedKey: wrap! });
+    const before = await disclosures();
+    const { body } = await signedAccessBody(stack, stack.signers.reader, record.tokenId);
+    const error = (await expectRejects(postAccess(stack, body, poor.url), ResolverError, "DISCLOSURE_FAILED")) as ResolverError;
+    expect(error.status).to.equal(502);
+    expect(await disclosures()).to.equal(before);
   });
 });
