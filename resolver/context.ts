@@ -18,7 +18,6 @@ export interface ResolverContext {
   perRequester: RateLimiter;
 }
 
-
 /**
  * Refuses a signed message whose deadline passed or lies further ahead than the limits allow (a far deadline
  * would force the nonce to be kept for that long).

@@ -153,4 +153,12 @@ describe("e2e: erasure, restart, shutdown and limits of the resolver", function 
     expect(error.status).to.equal(502);
     expect(await disclosures()).to.equal(before);
   });
+
+  it("when the chain's node is gone: requests get 503 CHAIN_UNAVAILABLE and /healthz 503 (runs last: it stops the chain)", async () => {
+    const { body } = await signedAccessBody(stack, stack.signers.reader, records[2].tokenId);
+    await stack.chain.stop();
+    const error = (await expectRejects(postAccess(stack, body), ResolverError, "CHAIN_UNAVAILABLE")) as ResolverError;
+    expect(error.status).to.equal(503);
+    expect((await rawRequest(`${stack.resolver.url}/healthz`, { method: "GET" })).status).to.equal(503);
+  });
 });
