@@ -21,6 +21,11 @@ export interface ResolverConfig {
   burnPollMs: number;
   /** pino level: `info` by default, `silent` to mute. */
   logLevel: string;
+  /**
+   * Behind a reverse proxy, how many proxy hops to trust for the client address (`X-Forwarded-For`), so that the
+   * per-IP limit applies to clients rather than to the proxy. 0 (default): use the socket address.
+   */
+  trustedProxyHops?: number;
 }
 
 /** Abuse limits. */
@@ -58,7 +63,7 @@ const number = (value: string | undefined, fallback: number, name: string): numb
  * - `RESOLVER_KEY_FILE` (from `npm run resolver -- keygen`), or `RESOLVER_SIGNER_KEY` and `RESOLVER_ENCRYPTION_KEY`;
  * - `RESOLVER_DB` (default `.medrec/resolver.sqlite`), `RESOLVER_HOST` (127.0.0.1), `RESOLVER_PORT` (8787);
  * - `RESOLVER_RATE_PER_IP`, `RESOLVER_RATE_PER_REQUESTER` (per minute), `RESOLVER_BODY_LIMIT` (bytes),
- *   `RESOLVER_BURN_POLL_MS`, `RESOLVER_LOG_LEVEL`.
+ *   `RESOLVER_BURN_POLL_MS`, `RESOLVER_LOG_LEVEL`, `RESOLVER_TRUSTED_PROXY_HOPS` (0).
  */
 export async function resolverConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<ResolverConfig> {
   let consentManager = env.RESOLVER_CONSENT_MANAGER;
@@ -101,5 +106,6 @@ export async function resolverConfigFromEnv(env: NodeJS.ProcessEnv = process.env
     },
     burnPollMs: number(env.RESOLVER_BURN_POLL_MS, 1000, "RESOLVER_BURN_POLL_MS"),
     logLevel: env.RESOLVER_LOG_LEVEL ?? "info",
+    trustedProxyHops: number(env.RESOLVER_TRUSTED_PROXY_HOPS, 0, "RESOLVER_TRUSTED_PROXY_HOPS"),
   };
 }

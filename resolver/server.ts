@@ -81,13 +81,14 @@ function errorResponse(error: FastifyError | ResolverHttpError | Error): { statu
  */
 export function buildResolverApp(
   context: ResolverContext,
-  options: { logLevel: string; logStream?: NodeJS.WritableStream; scannedBlock: () => number },
+  options: { logLevel: string; logStream?: NodeJS.WritableStream; scannedBlock: () => number; trustedProxyHops?: number },
 ): FastifyInstance {
   const app = Fastify({
     logger: { level: options.logLevel, stream: options.logStream, serializers },
     bodyLimit: context.limits.bodyLimitBytes,
     return503OnClosing: true,
-    trustProxy: false,
+    // Trust the nearest `trustedProxyHops` proxies for the client address; without hops the socket address is it.
+    trustProxy: options.trustedProxyHops ? (_address: string, hop: number) => hop < options.trustedProxyHops! : false,
     // Unknown fields are refused, not silently dropped; strings are never coerced from numbers.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   });
@@ -141,7 +142,12 @@ export async function startResolver(config: ResolverConfig, options: StartResolv
       perRequester: createRateLimiter({ perMinute: config.limits.perRequesterPerMinute }),
     };
     let watcher: BurnWatcher | undefined;
-    app = buildResolverApp(context, { logLevel: config.logLevel, logStream: options.logStream, scannedBlock: () => watcher?.scannedBlock() ?? -1 });
+    app = buildResolverApp(context, {
+      logLevel: config.logLevel,
+      logStream: options.logStream,
+      scannedBlock: () => watcher?.scannedBlock() ?? -1,
+      trustedProxyHops: config.trustedProxyHops,
+    });
     const log = app.log;
     watcher = await startBurnWatcher({
       chain,
