@@ -4,10 +4,11 @@
  *
  * How the events are found:
  * 1. every event that carries the patient as an indexed topic — `AccessGranted`, `EmergencyAccessGranted`,
- *    `EmergencyAccessEnded`, `Disclosure`, `RecordMinted`, `RecordBurned` (topic 2) and `AccessRevoked`
- *    (topic 1) — is read with a topic filter;
+ *    `EmergencyAccessEnded`, `Disclosure`, `RecordMinted`, `RecordBurned` (topic 2), `AccessRevoked` and
+ *    `EmergencyDelegateSet` (topic 1) — is read with a topic filter;
  * 2. the token ids of those events are the patient's record tokens (tokens are soulbound and ids are never
- *    reused), and `DataUpdated`, which does not carry the patient, is read filtered on those ids.
+ *    reused), and `DataUpdated`, which does not carry the patient, is read filtered on those ids
+ *    (`EmergencyDelegateSet` carries no token id and adds none).
  * Both steps run over the whole block range (`fromBlock` to the latest block), in pages of `pageSize` blocks;
  * only then is the period applied, by block time, both ends inclusive. Every log is checked again after
  * decoding (emitter, patient, token id), so a node that ignores part of a filter cannot add another patient's
@@ -105,7 +106,7 @@ export async function accountingOfDisclosures(options: AccountingOptions): Promi
   // Step 1: the events that carry the patient.
   const patientTopic = zeroPadValue(patient, 32);
   const isPatients = (log: DecodedAuditLog) => log.patient === patient;
-  const [inTopic2, revocations] = await Promise.all([
+  const [inTopic2, revocations, delegates] = await Promise.all([
     read(
       {
         address: [contracts.ConsentManager, contracts.RecordToken],
@@ -115,9 +116,14 @@ export async function accountingOfDisclosures(options: AccountingOptions): Promi
       isPatients,
     ),
     read({ address: contracts.ConsentManager, topics: [AUDIT_TOPICS.AccessRevoked, patientTopic] }, ["AccessRevoked"], isPatients),
+    read(
+      { address: contracts.ConsentManager, topics: [AUDIT_TOPICS.EmergencyDelegateSet, patientTopic] },
+      ["EmergencyDelegateSet"],
+      isPatients,
+    ),
   ]);
 
-  // Step 2: updates of the patient's tokens.
+  // Step 2: updates of the patient's tokens (delegate events name no token).
   const tokens = new Set<bigint>();
   for (const log of [...inTopic2, ...revocations]) if (log.tokenId !== "all") tokens.add(log.token);
   const updates: DecodedAuditLog[] = [];
@@ -130,7 +136,7 @@ export async function accountingOfDisclosures(options: AccountingOptions): Promi
 
   // Chain order, block times, period.
   const unique = new Map<string, DecodedAuditLog>();
-  for (const log of [...inTopic2, ...revocations, ...updates]) unique.set(`${log.blockNumber}:${log.logIndex}`, log);
+  for (const log of [...inTopic2, ...revocations, ...delegates, ...updates]) unique.set(`${log.blockNumber}:${log.logIndex}`, log);
   const ordered = [...unique.values()].sort((a, b) => a.blockNumber - b.blockNumber || a.logIndex - b.logIndex);
   const times = await new BlockTimestamps(provider).getMany(ordered.map((log) => log.blockNumber));
   const entries: AuditEntry[] = [];

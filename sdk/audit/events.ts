@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { decodeBytes32String, getAddress, hexlify, type Log, type LogDescription } from "ethers";
+import { ZeroAddress, decodeBytes32String, getAddress, hexlify, type Log, type LogDescription } from "ethers";
 import { ConsentManager__factory, RecordToken__factory } from "../../typechain-types";
 import { ALL_RECORDS, Scope } from "../consent/typed-data";
 import type { AuditEntry, AuditEventKind } from "./types";
@@ -20,6 +20,7 @@ export const AUDIT_TOPICS = {
   AccessRevoked: CONSENT_MANAGER_INTERFACE.getEvent("AccessRevoked").topicHash,
   EmergencyAccessGranted: CONSENT_MANAGER_INTERFACE.getEvent("EmergencyAccessGranted").topicHash,
   EmergencyAccessEnded: CONSENT_MANAGER_INTERFACE.getEvent("EmergencyAccessEnded").topicHash,
+  EmergencyDelegateSet: CONSENT_MANAGER_INTERFACE.getEvent("EmergencyDelegateSet").topicHash,
   Disclosure: CONSENT_MANAGER_INTERFACE.getEvent("Disclosure").topicHash,
   RecordMinted: RECORD_TOKEN_INTERFACE.getEvent("RecordMinted").topicHash,
   DataUpdated: RECORD_TOKEN_INTERFACE.getEvent("DataUpdated").topicHash,
@@ -35,6 +36,7 @@ export const EVENT_KINDS: Readonly<Record<AuditEventName, AuditEventKind>> = {
   AccessRevoked: "revocation",
   EmergencyAccessGranted: "emergency-access",
   EmergencyAccessEnded: "emergency-access-ended",
+  EmergencyDelegateSet: "emergency-delegate",
   Disclosure: "disclosure",
   RecordMinted: "record-created",
   DataUpdated: "record-updated",
@@ -47,6 +49,7 @@ const EMITTER: Readonly<Record<AuditEventName, "ConsentManager" | "RecordToken">
   AccessRevoked: "ConsentManager",
   EmergencyAccessGranted: "ConsentManager",
   EmergencyAccessEnded: "ConsentManager",
+  EmergencyDelegateSet: "ConsentManager",
   Disclosure: "ConsentManager",
   RecordMinted: "RecordToken",
   DataUpdated: "RecordToken",
@@ -57,7 +60,10 @@ const NAME_BY_TOPIC = new Map<string, AuditEventName>(
   (Object.keys(AUDIT_TOPICS) as AuditEventName[]).map((name) => [AUDIT_TOPICS[name], name]),
 );
 
-/** The purpose ConsentManager stores for every emergency grant (`Purposes.EMERGENCY`). */
+/**
+ * The purpose ConsentManager stores for every emergency grant (`Purposes.EMERGENCY`); also the purpose of an
+ * `emergency-delegate` entry that names a delegate.
+ */
 export const EMERGENCY_PURPOSE = "ETREAT";
 
 /** The contract addresses whose events are decoded. */
@@ -70,7 +76,7 @@ export interface AuditContracts {
 export type DecodedAuditLog = Omit<AuditEntry, "timestamp" | "patient"> & {
   /** The event's patient; `null` for `DataUpdated`, which does not carry it. */
   patient: string | null;
-  /** The token id as emitted. */
+  /** The token id as emitted; `ALL_RECORDS` for `EmergencyDelegateSet`, which concerns every record. */
   token: bigint;
   /** The event's name. */
   event: AuditEventName;
@@ -92,6 +98,8 @@ export function decodeAuditLog(log: Log, contracts: AuditContracts): DecodedAudi
   const parsed: LogDescription | null = iface.parseLog({ topics: [...log.topics], data: log.data });
   if (parsed === null) return null;
   const args = parsed.args;
+  // EmergencyDelegateSet carries no token id: the delegate's authority covers every record of the patient.
+  const token = event === "EmergencyDelegateSet" ? ALL_RECORDS : (args.tokenId as bigint);
 
   const base = {
     kind: EVENT_KINDS[event],
@@ -100,8 +108,8 @@ export function decodeAuditLog(log: Log, contracts: AuditContracts): DecodedAudi
     logIndex: log.index,
     contract,
     event,
-    token: args.tokenId as bigint,
-    tokenId: formatTokenId(args.tokenId as bigint),
+    token,
+    tokenId: formatTokenId(token),
     recipient: null as string | null,
     purpose: null as string | null,
     scopes: null as string[] | null,
@@ -154,6 +162,19 @@ export function decodeAuditLog(log: Log, contracts: AuditContracts): DecodedAudi
         purpose: EMERGENCY_PURPOSE,
         emergency: true,
       };
+    case "EmergencyDelegateSet": {
+      // Naming a delegate conveys an emergency-only authority (purpose ETREAT) but opens no access by itself
+      // (emergency false). Clearing it conveys nothing: no recipient, no purpose.
+      const delegate = address(args.delegate);
+      const cleared = delegate === ZeroAddress;
+      return {
+        ...base,
+        patient: address(args.patient),
+        recipient: cleared ? null : delegate,
+        actor: address(args.patient),
+        purpose: cleared ? null : EMERGENCY_PURPOSE,
+      };
+    }
     case "Disclosure":
       return {
         ...base,

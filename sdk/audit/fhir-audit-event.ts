@@ -10,14 +10,18 @@
  * | revocation | audit-event-type `rest` | restful-interaction `delete` | D |
  * | emergency-access | DCM 110113 Security Alert | DCM 110127 Emergency Override Started | E |
  * | emergency-access-ended | DCM 110113 Security Alert | DCM 110138 Emergency Override Stopped | E |
+ * | emergency-delegate | DCM 110113 Security Alert | DCM 110136 Security Roles Changed | U |
  * | record-created / -updated / -erased | DCM 110110 Patient Record | restful-interaction `create`/`update`/`delete` | C / U / D |
  *
  * `recorded` is the block time and `outcome` is `0` (the event exists only because the transaction
  * succeeded). Agents are identified by did:pkh; the one that initiated the event has `requestor: true` (the
- * recipient for a disclosure: it requested the key). `source.observer` is the emitting contract (its did:pkh
- * and a display name). Entities: the record token (`<chainId>/<RecordToken>/<tokenId>`, role Domain Resource,
- * with the chain coordinates and the event's hashes and ids as `detail`) and the patient (did:pkh, role
- * Patient). `purposeOfEvent` is the HL7 v3 ActReason code of the event's purpose.
+ * recipient for a disclosure: it requested the key). Outside disclosures the actor is v3-ParticipationType
+ * `AUT` and the recipient, when there is one, `IRCP`; an emergency delegate receives an authority, not
+ * information, and is v3-RoleCode `DELEGATEE` (no second agent when the delegate is cleared).
+ * `source.observer` is the emitting contract (its did:pkh and a display name). Entities: the record token
+ * (`<chainId>/<RecordToken>/<tokenId>`, `all` for patient-wide events; role Domain Resource, with the chain
+ * coordinates and the event's hashes and ids as `detail`) and the patient (did:pkh, role Patient).
+ * `purposeOfEvent` is the HL7 v3 ActReason code of the event's purpose.
  *
  * @module
  */
@@ -36,6 +40,8 @@ export const RESTFUL_INTERACTION_SYSTEM = "http://hl7.org/fhir/restful-interacti
 export const ACT_REASON_SYSTEM = "http://terminology.hl7.org/CodeSystem/v3-ActReason";
 /** Code system of HL7 v3 ParticipationType (agent types other than the DICOM roles). */
 export const PARTICIPATION_TYPE_SYSTEM = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType";
+/** Code system of HL7 v3 RoleCode (the agent type of an emergency delegate, `DELEGATEE`). */
+export const ROLE_CODE_SYSTEM = "http://terminology.hl7.org/CodeSystem/v3-RoleCode";
 /** Identifier system of record tokens. */
 export const RECORD_TOKEN_SYSTEM = "urn:medrec:record-token";
 /** Identifier system of DIDs (RFC 3986 URIs). */
@@ -58,6 +64,7 @@ const MAPPING: Readonly<Record<AuditEventKind, { type: Coding; subtype: Coding; 
   revocation: { type: REST_TYPE, subtype: rest("delete"), action: "D" },
   "emergency-access": { type: SECURITY_ALERT, subtype: dicom("110127", "Emergency Override Started"), action: "E" },
   "emergency-access-ended": { type: SECURITY_ALERT, subtype: dicom("110138", "Emergency Override Stopped"), action: "E" },
+  "emergency-delegate": { type: SECURITY_ALERT, subtype: dicom("110136", "Security Roles Changed"), action: "U" },
   "record-created": { type: PATIENT_RECORD, subtype: rest("create"), action: "C" },
   "record-updated": { type: PATIENT_RECORD, subtype: rest("update"), action: "U" },
   "record-erased": { type: PATIENT_RECORD, subtype: rest("delete"), action: "D" },
@@ -74,6 +81,7 @@ const PURPOSE_DISPLAY: Readonly<Record<string, string>> = {
 
 const AUTHOR: Coding = { system: PARTICIPATION_TYPE_SYSTEM, code: "AUT", display: "author (originator)" };
 const RECIPIENT: Coding = { system: PARTICIPATION_TYPE_SYSTEM, code: "IRCP", display: "information recipient" };
+const DELEGATEE: Coding = { system: ROLE_CODE_SYSTEM, code: "DELEGATEE", display: "delegatee" };
 const SOURCE_ROLE = dicom("110153", "Source Role ID");
 const DESTINATION_ROLE = dicom("110152", "Destination Role ID");
 
@@ -139,7 +147,9 @@ function agents(chainId: string, entry: AuditEntry): AuditEventAgent[] {
     return [agent(entry.actor, SOURCE_ROLE, false), agent(entry.recipient, DESTINATION_ROLE, true)];
   }
   const list = [agent(entry.actor, AUTHOR, true)];
-  if (entry.recipient !== null) list.push(agent(entry.recipient, RECIPIENT, false));
+  if (entry.recipient !== null) {
+    list.push(agent(entry.recipient, entry.kind === "emergency-delegate" ? DELEGATEE : RECIPIENT, false));
+  }
   return list;
 }
 

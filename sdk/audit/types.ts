@@ -16,6 +16,11 @@ export type AuditEventKind =
   | "emergency-access"
   /** `ConsentManager.EmergencyAccessEnded`: an emergency access was closed before it expired. */
   | "emergency-access-ended"
+  /**
+   * `ConsentManager.EmergencyDelegateSet`: the patient named an emergency delegate (e.g. a Safe of its
+   * guardians), which may then open and end emergency access on that patient's records, or cleared it.
+   */
+  | "emergency-delegate"
   /** `ConsentManager.Disclosure`: the resolver released a record key to a grantee. */
   | "disclosure"
   /** `RecordToken.RecordMinted`: a record was created for the patient. */
@@ -31,6 +36,7 @@ export const AUDIT_EVENT_KINDS: readonly AuditEventKind[] = [
   "revocation",
   "emergency-access",
   "emergency-access-ended",
+  "emergency-delegate",
   "disclosure",
   "record-created",
   "record-updated",
@@ -51,20 +57,29 @@ export interface AuditEntry {
   logIndex: number;
   /** The contract that emitted the event (ConsentManager or RecordToken), checksummed. */
   contract: string;
-  /** The record token id in decimal, or `"all"` for a patient-wide grant (`ALL_RECORDS` = 2²⁵⁶−1). */
+  /**
+   * The record token id in decimal, or `"all"` for a patient-wide grant and for an emergency delegate
+   * (`ALL_RECORDS` = 2²⁵⁶−1).
+   */
   tokenId: string;
   /** The patient the event concerns, checksummed. */
   patient: string;
-  /** Who received (or lost) access or a record key: the grantee. `null` for record events. */
+  /**
+   * Who received (or lost) access or a record key: the grantee; for `emergency-delegate`, the delegate named
+   * (`null` when the patient cleared its delegate: the event does not say who the previous one was). `null`
+   * for record events.
+   */
   recipient: string | null;
   /**
-   * Who did it: the patient for grants, revocations and erasures, the resolver for disclosures, the
-   * approving Safe for emergency access, whoever ended it for its end, the issuer for records.
+   * Who did it: the patient for grants, revocations, emergency delegates and erasures, the resolver for
+   * disclosures, the approving Safe for emergency access, whoever ended it for its end, the issuer for records.
    */
   actor: string;
   /**
-   * The HL7 v3 PurposeOfUse code (e.g. `"TREAT"`); `"ETREAT"` for emergency access. A stored purpose that
-   * is not an alphanumeric code is given as its 32-byte hex. `null` for record events.
+   * The HL7 v3 PurposeOfUse code (e.g. `"TREAT"`); `"ETREAT"` for emergency access and for naming an
+   * emergency delegate (the only purpose its authority serves). A stored purpose that is not an alphanumeric
+   * code is given as its 32-byte hex. `null` for record events and for clearing an emergency delegate (no
+   * authority is conveyed).
    */
   purpose: string | null;
   /** Names of the scopes granted (`"READ"`, `"APPEND"`, `"ANNOTATE"`); `null` where the event grants none. */
@@ -74,7 +89,11 @@ export interface AuditEntry {
    * `null` where the event has no expiry.
    */
   expiresAt: string | null;
-  /** Whether the event belongs to break-glass emergency access. */
+  /**
+   * Whether the event belongs to break-glass emergency access: an emergency grant, its end, a disclosure under
+   * it. `false` for `emergency-delegate`: naming or clearing a delegate opens no access by itself (the emergency
+   * access its delegate opens later is an `emergency-access` entry).
+   */
   emergency: boolean;
   /** The EIP-712 digest of the consent (grants only). */
   consentId: string | null;

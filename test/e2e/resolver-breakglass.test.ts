@@ -117,7 +117,7 @@ describe("e2e: break-glass by a 2-of-3 Safe, the record read through the resolve
     const guardians = [0, 1, 2].map(() => new Wallet(Wallet.createRandom().privateKey));
     const guardianSafe = await createSafe({ signer: deployer, owners: guardians.map((g) => g.address), threshold: 2, contractNetworks: stack.breakGlass!.contractNetworks });
     const call = setEmergencyDelegateCall(stack.config.consentManager, guardianSafe.address);
-    await (await patient.sendTransaction({ to: call.target, data: call.data })).wait();
+    const named = await (await patient.sendTransaction({ to: call.target, data: call.data })).wait();
     expect(await stack.consentManager.emergencyDelegateOf(patient.address)).to.equal(guardianSafe.address);
 
     // Another patient with a record of their own.
@@ -137,5 +137,7 @@ describe("e2e: break-glass by a 2-of-3 Safe, the record read through the resolve
     const entries = (await accounting(patient.address)).entries;
     expect(entries.some((e) => e.kind === "emergency-access" && e.actor === guardianSafe.address && e.tokenId === records[1].tokenId.toString())).to.equal(true);
     expect(entries.some((e) => e.kind === "disclosure" && e.transactionHash === read.disclosure.transactionHash)).to.equal(true);
+    const delegate = entries.find((e) => e.kind === "emergency-delegate" && e.transactionHash === named!.hash);
+    expect(delegate).to.deep.include({ tokenId: "all", actor: patient.address, recipient: guardianSafe.address, purpose: "ETREAT", emergency: false });
   });
 });

@@ -1,9 +1,10 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import type { Filter, FilterByBlockHash } from "ethers";
+import { ZeroAddress, toBeHex, type Filter, type FilterByBlockHash } from "ethers";
 import {
   AUDIT_EVENT_KINDS,
+  AUDIT_TOPICS,
   AuditQueryError,
   accountingOfDisclosures,
   type AccountingOptions,
@@ -12,7 +13,7 @@ import {
 } from "../../../sdk/audit";
 import { InvalidArgumentError, MedrecError } from "../../../sdk/errors";
 import { Purpose } from "../../../sdk/consent/purposes";
-import { ALL_TIME, auditScenario, type AuditScenario } from "./helpers";
+import { ALL_TIME, GUARDIANS, auditScenario, type AuditScenario } from "./helpers";
 
 const GENERATED_AT = new Date("2030-01-02T03:04:05.000Z");
 
@@ -58,7 +59,7 @@ const kinds = (entries: AuditEntry[]) => entries.map((e) => e.kind);
 const hashes = (entries: AuditEntry[]) => entries.map((e) => `${e.transactionHash}:${e.logIndex}`);
 
 describe("sdk/audit accountingOfDisclosures", () => {
-  it("lists exactly the patient's events, in chain order, with every field (all eight kinds)", async () => {
+  it("lists exactly the patient's events, in chain order, with every field (all nine kinds)", async () => {
     const s = await loadFixture(auditScenario);
     const expected = s.expected[s.core.signers.patient.address];
     const accounting = await account(s);
@@ -69,12 +70,14 @@ describe("sdk/audit accountingOfDisclosures", () => {
       "grant",
       "record-created",
       "disclosure",
+      "emergency-delegate",
       "emergency-access",
       "disclosure",
       "emergency-access-ended",
       "record-updated",
       "record-updated",
       "revocation",
+      "emergency-delegate",
       "record-erased",
     ]);
     expect(new Set(kinds(accounting.entries))).to.deep.equal(new Set(AUDIT_EVENT_KINDS));
@@ -105,11 +108,13 @@ describe("sdk/audit accountingOfDisclosures", () => {
     const mine = await account(s);
     const theirs = await account(s, { patient: patient2.address });
     expect(theirs.entries).to.deep.equal(s.expected[patient2.address]);
-    expect(kinds(theirs.entries)).to.deep.equal(["record-created", "grant", "disclosure", "record-updated", "record-erased"]);
+    expect(kinds(theirs.entries)).to.deep.equal(["record-created", "grant", "emergency-delegate", "disclosure", "record-updated", "record-erased"]);
     const overlap = hashes(mine.entries).filter((h) => hashes(theirs.entries).includes(h));
     expect(overlap).to.deep.equal([]);
     expect(mine.entries.some((e) => e.tokenId === "2")).to.equal(false);
-    expect(theirs.entries.every((e) => e.patient === patient2.address && e.tokenId === "2")).to.equal(true);
+    expect(theirs.entries.every((e) => e.patient === patient2.address)).to.equal(true);
+    // Only their emergency delegate is patient-wide; every other entry is on their token.
+    expect(theirs.entries.filter((e) => e.tokenId !== "2").map((e) => [e.kind, e.tokenId])).to.deep.equal([["emergency-delegate", "all"]]);
     expect(mine.entries.every((e) => e.patient === patient.address)).to.equal(true);
   });
 
@@ -117,6 +122,63 @@ describe("sdk/audit accountingOfDisclosures", () => {
     const s = await loadFixture(auditScenario);
     const accounting = await account(s, { patient: s.core.signers.outsider.address });
     expect(accounting.entries).to.deep.equal([]);
+  });
+
+  describe("emergency delegate (EmergencyDelegateSet)", () => {
+    const delegateEntries = (entries: AuditEntry[]) => entries.filter((e) => e.kind === "emergency-delegate");
+
+    it("naming and clearing: patient-wide entries by the patient, the delegate as recipient (null once cleared), ETREAT only when named, never emergency", async () => {
+      const s = await loadFixture(auditScenario);
+      const { patient } = s.core.signers;
+      const entries = delegateEntries((await account(s)).entries);
+      const fields = (e: AuditEntry) => [e.tokenId, e.patient, e.actor, e.recipient, e.purpose, e.emergency, e.scopes, e.expiresAt];
+      expect(entries.map(fields)).to.deep.equal([
+        ["all", patient.address, patient.address, GUARDIANS, "ETREAT", false, null, null],
+        ["all", patient.address, patient.address, null, null, false, null, null],
+      ]);
+      for (const e of entries) {
+        expect(e.contract).to.equal(s.contracts.ConsentManager);
+        expect([e.consentId, e.metadataId, e.reasonHash]).to.deep.equal([null, null, null]);
+      }
+    });
+
+    it("another patient's delegate events are not in this patient's accounting, even for the same delegate; the delegate has none", async () => {
+      const s = await loadFixture(auditScenario);
+      const { patient2 } = s.core.signers;
+      const mine = delegateEntries((await account(s)).entries);
+      const theirs = delegateEntries((await account(s, { patient: patient2.address })).entries);
+      expect(mine).to.have.length(2);
+      expect(theirs).to.have.length(1);
+      expect(theirs[0]).to.deep.include({ patient: patient2.address, actor: patient2.address, recipient: GUARDIANS, tokenId: "all" });
+      expect(hashes(mine).filter((h) => hashes(theirs).includes(h))).to.deep.equal([]);
+      // Being named a delegate is an event of the patient's, not of the delegate's.
+      expect((await account(s, { patient: GUARDIANS })).entries).to.deep.equal([]);
+    });
+
+    it("adds no token id to the DataUpdated step; an account whose only event is a cleared delegate gets that entry alone", async () => {
+      const s = await loadFixture(auditScenario);
+      const queries: Filter[] = [];
+      const provider = chain({
+        getLogs: (filter: Filter | FilterByBlockHash) => {
+          queries.push(filter as Filter);
+          return ethers.provider.getLogs(filter);
+        },
+      });
+      const updateQueries = () => queries.filter((q) => q.topics?.[0] === AUDIT_TOPICS.DataUpdated);
+      await account(s, { provider });
+      expect(updateQueries().map((q) => q.topics?.[1])).to.deep.equal([[toBeHex(1n, 32), toBeHex(3n, 32)]]);
+
+      // Clearing is allowed to any account (no registry state may keep a delegate alive).
+      const { outsider } = s.core.signers;
+      const tx = await s.core.consents.connect(outsider).setEmergencyDelegate(ZeroAddress);
+      queries.length = 0;
+      const accounting = await account(s, { provider, patient: outsider.address });
+      expect(accounting.entries.map((e) => [e.kind, e.transactionHash, e.tokenId, e.actor, e.recipient, e.purpose])).to.deep.equal([
+        ["emergency-delegate", tx.hash, "all", outsider.address, null, null],
+      ]);
+      expect(queries.length).to.be.greaterThan(0);
+      expect(updateQueries()).to.deep.equal([]);
+    });
   });
 
   describe("period (block time, both ends inclusive)", () => {
@@ -135,9 +197,9 @@ describe("sdk/audit accountingOfDisclosures", () => {
       const a = await account(s, { from: s.phases.A.start, to: s.phases.A.end });
       expect(kinds(a.entries)).to.deep.equal(["record-created", "grant", "grant", "record-created"]);
       const b = await account(s, { from: s.phases.B.start, to: s.phases.B.end });
-      expect(kinds(b.entries)).to.deep.equal(["disclosure", "emergency-access", "disclosure", "emergency-access-ended"]);
+      expect(kinds(b.entries)).to.deep.equal(["disclosure", "emergency-delegate", "emergency-access", "disclosure", "emergency-access-ended"]);
       const c = await account(s, { from: s.phases.C.start, to: s.phases.C.end });
-      expect(kinds(c.entries)).to.deep.equal(["record-updated", "record-updated", "revocation", "record-erased"]);
+      expect(kinds(c.entries)).to.deep.equal(["record-updated", "record-updated", "revocation", "emergency-delegate", "record-erased"]);
     });
 
     it("includes events at exactly `from` and `to`; one second inside drops them", async () => {
@@ -183,7 +245,7 @@ describe("sdk/audit accountingOfDisclosures", () => {
         expect(spans.every(([from, to]) => to >= from && to - from + 1 <= pageSize)).to.equal(true);
         // The first query (the patient's topic) walks the whole range page by page.
         const pages = Math.ceil((latest + 1) / pageSize);
-        expect(spans.length).to.be.greaterThanOrEqual(pages * 3); // patient topics, revocations, updates
+        expect(spans.length).to.be.greaterThanOrEqual(pages * 4); // patient topics, revocations, delegates, updates
         const covered = new Set<number>();
         for (const [from, to] of spans) for (let b = from; b <= to; b++) covered.add(b);
         expect(covered.size).to.equal(latest + 1);
@@ -253,7 +315,7 @@ describe("sdk/audit accountingOfDisclosures", () => {
       const firstUpdate = all.find((e) => e.kind === "record-updated")!;
       const fromUpdates = await account(s, { fromBlock: firstUpdate.blockNumber });
       expect(fromUpdates.entries).to.deep.equal(all.filter((e) => e.blockNumber >= firstUpdate.blockNumber));
-      expect(kinds(fromUpdates.entries)).to.deep.equal(["record-updated", "record-updated", "revocation", "record-erased"]);
+      expect(kinds(fromUpdates.entries)).to.deep.equal(["record-updated", "record-updated", "revocation", "emergency-delegate", "record-erased"]);
       expect(fromUpdates.blocks.from).to.equal(firstUpdate.blockNumber);
 
       const untilUpdate = await account(s, { toBlock: firstUpdate.blockNumber, pageSize: 4 });

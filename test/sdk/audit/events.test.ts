@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import fc from "fast-check";
-import { encodeBytes32String, getAddress, zeroPadValue, type Log } from "ethers";
+import { ZeroAddress, encodeBytes32String, getAddress, zeroPadValue, type Log } from "ethers";
 import {
   AUDIT_TOPICS,
   AuditQueryError,
@@ -91,6 +91,35 @@ describe("sdk/audit event decoding", () => {
       logIndex: 4,
       contract: CM,
     });
+  });
+
+  it("decodes an EmergencyDelegateSet as a patient-wide entry by the patient: the delegate as recipient, ETREAT; cleared: no recipient, no purpose", () => {
+    const contracts = { ConsentManager: CM, RecordToken: RT };
+    const named = decodeAuditLog(logOf(CONSENT_MANAGER_INTERFACE, "EmergencyDelegateSet", [PATIENT, GRANTEE], CM), contracts);
+    expect(named).to.deep.equal({
+      kind: "emergency-delegate",
+      event: "EmergencyDelegateSet",
+      blockNumber: 9,
+      transactionHash: "0x" + "cd".repeat(32),
+      logIndex: 4,
+      contract: CM,
+      token: ALL_RECORDS,
+      tokenId: "all",
+      patient: PATIENT,
+      recipient: GRANTEE,
+      actor: PATIENT,
+      purpose: "ETREAT",
+      scopes: null,
+      expiresAt: null,
+      emergency: false,
+      consentId: null,
+      metadataId: null,
+      reasonHash: null,
+    });
+    const cleared = decodeAuditLog(logOf(CONSENT_MANAGER_INTERFACE, "EmergencyDelegateSet", [PATIENT, ZeroAddress], CM), contracts);
+    expect(cleared).to.deep.equal({ ...named, recipient: null, purpose: null });
+    // Emitted by RecordToken's address, it is not ConsentManager's.
+    expect(decodeAuditLog(logOf(CONSENT_MANAGER_INTERFACE, "EmergencyDelegateSet", [PATIENT, GRANTEE], RT), contracts)).to.equal(null);
   });
 
   it("decodes a DataUpdated without a patient, the issuer as actor", () => {

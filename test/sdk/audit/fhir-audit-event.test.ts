@@ -12,7 +12,7 @@ import {
 } from "../../../sdk/audit";
 import { validateFhir } from "../../../sdk/fhir";
 import { ethers } from "hardhat";
-import { ALL_TIME, auditScenario, type AuditScenario } from "./helpers";
+import { ALL_TIME, GUARDIANS, auditScenario, type AuditScenario } from "./helpers";
 
 const DCM = "http://dicom.nema.org/resources/ontology/DCM";
 const REST = "http://hl7.org/fhir/restful-interaction";
@@ -24,6 +24,7 @@ const EXPECTED: Record<AuditEventKind, [string, string, string]> = {
   revocation: ["rest", "delete", "D"],
   "emergency-access": ["110113", "110127", "E"],
   "emergency-access-ended": ["110113", "110138", "E"],
+  "emergency-delegate": ["110113", "110136", "U"],
   "record-created": ["110110", "create", "C"],
   "record-updated": ["110110", "update", "U"],
   "record-erased": ["110110", "delete", "D"],
@@ -116,6 +117,16 @@ describe("sdk/audit toFhirAuditEvents", () => {
       [did(chainId, provider.address), false, "IRCP"],
     ]);
     expect(who(byKind("record-created")[1])).to.deep.equal([[did(chainId, lab.address), true, "AUT"]]);
+    // The delegate receives an authority, not information: v3-RoleCode DELEGATEE; no second agent once cleared.
+    const [named, cleared] = byKind("emergency-delegate");
+    expect(who(named)).to.deep.equal([
+      [did(chainId, patient.address), true, "AUT"],
+      [did(chainId, GUARDIANS), false, "DELEGATEE"],
+    ]);
+    expect(named.agent[1].type?.coding).to.deep.equal([
+      { system: "http://terminology.hl7.org/CodeSystem/v3-RoleCode", code: "DELEGATEE", display: "delegatee" },
+    ]);
+    expect(who(cleared)).to.deep.equal([[did(chainId, patient.address), true, "AUT"]]);
     expect(who(byKind("record-erased")[0])).to.deep.equal([[did(chainId, patient.address), true, "AUT"]]);
     for (const event of events) {
       expect(event.agent.filter((a) => a.requestor)).to.have.length(1);
@@ -166,6 +177,25 @@ describe("sdk/audit toFhirAuditEvents", () => {
     expect(codes).to.include.members(["TREAT", "ETREAT"]);
   });
 
+  it("an emergency delegate named or cleared is a valid Security Alert / Security Roles Changed update on all records", async () => {
+    const { accounting, events } = await scenarioEvents();
+    const { chainId } = accounting;
+    const rt = accounting.contracts.RecordToken.toLowerCase();
+    const delegates = events.filter((_, i) => accounting.entries[i].kind === "emergency-delegate");
+    expect(delegates).to.have.length(2);
+    for (const event of delegates) {
+      validateFhir(event, "AuditEvent");
+      expect(event.type).to.deep.equal({ system: DCM, code: "110113", display: "Security Alert" });
+      expect(event.subtype).to.deep.equal([{ system: DCM, code: "110136", display: "Security Roles Changed" }]);
+      expect(event.action).to.equal("U");
+      expect(event.entity![0].what?.identifier?.value).to.equal(`${chainId}/${rt}/all`);
+      expect(detail(event, "emergency")).to.equal("false");
+    }
+    const [named, cleared] = delegates;
+    expect(named.purposeOfEvent).to.deep.equal([{ coding: [{ system: ACT_REASON_SYSTEM, code: "ETREAT", display: "Emergency Treatment" }] }]);
+    expect(cleared.purposeOfEvent).to.equal(undefined);
+  });
+
   it("holds no health data: no CID, content hash or record kind; only ids, codes, hashes, times", async () => {
     const { s, events } = await scenarioEvents();
     const minted = await s.core.records.queryFilter(s.core.records.filters.RecordMinted());
@@ -189,12 +219,13 @@ describe("sdk/audit toFhirAuditEvents", () => {
       /^eip155:\d+$/,
       /^(https?:\/\/[\w./-]+|urn:[\w:.-]+)$/, // code and identifier systems
       /^[A-Z]+$/, // codes and actions
-      /^(read|create|update|delete|rest|true|false|grant|revocation|emergency-access(-ended)?|disclosure|record-(created|updated|erased))$/,
+      /^(read|create|update|delete|rest|true|false|grant|revocation|emergency-access(-ended)?|emergency-delegate|disclosure|record-(created|updated|erased))$/,
       /^(READ|APPEND|ANNOTATE)( (READ|APPEND|ANNOTATE))*$/,
       /^[A-Za-z ()-]+$/, // fixed displays (checked below against the list of displays)
     ];
     const displays = new Set([
-      "Export", "Patient Record", "Security Alert", "Emergency Override Started", "Emergency Override Stopped", "RESTful Operation",
+      "Export", "Patient Record", "Security Alert", "Emergency Override Started", "Emergency Override Stopped", "Security Roles Changed",
+      "RESTful Operation", "delegatee",
       "Source Role ID", "Destination Role ID", "author (originator)", "information recipient", "Application Server",
       "System Object", "Domain Resource", "Person", "Patient", "treatment", "Emergency Treatment",
       "medrec ConsentManager", "medrec RecordToken", "AuditEvent",

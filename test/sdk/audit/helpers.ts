@@ -1,7 +1,7 @@
 // Shared scenario of the sdk/audit tests (loaded by mocha too; defines no tests).
 import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
-import { TypedDataEncoder, getAddress, id, type ContractTransactionResponse } from "ethers";
+import { TypedDataEncoder, ZeroAddress, getAddress, id, type ContractTransactionResponse } from "ethers";
 import { deployCore, randomPointer, RECORD_KIND, type Core } from "../../helpers/fixture";
 import { ALL_RECORDS, CONSENT_TYPES, Scope, type Consent } from "../../../sdk/consent/typed-data";
 import { Purpose } from "../../../sdk/consent/purposes";
@@ -12,6 +12,11 @@ import { AUDIT_TOPICS, type AuditEntry, type AuditEventName } from "../../../sdk
 export const DAY = 86_400;
 /** The break-glass reason hash of the scenario. */
 export const REASON = id("unconscious patient, ER admission");
+/**
+ * The emergency delegate both patients name (standing for a Safe of their guardians; no key needed, it acts
+ * in no test). Shared on purpose: the accounting must tell the patients' delegate events apart by patient.
+ */
+export const GUARDIANS = getAddress("0x6a6a6a6a6a6a6a6a6a6a6a6a6a6a6a6a6a6a6a6a");
 
 /** The fields of an expected entry that the test states; chain coordinates come from the receipt. */
 type Stated = Pick<AuditEntry, "kind" | "tokenId" | "patient" | "actor"> & Partial<AuditEntry>;
@@ -57,8 +62,8 @@ async function expectedEntry(
 /**
  * The event history of the audit tests, on top of {@link deployCore}. Three phases one day apart:
  * A: records created (patient, lab) and grants (signed + relayed, direct, ALL_RECORDS);
- * B: disclosures (normal and emergency), break-glass emergency access and its end;
- * C: record updates (lab, patient), a revocation, an erasure.
+ * B: disclosures (normal and emergency), emergency delegates named, break-glass emergency access and its end;
+ * C: record updates (lab, patient), a revocation, the patient's delegate cleared, an erasure.
  * patient2 has events in every phase. Returns what each patient's accounting must hold, in chain order.
  */
 export async function auditScenario() {
@@ -137,6 +142,20 @@ export async function auditScenario() {
   mine.push(await expectedEntry(tx, "Disclosure", cm, { ...disclosure, tokenId: "1", patient: patient.address }));
   const phaseB: Phase = { start: await time.latest(), end: 0 };
 
+  const delegateFields = (who: string) => ({
+    kind: "emergency-delegate" as const,
+    tokenId: "all",
+    patient: who,
+    recipient: GUARDIANS,
+    actor: who,
+    purpose: "ETREAT",
+  });
+  tx = await core.consents.connect(patient).setEmergencyDelegate(GUARDIANS);
+  mine.push(await expectedEntry(tx, "EmergencyDelegateSet", cm, delegateFields(patient.address)));
+
+  tx = await core.consents.connect(patient2).setEmergencyDelegate(GUARDIANS);
+  theirs.push(await expectedEntry(tx, "EmergencyDelegateSet", cm, delegateFields(patient2.address)));
+
   tx = await core.consents.connect(breakGlass).emergencyAccess(3n, provider.address, REASON, 3600n);
   mine.push(
     await expectedEntry(tx, "EmergencyAccessGranted", cm, {
@@ -202,6 +221,11 @@ export async function auditScenario() {
       actor: patient.address,
       purpose: "TREAT",
     }),
+  );
+
+  tx = await core.consents.connect(patient).setEmergencyDelegate(ZeroAddress);
+  mine.push(
+    await expectedEntry(tx, "EmergencyDelegateSet", cm, { kind: "emergency-delegate", tokenId: "all", patient: patient.address, actor: patient.address }),
   );
 
   tx = await core.records.connect(patient).burn(3n);
