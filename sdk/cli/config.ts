@@ -1,6 +1,6 @@
 /**
  * The CLI's home folder and its `config.json`: the chain (RPC URL, chain id), the deployment (contract addresses,
- * start block) and where the local stores live (Helia store, key store of wrapped record keys, identity).
+ * start block, and the Safe contracts when the deployment has them) and where the local stores live (Helia store, key store of wrapped record keys, identity).
  *
  * The home is `--home`, else `MEDREC_HOME`, else `.medrec` in the current folder. Nothing secret is in the
  * config; the identity's keys are in `<home>/identity/`, encrypted (see `identity.ts`).
@@ -12,6 +12,7 @@ import path from "node:path";
 import { getAddress, isAddress } from "ethers";
 import type { DeploymentFile } from "../../deploy/deployment-file";
 import { CliError, ExitCode } from "./errors";
+import { checkSafeConfig, safeConfigFromDeployment, type CliSafeConfig } from "./safe-config";
 
 /** The config file inside the home folder. */
 export const CONFIG_FILE = "config.json";
@@ -42,6 +43,8 @@ export interface CliConfig {
   keys: string;
   /** Folder of the identity (encrypted Ethereum keystore and X25519 key). */
   identity: string;
+  /** The Safe v1.4.1 contracts and the officers' Safe (break-glass), when the deployment file had them. */
+  safe?: CliSafeConfig;
 }
 
 /**
@@ -60,6 +63,8 @@ export interface DeploymentInfo {
   chainId: number | null;
   contracts: ContractAddresses;
   startBlock: number;
+  /** The deployment's `safe` section, when it has one. */
+  safe?: CliSafeConfig;
 }
 
 /**
@@ -96,12 +101,14 @@ export async function readDeploymentFile(file: string): Promise<DeploymentInfo> 
   }
   const startBlock = parsed.startBlock ?? 0;
   if (!Number.isSafeInteger(startBlock) || startBlock < 0) throw invalid("startBlock is not a block number");
+  const safe = safeConfigFromDeployment(parsed.safe, invalid);
   return {
     file: absolute,
     network: typeof parsed.network === "string" ? parsed.network : null,
     chainId: typeof parsed.chainId === "number" ? parsed.chainId : null,
     contracts,
     startBlock,
+    ...(safe ? { safe } : {}),
   };
 }
 
@@ -160,5 +167,6 @@ export async function loadConfig(home: string): Promise<CliConfig> {
       throw new CliError("CONFIG_INVALID", `${file}: contracts.${name} is not an address`, ExitCode.INVALID_INPUT);
     }
   }
+  checkSafeConfig(config.safe, file);
   return config;
 }

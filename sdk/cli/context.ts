@@ -18,11 +18,21 @@ export interface CliIo {
   stderr: TextSink;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** Where `-` (standard input) is read from, for the commands that accept it; the process's stdin by default. */
+  stdin?: NodeJS.ReadableStream;
 }
 
 /** The process's own streams, environment and folder. */
 export function processIo(): CliIo {
-  return { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    cwd: process.cwd(),
+    get stdin() {
+      return process.stdin; // created on first use only
+    },
+  };
 }
 
 /** The options every command has. */

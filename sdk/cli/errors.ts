@@ -5,10 +5,10 @@
  * |---|---|
  * | 0 | success |
  * | 1 | any other failure (network, storage integrity, unexpected errors) |
- * | 2 | usage: bad arguments (commander), missing `MEDREC_PASSPHRASE`, home not initialised |
- * | 3 | invalid input: invalid FHIR, malformed keys or arguments the SDK rejects, wrong passphrase, bad deployment |
+ * | 2 | usage: bad arguments (commander), missing `MEDREC_PASSPHRASE`, home not initialised, no Safe contracts in the config |
+ * | 3 | invalid input: invalid FHIR, malformed keys or arguments the SDK rejects, wrong passphrase, bad deployment, a break-glass proposal file that does not check out |
  * | 4 | not found: record token, record key, stored content, input file |
- * | 5 | the chain refused: a revert (decoded with the medrec ABIs), no ETH for gas, missing permission |
+ * | 5 | the chain refused: a revert (decoded with the medrec ABIs), no ETH for gas, missing permission, a break-glass refusal (threshold, owner, signature, nonce, execution) |
  *
  * Messages never carry key material or health data: FHIR issues are listed by path and issue code only, and
  * revert arguments are addresses, ids and codes.
@@ -18,6 +18,7 @@
 import { ErrorDescription, Interface, getAddress, isError, type InterfaceAbi } from "ethers";
 import { findRevertData } from "../chain/revert-data";
 import { MedrecError } from "../errors";
+import { BreakGlassError } from "../breakglass/errors";
 import { ConsentManager__factory } from "../../typechain-types/factories/contracts/ConsentManager__factory";
 import { PatientRegistry__factory } from "../../typechain-types/factories/contracts/PatientRegistry__factory";
 import { ProviderRegistry__factory } from "../../typechain-types/factories/contracts/ProviderRegistry__factory";
@@ -54,7 +55,16 @@ export class CliError extends MedrecError {
 }
 
 /** SDK error codes that mean the input was invalid. */
-const INVALID_INPUT_CODES: ReadonlySet<string> = new Set(["FHIR_INVALID", "INVALID_ARGUMENT", "INVALID_KEY", "UNSUPPORTED_CID"]);
+const INVALID_INPUT_CODES: ReadonlySet<string> = new Set([
+  "FHIR_INVALID",
+  "INVALID_ARGUMENT",
+  "INVALID_KEY",
+  "UNSUPPORTED_CID",
+  // break-glass inputs (sdk/breakglass BreakGlassError)
+  "INVALID_DURATION",
+  "MISSING_REASON",
+  "INVALID_SAFE_CONFIG",
+]);
 /** SDK error codes that mean something asked for does not exist. */
 const NOT_FOUND_CODES: ReadonlySet<string> = new Set([
   "RECORD_NOT_FOUND",
@@ -76,6 +86,13 @@ const REFUSED_CODES: ReadonlySet<string> = new Set([
   "VERSION_MISMATCH",
   "KEY_DOES_NOT_OPEN",
   "RATE_LIMITED",
+  // refusals of break-glass (sdk/breakglass BreakGlassError; INVALID_SIGNATURE is shared with the resolver)
+  "THRESHOLD_NOT_MET",
+  "NOT_A_SAFE_OWNER",
+  "STALE_NONCE",
+  "EXECUTION_FAILED",
+  // `breakglass propose`: ConsentManager would refuse the call from the Safe (when the revert is not decoded)
+  "PROPOSAL_REFUSED",
 ]);
 /** ethers error codes that mean the chain refused a transaction or call. */
 const ETHERS_REFUSALS = ["CALL_EXCEPTION", "INSUFFICIENT_FUNDS", "NONCE_EXPIRED", "REPLACEMENT_UNDERPRICED", "TRANSACTION_REPLACED"] as const;
@@ -188,6 +205,8 @@ export function exitCodeFor(error: unknown): ExitCode {
  */
 export function describeError(error: unknown): ErrorReport {
   if (error instanceof CliError) return { code: error.code, message: error.message, exitCode: error.exitCode, details: error.details };
+  // A break-glass error already names the decoded refusal; its cause (a viem or ethers error) must not override its code.
+  if (error instanceof BreakGlassError) return describeMedrecError(error);
   const chain = causeChain(error);
   const refusal = chain.find(isEthersRefusal);
   if (refusal !== undefined) return describeRefusal(refusal, chain[0]);

@@ -11,6 +11,9 @@
  * medrec consent revoke --grantee <address> --token <id|all>
  * medrec consent list [--patient <address>]
  * medrec audit [patient] [--from <iso>] [--to <iso>] [--format table|json|csv|fhir] [--page-size <blocks>]
+ * medrec breakglass propose [--safe <address>] --token <id> --grantee <address> (--reason <text> | --reason-file <file|->)
+ *                           [--minutes <n>] --out <proposal.json> [--force]
+ * medrec breakglass sign|execute|status <proposal.json>
  * global: --json, --home <dir>; environment: MEDREC_HOME, MEDREC_PASSPHRASE, MEDREC_PRIVATE_KEY, MEDREC_DEBUG
  * ```
  *
@@ -20,6 +23,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { Command, CommanderError } from "commander";
 import { registerAudit } from "./commands/audit";
+import { registerBreakGlass } from "./commands/breakglass";
 import { registerConsent } from "./commands/consent";
 import { registerInit } from "./commands/init";
 import { registerPatient } from "./commands/patient";
@@ -67,7 +71,7 @@ export function buildProgram(io: CliIo = processIo(), settings: { json?: boolean
         "  MEDREC_PRIVATE_KEY  existing Ethereum key for init to import (e.g. a funded account of a local node)",
         "  MEDREC_DEBUG=1      print stack traces",
         "",
-        "Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid input, 4 not found, 5 refused by the chain",
+        "Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid input, 4 not found, 5 refused (by the chain, or a break-glass check)",
       ].join("\n"),
     );
   registerInit(program, io);
@@ -75,6 +79,7 @@ export function buildProgram(io: CliIo = processIo(), settings: { json?: boolean
   registerRecord(program, io);
   registerConsent(program, io);
   registerAudit(program, io);
+  registerBreakGlass(program, io);
   return program;
 }
 

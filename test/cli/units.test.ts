@@ -5,8 +5,9 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { Readable } from "node:stream";
 import { expect } from "chai";
-import { Wallet, isError } from "ethers";
+import { Wallet, ZeroAddress, getAddress, isError, keccak256, toUtf8Bytes } from "ethers";
 import { ConsentManager__factory } from "../../typechain-types";
 import { FhirValidationError } from "../../sdk/fhir";
 import { RecordKeyNotFoundError, RecordNotFoundError } from "../../sdk/records";
@@ -21,6 +22,12 @@ import { main } from "../../sdk/cli/main";
 import type { CliIo } from "../../sdk/cli/context";
 import type { TextSink } from "../../sdk/cli/output";
 import type { AuditEntry } from "../../sdk/audit";
+import { BreakGlassError, type BreakGlassErrorCode } from "../../sdk/breakglass";
+import { SAFE_CONTRACTS } from "../../deploy/safe";
+import { SAFE_CONTRACT_KEYS, configuredSafe } from "../../sdk/cli/safe-config";
+import { loadConfig, readDeploymentFile, writeConfig, type CliConfig } from "../../sdk/cli/config";
+import { PROPOSAL_KIND, parseProposal, proposalText, type BreakGlassProposal } from "../../sdk/cli/proposal-file";
+import { reasonText } from "../../sdk/cli/reason-input";
 
 /** A stream that keeps what is written. */
 function sink(isTTY = false): TextSink & { text: string } {
@@ -220,6 +227,128 @@ describe("medrec CLI units", function () {
       const home = io();
       expect(await main(["node", "medrec", "--home", path.join(os.tmpdir(), "medrec-nowhere"), "consent", "list"], home)).to.equal(2);
       expect(home.stderr.text).to.include("NOT_INITIALISED");
+    });
+  });
+
+  describe("break-glass", () => {
+    const cm = ConsentManager__factory.createInterface();
+    const address = () => Wallet.createRandom().address;
+    const consentManager = address();
+    const grantee = address();
+    const reasonHash = keccak256(toUtf8Bytes("synthetic reason"));
+    const proposal = (): BreakGlassProposal => ({
+      kind: PROPOSAL_KIND,
+      version: 1,
+      chainId: "31337",
+      safe: address(),
+      consentManager,
+      proposer: address(),
+      createdAt: new Date(0).toISOString(),
+      call: { function: "emergencyAccess", tokenId: "7", grantee, durationSeconds: 3600 },
+      reasonHash,
+      safeTransaction: {
+        to: consentManager,
+        value: "0",
+        data: cm.encodeFunctionData("emergencyAccess", [7n, grantee, reasonHash, 3600n]),
+        operation: 0,
+        safeTxGas: "0",
+        baseGas: "0",
+        gasPrice: "0",
+        gasToken: ZeroAddress,
+        refundReceiver: ZeroAddress,
+        nonce: 3,
+      },
+      safeTxHash: keccak256("0x01"),
+      signatures: {},
+    });
+    const codeOf = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (error) {
+        return (error as { code?: string }).code;
+      }
+      return undefined;
+    };
+    const parse = (value: unknown) => () => parseProposal(JSON.stringify(value), "p.json");
+
+    it("maps BreakGlassError codes to exit codes, keeping the SDK's code over its cause's", () => {
+      const expected: Partial<Record<BreakGlassErrorCode, number>> = {
+        THRESHOLD_NOT_MET: 5,
+        NOT_A_SAFE_OWNER: 5,
+        INVALID_SIGNATURE: 5,
+        STALE_NONCE: 5,
+        EXECUTION_FAILED: 5,
+        INVALID_DURATION: 3,
+        MISSING_REASON: 3,
+        INVALID_SAFE_CONFIG: 3,
+      };
+      for (const [code, exitCode] of Object.entries(expected)) {
+        expect(describeError(new BreakGlassError(code as BreakGlassErrorCode, "x")), code).to.deep.include({ code, exitCode });
+      }
+      const revert = Object.assign(new Error("execution reverted"), { code: "CALL_EXCEPTION", data: "0x" });
+      expect(describeError(new BreakGlassError("EXECUTION_FAILED", "refused", { cause: revert })).code).to.equal("EXECUTION_FAILED");
+    });
+
+    it("reads the deployment's `safe` section into the config; configs without it still load and ask to re-run init", async () => {
+      expect(Object.keys(SAFE_CONTRACT_KEYS)).to.have.members(Object.keys(SAFE_CONTRACTS));
+      for (const [name, { key }] of Object.entries(SAFE_CONTRACTS)) expect(SAFE_CONTRACT_KEYS[name as keyof typeof SAFE_CONTRACT_KEYS]).to.equal(key);
+      const dir = await mkdtemp(path.join(os.tmpdir(), "medrec-safe-config-"));
+      try {
+        const contracts = Object.fromEntries(["PatientRegistry", "ProviderRegistry", "ConsentManager", "RecordToken"].map((n) => [n, { address: address() }]));
+        const safeContracts = Object.fromEntries(Object.keys(SAFE_CONTRACTS).map((n) => [n, { address: address().toLowerCase() }]));
+        const officers = address();
+        const file = path.join(dir, "d.json");
+        await writeFile(file, JSON.stringify({ chainId: 31337, contracts, safe: { version: "1.4.1", source: "npm-artifacts", contracts: safeContracts, breakGlass: { address: officers } } }));
+        const read = await readDeploymentFile(file);
+        expect(read.safe!.breakGlass).to.equal(officers);
+        expect(read.safe!.contracts.safeSingleton).to.equal(getAddress(safeContracts.SafeL2.address)); // checksummed
+        await writeFile(file, JSON.stringify({ chainId: 31337, contracts, safe: { version: "1.3.0", contracts: safeContracts } }));
+        expect(await readDeploymentFile(file).catch((e: CliError) => e.code)).to.equal("DEPLOYMENT_INVALID");
+
+        const base = { version: 1, rpcUrl: "http://127.0.0.1:1", chainId: "31337", deployment: { file, network: null }, startBlock: 0, ipfs: dir, keys: dir, identity: dir };
+        const old = { ...base, contracts: read.contracts } as CliConfig;
+        await writeConfig(dir, old);
+        const loaded = await loadConfig(dir);
+        expect(loaded.safe).to.equal(undefined);
+        expect(codeOf(() => configuredSafe(loaded))).to.equal("SAFE_NOT_CONFIGURED");
+        expect(describeError(new CliError("SAFE_NOT_CONFIGURED", "x", ExitCode.USAGE)).exitCode).to.equal(2);
+        await writeConfig(dir, { ...old, safe: read.safe });
+        const withSafe = configuredSafe(await loadConfig(dir));
+        expect(withSafe.contractNetworks["31337"].safeSingletonAddress).to.equal(read.safe!.contracts.safeSingleton);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+
+    it("parses proposal files strictly: round trip, unknown fields, edits, refunds, signature kinds", () => {
+      const good = proposal();
+      expect(parseProposal(proposalText(good), "p.json")).to.deep.equal(good);
+      expect(codeOf(parse({ ...good, reason: "text" }))).to.equal("PROPOSAL_INVALID");
+      expect(codeOf(parse({ ...good, kind: "other" }))).to.equal("PROPOSAL_INVALID");
+      expect(codeOf(parse({ ...good, call: { ...good.call, tokenId: "8" } }))).to.equal("PROPOSAL_INCONSISTENT");
+      expect(codeOf(parse({ ...good, call: { ...good.call, durationSeconds: 7200 } }))).to.equal("PROPOSAL_INCONSISTENT");
+      expect(codeOf(parse({ ...good, reasonHash: keccak256("0x02") }))).to.equal("PROPOSAL_INCONSISTENT");
+      expect(codeOf(parse({ ...good, consentManager: address() }))).to.equal("PROPOSAL_INCONSISTENT");
+      expect(codeOf(parse({ ...good, safeTransaction: { ...good.safeTransaction, operation: 1 } }))).to.equal("PROPOSAL_INVALID");
+      expect(codeOf(parse({ ...good, safeTransaction: { ...good.safeTransaction, gasPrice: "1", refundReceiver: address() } }))).to.equal("PROPOSAL_INVALID");
+      const owner = Wallet.createRandom();
+      const signature = owner.signingKey.sign(good.safeTxHash).serialized;
+      expect(parseProposal(JSON.stringify({ ...good, signatures: { [owner.address.toLowerCase()]: signature } }), "p.json").signatures).to.deep.equal({
+        [owner.address]: signature.toLowerCase(),
+      });
+      const preValidated = `0x${"00".repeat(64)}01`;
+      expect(codeOf(parse({ ...good, signatures: { [owner.address]: preValidated } }))).to.equal("PROPOSAL_INVALID");
+      expect(codeOf(() => parseProposal("{", "p.json"))).to.equal("PROPOSAL_INVALID");
+    });
+
+    it("takes the reason from exactly one of --reason and --reason-file (- is standard input, one newline dropped)", async () => {
+      const io = (input: string): CliIo => ({ stdout: sink(), stderr: sink(), env: {}, cwd: os.tmpdir(), stdin: Readable.from([Buffer.from(input)]) });
+      expect(await reasonText({ reasonFile: "-" }, io("why\n"))).to.equal("why");
+      expect(await reasonText({ reason: "why\n" }, io(""))).to.equal("why\n");
+      for (const options of [{}, { reason: "a", reasonFile: "-" }]) {
+        expect(await reasonText(options, io("")).catch((e: CliError) => e.code)).to.equal("REASON_REQUIRED");
+      }
+      expect(await reasonText({ reasonFile: "-" }, io("x".repeat(20_000))).catch((e: CliError) => e.code)).to.equal("REASON_TOO_LONG");
     });
   });
 });

@@ -26,7 +26,7 @@ import { ParticipantKind } from "../../sdk/chain/participant-kind";
 import { DEFAULT_LIMITS, type ResolverConfig, type ResolverLimits } from "../../resolver/config";
 import { resolverIdentity, type ResolverIdentity } from "../../resolver/identity";
 import { startResolver, type RunningResolver } from "../../resolver/server";
-import { deploySafe, deploySafeContracts, safeContractNetworks } from "../../deploy/safe";
+import { deploySafe, deploySafeContracts, safeContractNetworks, type SafeDeployment } from "../../deploy/safe";
 import type { SafeContractNetworks } from "../../sdk/breakglass";
 
 /** The people of the story, as funded wallets of the spawned chain. */
@@ -64,8 +64,11 @@ export interface ResolverStack {
   config: ResolverConfig;
   domain: TypedDataDomain;
   patientKeys: EncryptionKeyPair;
-  /** The hospital officers' 2-of-3 Safe holding BREAK_GLASS_ROLE, when asked for. */
-  breakGlass?: { address: string; officers: Wallet[]; executor: Wallet; contractNetworks: SafeContractNetworks };
+  /**
+   * The hospital officers' 2-of-3 Safe holding BREAK_GLASS_ROLE, when asked for; `deployment` is the deployment
+   * file's `safe` section as deploy/deploy.ts writes it (Safe contracts + the officers' Safe).
+   */
+  breakGlass?: { address: string; officers: Wallet[]; executor: Wallet; contractNetworks: SafeContractNetworks; deployment: SafeDeployment };
   /** Every log line the resolver wrote. */
   logs: string[];
   /** A records context for reads (no key store of its own). */
@@ -120,7 +123,13 @@ export async function startResolverStack(
       const safeContracts = await deploySafeContracts(deployer);
       const officers = rest.slice(0, 3);
       const safe = await deploySafe({ signer: deployer, contracts: safeContracts, owners: officers.map((o) => o.address), threshold: 2 });
-      breakGlass = { address: safe.address, officers, executor: rest[3], contractNetworks: safeContractNetworks(chain.chainId, safeContracts) };
+      breakGlass = {
+        address: safe.address,
+        officers,
+        executor: rest[3],
+        contractNetworks: safeContractNetworks(chain.chainId, safeContracts),
+        deployment: { ...safeContracts, breakGlass: safe },
+      };
     }
     const deployment = await deployMedrec(evmContractDeployer((name) => hre.artifacts.readArtifact(name), deployer), deployer, {
       resolver: identity.address,

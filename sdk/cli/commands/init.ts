@@ -1,7 +1,8 @@
 /**
  * `medrec init --rpc <url> --deployment <file> [--import-key <hex>] [--force]`: writes `<home>/config.json`
- * (RPC URL, the node's chain id, the deployment's addresses and start block, the store folders) and creates the
- * identity (an Ethereum key and an X25519 key pair, encrypted with `MEDREC_PASSPHRASE`).
+ * (RPC URL, the node's chain id, the deployment's addresses and start block, its Safe contracts and officers' Safe
+ * when the deployment file has a `safe` section, the store folders) and creates the identity (an Ethereum key and
+ * an X25519 key pair, encrypted with `MEDREC_PASSPHRASE`).
  *
  * @module
  */
@@ -13,6 +14,7 @@ import { didPkh } from "../../audit/did";
 import { fetchChainId } from "../chain";
 import { CONTRACT_NAMES, makePrivateDir, readDeploymentFile, writeConfig, type CliConfig } from "../config";
 import { CommandContext, type CliIo } from "../context";
+import type { CliSafeConfig } from "../safe-config";
 import { CliError, ExitCode } from "../errors";
 import {
   createIdentity,
@@ -64,7 +66,7 @@ async function init(ctx: CommandContext, options: InitOptions): Promise<void> {
       ExitCode.INVALID_INPUT,
     );
   }
-  await requireDeployedCode(options.rpc, chainId, deployment.contracts);
+  await requireDeployedCode(options.rpc, chainId, { ...deployment.contracts, ...safeAddresses(deployment.safe) });
 
   const home = ctx.home;
   const config: CliConfig = {
@@ -77,6 +79,7 @@ async function init(ctx: CommandContext, options: InitOptions): Promise<void> {
     ipfs: options.ipfs ? path.resolve(ctx.io.cwd, options.ipfs) : path.join(home, "ipfs"),
     keys: path.join(home, "keys"),
     identity: identityDir(home),
+    ...(deployment.safe ? { safe: deployment.safe } : {}),
   };
   await makePrivateDir(home);
   await makePrivateDir(config.ipfs);
@@ -93,6 +96,7 @@ async function init(ctx: CommandContext, options: InitOptions): Promise<void> {
       rpcUrl: config.rpcUrl,
       contracts: config.contracts,
       startBlock: config.startBlock,
+      safe: config.safe ?? null,
       identity: { address: identity.address, did, encryptionPublicKey: identity.encryptionPublicKey, created, imported: created && importedKey !== undefined },
     },
     () =>
@@ -103,6 +107,7 @@ async function init(ctx: CommandContext, options: InitOptions): Promise<void> {
           ["chain", `${config.chainId} at ${config.rpcUrl}`],
           ...CONTRACT_NAMES.map((name) => [name, config.contracts[name]] as const),
           ["start block", String(config.startBlock)],
+          ["break-glass Safe", config.safe ? (config.safe.breakGlass ?? "(another authority)") : "(no Safe in this deployment)"],
           ["address", `${identity.address}${created && importedKey !== undefined ? " (imported key)" : ""}`],
           ["did", did],
           ["encryption key", identity.encryptionPublicKey],
@@ -112,6 +117,12 @@ async function init(ctx: CommandContext, options: InitOptions): Promise<void> {
         .filter(Boolean)
         .join("\n"),
   );
+}
+
+/** The Safe singleton and the officers' Safe of a deployment's `safe` section, to check that they have code. */
+function safeAddresses(safe: CliSafeConfig | undefined): Record<string, string> {
+  if (!safe) return {};
+  return { SafeL2: safe.contracts.safeSingleton, ...(safe.breakGlass ? { "break-glass Safe": safe.breakGlass } : {}) };
 }
 
 /** Fails when a contract of the deployment has no code on the chain (wrong RPC URL or a reset chain). */
