@@ -1,4 +1,3 @@
-import { Interface, type InterfaceAbi } from "ethers";
 import {
   ConsentManager__factory,
   ContractDeployerDouble__factory,
@@ -9,31 +8,23 @@ import {
   TestAccountFactory__factory,
   TestPatientAccount__factory,
 } from "../../typechain-types";
+import { formatRevert, revertDecoder } from "../../sdk/chain/revert-decoder";
 
-const errorFragments = [
-    TestPatientAccount__factory.abi,
-    SponsorPaymaster__factory.abi,
-    TestAccountFactory__factory.abi,
-    NonceHolderDouble__factory.abi,
-    ContractDeployerDouble__factory.abi,
-    PatientRegistry__factory.abi,
-    ConsentManager__factory.abi,
-    RecordToken__factory.abi,
-].flatMap((abi) => abi.filter((fragment) => fragment.type === "error"));
-
-/** One interface with every custom error, each signature once (several contracts share errors). */
-const KNOWN = new Interface(
-  [...new Map(errorFragments.map((f) => [`${f.name}(${f.inputs.map((i) => i.type).join(",")})`, f])).values()] as InterfaceAbi,
-);
+/** The medrec contracts and the system-contract doubles a type-113 transaction can revert in. */
+const decode = revertDecoder([
+  { name: "TestPatientAccount", abi: TestPatientAccount__factory.abi },
+  { name: "SponsorPaymaster", abi: SponsorPaymaster__factory.abi },
+  { name: "TestAccountFactory", abi: TestAccountFactory__factory.abi },
+  { name: "NonceHolderDouble", abi: NonceHolderDouble__factory.abi },
+  { name: "ContractDeployerDouble", abi: ContractDeployerDouble__factory.abi },
+  { name: "PatientRegistry", abi: PatientRegistry__factory.abi },
+  { name: "ConsentManager", abi: ConsentManager__factory.abi },
+  { name: "RecordToken", abi: RecordToken__factory.abi },
+]);
 
 /** Decodes revert data of the medrec and system contracts into `Name(arg, …)`; raw hex when unknown. */
 export function decodeRevert(data: string): string {
   if (!data || data === "0x") return "reverted without reason";
-  try {
-    const error = KNOWN.parseError(data);
-    if (error) return `${error.name}(${error.args.map((arg) => String(arg)).join(", ")})`;
-  } catch {
-    // fall through to the raw data
-  }
-  return data;
+  const decoded = decode(data);
+  return decoded ? formatRevert(decoded) : data;
 }

@@ -9,3 +9,4 @@ export { ParticipantKind } from "./participant-kind";
 export { RECORD_UPDATE_TYPES, recordTokenDomain, signRecordUpdate, type RecordUpdate } from "./record-attestation";
 export { findRevertData } from "./revert-data";
 export { fetchChainId, rpcRequest } from "./json-rpc";
+export { revertDecoder, formatRevert, type DecodedRevert, type ErrorSource } from "./revert-decoder";

@@ -15,8 +15,9 @@
  *
  * @module
  */
-import { ErrorDescription, Interface, getAddress, isError, type InterfaceAbi } from "ethers";
+import { getAddress, isError } from "ethers";
 import { findRevertData } from "../chain/revert-data";
+import { revertDecoder, type DecodedRevert } from "../chain/revert-decoder";
 import { MedrecError } from "../errors";
 import { BreakGlassError } from "../breakglass/errors";
 import { ConsentManager__factory } from "../../typechain-types/factories/contracts/ConsentManager__factory";
@@ -108,13 +109,12 @@ export interface ErrorReport {
 // ------------------------------------------------------------------ revert decoding
 
 /** The medrec contracts whose custom errors the CLI decodes. */
-const CONTRACT_ABIS: Record<string, InterfaceAbi> = {
-  PatientRegistry: PatientRegistry__factory.abi,
-  ProviderRegistry: ProviderRegistry__factory.abi,
-  ConsentManager: ConsentManager__factory.abi,
-  RecordToken: RecordToken__factory.abi,
-};
-const INTERFACES = Object.entries(CONTRACT_ABIS).map(([name, abi]) => ({ name, iface: new Interface(abi) }));
+const decodeMedrecRevert = revertDecoder([
+  { name: "PatientRegistry", abi: PatientRegistry__factory.abi },
+  { name: "ProviderRegistry", abi: ProviderRegistry__factory.abi },
+  { name: "ConsentManager", abi: ConsentManager__factory.abi },
+  { name: "RecordToken", abi: RecordToken__factory.abi },
+]);
 /** Deployed address (checksummed) → contract name, registered when the CLI connects. */
 const knownContracts = new Map<string, string>();
 
@@ -123,12 +123,7 @@ export function registerContracts(contracts: Record<string, string>): void {
   for (const [name, address] of Object.entries(contracts)) knownContracts.set(getAddress(address), name);
 }
 
-/** A decoded revert: which contract (when known), the error's name and its arguments as text. */
-export interface DecodedRevert {
-  contract: string | null;
-  error: string;
-  args: string[];
-}
+export type { DecodedRevert } from "../chain/revert-decoder";
 
 /**
  * Decodes revert data with the ABIs of the medrec contracts (custom errors), `Error(string)` and `Panic(uint256)`.
@@ -137,24 +132,7 @@ export interface DecodedRevert {
  * @returns The decoded revert, or `null` when the data matches none.
  */
 export function decodeRevert(data: string, to?: string | null): DecodedRevert | null {
-  if (!/^0x[0-9a-fA-F]{8}/.test(data)) return null;
-  const standard = Interface.from(["error Error(string)", "error Panic(uint256)"]);
-  const matches: { name: string | null; parsed: ErrorDescription }[] = [];
-  for (const { name, iface } of [{ name: null as string | null, iface: standard }, ...INTERFACES]) {
-    let parsed: ErrorDescription | null = null;
-    try {
-      parsed = iface.parseError(data);
-    } catch {
-      parsed = null;
-    }
-    if (parsed) matches.push({ name, parsed });
-  }
-  if (matches.length === 0) return null;
-  const calledName = to ? knownContracts.get(safeAddress(to) ?? "") : undefined;
-  const chosen = matches.find((m) => m.name !== null && m.name === calledName) ?? matches[0];
-  const owners = new Set(matches.map((m) => m.name));
-  const contract = chosen.name !== null && (owners.size === 1 || chosen.name === calledName) ? chosen.name : null;
-  return { contract, error: chosen.parsed.name, args: chosen.parsed.args.map((arg: unknown) => formatArg(arg)) };
+  return decodeMedrecRevert(data, to ? knownContracts.get(safeAddress(to) ?? "") : undefined);
 }
 
 function safeAddress(value: string): string | null {
@@ -165,11 +143,6 @@ function safeAddress(value: string): string | null {
   }
 }
 
-function formatArg(value: unknown): string {
-  if (typeof value === "bigint") return value === (1n << 256n) - 1n ? "ALL_RECORDS" : value.toString(10);
-  if (Array.isArray(value)) return `[${value.map(formatArg).join(", ")}]`;
-  return String(value);
-}
 
 /** The address a failed call or transaction went to, when the error names it. */
 function calledAddress(error: unknown): string | null {
