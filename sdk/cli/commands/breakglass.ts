@@ -137,12 +137,21 @@ async function propose(ctx: CommandContext, options: ProposeOptions): Promise<vo
 
 // ------------------------------------------------------------------ sign
 
-async function sign(ctx: CommandContext, name: string): Promise<void> {
+/**
+ * The configuration (which must name the Safe contracts) and the proposal file `name`, checked to be for this
+ * chain and deployment.
+ */
+async function openProposal(ctx: CommandContext, name: string): Promise<{ config: CliConfig; file: string; proposal: BreakGlassProposal }> {
   const config = await ctx.config();
   configuredSafe(config);
   const file = path.resolve(ctx.io.cwd, name);
   const proposal = await readProposalFile(file);
   checkProposalTarget(proposal, config);
+  return { config, file, proposal };
+}
+
+async function sign(ctx: CommandContext, name: string): Promise<void> {
+  const { config, file, proposal } = await openProposal(ctx, name);
   const signer = await ctx.signer(config);
 
   const result = await ctx.withChain(config, async (chain) => {
@@ -150,10 +159,9 @@ async function sign(ctx: CommandContext, name: string): Promise<void> {
     const transaction = await safeTransactionOf(connection, proposal);
     const { collectedApprovals, signEmergencyAccess } = await import("../../breakglass");
     await requireCurrentNonce(proposal, await connection.getNonce());
-    await collectedApprovals(connection, transaction); // every signature collected so far is an owner's, over this transaction
-    if (proposal.signatures[signer.address] !== undefined) {
-      return { added: false, signatures: proposal.signatures, approvals: await collectedApprovals(connection, transaction) };
-    }
+    // Every signature collected so far must be an owner's, over this transaction.
+    const current = await collectedApprovals(connection, transaction);
+    if (proposal.signatures[signer.address] !== undefined) return { added: false, signatures: proposal.signatures, approvals: current };
     const signed = await signEmergencyAccess(connection, transaction);
     return { added: true, signatures: signaturesOf(signed), approvals: await collectedApprovals(connection, signed) };
   });
@@ -185,11 +193,7 @@ async function sign(ctx: CommandContext, name: string): Promise<void> {
 // ------------------------------------------------------------------ execute
 
 async function execute(ctx: CommandContext, name: string): Promise<void> {
-  const config = await ctx.config();
-  configuredSafe(config);
-  const file = path.resolve(ctx.io.cwd, name);
-  const proposal = await readProposalFile(file);
-  checkProposalTarget(proposal, config);
+  const { config, file, proposal } = await openProposal(ctx, name);
 
   const done = await ctx.withChain(config, async (chain) => {
     const payer = await ctx.fundedSigner(config, chain);
@@ -239,11 +243,7 @@ type ProposalState = "awaiting-signatures" | "executable" | "executed" | "stale"
 const EXECUTION_SUCCESS_TOPIC = id("ExecutionSuccess(bytes32,uint256)");
 
 async function status(ctx: CommandContext, name: string): Promise<void> {
-  const config = await ctx.config();
-  configuredSafe(config);
-  const file = path.resolve(ctx.io.cwd, name);
-  const proposal = await readProposalFile(file);
-  checkProposalTarget(proposal, config);
+  const { config, file, proposal } = await openProposal(ctx, name);
 
   const facts = await ctx.withChain(config, async (chain) => {
     const connection = await connectConfiguredSafe(config, chain.provider, proposal.safe);
