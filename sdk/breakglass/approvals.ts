@@ -48,14 +48,8 @@ export async function collectedApprovals(safe: SafeConnection, safeTransaction: 
       if (onChain.has(claimed) || (executor !== undefined && getAddress(executor) === claimed)) approvers.add(claimed);
       continue;
     }
-    const ethSign = v > 30;
-    const digest = ethSign ? hashMessage(getBytes(safeTxHash)) : safeTxHash;
-    let recovered: string;
-    try {
-      recovered = recoverAddress(digest, { r: hexlify(bytes.slice(0, 32)), s: hexlify(bytes.slice(32, 64)), v: ethSign ? v - 4 : v });
-    } catch (cause) {
-      throw new BreakGlassError("INVALID_SIGNATURE", `the signature of ${claimed} is malformed`, { cause });
-    }
+    const recovered = ownerSignatureSigner(safeTxHash, bytes);
+    if (recovered === null) throw new BreakGlassError("INVALID_SIGNATURE", `the signature of ${claimed} is malformed`);
     if (recovered !== claimed) {
       throw new BreakGlassError(
         "INVALID_SIGNATURE",
@@ -65,4 +59,24 @@ export async function collectedApprovals(safe: SafeConnection, safeTransaction: 
     approvers.add(claimed);
   }
   return { safeTxHash, approvers: [...approvers], threshold: await safe.getThreshold() };
+}
+
+/**
+ * The address whose ECDSA owner signature (65 bytes, `v` 27/28 over the safeTxHash as EIP-712 signs it, or `v` 31/32
+ * for eth_sign of it) this is, as the Safe's `checkSignatures` recovers it; `null` when it is not such a signature
+ * (wrong length, approved-hash or contract signature, or unrecoverable).
+ * @param safeTxHash The Safe transaction hash the signature should cover.
+ * @param signature The 65-byte signature.
+ */
+export function ownerSignatureSigner(safeTxHash: string, signature: string | Uint8Array): string | null {
+  const bytes = getBytes(signature);
+  if (bytes.length !== 65 || bytes[64] <= 1) return null;
+  const v = bytes[64];
+  const ethSign = v > 30;
+  const digest = ethSign ? hashMessage(getBytes(safeTxHash)) : safeTxHash;
+  try {
+    return recoverAddress(digest, { r: hexlify(bytes.slice(0, 32)), s: hexlify(bytes.slice(32, 64)), v: ethSign ? v - 4 : v });
+  } catch {
+    return null;
+  }
 }

@@ -32,7 +32,7 @@ export {
   type CreateGuardianSafeOptions,
   type GuardianSafe,
 } from "./guardian-safe";
-export { collectedApprovals, type OwnerApprovals, type SafeTransaction } from "./approvals";
+export { collectedApprovals, ownerSignatureSigner, type OwnerApprovals, type SafeTransaction } from "./approvals";
 export {
   executeEmergencyAccess,
   proposeEmergencyAccess,

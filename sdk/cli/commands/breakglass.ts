@@ -16,7 +16,7 @@
 import { access } from "node:fs/promises";
 import path from "node:path";
 import type { Command } from "commander";
-import { getAddress, id, recoverAddress, type JsonRpcProvider } from "ethers";
+import { getAddress, id, type JsonRpcProvider } from "ethers";
 import { checkProposalTarget, connectConfiguredSafe, proposalFileOf, safeTransactionOf, signaturesOf } from "../breakglass-safe";
 import type { CliConfig } from "../config";
 import { CommandContext, type CliIo } from "../context";
@@ -258,9 +258,10 @@ async function status(ctx: CommandContext, name: string): Promise<void> {
     return { owners: owners.map((owner) => getAddress(owner)), threshold, safeNonce, approvedOnChain: approvedOnChain.map((o) => getAddress(o)), execution };
   });
 
+  const { ownerSignatureSigner } = await import("../../breakglass");
   const signatures = Object.entries(proposal.signatures).map(([owner, signature]) => ({
     owner,
-    valid: facts.owners.includes(owner) && signerOf(proposal.safeTxHash, signature) === owner,
+    valid: facts.owners.includes(owner) && ownerSignatureSigner(proposal.safeTxHash, signature) === owner,
   }));
   const approvals = [...new Set([...signatures.filter((s) => s.valid).map((s) => s.owner), ...facts.approvedOnChain])];
   const nonce = proposal.safeTransaction.nonce;
@@ -306,15 +307,6 @@ async function status(ctx: CommandContext, name: string): Promise<void> {
           : "no signatures yet",
       ].join("\n"),
   );
-}
-
-/** The owner an EIP-712 signature over `safeTxHash` recovers to, or null. */
-function signerOf(safeTxHash: string, signature: string): string | null {
-  try {
-    return recoverAddress(safeTxHash, signature);
-  } catch {
-    return null;
-  }
 }
 
 /** The Safe's `ExecutionSuccess` of this proposal, if any (looked for only once the Safe's nonce has passed it). */
