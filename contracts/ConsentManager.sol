@@ -17,11 +17,22 @@ import {Purposes} from "./libraries/Purposes.sol";
  * break-glass emergency access and the on-chain log of disclosures. Every grant, revocation, emergency
  * access and disclosure emits one event carrying what an accounting of disclosures needs.
  *
- * Storage: one packed slot per (patient, token, grantee) consent and one per (token, grantee) emergency
- * grant; nonces are a bitmap (256 per slot). Revocation cannot be paused or blocked by any role.
+ * Storage: one packed slot per (patient, token, grantee) consent (purpose, expiry, scopes and the pair's
+ * consent epoch) and one per (token, grantee) emergency grant; nonces are a bitmap (256 per slot). Revocation
+ * cannot be paused or blocked by any role.
+ *
+ * Ordering: every consent names the epoch of its (patient, token, grantee) pair ({consentEpochOf}); it applies only
+ * at that epoch, and every grant and revocation of the pair advances it. So a consent signed before the pair's
+ * latest change (an older, broader one; a spare one after a revocation) can never be submitted.
+ *
+ * Registration: patient-wide consents and the emergency delegate are bound to the patient's current registration
+ * ({IPatientRegistry-registrationOf}); they end when the patient deregisters and do not return with a new one.
  *
  * Emergency access is opened by the global break-glass authority (`BREAK_GLASS_ROLE`, the hospital's M-of-N Safe)
- * or, for one patient's records only, by the emergency delegate that patient named (a Safe of its guardians).
+ * or, for one patient's records only, by the emergency delegate that patient named (a Safe of its guardians). Each
+ * call opens at most {MAX_EMERGENCY_DURATION}; renewals of one (token, grantee) are capped at
+ * {MAX_EMERGENCY_PER_WINDOW} of access per {EMERGENCY_WINDOW}; grants a delegate opened end when the patient
+ * replaces or clears that delegate, or deregisters.
  */
 contract ConsentManager is AccessControl, EIP712, IConsentManager {
     /// @notice A consent, as the patient signs it. `tokenId == ALL_RECORDS` covers every record of the patient.
@@ -33,6 +44,7 @@ contract ConsentManager is AccessControl, EIP712, IConsentManager {
         bytes32 purpose;
         uint64 expiresAt;
         uint256 nonce;
+        uint64 epoch;
         bytes32 metadataId;
     }
 
@@ -45,11 +57,31 @@ contract ConsentManager is AccessControl, EIP712, IConsentManager {
         uint64 deadline;
     }
 
-    /// @notice What is stored for one grant: exactly one storage slot.
+    /// @notice What is stored for one consent grant: exactly one storage slot. `epoch` counts the grants and
+    /// revocations of the pair and survives a revocation (which clears the rest).
     struct Grant {
         bytes22 purpose;
-        uint64 expiresAt;
+        uint40 expiresAt;
         uint8 scopes;
+        uint32 epoch;
+    }
+
+    /// @notice What is stored for one emergency grant (READ under `ETREAT`): exactly one storage slot.
+    /// `windowStart`/`windowUsed` meter the access opened in the current {EMERGENCY_WINDOW}; `delegation` is the
+    /// patient's delegation epoch when the patient's emergency delegate opened it, 0 when `BREAK_GLASS_ROLE` did.
+    struct EmergencyGrant {
+        uint40 expiresAt;
+        uint40 windowStart;
+        uint32 windowUsed;
+        uint32 delegation;
+    }
+
+    /// @dev A patient's emergency delegate, in force while `registration` is the patient's current registration.
+    /// `epoch` advances on every change, which ends the grants the previous delegate opened.
+    struct Delegation {
+        address delegate;
+        uint32 epoch;
+        uint64 registration;
     }
 
     /// @notice Role of the break-glass authority (an M-of-N Safe) that opens emergency access.
@@ -60,6 +92,12 @@ contract ConsentManager is AccessControl, EIP712, IConsentManager {
     uint256 public constant ALL_RECORDS = type(uint256).max;
     /// @notice Longest emergency access one break-glass call can open.
     uint64 public constant MAX_EMERGENCY_DURATION = 24 hours;
+    /// @notice The window over which emergency access to one (token, grantee) is metered.
+    uint64 public constant EMERGENCY_WINDOW = 7 days;
+    /// @notice Most emergency access (seconds opened, renewals included) one (token, grantee) may get per window.
+    uint64 public constant MAX_EMERGENCY_PER_WINDOW = 72 hours;
+    /// @notice Latest expiry a consent may carry (the stored expiry has 40 bits).
+    uint64 public constant MAX_EXPIRY = type(uint40).max;
     /// @notice Scope bit: read the record.
     uint8 public constant READ = Scopes.READ;
     /// @notice Scope bit: add records or versions.
@@ -70,7 +108,7 @@ contract ConsentManager is AccessControl, EIP712, IConsentManager {
     /// @notice EIP-712 type hash of {Consent}.
     bytes32 public constant CONSENT_TYPEHASH =
         keccak256(
-            "Consent(address patient,address grantee,uint256 tokenId,uint8 scopes,bytes32 purpose,uint64 expiresAt,uint256 nonce,bytes32 metadataId)"
+            "Consent(address patient,address grantee,uint256 tokenId,uint8 scopes,bytes32 purpose,uint64 expiresAt,uint256 nonce,uint64 epoch,bytes32 metadataId)"
         );
     /// @notice EIP-712 type hash of {Revocation}.
     bytes32 public constant REVOCATION_TYPEHASH =
@@ -87,10 +125,9 @@ contract ConsentManager is AccessControl, EIP712, IConsentManager {
     IRecordToken public recordToken;
 
     mapping(bytes32 key => Grant) private _grants;
+    mapping(bytes32 key => EmergencyGrant) private _emergencyGrants;
     mapping(address patient => mapping(uint256 word => uint256 bits)) private _nonceBitmaps;
-    /// @notice The emergency delegate of each patient (typically a Safe of the patient's guardians); zero if none.
-    /// It may open and end emergency access on that patient's records only.
-    mapping(address patient => address delegate) public emergencyDelegateOf;
+    mapping(address patient => Delegation) private _delegations;
 
     /// @dev A zero address was given.
     error ZeroAddress();
@@ -104,6 +141,10 @@ contract ConsentManager is AccessControl, EIP712, IConsentManager {
     error InvalidPurpose(bytes32 purpose);
     /// @dev The consent expired at or before the current block.
     error ConsentExpired(uint64 expiresAt);
+    /// @dev The consent's expiry lies beyond {MAX_EXPIRY}.
+    error ExpiryTooFar(uint64 expiresAt);
+    /// @dev The consent was signed at epoch `given` of its pair, which is now at `current`: the pair changed since.
+    error StaleConsent(uint64 current, uint64 given);
     /// @dev The relayed revocation's deadline has passed.
     error SignatureExpired(uint64 deadline);
     /// @dev The signature is not the patient's.
@@ -124,6 +165,8 @@ contract ConsentManager is AccessControl, EIP712, IConsentManager {
     error InvalidEmergencyDuration(uint64 duration);
     /// @dev An emergency access needs the hash of its reason.
     error MissingReason();
+    /// @dev This (token, grantee) may get only `remaining` more seconds of emergency access in the current window.
+    error EmergencyAllowanceExceeded(uint256 tokenId, address grantee, uint64 remaining);
     /// @dev `grantee` has no live READ access to `tokenId` for `purpose`.
     error NoAccess(address grantee, uint256 tokenId, bytes32 purpose);
     /// @dev Caller may not perform this action (on this patient's records).
@@ -199,39 +242,42 @@ contract ConsentManager is AccessControl, EIP712, IConsentManager {
     /**
      * @notice Stores a consent signed by its patient; anyone may submit it.
      * @dev The signature is checked with ERC-1271 when the patient is a contract, with ECDSA otherwise.
-     * A new consent for the same (patient, token, grantee) replaces the previous one.
-     * Reverts with {InvalidScopes}, {InvalidPurpose}, {ConsentExpired}, {InactiveGrantee}, {NotAPatient},
-     * {UnknownToken}, {NotRecordPatient}, {NonceAlreadyUsed} or {InvalidSignature}.
+     * The consent must carry the pair's current {consentEpochOf}; it replaces the pair's previous consent and
+     * advances the epoch, so no consent signed before it can be submitted afterwards.
+     * Reverts with {InvalidScopes}, {InvalidPurpose}, {ConsentExpired}, {ExpiryTooFar}, {InactiveGrantee},
+     * {NotAPatient}, {UnknownToken}, {NotRecordPatient}, {StaleConsent}, {NonceAlreadyUsed} or {InvalidSignature}.
      * @return consentId The EIP-712 digest of the consent.
      */
     function grant(Consent calldata consent, bytes calldata signature) external returns (bytes32 consentId) {
-        _validateConsent(consent);
+        (bytes32 key, uint32 epoch) = _validateConsent(consent);
         consentId = _hashTypedDataV4(hashConsent(consent));
         _useNonce(consent.patient, consent.nonce);
         if (!SignatureChecker.isValidSignatureNowCalldata(consent.patient, consentId, signature)) {
             revert InvalidSignature();
         }
-        _storeGrant(consent, consentId);
+        _storeGrant(key, epoch, consent, consentId);
     }
 
     /**
      * @notice Stores a consent given by the calling patient itself (no signature, no nonce used).
-     * @dev `consent.patient` must be the caller; `consent.nonce` is only part of the consent id.
+     * @dev `consent.patient` must be the caller; `consent.nonce` is only part of the consent id; `consent.epoch`
+     * must be the pair's current epoch, which this advances as {grant} does.
      * Reverts as {grant} does, and with {NotAuthorized} when the caller is not `consent.patient`.
      * @return consentId The EIP-712 digest of the consent.
      */
     function grantDirect(Consent calldata consent) external returns (bytes32 consentId) {
         if (consent.patient != msg.sender) revert NotAuthorized(msg.sender);
-        _validateConsent(consent);
+        (bytes32 key, uint32 epoch) = _validateConsent(consent);
         consentId = _hashTypedDataV4(hashConsent(consent));
-        _storeGrant(consent, consentId);
+        _storeGrant(key, epoch, consent, consentId);
     }
 
     // ------------------------------------------------------------------ revocation
 
     /**
      * @notice Revokes the caller's grant to `grantee` on `tokenId` (or on `ALL_RECORDS`). Takes effect in
-     * this block; no role can pause or block it.
+     * this block; no role can pause or block it. It advances the pair's epoch: every consent signed for the pair
+     * before it, submitted or not, is void.
      * @dev Reverts with {NotRecordPatient} or {NoGrant}.
      */
     function revoke(uint256 tokenId, address grantee) external {
@@ -268,49 +314,58 @@ contract ConsentManager is AccessControl, EIP712, IConsentManager {
     /**
      * @notice Names `delegate` (typically an M-of-N Safe of the caller's guardians) as the caller's emergency
      * delegate: it may open and end emergency access on the caller's records, and on no one else's.
-     * `address(0)` clears the delegate. A new delegate replaces the previous one.
+     * `address(0)` clears the delegate. A new delegate replaces the previous one. Either way, the emergency grants
+     * the previous delegate opened end now. The delegate stays in force only for the caller's current registration.
      * @dev The caller must be a registered patient to name a delegate; clearing is always allowed, so that no
      * registry state can keep an authority alive. Reverts with {NotAPatient}.
      */
     function setEmergencyDelegate(address delegate) external {
-        if (delegate != address(0) && !patientRegistry.isPatient(msg.sender)) revert NotAPatient(msg.sender);
-        emergencyDelegateOf[msg.sender] = delegate;
+        uint64 registration = patientRegistry.registrationOf(msg.sender);
+        if (delegate != address(0) && registration == 0) revert NotAPatient(msg.sender);
+        Delegation storage delegation = _delegations[msg.sender];
+        // A new epoch ends every emergency grant the previous delegate opened.
+        delegation.epoch += 1;
+        delegation.delegate = delegate;
+        delegation.registration = registration;
         emit EmergencyDelegateSet(msg.sender, delegate);
     }
 
     /**
      * @notice Opens READ access on `tokenId` for the active provider `grantee`, for `duration` seconds at most
      * {MAX_EMERGENCY_DURATION}, for the reason whose hash is `reasonHash`.
+     * A call while access is open renews it to `duration` from now; the seconds it adds beyond the open access count
+     * against {MAX_EMERGENCY_PER_WINDOW} of this (token, grantee) in the current {EMERGENCY_WINDOW} (which starts at
+     * the first emergency access after the previous window ended; ending access early gives no seconds back).
      * @dev Callable by `BREAK_GLASS_ROLE` (the hospital's M-of-N Safe, on any record) or by the emergency delegate
      * of the record's patient (on that patient's records only). `approvedBy` in the event is the caller.
-     * Reverts with {UnknownToken}, {NotAuthorized}, {InvalidEmergencyDuration}, {MissingReason} or {InactiveGrantee}.
+     * Reverts with {UnknownToken}, {NotAuthorized}, {InvalidEmergencyDuration}, {MissingReason}, {InactiveGrantee}
+     * or {EmergencyAllowanceExceeded}.
      */
     function emergencyAccess(uint256 tokenId, address grantee, bytes32 reasonHash, uint64 duration) external {
         address patient = _patientOf(tokenId);
-        _requireEmergencyAuthority(patient);
+        uint32 delegation = _requireEmergencyAuthority(patient);
         if (duration == 0 || duration > MAX_EMERGENCY_DURATION) revert InvalidEmergencyDuration(duration);
         if (reasonHash == bytes32(0)) revert MissingReason();
         if (providerRegistry.activeKindOf(grantee) != IProviderRegistry.Kind.Provider) revert InactiveGrantee(grantee);
-        uint64 expiresAt = uint64(block.timestamp) + duration;
-        _grants[_emergencyKey(tokenId, grantee)] = Grant({
-            purpose: Purposes.pack(Purposes.EMERGENCY),
-            expiresAt: expiresAt,
-            scopes: Scopes.READ
-        });
-        emit EmergencyAccessGranted(tokenId, patient, grantee, msg.sender, reasonHash, expiresAt);
+        bytes32 key = _emergencyKey(tokenId, grantee);
+        EmergencyGrant memory renewed = _meterEmergency(_emergencyGrants[key], patient, duration, tokenId, grantee);
+        renewed.delegation = delegation;
+        _emergencyGrants[key] = renewed;
+        emit EmergencyAccessGranted(tokenId, patient, grantee, msg.sender, reasonHash, renewed.expiresAt);
     }
 
     /**
      * @notice Ends an emergency access before it expires; callable by the patient, the break-glass authority or
-     * the patient's emergency delegate.
+     * the patient's emergency delegate. The seconds it had are not given back to the window's allowance.
      * @dev Reverts with {UnknownToken}, {NotAuthorized} or {NoGrant}.
      */
     function endEmergencyAccess(uint256 tokenId, address grantee) external {
         address patient = _patientOf(tokenId);
         if (msg.sender != patient) _requireEmergencyAuthority(patient);
-        bytes32 key = _emergencyKey(tokenId, grantee);
-        if (_grants[key].scopes == 0) revert NoGrant(patient, tokenId, grantee);
-        delete _grants[key];
+        EmergencyGrant storage stored = _emergencyGrants[_emergencyKey(tokenId, grantee)];
+        if (stored.expiresAt == 0) revert NoGrant(patient, tokenId, grantee);
+        // The window's metering stays: ending and reopening gives no extra time.
+        stored.expiresAt = 0;
         emit EmergencyAccessEnded(tokenId, patient, grantee, msg.sender);
     }
 
@@ -349,19 +404,51 @@ contract ConsentManager is AccessControl, EIP712, IConsentManager {
 
     /// @inheritdoc IConsentManager
     function canAppend(address issuer, address patient) external view returns (bool) {
+        if (!_isEligibleGrantee(issuer)) return false;
+        uint64 registration = patientRegistry.registrationOf(patient);
         return
-            _isEligibleGrantee(issuer) &&
-            _covers(_grants[_consentKey(patient, ALL_RECORDS, issuer)], Scopes.APPEND, bytes32(0), false);
+            registration != 0 &&
+            _covers(_grants[_patientWideKey(patient, issuer, registration)], Scopes.APPEND, bytes32(0), false);
     }
 
-    /// @notice The stored consent grant of `grantee` on `tokenId` (or `ALL_RECORDS`) of `patient`; zero if none.
+    /**
+     * @notice The stored consent grant of `grantee` on `tokenId` of `patient` (for `ALL_RECORDS`: under the patient's
+     * current registration); zero if none. After a revocation only `epoch` is set.
+     */
     function grantOf(address patient, uint256 tokenId, address grantee) external view returns (Grant memory) {
-        return _grants[_consentKey(patient, tokenId, grantee)];
+        (bytes32 key, ) = _grantKey(patient, tokenId, grantee);
+        return _grants[key];
     }
 
-    /// @notice The stored emergency grant of `grantee` on `tokenId`; zero if none.
-    function emergencyGrantOf(uint256 tokenId, address grantee) external view returns (Grant memory) {
-        return _grants[_emergencyKey(tokenId, grantee)];
+    /**
+     * @notice The epoch the next consent of `patient` to `grantee` on `tokenId` (or `ALL_RECORDS`) must carry. It
+     * changes with every grant and revocation of the pair; for `ALL_RECORDS` it also names the patient's current
+     * registration (high 32 bits), so a consent signed before a re-registration never applies after it.
+     */
+    function consentEpochOf(address patient, uint256 tokenId, address grantee) external view returns (uint64) {
+        (bytes32 key, uint64 base) = _grantKey(patient, tokenId, grantee);
+        return base | _grants[key].epoch;
+    }
+
+    /// @notice The stored emergency grant of `grantee` on `tokenId` (expiry zero if none or ended), with its metering.
+    function emergencyGrantOf(uint256 tokenId, address grantee) external view returns (EmergencyGrant memory) {
+        return _emergencyGrants[_emergencyKey(tokenId, grantee)];
+    }
+
+    /// @notice Whether `grantee` holds live emergency access on `tokenId` now (opened by an authority still in force).
+    function hasEmergencyAccess(uint256 tokenId, address grantee) external view returns (bool) {
+        address patient = _patientOrZero(tokenId);
+        return patient != address(0) && _isEmergencyLive(_emergencyGrants[_emergencyKey(tokenId, grantee)], patient);
+    }
+
+    /**
+     * @notice The emergency delegate in force for `patient` (typically a Safe of its guardians); zero if none, if
+     * cleared, or if the patient deregistered since naming it. It may open and end emergency access on that
+     * patient's records only.
+     */
+    function emergencyDelegateOf(address patient) public view returns (address) {
+        Delegation memory delegation = _delegations[patient];
+        return _isDelegationInForce(patient, delegation) ? delegation.delegate : address(0);
     }
 
     /// @notice Whether `nonce` of `patient` is used or invalidated.
@@ -387,6 +474,7 @@ contract ConsentManager is AccessControl, EIP712, IConsentManager {
                     consent.purpose,
                     consent.expiresAt,
                     consent.nonce,
+                    consent.epoch,
                     consent.metadataId
                 )
             );
@@ -409,23 +497,30 @@ contract ConsentManager is AccessControl, EIP712, IConsentManager {
 
     // ------------------------------------------------------------------ internals
 
-    function _validateConsent(Consent calldata consent) private view {
+    /// @dev Checks `consent` against the rules and the pair's epoch; returns the pair's key and stored epoch.
+    function _validateConsent(Consent calldata consent) private view returns (bytes32 key, uint32 epoch) {
         if (!Scopes.isValid(consent.scopes)) revert InvalidScopes(consent.scopes);
         if (!Purposes.isValid(consent.purpose)) revert InvalidPurpose(consent.purpose);
         if (!Scopes.isLive(consent.expiresAt, block.timestamp)) revert ConsentExpired(consent.expiresAt);
+        if (consent.expiresAt > MAX_EXPIRY) revert ExpiryTooFar(consent.expiresAt);
         if (!_isEligibleGrantee(consent.grantee)) revert InactiveGrantee(consent.grantee);
+        uint64 base;
+        (key, base) = _grantKey(consent.patient, consent.tokenId, consent.grantee);
         if (consent.tokenId == ALL_RECORDS) {
-            if (!patientRegistry.isPatient(consent.patient)) revert NotAPatient(consent.patient);
+            if (base == 0) revert NotAPatient(consent.patient);
         } else if (_patientOf(consent.tokenId) != consent.patient) {
             revert NotRecordPatient(consent.tokenId, consent.patient);
         }
+        epoch = _grants[key].epoch;
+        if (consent.epoch != base | epoch) revert StaleConsent(base | epoch, consent.epoch);
     }
 
-    function _storeGrant(Consent calldata consent, bytes32 consentId) private {
-        _grants[_consentKey(consent.patient, consent.tokenId, consent.grantee)] = Grant({
+    function _storeGrant(bytes32 key, uint32 epoch, Consent calldata consent, bytes32 consentId) private {
+        _grants[key] = Grant({
             purpose: Purposes.pack(consent.purpose),
-            expiresAt: consent.expiresAt,
-            scopes: consent.scopes
+            expiresAt: uint40(consent.expiresAt),
+            scopes: consent.scopes,
+            epoch: epoch + 1
         });
         emit AccessGranted(
             consentId,
@@ -440,10 +535,11 @@ contract ConsentManager is AccessControl, EIP712, IConsentManager {
     }
 
     function _revoke(address patient, uint256 tokenId, address grantee) private {
-        bytes32 key = _consentKey(patient, tokenId, grantee);
+        (bytes32 key, ) = _grantKey(patient, tokenId, grantee);
         Grant memory existing = _grants[key];
         if (existing.scopes == 0) revert NoGrant(patient, tokenId, grantee);
-        delete _grants[key];
+        // Clear the grant but keep (and advance) the epoch: every consent signed before now is void.
+        _grants[key] = Grant({purpose: bytes22(0), expiresAt: 0, scopes: 0, epoch: existing.epoch + 1});
         emit AccessRevoked(patient, grantee, tokenId, bytes32(existing.purpose));
     }
 
@@ -466,15 +562,62 @@ contract ConsentManager is AccessControl, EIP712, IConsentManager {
     ) private view returns (bool allowed, bool emergency) {
         IProviderRegistry.Kind kind = providerRegistry.activeKindOf(grantee);
         if (!_isGranteeKind(kind)) return (false, false);
+        if (_covers(_grants[_recordKey(patient, tokenId, grantee)], scope, purpose, matchPurpose)) return (true, false);
+        uint64 registration = patientRegistry.registrationOf(patient);
         if (
-            _covers(_grants[_consentKey(patient, tokenId, grantee)], scope, purpose, matchPurpose) ||
-            _covers(_grants[_consentKey(patient, ALL_RECORDS, grantee)], scope, purpose, matchPurpose)
+            registration != 0 &&
+            _covers(_grants[_patientWideKey(patient, grantee, registration)], scope, purpose, matchPurpose)
         ) return (true, false);
         if (
             kind == IProviderRegistry.Kind.Provider &&
-            _covers(_grants[_emergencyKey(tokenId, grantee)], scope, purpose, matchPurpose)
+            Scopes.covers(Scopes.READ, scope) &&
+            (!matchPurpose || purpose == Purposes.EMERGENCY) &&
+            _isEmergencyLive(_emergencyGrants[_emergencyKey(tokenId, grantee)], patient)
         ) return (true, true);
         return (false, false);
+    }
+
+    /// @dev `current` opened or renewed for `duration` from now, with the window's metering charged: only the
+    /// seconds beyond access already open count. Reverts with {EmergencyAllowanceExceeded}.
+    function _meterEmergency(
+        EmergencyGrant memory current,
+        address patient,
+        uint64 duration,
+        uint256 tokenId,
+        address grantee
+    ) private view returns (EmergencyGrant memory renewed) {
+        uint64 nowSeconds = uint64(block.timestamp);
+        uint64 expiresAt = nowSeconds + duration;
+        uint64 windowStart = current.windowStart;
+        uint64 used = current.windowUsed;
+        if (nowSeconds >= windowStart + EMERGENCY_WINDOW) (windowStart, used) = (nowSeconds, 0);
+        uint64 openUntil = _isEmergencyLive(current, patient) ? current.expiresAt : nowSeconds;
+        uint64 charged = expiresAt > openUntil ? expiresAt - openUntil : 0;
+        if (used + charged > MAX_EMERGENCY_PER_WINDOW) {
+            revert EmergencyAllowanceExceeded(tokenId, grantee, MAX_EMERGENCY_PER_WINDOW - used);
+        }
+        renewed = EmergencyGrant({
+            expiresAt: uint40(expiresAt),
+            windowStart: uint40(windowStart),
+            windowUsed: uint32(used + charged),
+            delegation: 0
+        });
+    }
+
+    /// @dev Whether `stored` is open now, under an authority still in force (a delegate's grant ends with it).
+    function _isEmergencyLive(EmergencyGrant memory stored, address patient) private view returns (bool) {
+        if (!Scopes.isLive(stored.expiresAt, block.timestamp)) return false;
+        if (stored.delegation == 0) return true;
+        Delegation memory delegation = _delegations[patient];
+        return delegation.epoch == stored.delegation && _isDelegationInForce(patient, delegation);
+    }
+
+    /// @dev Whether `delegation` names a delegate under the patient's current registration.
+    function _isDelegationInForce(address patient, Delegation memory delegation) private view returns (bool) {
+        return
+            delegation.delegate != address(0) &&
+            delegation.registration != 0 &&
+            delegation.registration == patientRegistry.registrationOf(patient);
     }
 
     function _covers(Grant memory stored, uint8 scope, bytes32 purpose, bool matchPurpose) private view returns (bool) {
@@ -493,11 +636,13 @@ contract ConsentManager is AccessControl, EIP712, IConsentManager {
         return kind != IProviderRegistry.Kind.None && kind != IProviderRegistry.Kind.Resolver;
     }
 
-    /// @dev The caller must hold `BREAK_GLASS_ROLE` or be the emergency delegate of `patient`.
-    function _requireEmergencyAuthority(address patient) private view {
-        if (!hasRole(BREAK_GLASS_ROLE, msg.sender) && emergencyDelegateOf[patient] != msg.sender) {
-            revert NotAuthorized(msg.sender);
-        }
+    /// @dev The caller must hold `BREAK_GLASS_ROLE` (returns 0) or be the emergency delegate in force of `patient`
+    /// (returns the delegation epoch its grants are bound to).
+    function _requireEmergencyAuthority(address patient) private view returns (uint32 delegation) {
+        if (hasRole(BREAK_GLASS_ROLE, msg.sender)) return 0;
+        Delegation memory named = _delegations[patient];
+        if (named.delegate != msg.sender || !_isDelegationInForce(patient, named)) revert NotAuthorized(msg.sender);
+        return named.epoch;
     }
 
     function _requireHolder(address patient, uint256 tokenId) private view {
@@ -515,8 +660,20 @@ contract ConsentManager is AccessControl, EIP712, IConsentManager {
         return tokenId == ALL_RECORDS ? address(0) : token.patientOf(tokenId);
     }
 
-    function _consentKey(address patient, uint256 tokenId, address grantee) private pure returns (bytes32) {
+    /// @dev The grant key of a pair and the high bits of its epoch: a record's key, or for `ALL_RECORDS` the key
+    /// of the patient's current registration (whose number the epoch carries, so epochs never repeat across them).
+    function _grantKey(address patient, uint256 tokenId, address grantee) private view returns (bytes32 key, uint64 base) {
+        if (tokenId != ALL_RECORDS) return (_recordKey(patient, tokenId, grantee), 0);
+        uint64 registration = patientRegistry.registrationOf(patient);
+        return (_patientWideKey(patient, grantee, registration), registration << 32);
+    }
+
+    function _recordKey(address patient, uint256 tokenId, address grantee) private pure returns (bytes32) {
         return keccak256(abi.encode(patient, tokenId, grantee));
+    }
+
+    function _patientWideKey(address patient, address grantee, uint64 registration) private pure returns (bytes32) {
+        return keccak256(abi.encode(patient, ALL_RECORDS, grantee, registration));
     }
 
     function _emergencyKey(uint256 tokenId, address grantee) private pure returns (bytes32) {

@@ -13,6 +13,8 @@ import {IPatientRegistry} from "./interfaces/IPatientRegistry.sol";
 contract PatientRegistry is IPatientRegistry {
     /// @dev One slot per patient: a zero key means "not registered".
     mapping(address patient => bytes32 encryptionKey) private _encryptionKeys;
+    /// @dev How many times each account has registered (never reset, so a registration number is never reused).
+    mapping(address patient => uint64 registrations) private _registrations;
 
     /**
      * @notice Registers the caller as a patient with the X25519 public key `encryptionKey`.
@@ -22,6 +24,7 @@ contract PatientRegistry is IPatientRegistry {
         if (encryptionKey == bytes32(0)) revert InvalidEncryptionKey();
         if (_encryptionKeys[msg.sender] != bytes32(0)) revert PatientAlreadyRegistered(msg.sender);
         _encryptionKeys[msg.sender] = encryptionKey;
+        ++_registrations[msg.sender];
         emit PatientRegistered(msg.sender, encryptionKey);
     }
 
@@ -39,7 +42,8 @@ contract PatientRegistry is IPatientRegistry {
 
     /**
      * @notice Erases the caller's registration and key. Records already minted stay under the patient's
-     * control (they can still be burned); no new record can be minted to the caller.
+     * control (they can still be burned); no new record can be minted to the caller. Patient-wide consents and the
+     * emergency delegate, which ConsentManager binds to {registrationOf}, end with the registration.
      * @dev Reverts with {PatientNotRegistered}.
      */
     function deregister() external {
@@ -51,6 +55,11 @@ contract PatientRegistry is IPatientRegistry {
     /// @inheritdoc IPatientRegistry
     function isPatient(address account) external view returns (bool) {
         return _encryptionKeys[account] != bytes32(0);
+    }
+
+    /// @inheritdoc IPatientRegistry
+    function registrationOf(address patient) external view returns (uint64) {
+        return _encryptionKeys[patient] == bytes32(0) ? 0 : _registrations[patient];
     }
 
     /// @inheritdoc IPatientRegistry

@@ -221,6 +221,7 @@ async function story(chain: LocalChain): Promise<void> {
     purpose: Purpose.TREATMENT,
     expiresAt: BigInt(timestamp) + 86_400n,
     nonce: 1n,
+    epoch: await consents.consentEpochOf(wallet.address, tokenId, provider.address),
     metadataId: keccak256(toUtf8Bytes("consent form, signed in the waiting room")),
   };
   const signature = await signConsentAsAccount(patientKey, consentDomain(chain.chainId, deployment.contracts.ConsentManager.address), consent);

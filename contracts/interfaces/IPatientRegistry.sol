@@ -26,4 +26,11 @@ interface IPatientRegistry {
 
     /// @notice The X25519 public key of `patient`; reverts for an unregistered account.
     function encryptionKeyOf(address patient) external view returns (bytes32);
+
+    /**
+     * @notice The number of `patient`'s current registration: 1 after its first {register}, one more after every
+     * later one; 0 while the account is not registered (never, or deregistered). Anything bound to a registration
+     * (patient-wide consents, the emergency delegate) ends with it and does not come back with the next one.
+     */
+    function registrationOf(address patient) external view returns (uint64);
 }

@@ -16,6 +16,12 @@ export interface Consent {
   purpose: string;
   expiresAt: bigint;
   nonce: bigint;
+  /**
+   * The epoch of the (patient, token, grantee) pair this consent is signed at: `ConsentManager.consentEpochOf` read
+   * just before signing (`epoch` of the pair's stored `Grant`, with the registration for `ALL_RECORDS`). The consent applies only while the pair is at that epoch; any
+   * grant or revocation of the pair advances it, so an older consent can never overtake a newer one.
+   */
+  epoch: bigint;
   metadataId: string;
 }
 
@@ -38,6 +44,7 @@ export const CONSENT_TYPES: Record<string, TypedDataField[]> = {
     { name: "purpose", type: "bytes32" },
     { name: "expiresAt", type: "uint64" },
     { name: "nonce", type: "uint256" },
+    { name: "epoch", type: "uint64" },
     { name: "metadataId", type: "bytes32" },
   ],
 };

@@ -5,6 +5,7 @@ import { ZeroAddress, ZeroHash, dataSlice, id } from "ethers";
 import { RECORD_KIND, deployCore, randomKey, randomPointer, type Core } from "../helpers/fixture";
 import { ALL_RECORDS, Scope } from "../../sdk/consent/typed-data";
 import { Purpose } from "../../sdk/consent/purposes";
+import { ParticipantKind } from "../../sdk/chain/participant-kind";
 
 const HOUR = 3600n;
 const MAX_EMERGENCY_DURATION = 24n * HOUR;
@@ -30,9 +31,11 @@ describe("ConsentManager.emergencyAccess", () => {
 
     expect(await core.consents.hasAccess(provider.address, core.tokenId, Scope.READ)).to.equal(true);
     const stored = await core.consents.emergencyGrantOf(core.tokenId, provider.address);
-    expect(stored.scopes).to.equal(Scope.READ);
     expect(stored.expiresAt).to.equal(start + 2n * HOUR);
-    expect(stored.purpose).to.equal(dataSlice(Purpose.EMERGENCY, 0, 22));
+    expect([stored.windowStart, stored.windowUsed, stored.delegation]).to.deep.equal([start, 2n * HOUR, 0n]);
+    expect(await core.consents.hasEmergencyAccess(core.tokenId, provider.address)).to.equal(true);
+    expect(await core.consents.hasAccessFor(provider.address, core.tokenId, Scope.READ, Purpose.EMERGENCY)).to.equal(true);
+    expect(await core.consents.hasAccessFor(provider.address, core.tokenId, Scope.READ, Purpose.TREATMENT)).to.equal(false);
   });
 
   it("grants READ only: APPEND, ANNOTATE and canAppend stay false, and no consent is stored", async () => {
@@ -171,7 +174,8 @@ describe("ConsentManager.emergencyAccess", () => {
         .to.emit(core.consents, "EmergencyAccessEnded")
         .withArgs(core.tokenId, patient.address, provider.address, patient.address);
       expect(await core.consents.hasAccess(provider.address, core.tokenId, Scope.READ)).to.equal(false);
-      expect((await core.consents.emergencyGrantOf(core.tokenId, provider.address)).scopes).to.equal(0n);
+      expect((await core.consents.emergencyGrantOf(core.tokenId, provider.address)).expiresAt).to.equal(0n);
+      expect(await core.consents.hasEmergencyAccess(core.tokenId, provider.address)).to.equal(false);
     });
 
     it("the break-glass authority ends it early", async () => {
@@ -348,5 +352,145 @@ describe("ConsentManager emergency delegate (a patient's guardians' Safe)", () =
     await core.consents.connect(patient2).setEmergencyDelegate(ZeroAddress);
     expect(await core.consents.emergencyDelegateOf(patient2.address)).to.equal(ZeroAddress);
     expect(await core.consents.hasRole(await core.consents.BREAK_GLASS_ROLE(), delegateB.address)).to.equal(false);
+  });
+});
+
+/**
+ * Point 7 of the security review: emergency access cannot be renewed without bound, and grants opened by a delegate
+ * end with the delegate (cleared, replaced, or the patient deregistered).
+ */
+describe("ConsentManager emergency allowance and the end of a delegate's grants", () => {
+  const WINDOW = 7n * 24n * HOUR;
+  const ALLOWANCE = 72n * HOUR;
+
+  it("renewals are capped at 72 h per (token, grantee) per 7-day window; the 31-renewal attack stops at the fourth day", async () => {
+    const core = await loadFixture(deployCore);
+    const { breakGlass, provider } = core.signers;
+    const consents = core.consents.connect(breakGlass);
+    let renewals = 0;
+    let refused: unknown;
+    for (let day = 0; day < 31 && refused === undefined; day++) {
+      try {
+        await (await consents.emergencyAccess(core.tokenId, provider.address, REASON, MAX_EMERGENCY_DURATION)).wait();
+        renewals++;
+        await time.increase(MAX_EMERGENCY_DURATION);
+      } catch (error) {
+        refused = error;
+      }
+    }
+    expect(renewals).to.equal(3);
+    await expect(consents.emergencyAccess(core.tokenId, provider.address, REASON, MAX_EMERGENCY_DURATION))
+      .to.be.revertedWithCustomError(core.consents, "EmergencyAllowanceExceeded")
+      .withArgs(core.tokenId, provider.address, 0n);
+    expect(await core.consents.hasAccess(provider.address, core.tokenId, Scope.READ)).to.equal(false);
+    // The allowance is per (token, grantee): another provider can still be let in.
+    const other = core.signers.deployer;
+    await core.providers.register(other.address, ParticipantKind.Provider, randomKey(), randomKey());
+    await expect(consents.emergencyAccess(core.tokenId, other.address, REASON, HOUR)).to.emit(core.consents, "EmergencyAccessGranted");
+  });
+
+  it("a renewal while open is charged only the seconds it adds; a new window starts once the last one is over", async () => {
+    const core = await loadFixture(deployCore);
+    const { breakGlass, provider } = core.signers;
+    const consents = core.consents.connect(breakGlass);
+    const start = BigInt(await time.latest()) + 5n;
+    await time.setNextBlockTimestamp(start);
+    await consents.emergencyAccess(core.tokenId, provider.address, REASON, MAX_EMERGENCY_DURATION);
+    await time.setNextBlockTimestamp(start + 12n * HOUR);
+    await consents.emergencyAccess(core.tokenId, provider.address, REASON, MAX_EMERGENCY_DURATION);
+    let stored = await core.consents.emergencyGrantOf(core.tokenId, provider.address);
+    expect([stored.windowStart, stored.windowUsed, stored.expiresAt]).to.deep.equal([start, 36n * HOUR, start + 36n * HOUR]);
+    // 36 h left: a 24 h renewal 12 h before expiry adds 12 h (48 h used), then 24 h more fit, then nothing.
+    await time.setNextBlockTimestamp(start + 24n * HOUR);
+    await consents.emergencyAccess(core.tokenId, provider.address, REASON, MAX_EMERGENCY_DURATION);
+    await time.setNextBlockTimestamp(start + 48n * HOUR);
+    await consents.emergencyAccess(core.tokenId, provider.address, REASON, MAX_EMERGENCY_DURATION);
+    stored = await core.consents.emergencyGrantOf(core.tokenId, provider.address);
+    expect(stored.windowUsed).to.equal(ALLOWANCE);
+    await time.setNextBlockTimestamp(start + 60n * HOUR);
+    await expect(consents.emergencyAccess(core.tokenId, provider.address, REASON, MAX_EMERGENCY_DURATION))
+      .to.be.revertedWithCustomError(core.consents, "EmergencyAllowanceExceeded")
+      .withArgs(core.tokenId, provider.address, 0n);
+    // A shorter call that adds nothing (the access is open until start + 72 h) is free.
+    await time.setNextBlockTimestamp(start + 61n * HOUR);
+    await expect(consents.emergencyAccess(core.tokenId, provider.address, REASON, HOUR)).to.emit(core.consents, "EmergencyAccessGranted");
+    await time.setNextBlockTimestamp(start + WINDOW);
+    await expect(consents.emergencyAccess(core.tokenId, provider.address, REASON, HOUR)).to.emit(core.consents, "EmergencyAccessGranted");
+    stored = await core.consents.emergencyGrantOf(core.tokenId, provider.address);
+    expect([stored.windowStart, stored.windowUsed]).to.deep.equal([start + WINDOW, HOUR]);
+  });
+
+  it("ending access early gives no seconds back: end-and-reopen cannot bypass the allowance", async () => {
+    const core = await loadFixture(deployCore);
+    const { breakGlass, provider, patient } = core.signers;
+    const consents = core.consents.connect(breakGlass);
+    for (let i = 0; i < 3; i++) {
+      await consents.emergencyAccess(core.tokenId, provider.address, REASON, MAX_EMERGENCY_DURATION);
+      await core.consents.connect(i % 2 === 0 ? patient : breakGlass).endEmergencyAccess(core.tokenId, provider.address);
+    }
+    await expect(consents.emergencyAccess(core.tokenId, provider.address, REASON, 60n)).to.be.revertedWithCustomError(
+      core.consents,
+      "EmergencyAllowanceExceeded",
+    );
+  });
+
+  /** The core with the patient's delegate named and a second delegate account at hand. */
+  async function withDelegate() {
+    const core = await deployCore();
+    const [delegate, nextDelegate] = (await ethers.getSigners()).slice(12, 14);
+    await core.consents.connect(core.signers.patient).setEmergencyDelegate(delegate.address);
+    return { core, delegate, nextDelegate };
+  }
+
+  it("clearing the delegate ends the grants it opened (no access, no disclosure); the hospital's own grants stay", async () => {
+    const { core, delegate } = await loadFixture(withDelegate);
+    const { patient, provider, breakGlass, resolver, deployer } = core.signers;
+    await core.providers.register(deployer.address, ParticipantKind.Provider, randomKey(), randomKey());
+    await core.consents.connect(delegate).emergencyAccess(core.tokenId, provider.address, REASON, HOUR);
+    await core.consents.connect(breakGlass).emergencyAccess(core.tokenId, deployer.address, REASON, HOUR);
+    expect((await core.consents.emergencyGrantOf(core.tokenId, provider.address)).delegation).to.equal(1n);
+    expect(await core.consents.hasAccessFor(provider.address, core.tokenId, Scope.READ, Purpose.EMERGENCY)).to.equal(true);
+
+    await core.consents.connect(patient).setEmergencyDelegate(ZeroAddress);
+    expect(await core.consents.hasAccess(provider.address, core.tokenId, Scope.READ)).to.equal(false);
+    expect(await core.consents.hasEmergencyAccess(core.tokenId, provider.address)).to.equal(false);
+    await expect(core.consents.connect(resolver).recordDisclosure(core.tokenId, provider.address, Purpose.EMERGENCY))
+      .to.be.revertedWithCustomError(core.consents, "NoAccess")
+      .withArgs(provider.address, core.tokenId, Purpose.EMERGENCY);
+    expect(await core.consents.hasAccessFor(deployer.address, core.tokenId, Scope.READ, Purpose.EMERGENCY)).to.equal(true);
+    // Naming the same delegate again does not revive what it opened before.
+    await core.consents.connect(patient).setEmergencyDelegate(delegate.address);
+    expect(await core.consents.hasAccess(provider.address, core.tokenId, Scope.READ)).to.equal(false);
+  });
+
+  it("replacing the delegate ends the previous delegate's grants; the new one's grants hold", async () => {
+    const { core, delegate, nextDelegate } = await loadFixture(withDelegate);
+    const { patient, provider } = core.signers;
+    await core.consents.connect(delegate).emergencyAccess(core.tokenId, provider.address, REASON, HOUR);
+    await core.consents.connect(patient).setEmergencyDelegate(nextDelegate.address);
+    expect(await core.consents.hasAccess(provider.address, core.tokenId, Scope.READ)).to.equal(false);
+    await expect(core.consents.connect(delegate).emergencyAccess(core.tokenId, provider.address, REASON, HOUR))
+      .to.be.revertedWithCustomError(core.consents, "NotAuthorized")
+      .withArgs(delegate.address);
+    await core.consents.connect(nextDelegate).emergencyAccess(core.tokenId, provider.address, REASON, HOUR);
+    expect(await core.consents.hasAccess(provider.address, core.tokenId, Scope.READ)).to.equal(true);
+  });
+
+  it("deregistering ends the delegate's power and its grants; re-registering does not bring the delegate back", async () => {
+    const { core, delegate } = await loadFixture(withDelegate);
+    const { patient, provider } = core.signers;
+    await core.consents.connect(delegate).emergencyAccess(core.tokenId, provider.address, REASON, HOUR);
+    await core.patients.connect(patient).deregister();
+    expect(await core.consents.emergencyDelegateOf(patient.address)).to.equal(ZeroAddress);
+    expect(await core.consents.hasAccess(provider.address, core.tokenId, Scope.READ)).to.equal(false);
+    await expect(core.consents.connect(delegate).emergencyAccess(core.tokenId, provider.address, REASON, HOUR))
+      .to.be.revertedWithCustomError(core.consents, "NotAuthorized")
+      .withArgs(delegate.address);
+    await core.patients.connect(patient).register(randomKey());
+    expect(await core.consents.emergencyDelegateOf(patient.address)).to.equal(ZeroAddress);
+    expect(await core.consents.hasAccess(provider.address, core.tokenId, Scope.READ)).to.equal(false);
+    await expect(core.consents.connect(delegate).endEmergencyAccess(core.tokenId, provider.address))
+      .to.be.revertedWithCustomError(core.consents, "NotAuthorized")
+      .withArgs(delegate.address);
   });
 });

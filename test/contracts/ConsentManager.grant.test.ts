@@ -317,14 +317,25 @@ describe("ConsentManager.grant", () => {
   });
 
   describe("attacks and invalid consents", () => {
-    it("refuses to replay a consent: the second submission reverts with NonceAlreadyUsed", async () => {
+    it("refuses to replay a consent: the second submission reverts (the pair's epoch moved on)", async () => {
       const core = await loadFixture(deployCore);
       const consent = await core.consentFor();
       const signature = await core.sign(consent);
       await core.consents.grant(consent, signature);
       await expect(core.consents.connect(core.signers.outsider).grant(consent, signature))
+        .to.be.revertedWithCustomError(core.consents, "StaleConsent")
+        .withArgs(consent.epoch + 1n, consent.epoch);
+    });
+
+    it("refuses a used nonce even at the pair's current epoch (NonceAlreadyUsed)", async () => {
+      const core = await loadFixture(deployCore);
+      const first = await core.consentFor();
+      await core.consents.grant(first, await core.sign(first));
+      const reused = await core.consentFor({ nonce: first.nonce, scopes: ALL_SCOPES });
+      expect(reused.epoch).to.equal(first.epoch + 1n);
+      await expect(core.consents.grant(reused, await core.sign(reused)))
         .to.be.revertedWithCustomError(core.consents, "NonceAlreadyUsed")
-        .withArgs(core.signers.patient.address, consent.nonce);
+        .withArgs(core.signers.patient.address, first.nonce);
     });
 
     it("cannot undo a revocation by replaying the original consent", async () => {
@@ -335,8 +346,8 @@ describe("ConsentManager.grant", () => {
       await core.consents.grant(consent, signature);
       await core.consents.connect(patient).revoke(core.tokenId, provider.address);
       await expect(core.consents.grant(consent, signature))
-        .to.be.revertedWithCustomError(core.consents, "NonceAlreadyUsed")
-        .withArgs(patient.address, consent.nonce);
+        .to.be.revertedWithCustomError(core.consents, "StaleConsent")
+        .withArgs(consent.epoch + 2n, consent.epoch);
       expect(await core.consents.hasAccess(provider.address, core.tokenId, Scope.READ)).to.equal(false);
     });
 
@@ -371,7 +382,8 @@ describe("ConsentManager.grant", () => {
       // A huge nonce (top word of the bitmap) works as well.
       const high = await core.consentFor({ nonce: (1n << 256n) - 1n, grantee: core.signers.lab.address });
       await expect(core.consents.grant(high, await core.sign(high))).to.emit(core.consents, "AccessGranted");
-      await expect(core.consents.grant(high, await core.sign(high))).to.be.revertedWithCustomError(
+      const again = await core.consentFor({ nonce: high.nonce, grantee: core.signers.lab.address });
+      await expect(core.consents.grant(again, await core.sign(again))).to.be.revertedWithCustomError(
         core.consents,
         "NonceAlreadyUsed",
       );
@@ -456,7 +468,8 @@ describe("ConsentManager.grant", () => {
     const tamperings: Array<[string, (c: Consent, core: Core) => Promise<Partial<Consent>> | Partial<Consent>]> = [
       ["grantee", (_c, core) => ({ grantee: core.signers.lab.address })],
       ["tokenId", async (_c, core) => ({ tokenId: await mintAnother(core) })],
-      ["tokenId (widened to ALL_RECORDS)", () => ({ tokenId: ALL_RECORDS })],
+      // (the epoch is moved along to the patient-wide pair's, so that only the signature can refuse it)
+      ["tokenId (widened to ALL_RECORDS)", async (c, core) => ({ tokenId: ALL_RECORDS, epoch: await core.consents.consentEpochOf(c.patient, ALL_RECORDS, c.grantee) })],
       ["scopes", () => ({ scopes: ALL_SCOPES })],
       ["purpose", () => ({ purpose: Purpose.RESEARCH })],
       ["expiresAt", (c) => ({ expiresAt: c.expiresAt + 365n * 86_400n })],

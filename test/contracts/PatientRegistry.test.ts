@@ -95,4 +95,19 @@ describe("PatientRegistry", () => {
       .withArgs(await account.getAddress(), key);
     expect(await patients.isPatient(await account.getAddress())).to.equal(true);
   });
+
+  it("numbers registrations: 0 unregistered, 1 after the first, 0 after deregister, 2 after registering again; rotation keeps it", async () => {
+    const { patients, signers } = await loadFixture(deployCore);
+    const who = signers.outsider;
+    expect(await patients.registrationOf(who.address)).to.equal(0n);
+    await patients.connect(who).register(randomKey());
+    expect(await patients.registrationOf(who.address)).to.equal(1n);
+    await patients.connect(who).rotateEncryptionKey(randomKey());
+    expect(await patients.registrationOf(who.address)).to.equal(1n);
+    await patients.connect(who).deregister();
+    expect(await patients.registrationOf(who.address)).to.equal(0n);
+    await patients.connect(who).register(randomKey());
+    expect(await patients.registrationOf(who.address)).to.equal(2n);
+    expect(await patients.registrationOf(signers.patient.address)).to.equal(1n);
+  });
 });

@@ -62,9 +62,12 @@ export async function deployCore() {
   const domain = consentDomain(chainId, deployment.contracts.ConsentManager.address);
 
   let nextNonce = 1n;
-  /** A consent from `patient` to `provider` on the fixture's record, READ for treatment, one day long. */
+  /**
+   * A consent from `patient` to `provider` on the fixture's record, READ for treatment, one day long, at the
+   * pair's current epoch (read from the chain unless `overrides.epoch` is given).
+   */
   async function consentFor(overrides: Partial<Consent> = {}): Promise<Consent> {
-    return {
+    const consent = {
       patient: patient.address,
       grantee: provider.address,
       tokenId,
@@ -72,9 +75,12 @@ export async function deployCore() {
       purpose: Purpose.TREATMENT,
       expiresAt: BigInt(await time.latest()) + 86_400n,
       nonce: nextNonce++,
+      epoch: 0n,
       metadataId: randomKey(),
       ...overrides,
     };
+    if (overrides.epoch === undefined) consent.epoch = await consents.consentEpochOf(consent.patient, consent.tokenId, consent.grantee);
+    return consent;
   }
   /** Signs `consent` with `signer` (defaults to the fixture patient) in the deployment's domain. */
   const sign = (consent: Consent, signer: Signer = patient, signDomain = domain) => signConsent(signer, signDomain, consent);

@@ -174,6 +174,7 @@ export async function startResolverStack(
       purpose: Purpose.TREATMENT,
       expiresAt: now + 86_400n * 365n,
       nonce: 1n,
+      epoch: await consentManager.consentEpochOf(patient.address, (1n << 256n) - 1n, writer.address),
       metadataId: bytesToHex(new Uint8Array(32)),
     };
     await wait(consentManager.grantDirect(appendConsent));
@@ -224,6 +225,7 @@ export async function startResolverStack(
             purpose,
             expiresAt: head + BigInt(seconds),
             nonce: grantNonce++,
+            epoch: await consentManager.consentEpochOf(patient.address, tokenId, grantee),
             metadataId: bytesToHex(new Uint8Array(32)),
           }),
         );

@@ -94,6 +94,7 @@ async function grant(ctx: CommandContext, options: GrantOptions): Promise<void> 
       purpose: encodeBytes32String(options.purpose),
       expiresAt,
       nonce,
+      epoch: await consents.consentEpochOf(identity.address, options.token, options.grantee),
       metadataId,
     };
     const signature = await signConsent(wallet, consentDomain(chain.chainId, chain.addresses.ConsentManager), consent);
