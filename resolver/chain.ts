@@ -1,4 +1,4 @@
-import { JsonRpcProvider, Network, Wallet, type TransactionResponse } from "ethers";
+import { JsonRpcProvider, Network, Wallet, getAddress, type TransactionResponse } from "ethers";
 import { findRevertData } from "../sdk/chain/revert-data";
 import { ConsentManager__factory, RecordToken__factory, type ConsentManager, type RecordToken } from "../typechain-types";
 import { ResolverHttpError } from "./errors";
@@ -9,6 +9,8 @@ export interface ResolverChain {
   chainId: bigint;
   consentManager: ConsentManager;
   recordToken: RecordToken;
+  /** The RecordToken address (what record keys are bound to, with the chain id, token id and version). */
+  recordTokenAddress: string;
   wallet: Wallet;
   /**
    * Records that `grantee` received the key of `tokenId` for `purpose` and waits for the receipt. The contract
@@ -45,6 +47,7 @@ export async function connectResolverChain(options: {
     chainId,
     consentManager,
     recordToken,
+    recordTokenAddress: getAddress(options.recordToken),
     wallet,
     async disclose(tokenId, grantee, purpose) {
       const data = consentManager.interface.encodeFunctionData("recordDisclosure", [tokenId, grantee, purpose]);

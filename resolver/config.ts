@@ -28,24 +28,48 @@ export interface ResolverConfig {
   trustedProxyHops?: number;
 }
 
-/** Abuse limits. */
+/** Abuse limits: rates, sizes, and the time and gas any one request may cost. */
 export interface ResolverLimits {
   /** Requests per minute per client IP (all routes but `/healthz`). */
   perIpPerMinute: number;
-  /** Key releases and deposits per minute per verified requester or depositor. */
+  /** `/healthz` requests per minute per client IP (its own bucket, so monitoring and clients do not starve each other). */
+  healthPerIpPerMinute: number;
+  /**
+   * Key releases and deposits per minute per requester or depositor: a valid ECDSA signer is counted after its
+   * (local, cheap) check; a claimed contract signer is counted before its ERC-1271 call is made.
+   */
   perRequesterPerMinute: number;
   /** Largest request body accepted, in bytes. */
   bodyLimitBytes: number;
   /** Furthest a request's deadline may lie in the future, in seconds (bounds how long nonces are kept). */
   maxRequestTtlSeconds: number;
+  /** Gas cap of one ERC-1271 `isValidSignature` call (a looping contract runs out of gas, it cannot stall the node). */
+  signatureCheckGas: number;
+  /** Time cap of one contract-signature check (code lookup + ERC-1271 call), in ms; beyond it: 503, nothing done. */
+  signatureCheckTimeoutMs: number;
+  /** Time a client has to send the request headers from the moment it connects, in ms (slow-drip clients). */
+  headersTimeoutMs: number;
+  /** Time a client has to send the whole request (headers and body), in ms. */
+  requestTimeoutMs: number;
+  /** Idle time after a response before a keep-alive socket is closed, in ms. */
+  keepAliveTimeoutMs: number;
+  /** Most open client connections; further ones are closed at once. */
+  maxConnections: number;
 }
 
 /** Defaults of {@link ResolverLimits}. */
 export const DEFAULT_LIMITS: ResolverLimits = {
   perIpPerMinute: 600,
+  healthPerIpPerMinute: 120,
   perRequesterPerMinute: 120,
   bodyLimitBytes: 4096,
   maxRequestTtlSeconds: 600,
+  signatureCheckGas: 1_000_000,
+  signatureCheckTimeoutMs: 2_000,
+  headersTimeoutMs: 5_000,
+  requestTimeoutMs: 10_000,
+  keepAliveTimeoutMs: 5_000,
+  maxConnections: 512,
 };
 
 const number = (value: string | undefined, fallback: number, name: string): number => {
@@ -62,8 +86,10 @@ const number = (value: string | undefined, fallback: number, name: string): numb
  *   `RESOLVER_CONSENT_MANAGER` and `RESOLVER_RECORD_TOKEN`;
  * - `RESOLVER_KEY_FILE` (from `npm run resolver -- keygen`), or `RESOLVER_SIGNER_KEY` and `RESOLVER_ENCRYPTION_KEY`;
  * - `RESOLVER_DB` (default `.medrec/resolver.sqlite`), `RESOLVER_HOST` (127.0.0.1), `RESOLVER_PORT` (8787);
- * - `RESOLVER_RATE_PER_IP`, `RESOLVER_RATE_PER_REQUESTER` (per minute), `RESOLVER_BODY_LIMIT` (bytes),
- *   `RESOLVER_BURN_POLL_MS`, `RESOLVER_LOG_LEVEL`, `RESOLVER_TRUSTED_PROXY_HOPS` (0).
+ * - `RESOLVER_RATE_PER_IP`, `RESOLVER_RATE_HEALTH_PER_IP`, `RESOLVER_RATE_PER_REQUESTER` (per minute),
+ *   `RESOLVER_BODY_LIMIT` (bytes), `RESOLVER_SIGNATURE_GAS`, `RESOLVER_SIGNATURE_TIMEOUT_MS`,
+ *   `RESOLVER_HEADERS_TIMEOUT_MS`, `RESOLVER_REQUEST_TIMEOUT_MS`, `RESOLVER_KEEP_ALIVE_TIMEOUT_MS`,
+ *   `RESOLVER_MAX_CONNECTIONS`, `RESOLVER_BURN_POLL_MS`, `RESOLVER_LOG_LEVEL`, `RESOLVER_TRUSTED_PROXY_HOPS` (0).
  */
 export async function resolverConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<ResolverConfig> {
   let consentManager = env.RESOLVER_CONSENT_MANAGER;
@@ -100,9 +126,16 @@ export async function resolverConfigFromEnv(env: NodeJS.ProcessEnv = process.env
     identity,
     limits: {
       perIpPerMinute: number(env.RESOLVER_RATE_PER_IP, DEFAULT_LIMITS.perIpPerMinute, "RESOLVER_RATE_PER_IP"),
+      healthPerIpPerMinute: number(env.RESOLVER_RATE_HEALTH_PER_IP, DEFAULT_LIMITS.healthPerIpPerMinute, "RESOLVER_RATE_HEALTH_PER_IP"),
       perRequesterPerMinute: number(env.RESOLVER_RATE_PER_REQUESTER, DEFAULT_LIMITS.perRequesterPerMinute, "RESOLVER_RATE_PER_REQUESTER"),
       bodyLimitBytes: number(env.RESOLVER_BODY_LIMIT, DEFAULT_LIMITS.bodyLimitBytes, "RESOLVER_BODY_LIMIT"),
       maxRequestTtlSeconds: number(env.RESOLVER_MAX_TTL, DEFAULT_LIMITS.maxRequestTtlSeconds, "RESOLVER_MAX_TTL"),
+      signatureCheckGas: number(env.RESOLVER_SIGNATURE_GAS, DEFAULT_LIMITS.signatureCheckGas, "RESOLVER_SIGNATURE_GAS"),
+      signatureCheckTimeoutMs: number(env.RESOLVER_SIGNATURE_TIMEOUT_MS, DEFAULT_LIMITS.signatureCheckTimeoutMs, "RESOLVER_SIGNATURE_TIMEOUT_MS"),
+      headersTimeoutMs: number(env.RESOLVER_HEADERS_TIMEOUT_MS, DEFAULT_LIMITS.headersTimeoutMs, "RESOLVER_HEADERS_TIMEOUT_MS"),
+      requestTimeoutMs: number(env.RESOLVER_REQUEST_TIMEOUT_MS, DEFAULT_LIMITS.requestTimeoutMs, "RESOLVER_REQUEST_TIMEOUT_MS"),
+      keepAliveTimeoutMs: number(env.RESOLVER_KEEP_ALIVE_TIMEOUT_MS, DEFAULT_LIMITS.keepAliveTimeoutMs, "RESOLVER_KEEP_ALIVE_TIMEOUT_MS"),
+      maxConnections: number(env.RESOLVER_MAX_CONNECTIONS, DEFAULT_LIMITS.maxConnections, "RESOLVER_MAX_CONNECTIONS"),
     },
     burnPollMs: number(env.RESOLVER_BURN_POLL_MS, 1000, "RESOLVER_BURN_POLL_MS"),
     logLevel: env.RESOLVER_LOG_LEVEL ?? "info",

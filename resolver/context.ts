@@ -6,6 +6,7 @@ import { ResolverHttpError } from "./errors";
 import { wallClockSeconds } from "../sdk/resolver/typed-data";
 import type { ResolverIdentity } from "./identity";
 import type { RateLimiter } from "./rate-limiter";
+import { isEcdsaSignatureOf, type ContractSignatureChecker } from "./signature";
 
 /** What the routes share. */
 export interface ResolverContext {
@@ -14,8 +15,10 @@ export interface ResolverContext {
   identity: ResolverIdentity;
   domain: TypedDataDomain;
   limits: ResolverLimits;
-  /** Per verified requester or depositor. */
+  /** Per requester or depositor (see {@link authenticate}). */
   perRequester: RateLimiter;
+  /** ERC-1271 checks, capped in gas and time. */
+  contractSignatures: ContractSignatureChecker;
 }
 
 /**
@@ -30,12 +33,33 @@ export function checkDeadline(context: ResolverContext, deadline: bigint): void 
   }
 }
 
-/** Applies the per-requester limit to a verified signer. */
+/** Takes one request of `account` from the per-requester limit; 429 when it is spent. */
 export function limitRequester(context: ResolverContext, account: string): void {
   const decision = context.perRequester.take(account.toLowerCase());
   if (!decision.allowed) {
     throw new ResolverHttpError("RATE_LIMITED", "too many requests from this requester", { "retry-after": String(decision.retryAfterSeconds) });
   }
+}
+
+/**
+ * Checks that `signer` signed `digest` and counts the request against `signer`'s limit, cheapest check first:
+ * 1. an ECDSA signature that recovers to `signer` is checked locally, then counted;
+ * 2. otherwise `signer` must be a contract (one cached code lookup; an EOA is refused here, uncounted, so nobody
+ *    can spend an EOA's limit with junk in its name);
+ * 3. the claim that the contract vouches through ERC-1271 costs the node a call: it is counted against `signer`'s
+ *    limit **before** the call is made, and the call is capped in gas and time.
+ * @param who Named in the refusal ("requester", "depositor").
+ * @throws {ResolverHttpError} `RATE_LIMITED`, `INVALID_SIGNATURE`, or `CHAIN_UNAVAILABLE` (check timed out).
+ */
+export async function authenticate(context: ResolverContext, signer: string, digest: string, signature: string, who: string): Promise<void> {
+  if (isEcdsaSignatureOf(signer, digest, signature)) {
+    limitRequester(context, signer);
+    return;
+  }
+  const refused = new ResolverHttpError("INVALID_SIGNATURE", `the signature is not the ${who}'s`);
+  if (!(await context.contractSignatures.isContract(signer))) throw refused;
+  limitRequester(context, signer);
+  if (!(await context.contractSignatures.vouches(signer, digest, signature))) throw refused;
 }
 
 /**

@@ -1,15 +1,23 @@
-import { mkdirSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import path from "node:path";
 import sqlite3 from "sqlite3";
+
+/** What {@link ResolverDatabase.insertWrap} did. */
+export type WrapInsert = "stored" | "unchanged" | "conflict";
 
 /**
  * The resolver's state on disk (SQLite, WAL): its wraps of record keys, the tombstones of erased records, the
  * access-request nonces already used, and the last block scanned for burns. Wraps are ciphertext (each opens
- * only with the resolver's private key, which is never stored here).
+ * only with the resolver's private key, which is never stored here, and only for its record version); the file
+ * and its `-wal`/`-shm` companions are still readable by the owner only (0600).
  */
 export interface ResolverDatabase {
-  /** Stores (or replaces) the wrap of one record version. */
-  putWrap(tokenId: bigint, version: bigint, wrappedKey: Uint8Array): Promise<void>;
+  /**
+   * Stores the wrap of one record version, once: a record version has one wrap for good. `stored` when it was new,
+   * `unchanged` when the very same bytes were there already (a retried deposit), `conflict` when other bytes were
+   * (nothing is replaced, so a replayed or late deposit can never swap the key readers get). Atomic.
+   */
+  insertWrap(tokenId: bigint, version: bigint, wrappedKey: Uint8Array): Promise<WrapInsert>;
   /** The wrap of one record version, if held. */
   getWrap(tokenId: bigint, version: bigint): Promise<Uint8Array | undefined>;
   /** Whether any wrap of the record is held. */
@@ -58,11 +66,21 @@ function promised(db: sqlite3.Database) {
 }
 
 /**
+ * Creates `file` with mode 0600 when missing and restricts it (and the `-wal`/`-shm` files of an earlier run) to
+ * 0600 otherwise; SQLite creates its `-wal` and `-shm` files with the database file's mode.
+ */
+function restrictFiles(file: string): void {
+  mkdirSync(path.dirname(path.resolve(file)), { recursive: true, mode: 0o700 });
+  closeSync(openSync(file, "a", 0o600));
+  for (const companion of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(companion)) chmodSync(companion, 0o600);
+}
+
+/**
  * Opens (creating when missing) the resolver database at `file` (`:memory:` for a throwaway one).
- * @param file A path; its folder is created with mode 0700.
+ * @param file A path; its folder is created with mode 0700, the files with mode 0600.
  */
 export async function openResolverDatabase(file: string): Promise<ResolverDatabase> {
-  if (file !== ":memory:") mkdirSync(path.dirname(path.resolve(file)), { recursive: true, mode: 0o700 });
+  if (file !== ":memory:") restrictFiles(file);
   const db = await new Promise<sqlite3.Database>((resolve, reject) => {
     const handle = new sqlite3.Database(file, (error) => (error ? reject(error) : resolve(handle)));
   });
@@ -71,12 +89,15 @@ export async function openResolverDatabase(file: string): Promise<ResolverDataba
   const id = (value: bigint) => value.toString();
 
   return {
-    async putWrap(tokenId, version, wrappedKey) {
-      await run(
-        "INSERT INTO wraps (token_id, version, wrapped_key, stored_at) VALUES (?, ?, ?, ?) " +
-          "ON CONFLICT (token_id, version) DO UPDATE SET wrapped_key = excluded.wrapped_key, stored_at = excluded.stored_at",
-        [id(tokenId), id(version), Buffer.from(wrappedKey), Date.now()],
+    async insertWrap(tokenId, version, wrappedKey) {
+      const bytes = Buffer.from(wrappedKey);
+      const { changes } = await run(
+        "INSERT INTO wraps (token_id, version, wrapped_key, stored_at) VALUES (?, ?, ?, ?) ON CONFLICT (token_id, version) DO NOTHING",
+        [id(tokenId), id(version), bytes, Date.now()],
       );
+      if (changes === 1) return "stored";
+      const row = await get<{ wrapped_key: Buffer }>("SELECT wrapped_key FROM wraps WHERE token_id = ? AND version = ?", [id(tokenId), id(version)]);
+      return row && Buffer.from(row.wrapped_key).equals(bytes) ? "unchanged" : "conflict";
     },
     async getWrap(tokenId, version) {
       const row = await get<{ wrapped_key: Buffer }>("SELECT wrapped_key FROM wraps WHERE token_id = ? AND version = ?", [id(tokenId), id(version)]);

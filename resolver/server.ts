@@ -8,6 +8,7 @@ import type { ResolverContext } from "./context";
 import { openResolverDatabase, type ResolverDatabase } from "./database";
 import { ResolverHttpError } from "./errors";
 import { createRateLimiter } from "./rate-limiter";
+import { createContractSignatureChecker } from "./signature";
 import { registerAccessRoute } from "./routes/access";
 import { registerDepositRoute } from "./routes/deposit";
 import { registerHealthRoutes } from "./routes/health";
@@ -83,20 +84,36 @@ export function buildResolverApp(
   context: ResolverContext,
   options: { logLevel: string; logStream?: NodeJS.WritableStream; scannedBlock: () => number; trustedProxyHops?: number },
 ): FastifyInstance {
+  const { limits } = context;
   const app = Fastify({
     logger: { level: options.logLevel, stream: options.logStream, serializers },
-    bodyLimit: context.limits.bodyLimitBytes,
+    bodyLimit: limits.bodyLimitBytes,
     return503OnClosing: true,
+    // A client must send its headers within `headersTimeoutMs` of connecting and the whole request within
+    // `requestTimeoutMs` (then 408 and the socket is closed): a slow-drip client cannot hold a socket open.
+    // Connections are checked for it every second (Node's default is every 30 s). Answers may take longer (a key
+    // release waits for its disclosure receipt); idle keep-alive sockets close after `keepAliveTimeoutMs`.
+    http: {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
+    },
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
     // Trust the nearest `trustedProxyHops` proxies for the client address; without hops the socket address is it.
     trustProxy: options.trustedProxyHops ? (_address: string, hop: number) => hop < options.trustedProxyHops! : false,
     // Unknown fields are refused, not silently dropped; strings are never coerced from numbers.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   });
+  // Beyond this many open connections, new ones are closed at once.
+  app.server.maxConnections = limits.maxConnections;
   app.removeContentTypeParser("text/plain"); // JSON only: anything else is a 415
-  const perIp = createRateLimiter({ perMinute: context.limits.perIpPerMinute });
+  const perIp = createRateLimiter({ perMinute: limits.perIpPerMinute });
+  // /healthz has its own bucket, so that monitoring and clients behind one address do not starve each other.
+  const healthPerIp = createRateLimiter({ perMinute: limits.healthPerIpPerMinute });
   app.addHook("onRequest", async (request, reply) => {
-    if (request.url === "/healthz") return;
-    const decision = perIp.take(request.ip);
+    const limiter = request.routeOptions.url === "/healthz" ? healthPerIp : perIp;
+    const decision = limiter.take(request.ip);
     if (!decision.allowed) {
       return reply
         .code(429)
@@ -140,6 +157,10 @@ export async function startResolver(config: ResolverConfig, options: StartResolv
       domain: resolverDomain(chain.chainId, config.consentManager),
       limits: config.limits,
       perRequester: createRateLimiter({ perMinute: config.limits.perRequesterPerMinute }),
+      contractSignatures: createContractSignatureChecker(chain.provider, {
+        gas: config.limits.signatureCheckGas,
+        timeoutMs: config.limits.signatureCheckTimeoutMs,
+      }),
     };
     let watcher: BurnWatcher | undefined;
     app = buildResolverApp(context, {

@@ -1,26 +1,87 @@
 import { Interface, getAddress, recoverAddress, type Provider } from "ethers";
+import { ResolverHttpError } from "./errors";
 
 const ERC1271 = new Interface(["function isValidSignature(bytes32 hash, bytes signature) view returns (bytes4)"]);
 const MAGIC_VALUE = "0x1626ba7e";
+/** How long an address's code presence is remembered, in ms. */
+const CODE_CACHE_MS = 10_000;
+/** Most addresses remembered; the oldest are dropped first. */
+const CODE_CACHE_SIZE = 10_000;
 
 /**
- * Whether `signature` is `signer`'s over `digest`: ECDSA recovery for an address without code (an EOA),
- * ERC-1271 `isValidSignature` at the latest block for a contract (a patient or provider smart account).
- * Malformed or non-canonical (high-s) signatures are invalid, never an exception.
+ * Whether `signature` is an ECDSA signature of `digest` by `signer` (checked locally, no RPC). Malformed or
+ * non-canonical (high-s) signatures are not, never an exception. As in OpenZeppelin's `SignatureChecker`, which
+ * ConsentManager uses, a signature that recovers to the account is valid whether or not the account has code.
  */
-export async function isValidSignatureNow(provider: Provider, signer: string, digest: string, signature: string): Promise<boolean> {
-  const code = await provider.getCode(signer);
-  if (code === "0x") {
-    try {
-      return recoverAddress(digest, signature) === getAddress(signer);
-    } catch {
-      return false;
-    }
-  }
+export function isEcdsaSignatureOf(signer: string, digest: string, signature: string): boolean {
   try {
-    const result = await provider.call({ to: signer, data: ERC1271.encodeFunctionData("isValidSignature", [digest, signature]) });
-    return result.length >= 10 && result.slice(0, 10).toLowerCase() === MAGIC_VALUE;
+    return recoverAddress(digest, signature) === getAddress(signer);
   } catch {
     return false;
   }
+}
+
+/** The cost caps of contract-signature checks. */
+export interface SignatureCheckLimits {
+  /** Gas cap of one `isValidSignature` call. */
+  gas: number;
+  /** Time cap of one check (code lookup, or the call), in ms. */
+  timeoutMs: number;
+}
+
+/** The ERC-1271 side of signature checks: every question it asks the node is capped in time, the call in gas. */
+export interface ContractSignatureChecker {
+  /** Whether `account` has code (remembered for a few seconds, so junk in one account's name costs one lookup). */
+  isContract(account: string): Promise<boolean>;
+  /**
+   * Whether the contract `account` (a smart account, a Safe) vouches for `signature` over `digest` at the latest
+   * block. A revert, running out of gas (a looping contract) or any answer but the magic value is `false`.
+   */
+  vouches(account: string, digest: string, signature: string): Promise<boolean>;
+}
+
+/** Runs `work`, or fails with 503 `CHAIN_UNAVAILABLE` after `timeoutMs` (nothing was done on its account). */
+async function withinTime<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new ResolverHttpError("CHAIN_UNAVAILABLE", "the signature check did not finish in time; nothing was done", { "retry-after": "5" })),
+      timeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * A {@link ContractSignatureChecker} on `provider`.
+ * @param provider The chain's node.
+ * @param limits Gas and time caps.
+ */
+export function createContractSignatureChecker(provider: Provider, limits: SignatureCheckLimits): ContractSignatureChecker {
+  const codeSeen = new Map<string, { hasCode: boolean; at: number }>();
+  return {
+    async isContract(account) {
+      const key = account.toLowerCase();
+      const now = Date.now();
+      const known = codeSeen.get(key);
+      if (known && now - known.at < CODE_CACHE_MS) return known.hasCode;
+      const hasCode = (await withinTime(provider.getCode(account), limits.timeoutMs)) !== "0x";
+      codeSeen.delete(key);
+      codeSeen.set(key, { hasCode, at: now });
+      if (codeSeen.size > CODE_CACHE_SIZE) codeSeen.delete(codeSeen.keys().next().value!);
+      return hasCode;
+    },
+    async vouches(account, digest, signature) {
+      const data = ERC1271.encodeFunctionData("isValidSignature", [digest, signature]);
+      const call = provider.call({ to: account, data, gasLimit: BigInt(limits.gas) }).then(
+        (result) => result.length >= 10 && result.slice(0, 10).toLowerCase() === MAGIC_VALUE,
+        () => false,
+      );
+      return withinTime(call, limits.timeoutMs);
+    },
+  };
 }

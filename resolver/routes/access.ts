@@ -1,20 +1,21 @@
 import type { FastifyInstance } from "fastify";
+import { getAddress } from "ethers";
 import { bytesToHex, rewrapKey } from "../../sdk/crypto";
 import { InvalidKeyError, KeyUnwrapError } from "../../sdk/errors";
 import { Scope } from "../../sdk/consent/typed-data";
 import { accessRequestDigest } from "../../sdk/resolver/typed-data";
 import { accessRequestFromBody, type AccessRequestBody, type KeyReleaseBody } from "../../sdk/resolver/wire";
-import { checkDeadline, limitRequester, requireLiveRecord, type ResolverContext } from "../context";
+import { authenticate, checkDeadline, requireLiveRecord, type ResolverContext } from "../context";
 import { ResolverHttpError } from "../errors";
-import { isValidSignatureNow } from "../signature";
-import { ADDRESS, BYTES32, SIGNATURE, UINT256, UINT64 } from "./schemas";
+import { ADDRESS, BYTES32, SIGNATURE, UINT256, UINT64, uintField } from "./schemas";
 
 const BODY = {
   type: "object",
   additionalProperties: false,
-  required: ["requester", "tokenId", "purpose", "ephemeralPublicKey", "deadline", "nonce", "signature"],
+  required: ["requester", "resolver", "tokenId", "purpose", "ephemeralPublicKey", "deadline", "nonce", "signature"],
   properties: {
     requester: ADDRESS,
+    resolver: ADDRESS,
     tokenId: UINT256,
     purpose: BYTES32,
     ephemeralPublicKey: BYTES32,
@@ -26,23 +27,28 @@ const BODY = {
 
 /**
  * `POST /v1/access`: releases a record's key to a reader the chain allows, after logging the disclosure
- * on-chain. The checks, in order: schema → deadline → signature (EOA or ERC-1271) → per-requester limit →
- * nonce (used once, even if a later check fails) → record live (410 when erased) → `hasAccessFor(requester,
- * tokenId, READ, purpose)` at the latest block → a deposited wrap of the current version → re-wrap to the
- * ephemeral key (in memory) → `recordDisclosure` mined → response. Any failure releases nothing.
+ * on-chain. The checks, in order: schema and integer widths → deadline → the request names this resolver →
+ * signature and per-requester limit (a local ECDSA check, counted after; or a claimed ERC-1271 signer, counted
+ * before its gas- and time-capped call) → nonce (used once, even if a later check fails) → record live (410 when
+ * erased) → `hasAccessFor(requester, tokenId, READ, purpose)` at the latest block → a deposited wrap of the current
+ * version → re-wrap to the ephemeral key, bound to that record version (in memory) → `recordDisclosure` mined →
+ * response. Any failure releases nothing.
  */
 export function registerAccessRoute(app: FastifyInstance, context: ResolverContext): void {
   app.post<{ Body: AccessRequestBody }>("/v1/access", { schema: { body: BODY } }, async (httpRequest, reply) => {
     const started = performance.now();
-    const request = accessRequestFromBody(httpRequest.body);
+    const body = httpRequest.body;
+    uintField(body.tokenId, 256, "tokenId");
+    uintField(body.deadline, 64, "deadline");
+    uintField(body.nonce, 256, "nonce");
+    const request = accessRequestFromBody(body);
     const logFields = { requester: request.requester, tokenId: request.tokenId.toString(), purpose: request.purpose };
     try {
       checkDeadline(context, request.deadline);
-      const digest = accessRequestDigest(context.domain, request);
-      if (!(await isValidSignatureNow(context.chain.provider, request.requester, digest, httpRequest.body.signature))) {
-        throw new ResolverHttpError("INVALID_SIGNATURE", "the signature is not the requester's");
+      if (getAddress(request.resolver) !== getAddress(context.identity.address)) {
+        throw new ResolverHttpError("WRONG_RESOLVER", `the request is signed for resolver ${request.resolver}, not this one (${context.identity.address})`);
       }
-      limitRequester(context, request.requester);
+      await authenticate(context, request.requester, accessRequestDigest(context.domain, request), body.signature, "requester");
       if (!(await context.database.claimNonce(request.requester, request.nonce, request.deadline))) {
         throw new ResolverHttpError("NONCE_REPLAYED", "this request was already used");
       }
@@ -60,18 +66,19 @@ export function registerAccessRoute(app: FastifyInstance, context: ResolverConte
       const { version } = record.value;
       const wrap = await context.database.getWrap(request.tokenId, version);
       if (!wrap) throw new ResolverHttpError("KEY_NOT_DEPOSITED", `no key of record #${request.tokenId} v${version} was deposited here`);
+      const binding = { chainId: context.chain.chainId, recordToken: context.chain.recordTokenAddress, tokenId: request.tokenId, version };
       let released: Uint8Array;
       try {
-        released = rewrapKey(wrap, context.identity.encryptionPrivateKey, request.ephemeralPublicKey);
+        released = rewrapKey(wrap, context.identity.encryptionPrivateKey, request.ephemeralPublicKey, binding);
       } catch (error) {
         if (error instanceof InvalidKeyError) throw new ResolverHttpError("INVALID_REQUEST", "the ephemeral public key is not a usable X25519 key");
-        if (error instanceof KeyUnwrapError) throw new ResolverHttpError("INTERNAL", "the stored wrap does not open with this resolver's key");
+        if (error instanceof KeyUnwrapError) throw new ResolverHttpError("INTERNAL", "the stored wrap does not open with this resolver's key for this record version");
         throw error;
       }
       const disclosure = await context.chain.disclose(request.tokenId, request.requester, request.purpose);
       httpRequest.log.info({ ...logFields, outcome: "released", version: version.toString(), tx: disclosure.transactionHash, ms: Math.round(performance.now() - started) }, "key release");
-      const body: KeyReleaseBody = { tokenId: request.tokenId.toString(), version: version.toString(), wrappedKey: bytesToHex(released), disclosure };
-      return reply.code(200).send(body);
+      const response: KeyReleaseBody = { tokenId: request.tokenId.toString(), version: version.toString(), wrappedKey: bytesToHex(released), disclosure };
+      return reply.code(200).send(response);
     } catch (error) {
       const code = error instanceof ResolverHttpError ? error.code : "INTERNAL";
       httpRequest.log.info({ ...logFields, outcome: "refused", code, ms: Math.round(performance.now() - started) }, "key release");

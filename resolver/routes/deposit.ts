@@ -1,12 +1,12 @@
 import type { FastifyInstance } from "fastify";
 import { getAddress, keccak256 } from "ethers";
 import { hexToBytes, unwrapKey } from "../../sdk/crypto";
+import { Scope } from "../../sdk/consent/typed-data";
 import { keyDepositDigest } from "../../sdk/resolver/typed-data";
 import { keyDepositFromBody, type KeyDepositBody } from "../../sdk/resolver/wire";
-import { checkDeadline, limitRequester, requireLiveRecord, type ResolverContext } from "../context";
+import { authenticate, checkDeadline, requireLiveRecord, type ResolverContext } from "../context";
 import { ResolverHttpError } from "../errors";
-import { isValidSignatureNow } from "../signature";
-import { ADDRESS, SIGNATURE, UINT256, UINT64, WRAPPED_KEY } from "./schemas";
+import { ADDRESS, SIGNATURE, UINT256, UINT64, WRAPPED_KEY, uintField } from "./schemas";
 
 const PARAMS = { type: "object", required: ["tokenId"], properties: { tokenId: UINT256 } } as const;
 const BODY = {
@@ -17,41 +17,65 @@ const BODY = {
 } as const;
 
 /**
- * `PUT /v1/records/:tokenId/key`: the writer of a record version deposits the data key wrapped to the
- * resolver's key. Accepted only from the record's patient or the issuer of the current version (EIP-712
- * `KeyDeposit`, EOA or ERC-1271), for the current version, and only if the wrap opens with the resolver's key.
+ * `PUT /v1/records/:tokenId/key`: the writer of a record version deposits the data key wrapped to the resolver's
+ * key, bound to that record version. Accepted only:
+ * - signed (EIP-712 `KeyDeposit`, EOA or ERC-1271) by the record's patient, or by the issuer of the current version
+ *   while that issuer is active and holds live APPEND on the record, both read at one block;
+ * - for the current version, and only if the wrap opens with the resolver's key **for that record version**;
+ * - once per record version: the same wrap again is accepted as a retry (200), any other is refused
+ *   (`KEY_ALREADY_DEPOSITED`), so no late, revoked or replayed deposit can swap the key readers get.
+ * A record erased while its deposit was being stored is shredded again and refused (410).
  */
 export function registerDepositRoute(app: FastifyInstance, context: ResolverContext): void {
   app.put<{ Params: { tokenId: string }; Body: KeyDepositBody }>(
     "/v1/records/:tokenId/key",
     { schema: { params: PARAMS, body: BODY } },
     async (httpRequest, reply) => {
-      const tokenId = BigInt(httpRequest.params.tokenId);
+      const tokenId = uintField(httpRequest.params.tokenId, 256, "tokenId");
       const body = httpRequest.body;
+      uintField(body.version, 64, "version");
+      uintField(body.deadline, 64, "deadline");
       const deposit = keyDepositFromBody(tokenId, body, keccak256(body.wrappedKey));
       checkDeadline(context, deposit.deadline);
-      if (!(await isValidSignatureNow(context.chain.provider, deposit.depositor, keyDepositDigest(context.domain, deposit), body.signature))) {
-        throw new ResolverHttpError("INVALID_SIGNATURE", "the signature is not the depositor's");
-      }
-      limitRequester(context, deposit.depositor);
+      await authenticate(context, deposit.depositor, keyDepositDigest(context.domain, deposit), body.signature, "depositor");
       const patient = await requireLiveRecord(context, tokenId);
-      const record = await context.chain.recordToken.recordOf(tokenId);
+      const depositor = getAddress(deposit.depositor);
+      const isPatient = depositor === getAddress(patient);
+      // The version, its issuer and the issuer's authority, all read at one block (the node's head now: ethers'
+      // getBlockNumber may answer from a cache older than the record).
+      const { provider, recordToken, consentManager } = context.chain;
+      const blockTag = Number(await provider.send("eth_blockNumber", []));
+      const [record, issuerMayWrite] = await Promise.all([
+        recordToken.recordOf(tokenId, { blockTag }),
+        isPatient ? Promise.resolve(true) : consentManager.hasAccess(depositor, tokenId, Scope.APPEND, { blockTag }),
+      ]);
       if (record.version !== deposit.version) {
         throw new ResolverHttpError("VERSION_MISMATCH", `record #${tokenId} is at version ${record.version}, not ${deposit.version}`);
       }
-      const depositor = getAddress(deposit.depositor);
-      if (depositor !== getAddress(patient) && depositor !== getAddress(record.issuer)) {
-        throw new ResolverHttpError("NOT_RECORD_WRITER", "only the record's patient or issuer may deposit its key");
+      if (!isPatient && (depositor !== getAddress(record.issuer) || !issuerMayWrite)) {
+        throw new ResolverHttpError(
+          "NOT_RECORD_WRITER",
+          "only the record's patient, or the issuer of its current version while it is active and holds APPEND, may deposit its key",
+        );
       }
       const wrappedKey = hexToBytes(body.wrappedKey);
+      const binding = { chainId: context.chain.chainId, recordToken: context.chain.recordTokenAddress, tokenId, version: deposit.version };
       try {
-        unwrapKey(wrappedKey, context.identity.encryptionPrivateKey).fill(0);
+        unwrapKey(wrappedKey, context.identity.encryptionPrivateKey, binding).fill(0);
       } catch {
-        throw new ResolverHttpError("KEY_DOES_NOT_OPEN", "the wrapped key does not open with this resolver's key");
+        throw new ResolverHttpError("KEY_DOES_NOT_OPEN", "the wrapped key does not open with this resolver's key for this record version");
       }
-      await context.database.putWrap(tokenId, deposit.version, wrappedKey);
-      httpRequest.log.info({ depositor, tokenId: tokenId.toString(), version: deposit.version.toString(), outcome: "stored" }, "key deposit");
-      return reply.code(201).send({ tokenId: tokenId.toString(), version: deposit.version.toString() });
+      const outcome = await context.database.insertWrap(tokenId, deposit.version, wrappedKey);
+      if (outcome === "conflict") {
+        throw new ResolverHttpError("KEY_ALREADY_DEPOSITED", `record #${tokenId} v${deposit.version} already has its key here; a new key needs a new version`);
+      }
+      // A burn mined while this deposit was checked may have been shredded before the insert: check after it.
+      if ((await context.database.isErased(tokenId)) || BigInt(await recordToken.patientOf(tokenId)) === 0n) {
+        await context.database.shred(tokenId, await provider.getBlockNumber());
+        throw new ResolverHttpError("RECORD_ERASED", `record #${tokenId} was erased`);
+      }
+      httpRequest.log.info({ depositor, tokenId: tokenId.toString(), version: deposit.version.toString(), outcome }, "key deposit");
+      return reply.code(outcome === "stored" ? 201 : 200).send({ tokenId: tokenId.toString(), version: deposit.version.toString() });
     },
   );
 }

@@ -46,7 +46,8 @@ export function contentHash(sealed: Uint8Array): `0x${string}` {
 /**
  * Seals a record for a set of recipients: generates a fresh DEK, encrypts the plaintext
  * ({@link encryptRecord}), hashes the sealed bytes, and wraps the DEK to each recipient
- * ({@link wrapKey}). The DEK is zeroised before returning; only the wraps can recover it.
+ * ({@link wrapKey}), each wrap bound to the same record version. The DEK is zeroised before returning; only the
+ * wraps can recover it.
  *
  * @param plaintext Record bytes (canonical FHIR JSON).
  * @param aadFields The record's on-chain coordinates (chain id, RecordToken, token id, version).
@@ -66,7 +67,7 @@ export function sealRecord(plaintext: Uint8Array, aadFields: RecordAadFields, re
   const dek = generateDataKey();
   try {
     const sealed = encryptRecord(plaintext, dek, aadFields);
-    const wraps = recipientKeys.map((recipient) => ({ recipient, wrappedKey: wrapKey(dek, recipient) }));
+    const wraps = recipientKeys.map((recipient) => ({ recipient, wrappedKey: wrapKey(dek, recipient, aadFields) }));
     return { sealed, contentHash: contentHash(sealed), wraps };
   } finally {
     wipe(dek);
@@ -120,7 +121,7 @@ export function openRecord(
     }
   }
   decodeSealedRecord(sealed); // format check before the private key is used
-  const dek = unwrapKey(wrappedKey, privateKey);
+  const dek = unwrapKey(wrappedKey, privateKey, aadFields);
   try {
     return decryptRecord(sealed, dek, aadFields);
   } finally {

@@ -4,9 +4,10 @@
  * - A record version is encrypted once with a random 256-bit data key (DEK): AES-256-GCM, random
  *   96-bit nonce, AAD = {@link recordAad} = `abi.encode(uint256 chainId, address recordToken,
  *   uint256 tokenId, uint64 version)`. Sealed record = `0x01 ‖ nonce (12) ‖ ciphertext ‖ tag (16)`.
- * - The DEK is wrapped to each reader's X25519 key: ephemeral X25519 ECDH, HKDF-SHA256
- *   (salt = ephemeral pub ‖ recipient pub, info = `"medrec/dek-wrap/v1"`) → KEK, AES-256-GCM.
- *   Wrapped key = `0x01 ‖ ephemeral pub (32) ‖ nonce (12) ‖ encrypted DEK (32) ‖ tag (16)` (93 bytes).
+ * - The DEK is wrapped to each reader's X25519 key for that record version: ephemeral X25519 ECDH, HKDF-SHA256
+ *   (salt = ephemeral pub ‖ recipient pub, info = `"medrec/dek-wrap/v2"` ‖ {@link recordAad}) → KEK, AES-256-GCM
+ *   with AAD = `0x02 ‖ recordAad`. Wrapped key = `0x02 ‖ ephemeral pub (32) ‖ nonce (12) ‖ encrypted DEK (32) ‖
+ *   tag (16)` (93 bytes); it opens only for the (chain, RecordToken, token id, version) it was made for.
  * - On-chain: SHA-256 of the sealed record ({@link contentHash}); readers verify it first ({@link openRecord}).
  *
  * Errors are the typed errors of `sdk/errors` (`DecryptionError`, `KeyUnwrapError`, `InvalidKeyError`,

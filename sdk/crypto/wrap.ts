@@ -2,6 +2,12 @@
  * Key wrapping: a record's data key (DEK) encrypted to an X25519 public key (ECIES-style:
  * ephemeral X25519 + HKDF-SHA256 + AES-256-GCM), serialised as one "wrapped key" byte string.
  *
+ * Every wrap is bound to one record version (chain id, RecordToken, token id, version): the binding is in the
+ * HKDF `info` and in the AES-GCM associated data, so a wrap opens only when it is presented for the record version
+ * it was made for. Wraps travel and are stored (deposit bodies, the resolver's database, writers' key stores), so
+ * they are treated as non-secret: without the binding, whoever holds the recipient's key would open a wrap of
+ * record A when it is presented as the key of record B.
+ *
  * @module
  */
 
@@ -10,14 +16,18 @@ import { gcm } from "@noble/ciphers/aes";
 import { hkdf } from "@noble/hashes/hkdf";
 import { sha256 } from "@noble/hashes/sha2";
 import { InvalidEnvelopeError, InvalidKeyError, KeyUnwrapError } from "../errors";
+import { recordAad, type RecordAadFields } from "./aad";
 import { concatBytes, copyKey, randomBytes, wipe, type BytesLike } from "./bytes";
 import { DATA_KEY_LENGTH, X25519_KEY_LENGTH } from "./keys";
 import { GCM_NONCE_LENGTH, GCM_TAG_LENGTH } from "./record";
 
-/** Format version byte of a wrapped key (the first byte). */
-export const WRAPPED_KEY_VERSION = 0x01;
-/** HKDF `info` of the key-encryption key: the ASCII bytes of this label. */
-export const DEK_WRAP_LABEL = "medrec/dek-wrap/v1";
+/**
+ * Format version byte of a wrapped key (the first byte). Version 2 binds the wrap to its record version; version 1
+ * (unbound) is no longer accepted.
+ */
+export const WRAPPED_KEY_VERSION = 0x02;
+/** HKDF `info` of the key-encryption key starts with the ASCII bytes of this label, followed by the binding. */
+export const DEK_WRAP_LABEL = "medrec/dek-wrap/v2";
 /** Length in bytes of a wrapped key: 1 + 32 + 12 + 32 + 16 = 93. */
 export const WRAPPED_KEY_LENGTH = 1 + X25519_KEY_LENGTH + GCM_NONCE_LENGTH + DATA_KEY_LENGTH + GCM_TAG_LENGTH;
 
@@ -94,29 +104,38 @@ function copyPublicKey(publicKey: BytesLike): Uint8Array {
   return pk;
 }
 
-/** KEK = HKDF-SHA256(ikm = shared, salt = ephemeralPub ‖ recipientPub, info = label, L = 32). */
-function deriveKek(shared: Uint8Array, ephemeralPublicKey: Uint8Array, recipientPublicKey: Uint8Array): Uint8Array {
-  return hkdf(sha256, shared, concatBytes(ephemeralPublicKey, recipientPublicKey), LABEL_BYTES, DATA_KEY_LENGTH);
+/** KEK = HKDF-SHA256(ikm = shared, salt = ephemeralPub ‖ recipientPub, info = label ‖ binding, L = 32). */
+function deriveKek(shared: Uint8Array, ephemeralPublicKey: Uint8Array, recipientPublicKey: Uint8Array, binding: Uint8Array): Uint8Array {
+  return hkdf(sha256, shared, concatBytes(ephemeralPublicKey, recipientPublicKey), concatBytes(LABEL_BYTES, binding), DATA_KEY_LENGTH);
+}
+
+/** The AES-GCM associated data of a wrap: the version byte ‖ the binding. */
+function wrapAad(binding: Uint8Array): Uint8Array {
+  return concatBytes(Uint8Array.of(WRAPPED_KEY_VERSION), binding);
 }
 
 /**
- * Wraps a data key to an X25519 public key.
+ * Wraps a data key to an X25519 public key, for one record version.
  *
  * 1. Fresh ephemeral X25519 key pair `(e, E)`; `shared = X25519(e, recipientPublicKey)` (an all-zero
  *    shared secret, i.e. a low-order public key, is rejected).
- * 2. `KEK = HKDF-SHA256(ikm = shared, salt = E ‖ recipientPublicKey, info = "medrec/dek-wrap/v1", L = 32)`.
- * 3. `AES-256-GCM(KEK, random 12-byte nonce, no AAD).encrypt(dek)` → 32-byte ciphertext ‖ 16-byte tag.
- * 4. Output: `0x01 ‖ E (32) ‖ nonce (12) ‖ ciphertext (32) ‖ tag (16)`, 93 bytes.
+ * 2. `B = recordAad(binding)` = `abi.encode(uint256 chainId, address recordToken, uint256 tokenId, uint64 version)`.
+ * 3. `KEK = HKDF-SHA256(ikm = shared, salt = E ‖ recipientPublicKey, info = "medrec/dek-wrap/v2" ‖ B, L = 32)`.
+ * 4. `AES-256-GCM(KEK, random 12-byte nonce, AAD = 0x02 ‖ B).encrypt(dek)` → 32-byte ciphertext ‖ 16-byte tag.
+ * 5. Output: `0x02 ‖ E (32) ‖ nonce (12) ‖ ciphertext (32) ‖ tag (16)`, 93 bytes.
  *
  * The ephemeral private key, the shared secret and the KEK are zeroised before returning.
  *
  * @param dek The 32-byte data key (bytes or `0x` hex); not modified.
  * @param recipientPublicKey The recipient's 32-byte X25519 public key (bytes or `0x` hex).
+ * @param binding The record version the wrap is for; it opens for that version only.
  * @returns The wrapped key.
  * @throws {InvalidKeyError} If `dek` is not 32 bytes, or the public key is not 32 bytes, not canonical,
  *   or of low order.
+ * @throws {InvalidArgumentError} If a binding field is invalid.
  */
-export function wrapKey(dek: BytesLike, recipientPublicKey: BytesLike): Uint8Array {
+export function wrapKey(dek: BytesLike, recipientPublicKey: BytesLike, binding: RecordAadFields): Uint8Array {
+  const bound = recordAad(binding);
   const key = copyKey(dek, DATA_KEY_LENGTH, "data key");
   const recipient = copyPublicKey(recipientPublicKey);
   const ephemeralSecret = x25519.utils.randomSecretKey();
@@ -129,9 +148,9 @@ export function wrapKey(dek: BytesLike, recipientPublicKey: BytesLike): Uint8Arr
     } catch {
       throw new InvalidKeyError("public key is not a usable X25519 public key (low order)");
     }
-    kek = deriveKek(shared, ephemeralPublicKey, recipient);
+    kek = deriveKek(shared, ephemeralPublicKey, recipient, bound);
     const nonce = randomBytes(GCM_NONCE_LENGTH);
-    const ciphertext = gcm(kek, nonce).encrypt(key);
+    const ciphertext = gcm(kek, nonce, wrapAad(bound)).encrypt(key);
     return encodeWrappedKey({ version: WRAPPED_KEY_VERSION, ephemeralPublicKey, nonce, ciphertext });
   } finally {
     wipe(key, recipient, ephemeralSecret, shared, kek);
@@ -139,15 +158,19 @@ export function wrapKey(dek: BytesLike, recipientPublicKey: BytesLike): Uint8Arr
 }
 
 /**
- * Unwraps a data key with the recipient's X25519 private key.
+ * Unwraps a data key with the recipient's X25519 private key, for the record version it is presented for.
  * @param wrapped A wrapped key from {@link wrapKey} (bytes or `0x` hex).
  * @param recipientPrivateKey The 32-byte X25519 private key it was wrapped to (bytes or `0x` hex); not modified.
+ * @param binding The record version the wrap is presented for.
  * @returns The 32-byte DEK. The caller owns it and should zeroise it (`fill(0)`) after use.
  * @throws {InvalidKeyError} If the private key is not 32 bytes.
+ * @throws {InvalidArgumentError} If a binding field is invalid.
  * @throws {InvalidEnvelopeError} If `wrapped` is not a well-formed wrapped key.
- * @throws {KeyUnwrapError} If the key was wrapped to another key or the bytes were tampered with.
+ * @throws {KeyUnwrapError} If the key was wrapped to another key or for another record version (chain,
+ *   RecordToken, token id or version), or the bytes were tampered with.
  */
-export function unwrapKey(wrapped: BytesLike, recipientPrivateKey: BytesLike): Uint8Array {
+export function unwrapKey(wrapped: BytesLike, recipientPrivateKey: BytesLike, binding: RecordAadFields): Uint8Array {
+  const bound = recordAad(binding);
   const sk = copyKey(recipientPrivateKey, X25519_KEY_LENGTH, "private key");
   let shared: Uint8Array | undefined;
   let kek: Uint8Array | undefined;
@@ -156,11 +179,11 @@ export function unwrapKey(wrapped: BytesLike, recipientPrivateKey: BytesLike): U
     const recipientPublicKey = x25519.getPublicKey(sk);
     try {
       shared = x25519.getSharedSecret(sk, ephemeralPublicKey);
-      kek = deriveKek(shared, ephemeralPublicKey, recipientPublicKey);
-      return gcm(kek, nonce).decrypt(ciphertext);
+      kek = deriveKek(shared, ephemeralPublicKey, recipientPublicKey, bound);
+      return gcm(kek, nonce, wrapAad(bound)).decrypt(ciphertext);
     } catch {
       // The cause is deliberately dropped: library messages are not part of the SDK's contract.
-      throw new KeyUnwrapError("key unwrap failed: not wrapped to this key, or tampered");
+      throw new KeyUnwrapError("key unwrap failed: not wrapped to this key for this record version, or tampered");
     }
   } finally {
     wipe(sk, shared, kek);
@@ -169,23 +192,31 @@ export function unwrapKey(wrapped: BytesLike, recipientPrivateKey: BytesLike): U
 
 /**
  * Re-wraps a data key from its holder to a new recipient (what the resolver does on key release):
- * unwraps with the holder's private key and wraps the same DEK to `newRecipientPublicKey`. The
- * holder's wrap is unchanged and still opens for the holder. The DEK is zeroised before returning.
+ * unwraps with the holder's private key for `binding` and wraps the same DEK to `newRecipientPublicKey` for the
+ * same `binding`, so the released wrap too opens for that record version only. The holder's wrap is unchanged and
+ * still opens for the holder. The DEK is zeroised before returning.
  *
  * @param wrapped The holder's wrapped key (bytes or `0x` hex).
  * @param holderPrivateKey The holder's 32-byte X25519 private key (bytes or `0x` hex).
  * @param newRecipientPublicKey The new recipient's 32-byte X25519 public key (bytes or `0x` hex).
- * @returns A new wrapped key for the new recipient.
+ * @param binding The record version the wrap is for.
+ * @returns A new wrapped key for the new recipient, bound to the same record version.
  * @throws {InvalidKeyError} If a key has the wrong length or the public key is unusable.
+ * @throws {InvalidArgumentError} If a binding field is invalid.
  * @throws {InvalidEnvelopeError} If `wrapped` is not a well-formed wrapped key.
- * @throws {KeyUnwrapError} If `wrapped` does not open with `holderPrivateKey`.
+ * @throws {KeyUnwrapError} If `wrapped` does not open with `holderPrivateKey` for `binding`.
  */
-export function rewrapKey(wrapped: BytesLike, holderPrivateKey: BytesLike, newRecipientPublicKey: BytesLike): Uint8Array {
+export function rewrapKey(
+  wrapped: BytesLike,
+  holderPrivateKey: BytesLike,
+  newRecipientPublicKey: BytesLike,
+  binding: RecordAadFields,
+): Uint8Array {
   // Validate the new recipient first, so a bad key fails before the DEK is ever unwrapped.
   wipe(copyPublicKey(newRecipientPublicKey));
-  const dek = unwrapKey(wrapped, holderPrivateKey);
+  const dek = unwrapKey(wrapped, holderPrivateKey, binding);
   try {
-    return wrapKey(dek, newRecipientPublicKey);
+    return wrapKey(dek, newRecipientPublicKey, binding);
   } finally {
     wipe(dek);
   }

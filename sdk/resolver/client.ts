@@ -47,6 +47,11 @@ export interface KeyReleaseOptions {
   purpose: string;
   /** The requester when it is not `signer` (an ERC-1271 account). */
   requester?: string;
+  /**
+   * The disclosure account of the resolver at `url`, which the signed request names (only that resolver honours
+   * it). Pin it when you know it; otherwise it is read from `GET /v1/info` first.
+   */
+  resolver?: string;
   /** Seconds the signed request stays valid; default {@link DEFAULT_REQUEST_TTL_SECONDS}. */
   ttlSeconds?: bigint;
 }
@@ -62,15 +67,18 @@ export interface KeyRelease {
 }
 
 /**
- * Asks the resolver for a record's key: makes a one-time X25519 key pair, signs an EIP-712 access request with
- * a random nonce, and returns the key the resolver re-wrapped to it after mining the `Disclosure`.
+ * Asks the resolver for a record's key: makes a one-time X25519 key pair, signs an EIP-712 access request (naming
+ * this resolver, with a random nonce), and returns the key the resolver re-wrapped to it after mining the
+ * `Disclosure`. The released wrap is bound to the record version it was released for.
  * @throws {ResolverError} When the resolver refuses (`ACCESS_DENIED`, `RECORD_ERASED`, …) or is unreachable.
  */
 export async function requestKeyRelease(options: KeyReleaseOptions): Promise<KeyRelease> {
+  const resolver = getAddress(options.resolver ?? (await resolverInfo(options.url)).address);
   const ephemeral = generateEncryptionKeyPair();
   try {
     const request: AccessRequest = {
       requester: getAddress(options.requester ?? (await options.signer.getAddress())),
+      resolver,
       tokenId: options.tokenId,
       purpose: options.purpose,
       ephemeralPublicKey: ephemeral.publicKeyHex,

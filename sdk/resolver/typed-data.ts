@@ -3,11 +3,16 @@ import { TypedDataEncoder, type Signer, type TypedDataDomain, type TypedDataFiel
 /**
  * A reader's signed request for the key of one record (EIP-712 `AccessRequest`). The resolver re-wraps the
  * record's data key to `ephemeralPublicKey` only while `ConsentManager` says `requester` may read the record
- * for `purpose`.
+ * for `purpose`, and only if it is the `resolver` the request names.
  */
 export interface AccessRequest {
   /** The reader: an EOA or an ERC-1271 account (whose owner signs). */
   requester: string;
+  /**
+   * The resolver the request is for: its disclosure account (`address` of `GET /v1/info`). Any other resolver of
+   * the deployment refuses the request, so one signed read is one disclosure.
+   */
+  resolver: string;
   tokenId: bigint;
   /** HL7 purpose of use as bytes32 (see `consent.Purpose`). */
   purpose: string;
@@ -42,6 +47,7 @@ export function wallClockSeconds(): bigint {
 export const ACCESS_REQUEST_TYPES: Record<string, TypedDataField[]> = {
   AccessRequest: [
     { name: "requester", type: "address" },
+    { name: "resolver", type: "address" },
     { name: "tokenId", type: "uint256" },
     { name: "purpose", type: "bytes32" },
     { name: "ephemeralPublicKey", type: "bytes32" },

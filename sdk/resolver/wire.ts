@@ -9,6 +9,7 @@ import type { AccessRequest, KeyDeposit } from "./typed-data";
 /** `POST /v1/access` request body. */
 export interface AccessRequestBody {
   requester: string;
+  resolver: string;
   tokenId: string;
   purpose: string;
   ephemeralPublicKey: string;
@@ -45,6 +46,7 @@ export interface ErrorBody {
 export function accessRequestToBody(request: AccessRequest, signature: string): AccessRequestBody {
   return {
     requester: request.requester,
+    resolver: request.resolver,
     tokenId: request.tokenId.toString(),
     purpose: request.purpose,
     ephemeralPublicKey: request.ephemeralPublicKey,
@@ -58,6 +60,7 @@ export function accessRequestToBody(request: AccessRequest, signature: string): 
 export function accessRequestFromBody(body: AccessRequestBody): AccessRequest {
   return {
     requester: body.requester,
+    resolver: body.resolver,
     tokenId: BigInt(body.tokenId),
     purpose: body.purpose,
     ephemeralPublicKey: body.ephemeralPublicKey,

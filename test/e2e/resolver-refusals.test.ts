@@ -72,7 +72,7 @@ describe("e2e: the resolver refuses, and then releases and discloses nothing", f
       { ...stack.domain, verifyingContract: stack.config.recordToken },
     ];
     for (const domain of wrongDomains) {
-      const request = { requester: reader.address, tokenId: granted.tokenId, purpose: Purpose.TREATMENT, ephemeralPublicKey: body.ephemeralPublicKey, deadline: BigInt(body.deadline), nonce: BigInt(body.nonce) + 1n };
+      const request = { requester: reader.address, resolver: stack.identity.address, tokenId: granted.tokenId, purpose: Purpose.TREATMENT, ephemeralPublicKey: body.ephemeralPublicKey, deadline: BigInt(body.deadline), nonce: BigInt(body.nonce) + 1n };
       const { ACCESS_REQUEST_TYPES } = await import("../../sdk/resolver");
       const signature = await reader.signTypedData(domain, ACCESS_REQUEST_TYPES, request);
       await refused(() => postAccess(stack, { ...body, nonce: request.nonce.toString(), signature }), "INVALID_SIGNATURE", 401);
@@ -147,8 +147,9 @@ describe("e2e: the resolver refuses, and then releases and discloses nothing", f
     const base = { url: stack.resolver.url, domain: stack.domain, tokenId: other.tokenId, version: other.version, wrappedKey: wrap! };
     await expectRejects(depositRecordKey({ ...base, signer: stranger }), ResolverError, "NOT_RECORD_WRITER");
     await expectRejects(depositRecordKey({ ...base, signer: writer, version: other.version + 1n }), ResolverError, "VERSION_MISMATCH");
-    const dek = unwrapKey(wrap!, stack.identity.encryptionPrivateKey);
-    const toSomeoneElse = wrapKey(dek, generateEncryptionKeyPair().publicKey);
+    const binding = { chainId: stack.chain.chainId, recordToken: stack.config.recordToken, tokenId: other.tokenId, version: other.version };
+    const dek = unwrapKey(wrap!, stack.identity.encryptionPrivateKey, binding);
+    const toSomeoneElse = wrapKey(dek, generateEncryptionKeyPair().publicKey, binding);
     dek.fill(0);
     await expectRejects(depositRecordKey({ ...base, signer: writer, wrappedKey: toSomeoneElse }), ResolverError, "KEY_DOES_NOT_OPEN");
     await expectRejects(depositRecordKey({ ...base, signer: Wallet.createRandom(), depositor: writer.address }), ResolverError, "INVALID_SIGNATURE");

@@ -18,6 +18,7 @@ export async function signedAccessBody(
   const ephemeral = generateEncryptionKeyPair();
   const request: AccessRequest = {
     requester: getAddress(await signer.getAddress()),
+    resolver: stack.identity.address,
     tokenId,
     purpose: Purpose.TREATMENT,
     ephemeralPublicKey: ephemeral.publicKeyHex,

@@ -25,9 +25,9 @@ describe("resolver/database: SQLite state on disk", function () {
     const file = path.join(dir, "state.sqlite");
     let db = await openResolverDatabase(file);
     const big = (1n << 256n) - 2n;
-    await db.putWrap(big, 1n, Uint8Array.of(1, 2, 3));
-    await db.putWrap(big, 2n, Uint8Array.of(4));
-    await db.putWrap(5n, 1n, Uint8Array.of(9));
+    expect(await db.insertWrap(big, 1n, Uint8Array.of(1, 2, 3))).to.equal("stored");
+    expect(await db.insertWrap(big, 2n, Uint8Array.of(4))).to.equal("stored");
+    expect(await db.insertWrap(5n, 1n, Uint8Array.of(9))).to.equal("stored");
     await db.setMeta("burns.scannedBlock", "42");
     await db.close();
     db = await openResolverDatabase(file);
@@ -40,5 +40,36 @@ describe("resolver/database: SQLite state on disk", function () {
     expect(await db.isErased(5n)).to.equal(false);
     expect(await db.counts()).to.deep.equal({ wraps: 1, erased: 1, nonces: 0 });
     await db.close();
+  });
+
+  it("a record version's wrap is written once: the same bytes again are 'unchanged', other bytes a 'conflict' that replaces nothing", async () => {
+    const db = await openResolverDatabase(path.join(dir, "once.sqlite"));
+    expect(await db.insertWrap(3n, 1n, Uint8Array.of(1, 2))).to.equal("stored");
+    expect(await db.insertWrap(3n, 1n, Uint8Array.of(1, 2))).to.equal("unchanged");
+    expect(await db.insertWrap(3n, 1n, Uint8Array.of(9, 9))).to.equal("conflict");
+    expect(Array.from((await db.getWrap(3n, 1n))!)).to.deep.equal([1, 2]);
+    // Concurrent deposits of different wraps for one version: exactly one is stored, the rest conflict.
+    const outcomes = await Promise.all(Array.from({ length: 20 }, (_, i) => db.insertWrap(4n, 1n, Uint8Array.of(i))));
+    expect(outcomes.filter((o) => o === "stored")).to.have.length(1);
+    expect(outcomes.filter((o) => o === "conflict")).to.have.length(19);
+    expect(await db.insertWrap(3n, 2n, Uint8Array.of(7))).to.equal("stored");
+    await db.close();
+  });
+
+  it("the database file and its -wal and -shm files are readable by the owner only (0600), even if an earlier run left them open", async () => {
+    const { chmod, stat, writeFile } = await import("node:fs/promises");
+    const file = path.join(dir, "private.sqlite");
+    const db = await openResolverDatabase(file);
+    expect(await db.insertWrap(1n, 1n, Uint8Array.of(1))).to.equal("stored");
+    await db.claimNonce("0x0000000000000000000000000000000000000001", 1n, 10n);
+    for (const f of [file, `${file}-wal`, `${file}-shm`]) expect((await stat(f)).mode & 0o777, f).to.equal(0o600);
+    await db.close();
+    // A file from before (world-readable) is restricted when it is opened again.
+    const old = path.join(dir, "old.sqlite");
+    await writeFile(old, "");
+    await chmod(old, 0o644);
+    const reopened = await openResolverDatabase(old);
+    expect((await stat(old)).mode & 0o777).to.equal(0o600);
+    await reopened.close();
   });
 });

@@ -47,8 +47,8 @@ describe("sdk/crypto envelope (sealRecord / openRecord)", () => {
 
   it("all wraps carry the same DEK, and that DEK decrypts the sealed record", () => {
     const env = sealRecord(FHIR, AAD, [patient.publicKey, resolver.publicKey]);
-    const a = unwrapKey(env.wraps[0].wrappedKey, patient.privateKey);
-    const b = unwrapKey(env.wraps[1].wrappedKey, resolver.privateKey);
+    const a = unwrapKey(env.wraps[0].wrappedKey, patient.privateKey, AAD);
+    const b = unwrapKey(env.wraps[1].wrappedKey, resolver.privateKey, AAD);
     expect(hexlify(a)).to.equal(hexlify(b));
     expect(hexlify(decryptRecord(env.sealed, a, AAD))).to.equal(hexlify(FHIR));
   });
@@ -73,8 +73,8 @@ describe("sdk/crypto envelope (sealRecord / openRecord)", () => {
     const b = sealRecord(FHIR, AAD, [patient.publicKey]);
     expect(hexlify(a.sealed.subarray(1, 13))).to.not.equal(hexlify(b.sealed.subarray(1, 13)));
     expect(a.contentHash).to.not.equal(b.contentHash);
-    const dekA = unwrapKey(a.wraps[0].wrappedKey, patient.privateKey);
-    const dekB = unwrapKey(b.wraps[0].wrappedKey, patient.privateKey);
+    const dekA = unwrapKey(a.wraps[0].wrappedKey, patient.privateKey, AAD);
+    const dekB = unwrapKey(b.wraps[0].wrappedKey, patient.privateKey, AAD);
     expect(hexlify(dekA)).to.not.equal(hexlify(dekB));
   });
 

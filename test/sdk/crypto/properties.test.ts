@@ -19,7 +19,7 @@ import {
   WRAPPED_KEY_LENGTH,
   type RecordAadFields,
 } from "../../../sdk/crypto";
-import { AAD_FIELD_BITS, expectMedrecError, flipAadField, flipBit } from "./helpers";
+import { AAD, AAD_FIELD_BITS, expectMedrecError, flipAadField, flipBit } from "./helpers";
 
 const UINT256_MAX = (1n << 256n) - 1n;
 const UINT64_MAX = (1n << 64n) - 1n;
@@ -130,10 +130,10 @@ describe("sdk/crypto properties (fast-check)", () => {
     const party = generateEncryptionKeyPair();
     fc.assert(
       fc.property(fc.integer({ min: 0, max: WRAPPED_KEY_LENGTH * 8 - 1 }), (bit) => {
-        const wrapped = wrapKey(generateDataKey(), party.publicKey);
+        const wrapped = wrapKey(generateDataKey(), party.publicKey, AAD);
         const tampered = flipBit(wrapped, bit);
-        if (bit < 8) expectMedrecError(() => unwrapKey(tampered, party.privateKey), InvalidEnvelopeError, "INVALID_ENVELOPE");
-        else expectMedrecError(() => unwrapKey(tampered, party.privateKey), KeyUnwrapError, "KEY_UNWRAP_FAILED");
+        if (bit < 8) expectMedrecError(() => unwrapKey(tampered, party.privateKey, AAD), InvalidEnvelopeError, "INVALID_ENVELOPE");
+        else expectMedrecError(() => unwrapKey(tampered, party.privateKey, AAD), KeyUnwrapError, "KEY_UNWRAP_FAILED");
       }),
       { numRuns: 200 },
     );
@@ -143,15 +143,34 @@ describe("sdk/crypto properties (fast-check)", () => {
     fc.assert(
       fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), (dek) => {
         const [holder, newcomer, stranger] = [0, 1, 2].map(() => generateEncryptionKeyPair());
-        const wrapped = wrapKey(dek, holder.publicKey);
-        expect(hexlify(unwrapKey(wrapped, holder.privateKey))).to.equal(hexlify(dek));
-        const rewrapped = rewrapKey(wrapped, holder.privateKey, newcomer.publicKey);
-        expect(hexlify(unwrapKey(rewrapped, newcomer.privateKey))).to.equal(hexlify(dek));
-        expect(hexlify(unwrapKey(wrapped, holder.privateKey))).to.equal(hexlify(dek));
-        expectMedrecError(() => unwrapKey(wrapped, stranger.privateKey), KeyUnwrapError, "KEY_UNWRAP_FAILED");
-        expectMedrecError(() => unwrapKey(rewrapped, stranger.privateKey), KeyUnwrapError, "KEY_UNWRAP_FAILED");
+        const wrapped = wrapKey(dek, holder.publicKey, AAD);
+        expect(hexlify(unwrapKey(wrapped, holder.privateKey, AAD))).to.equal(hexlify(dek));
+        const rewrapped = rewrapKey(wrapped, holder.privateKey, newcomer.publicKey, AAD);
+        expect(hexlify(unwrapKey(rewrapped, newcomer.privateKey, AAD))).to.equal(hexlify(dek));
+        expect(hexlify(unwrapKey(wrapped, holder.privateKey, AAD))).to.equal(hexlify(dek));
+        expectMedrecError(() => unwrapKey(wrapped, stranger.privateKey, AAD), KeyUnwrapError, "KEY_UNWRAP_FAILED");
+        expectMedrecError(() => unwrapKey(rewrapped, stranger.privateKey, AAD), KeyUnwrapError, "KEY_UNWRAP_FAILED");
       }),
       { numRuns: 40, examples: [[new Uint8Array(32)], [new Uint8Array(32).fill(0xff)]] },
+    );
+  });
+
+  it("a wrap opens only for the record version it was made for: any flipped bit of chain id, RecordToken, token id or version fails", () => {
+    const party = generateEncryptionKeyPair();
+    const fields = Object.keys(AAD_FIELD_BITS) as (keyof typeof AAD_FIELD_BITS)[];
+    fc.assert(
+      fc.property(fc.constantFrom(...fields), fc.nat(), fc.uint8Array({ minLength: 32, maxLength: 32 }), (field, n, dek) => {
+        const wrapped = wrapKey(dek, party.publicKey, AAD);
+        const other = flipAadField(AAD, field, n % AAD_FIELD_BITS[field]);
+        expectMedrecError(() => unwrapKey(wrapped, party.privateKey, other), KeyUnwrapError, "KEY_UNWRAP_FAILED");
+        // A re-wrap for the resolver's reader keeps the binding: it too opens for the original version only.
+        const reader = generateEncryptionKeyPair();
+        const released = rewrapKey(wrapped, party.privateKey, reader.publicKey, AAD);
+        expect(hexlify(unwrapKey(released, reader.privateKey, AAD))).to.equal(hexlify(dek));
+        expectMedrecError(() => unwrapKey(released, reader.privateKey, other), KeyUnwrapError, "KEY_UNWRAP_FAILED");
+        expectMedrecError(() => rewrapKey(wrapped, party.privateKey, reader.publicKey, other), KeyUnwrapError, "KEY_UNWRAP_FAILED");
+      }),
+      { numRuns: 80 },
     );
   });
 });

@@ -12,11 +12,13 @@ import {
 } from "node:crypto";
 import { hexlify } from "ethers";
 import {
+  recordAad,
   decodeWrappedKey,
   DEK_WRAP_LABEL,
   encodeWrappedKey,
   generateDataKey,
   generateEncryptionKeyPair,
+  InvalidArgumentError,
   InvalidEnvelopeError,
   InvalidKeyError,
   KeyUnwrapError,
@@ -25,7 +27,7 @@ import {
   wrapKey,
   WRAPPED_KEY_LENGTH,
 } from "../../../sdk/crypto";
-import { expectMedrecError, flipBit } from "./helpers";
+import { AAD, expectMedrecError, flipAadField, flipBit } from "./helpers";
 
 // An independent implementation of the documented wrap format on node:crypto (OpenSSL), to pin the format.
 const PKCS8_X25519 = Buffer.from("302e020100300506032b656e04220420", "hex");
@@ -38,8 +40,11 @@ const rawPublicKey = (key: KeyObject) => {
   const der = key.export({ format: "der", type: "spki" });
   return new Uint8Array(der.subarray(der.length - 32));
 };
+// The binding B = abi.encode(chainId, recordToken, tokenId, version) of the fixed test record version.
+const BINDING = Buffer.from(recordAad(AAD));
 const nodeKek = (shared: Buffer, ephemeralPub: Uint8Array, recipientPub: Uint8Array) =>
-  Buffer.from(hkdfSync("sha256", shared, Buffer.concat([ephemeralPub, recipientPub]), Buffer.from(DEK_WRAP_LABEL), 32));
+  Buffer.from(hkdfSync("sha256", shared, Buffer.concat([ephemeralPub, recipientPub]), Buffer.concat([Buffer.from(DEK_WRAP_LABEL), BINDING]), 32));
+const nodeAad = Buffer.concat([Buffer.of(2), BINDING]);
 
 function nodeUnwrap(wrapped: Uint8Array, recipientPrivate: Uint8Array): Uint8Array {
   const version = wrapped[0];
@@ -47,11 +52,12 @@ function nodeUnwrap(wrapped: Uint8Array, recipientPrivate: Uint8Array): Uint8Arr
   const nonce = wrapped.subarray(33, 45);
   const ciphertext = wrapped.subarray(45, 77);
   const tag = wrapped.subarray(77, 93);
-  expect(version).to.equal(1);
+  expect(version).to.equal(2);
   const sk = nodePrivateKey(recipientPrivate);
   const shared = diffieHellman({ privateKey: sk, publicKey: nodePublicKey(ephemeralPub) });
   const kek = nodeKek(shared, ephemeralPub, rawPublicKey(createPublicKey(sk)));
   const decipher = createDecipheriv("aes-256-gcm", kek, nonce);
+  decipher.setAAD(nodeAad);
   decipher.setAuthTag(tag);
   return new Uint8Array(Buffer.concat([decipher.update(ciphertext), decipher.final()]));
 }
@@ -62,8 +68,9 @@ function nodeWrap(dek: Uint8Array, recipientPub: Uint8Array): Uint8Array {
   const shared = diffieHellman({ privateKey: eph.privateKey, publicKey: nodePublicKey(recipientPub) });
   const nonce = nodeRandomBytes(12);
   const cipher = createCipheriv("aes-256-gcm", nodeKek(shared, ephemeralPub, recipientPub), nonce);
+  cipher.setAAD(nodeAad);
   const ciphertext = Buffer.concat([cipher.update(dek), cipher.final()]);
-  return new Uint8Array(Buffer.concat([Buffer.of(1), ephemeralPub, nonce, ciphertext, cipher.getAuthTag()]));
+  return new Uint8Array(Buffer.concat([Buffer.of(2), ephemeralPub, nonce, ciphertext, cipher.getAuthTag()]));
 }
 
 describe("sdk/crypto key wrapping", () => {
@@ -73,36 +80,36 @@ describe("sdk/crypto key wrapping", () => {
   describe("round trip and format", () => {
     it("wrapKey → unwrapKey returns the DEK", () => {
       const dek = generateDataKey();
-      const wrapped = wrapKey(dek, alice.publicKey);
-      expect(hexlify(unwrapKey(wrapped, alice.privateKey))).to.equal(hexlify(dek));
+      const wrapped = wrapKey(dek, alice.publicKey, AAD);
+      expect(hexlify(unwrapKey(wrapped, alice.privateKey, AAD))).to.equal(hexlify(dek));
     });
 
-    it("wrapped key = 0x01 ‖ ephemeral pub(32) ‖ nonce(12) ‖ AES-256-GCM(KEK, DEK)(32) ‖ tag(16), 93 bytes", () => {
+    it("wrapped key = 0x02 ‖ ephemeral pub(32) ‖ nonce(12) ‖ AES-256-GCM(KEK, DEK)(32) ‖ tag(16), 93 bytes", () => {
       const dek = generateDataKey();
-      const wrapped = wrapKey(dek, alice.publicKey);
+      const wrapped = wrapKey(dek, alice.publicKey, AAD);
       expect(WRAPPED_KEY_LENGTH).to.equal(93);
       expect(wrapped.length).to.equal(93);
-      expect(wrapped[0]).to.equal(0x01);
+      expect(wrapped[0]).to.equal(0x02);
       const parts = decodeWrappedKey(wrapped);
-      expect(parts.version).to.equal(1);
+      expect(parts.version).to.equal(2);
       expect(hexlify(parts.ephemeralPublicKey)).to.equal(hexlify(wrapped.subarray(1, 33)));
       expect(hexlify(parts.nonce)).to.equal(hexlify(wrapped.subarray(33, 45)));
       expect(hexlify(parts.ciphertext)).to.equal(hexlify(wrapped.subarray(45)));
       expect(hexlify(encodeWrappedKey(parts))).to.equal(hexlify(wrapped));
     });
 
-    it("KEK = HKDF-SHA256(X25519, salt = ephemeral pub ‖ recipient pub, info = 'medrec/dek-wrap/v1'): node:crypto unwraps it", () => {
-      expect(DEK_WRAP_LABEL).to.equal("medrec/dek-wrap/v1");
+    it("KEK = HKDF-SHA256(X25519, salt = E ‖ R, info = 'medrec/dek-wrap/v2' ‖ binding), AAD = 0x02 ‖ binding: node:crypto unwraps it", () => {
+      expect(DEK_WRAP_LABEL).to.equal("medrec/dek-wrap/v2");
       for (let i = 0; i < 5; i++) {
         const dek = generateDataKey();
-        expect(hexlify(nodeUnwrap(wrapKey(dek, alice.publicKey), alice.privateKey))).to.equal(hexlify(dek));
+        expect(hexlify(nodeUnwrap(wrapKey(dek, alice.publicKey, AAD), alice.privateKey))).to.equal(hexlify(dek));
       }
     });
 
     it("unwrapKey opens a wrap built independently on node:crypto from the documented format", () => {
       for (let i = 0; i < 5; i++) {
         const dek = generateDataKey();
-        expect(hexlify(unwrapKey(nodeWrap(dek, bob.publicKey), bob.privateKey))).to.equal(hexlify(dek));
+        expect(hexlify(unwrapKey(nodeWrap(dek, bob.publicKey), bob.privateKey, AAD))).to.equal(hexlify(dek));
       }
     });
 
@@ -111,7 +118,7 @@ describe("sdk/crypto key wrapping", () => {
       const ephemerals = new Set<string>();
       const nonces = new Set<string>();
       for (let i = 0; i < 16; i++) {
-        const parts = decodeWrappedKey(wrapKey(dek, alice.publicKey));
+        const parts = decodeWrappedKey(wrapKey(dek, alice.publicKey, AAD));
         ephemerals.add(hexlify(parts.ephemeralPublicKey));
         nonces.add(hexlify(parts.nonce));
       }
@@ -124,11 +131,11 @@ describe("sdk/crypto key wrapping", () => {
       const dekHex = hexlify(dek);
       const pubHex = hexlify(alice.publicKey);
       const privHex = hexlify(alice.privateKey);
-      const wrapped = wrapKey(dekHex, alice.publicKeyHex);
-      expect(hexlify(unwrapKey(hexlify(wrapped), privHex))).to.equal(dekHex);
-      const wrapped2 = wrapKey(dek, alice.publicKey);
+      const wrapped = wrapKey(dekHex, alice.publicKeyHex, AAD);
+      expect(hexlify(unwrapKey(hexlify(wrapped), privHex, AAD))).to.equal(dekHex);
+      const wrapped2 = wrapKey(dek, alice.publicKey, AAD);
       const wrapped2Hex = hexlify(wrapped2);
-      expect(hexlify(unwrapKey(wrapped2, alice.privateKey))).to.equal(dekHex);
+      expect(hexlify(unwrapKey(wrapped2, alice.privateKey, AAD))).to.equal(dekHex);
       expect(hexlify(dek)).to.equal(dekHex);
       expect(hexlify(alice.publicKey)).to.equal(pubHex);
       expect(hexlify(alice.privateKey)).to.equal(privHex);
@@ -138,15 +145,15 @@ describe("sdk/crypto key wrapping", () => {
 
   describe("only the recipient can unwrap", () => {
     it("a key wrapped for Alice does not unwrap with Bob's key (KeyUnwrapError)", () => {
-      const wrapped = wrapKey(generateDataKey(), alice.publicKey);
-      expectMedrecError(() => unwrapKey(wrapped, bob.privateKey), KeyUnwrapError, "KEY_UNWRAP_FAILED");
+      const wrapped = wrapKey(generateDataKey(), alice.publicKey, AAD);
+      expectMedrecError(() => unwrapKey(wrapped, bob.privateKey, AAD), KeyUnwrapError, "KEY_UNWRAP_FAILED");
     });
 
     it("nor with any of 20 fresh keys", () => {
-      const wrapped = wrapKey(generateDataKey(), alice.publicKey);
+      const wrapped = wrapKey(generateDataKey(), alice.publicKey, AAD);
       for (let i = 0; i < 20; i++) {
         expectMedrecError(
-          () => unwrapKey(wrapped, generateEncryptionKeyPair().privateKey),
+          () => unwrapKey(wrapped, generateEncryptionKeyPair().privateKey, AAD),
           KeyUnwrapError,
           "KEY_UNWRAP_FAILED",
         );
@@ -156,51 +163,57 @@ describe("sdk/crypto key wrapping", () => {
 
   describe("tampering fails with a typed error", () => {
     const dek = generateDataKey();
-    const wrapped = wrapKey(dek, alice.publicKey);
+    const wrapped = wrapKey(dek, alice.publicKey, AAD);
 
     it("every bit of the version byte → InvalidEnvelopeError", () => {
       for (let bit = 0; bit < 8; bit++) {
-        expectMedrecError(() => unwrapKey(flipBit(wrapped, bit), alice.privateKey), InvalidEnvelopeError, "INVALID_ENVELOPE");
+        expectMedrecError(() => unwrapKey(flipBit(wrapped, bit), alice.privateKey, AAD), InvalidEnvelopeError, "INVALID_ENVELOPE");
       }
     });
 
     it("every bit of the ephemeral public key → KeyUnwrapError (including the masked top bit)", () => {
       for (let bit = 8; bit < 33 * 8; bit++) {
-        expectMedrecError(() => unwrapKey(flipBit(wrapped, bit), alice.privateKey), KeyUnwrapError, "KEY_UNWRAP_FAILED");
+        expectMedrecError(() => unwrapKey(flipBit(wrapped, bit), alice.privateKey, AAD), KeyUnwrapError, "KEY_UNWRAP_FAILED");
       }
     });
 
     it("every bit of the nonce, encrypted DEK and tag → KeyUnwrapError", () => {
       for (let bit = 33 * 8; bit < WRAPPED_KEY_LENGTH * 8; bit++) {
-        expectMedrecError(() => unwrapKey(flipBit(wrapped, bit), alice.privateKey), KeyUnwrapError, "KEY_UNWRAP_FAILED");
+        expectMedrecError(() => unwrapKey(flipBit(wrapped, bit), alice.privateKey, AAD), KeyUnwrapError, "KEY_UNWRAP_FAILED");
       }
     });
   });
 
   describe("malformed wrapped keys → InvalidEnvelopeError", () => {
-    const wrapped = wrapKey(generateDataKey(), alice.publicKey);
+    const wrapped = wrapKey(generateDataKey(), alice.publicKey, AAD);
 
     it("empty, truncated to every shorter length, or extended", () => {
       for (let len = 0; len < WRAPPED_KEY_LENGTH; len++) {
-        expectMedrecError(() => unwrapKey(wrapped.slice(0, len), alice.privateKey), InvalidEnvelopeError, "INVALID_ENVELOPE");
+        expectMedrecError(() => unwrapKey(wrapped.slice(0, len), alice.privateKey, AAD), InvalidEnvelopeError, "INVALID_ENVELOPE");
       }
       const longer = new Uint8Array(WRAPPED_KEY_LENGTH + 1);
       longer.set(wrapped);
-      expectMedrecError(() => unwrapKey(longer, alice.privateKey), InvalidEnvelopeError, "INVALID_ENVELOPE");
+      expectMedrecError(() => unwrapKey(longer, alice.privateKey, AAD), InvalidEnvelopeError, "INVALID_ENVELOPE");
     });
 
     it("garbage of the right length with an unknown version, or malformed hex / non-bytes", () => {
       const garbage = new Uint8Array(WRAPPED_KEY_LENGTH).fill(0xab);
-      expectMedrecError(() => unwrapKey(garbage, alice.privateKey), InvalidEnvelopeError, "INVALID_ENVELOPE");
+      expectMedrecError(() => unwrapKey(garbage, alice.privateKey, AAD), InvalidEnvelopeError, "INVALID_ENVELOPE");
       for (const bad of ["0xzz", "not hex", `0x${"0".repeat(185)}`, null, 42, [1, 2]]) {
-        expectMedrecError(() => unwrapKey(bad as unknown as Uint8Array, alice.privateKey), InvalidEnvelopeError, "INVALID_ENVELOPE");
+        expectMedrecError(() => unwrapKey(bad as unknown as Uint8Array, alice.privateKey, AAD), InvalidEnvelopeError, "INVALID_ENVELOPE");
       }
     });
 
-    it("garbage of the right length with version 0x01 fails authentication (KeyUnwrapError)", () => {
+    it("garbage of the right length with version 0x02 fails authentication (KeyUnwrapError)", () => {
       const garbage = new Uint8Array(WRAPPED_KEY_LENGTH).fill(0x5a);
-      garbage[0] = 0x01;
-      expectMedrecError(() => unwrapKey(garbage, alice.privateKey), KeyUnwrapError, "KEY_UNWRAP_FAILED");
+      garbage[0] = 0x02;
+      expectMedrecError(() => unwrapKey(garbage, alice.privateKey, AAD), KeyUnwrapError, "KEY_UNWRAP_FAILED");
+    });
+
+    it("an unbound version-1 wrap (the format before the binding) is refused (InvalidEnvelopeError)", () => {
+      const legacy = Uint8Array.from(wrapKey(generateDataKey(), alice.publicKey, AAD));
+      legacy[0] = 0x01;
+      expectMedrecError(() => unwrapKey(legacy, alice.privateKey, AAD), InvalidEnvelopeError, "INVALID_ENVELOPE");
     });
 
     it("encodeWrappedKey rejects unknown versions and wrong part lengths", () => {
@@ -220,6 +233,42 @@ describe("sdk/crypto key wrapping", () => {
     });
   });
 
+  describe("a wrap is bound to one record version (chain id, RecordToken, token id, version)", () => {
+    it("opens for its record version only: another token, version, chain or RecordToken gives KeyUnwrapError", () => {
+      const dek = generateDataKey();
+      const wrapped = wrapKey(dek, alice.publicKey, AAD);
+      const others = [
+        { ...AAD, tokenId: BigInt(AAD.tokenId) + 1n },
+        { ...AAD, version: BigInt(AAD.version) + 1n },
+        { ...AAD, version: BigInt(AAD.version) - 1n },
+        { ...AAD, chainId: 1n },
+        flipAadField(AAD, "recordToken", 0),
+      ];
+      for (const other of others) expectMedrecError(() => unwrapKey(wrapped, alice.privateKey, other), KeyUnwrapError, "KEY_UNWRAP_FAILED");
+      expect(hexlify(unwrapKey(wrapped, alice.privateKey, { ...AAD, recordToken: AAD.recordToken.toLowerCase() }))).to.equal(hexlify(dek));
+    });
+
+    it("attack: record A's wrap presented as record B's key does not open, so B's consent cannot release A's key", () => {
+      const recordA = { ...AAD, tokenId: 7n, version: 1n };
+      const recordB = { ...AAD, tokenId: 8n, version: 1n };
+      const wrapOfA = wrapKey(generateDataKey(), alice.publicKey, recordA);
+      expectMedrecError(() => unwrapKey(wrapOfA, alice.privateKey, recordB), KeyUnwrapError, "KEY_UNWRAP_FAILED");
+      expectMedrecError(() => rewrapKey(wrapOfA, alice.privateKey, bob.publicKey, recordB), KeyUnwrapError, "KEY_UNWRAP_FAILED");
+    });
+
+    it("a re-wrap carries the binding: the released wrap opens for the same version and no other", () => {
+      const dek = generateDataKey();
+      const released = rewrapKey(wrapKey(dek, alice.publicKey, AAD), alice.privateKey, bob.publicKey, AAD);
+      expect(hexlify(unwrapKey(released, bob.privateKey, AAD))).to.equal(hexlify(dek));
+      expectMedrecError(() => unwrapKey(released, bob.privateKey, { ...AAD, version: 9n }), KeyUnwrapError, "KEY_UNWRAP_FAILED");
+    });
+
+    it("an invalid binding is refused before any key is used (InvalidArgumentError)", () => {
+      expectMedrecError(() => wrapKey(generateDataKey(), alice.publicKey, { ...AAD, version: -1n }), InvalidArgumentError, "INVALID_ARGUMENT");
+      expectMedrecError(() => unwrapKey(wrapKey(generateDataKey(), alice.publicKey, AAD), alice.privateKey, { ...AAD, recordToken: "0x12" }), InvalidArgumentError, "INVALID_ARGUMENT");
+    });
+  });
+
   describe("bad keys → InvalidKeyError", () => {
     const wrongLengths = [0, 16, 31, 33, 64];
     const P = (1n << 255n) - 19n;
@@ -231,16 +280,16 @@ describe("sdk/crypto key wrapping", () => {
 
     it("a DEK that is not 32 bytes", () => {
       for (const n of wrongLengths) {
-        expectMedrecError(() => wrapKey(new Uint8Array(n), alice.publicKey), InvalidKeyError, "INVALID_KEY");
+        expectMedrecError(() => wrapKey(new Uint8Array(n), alice.publicKey, AAD), InvalidKeyError, "INVALID_KEY");
       }
     });
 
     it("a recipient public key that is not 32 bytes, or malformed", () => {
       for (const n of wrongLengths) {
-        expectMedrecError(() => wrapKey(generateDataKey(), new Uint8Array(n)), InvalidKeyError, "INVALID_KEY");
+        expectMedrecError(() => wrapKey(generateDataKey(), new Uint8Array(n), AAD), InvalidKeyError, "INVALID_KEY");
       }
       for (const bad of ["0x1234", "0xzz", null, 3]) {
-        expectMedrecError(() => wrapKey(generateDataKey(), bad as unknown as Uint8Array), InvalidKeyError, "INVALID_KEY");
+        expectMedrecError(() => wrapKey(generateDataKey(), bad as unknown as Uint8Array, AAD), InvalidKeyError, "INVALID_KEY");
       }
     });
 
@@ -248,7 +297,7 @@ describe("sdk/crypto key wrapping", () => {
       const highBit = Uint8Array.from(alice.publicKey);
       highBit[31] |= 0x80;
       for (const bad of [highBit, le32(P), le32(P + 1n), le32((1n << 255n) - 1n)]) {
-        expectMedrecError(() => wrapKey(generateDataKey(), bad), InvalidKeyError, "INVALID_KEY");
+        expectMedrecError(() => wrapKey(generateDataKey(), bad, AAD), InvalidKeyError, "INVALID_KEY");
       }
     });
 
@@ -258,16 +307,16 @@ describe("sdk/crypto key wrapping", () => {
         39382357235489614581723060781553021112529911719440698176882885853963445705823n,
       ];
       for (const bad of [le32(0n), le32(1n), le32(P - 1n), ...order8.map(le32)]) {
-        expectMedrecError(() => wrapKey(generateDataKey(), bad), InvalidKeyError, "INVALID_KEY");
+        expectMedrecError(() => wrapKey(generateDataKey(), bad, AAD), InvalidKeyError, "INVALID_KEY");
       }
     });
 
     it("a private key that is not 32 bytes", () => {
-      const wrapped = wrapKey(generateDataKey(), alice.publicKey);
+      const wrapped = wrapKey(generateDataKey(), alice.publicKey, AAD);
       for (const n of wrongLengths) {
-        expectMedrecError(() => unwrapKey(wrapped, new Uint8Array(n)), InvalidKeyError, "INVALID_KEY");
+        expectMedrecError(() => unwrapKey(wrapped, new Uint8Array(n), AAD), InvalidKeyError, "INVALID_KEY");
       }
-      expectMedrecError(() => unwrapKey(wrapped, "0x00"), InvalidKeyError, "INVALID_KEY");
+      expectMedrecError(() => unwrapKey(wrapped, "0x00", AAD), InvalidKeyError, "INVALID_KEY");
     });
   });
 
@@ -277,34 +326,34 @@ describe("sdk/crypto key wrapping", () => {
 
     it("gives the new recipient the same DEK, and the holder's wrap still opens for the holder", () => {
       const dek = generateDataKey();
-      const holderWrap = wrapKey(dek, resolver.publicKey);
+      const holderWrap = wrapKey(dek, resolver.publicKey, AAD);
       const holderWrapBefore = hexlify(holderWrap);
-      const granteeWrap = rewrapKey(holderWrap, resolver.privateKey, grantee.publicKey);
-      expect(hexlify(unwrapKey(granteeWrap, grantee.privateKey))).to.equal(hexlify(dek));
+      const granteeWrap = rewrapKey(holderWrap, resolver.privateKey, grantee.publicKey, AAD);
+      expect(hexlify(unwrapKey(granteeWrap, grantee.privateKey, AAD))).to.equal(hexlify(dek));
       expect(hexlify(holderWrap)).to.equal(holderWrapBefore);
-      expect(hexlify(unwrapKey(holderWrap, resolver.privateKey))).to.equal(hexlify(dek));
+      expect(hexlify(unwrapKey(holderWrap, resolver.privateKey, AAD))).to.equal(hexlify(dek));
     });
 
     it("the new wrap is for the new recipient only", () => {
-      const holderWrap = wrapKey(generateDataKey(), resolver.publicKey);
-      const granteeWrap = rewrapKey(holderWrap, resolver.privateKey, grantee.publicKey);
+      const holderWrap = wrapKey(generateDataKey(), resolver.publicKey, AAD);
+      const granteeWrap = rewrapKey(holderWrap, resolver.privateKey, grantee.publicKey, AAD);
       expect(hexlify(granteeWrap)).to.not.equal(hexlify(holderWrap));
-      expectMedrecError(() => unwrapKey(granteeWrap, resolver.privateKey), KeyUnwrapError, "KEY_UNWRAP_FAILED");
-      expectMedrecError(() => unwrapKey(granteeWrap, alice.privateKey), KeyUnwrapError, "KEY_UNWRAP_FAILED");
+      expectMedrecError(() => unwrapKey(granteeWrap, resolver.privateKey, AAD), KeyUnwrapError, "KEY_UNWRAP_FAILED");
+      expectMedrecError(() => unwrapKey(granteeWrap, alice.privateKey, AAD), KeyUnwrapError, "KEY_UNWRAP_FAILED");
     });
 
     it("a party that does not hold the wrap cannot rewrap it (KeyUnwrapError)", () => {
-      const holderWrap = wrapKey(generateDataKey(), resolver.publicKey);
-      expectMedrecError(() => rewrapKey(holderWrap, grantee.privateKey, grantee.publicKey), KeyUnwrapError, "KEY_UNWRAP_FAILED");
+      const holderWrap = wrapKey(generateDataKey(), resolver.publicKey, AAD);
+      expectMedrecError(() => rewrapKey(holderWrap, grantee.privateKey, grantee.publicKey, AAD), KeyUnwrapError, "KEY_UNWRAP_FAILED");
     });
 
     it("rejects a bad new recipient key, a bad holder key and a malformed wrap with typed errors", () => {
-      const holderWrap = wrapKey(generateDataKey(), resolver.publicKey);
-      expectMedrecError(() => rewrapKey(holderWrap, resolver.privateKey, new Uint8Array(31)), InvalidKeyError, "INVALID_KEY");
-      expectMedrecError(() => rewrapKey(holderWrap, resolver.privateKey, new Uint8Array(32)), InvalidKeyError, "INVALID_KEY");
-      expectMedrecError(() => rewrapKey(holderWrap, new Uint8Array(33), grantee.publicKey), InvalidKeyError, "INVALID_KEY");
+      const holderWrap = wrapKey(generateDataKey(), resolver.publicKey, AAD);
+      expectMedrecError(() => rewrapKey(holderWrap, resolver.privateKey, new Uint8Array(31), AAD), InvalidKeyError, "INVALID_KEY");
+      expectMedrecError(() => rewrapKey(holderWrap, resolver.privateKey, new Uint8Array(32), AAD), InvalidKeyError, "INVALID_KEY");
+      expectMedrecError(() => rewrapKey(holderWrap, new Uint8Array(33), grantee.publicKey, AAD), InvalidKeyError, "INVALID_KEY");
       expectMedrecError(
-        () => rewrapKey(holderWrap.slice(1), resolver.privateKey, grantee.publicKey),
+        () => rewrapKey(holderWrap.slice(1), resolver.privateKey, grantee.publicKey, AAD),
         InvalidEnvelopeError,
         "INVALID_ENVELOPE",
       );

@@ -8,7 +8,7 @@ import { deployCore, randomPointer, RECORD_KIND } from "../../helpers/fixture";
 import { expectRejects } from "../../helpers/rejects";
 import { generatePatientBundles } from "../../fixtures/generate";
 import { HeliaContentStore } from "../../../sdk/storage";
-import { DecryptionError, generateEncryptionKeyPair, KeyUnwrapError } from "../../../sdk/crypto";
+import { DecryptionError, generateEncryptionKeyPair, KeyUnwrapError, unwrapKey, wrapKey } from "../../../sdk/crypto";
 import { canonicalize, exportRecords, splitBundle, FhirValidationError } from "../../../sdk/fhir";
 import {
   eoaRecordWriter,
@@ -134,15 +134,24 @@ describe("sdk/records: ingest and read back through the chain and a real Helia s
     expect(back.kind).to.equal(first.kind);
   });
 
-  it("refuses a swapped ciphertext: the AAD binds the token id", async () => {
+  it("refuses a swapped ciphertext: the wraps and the ciphertext's AAD both bind the token id and version", async () => {
     const { core, context, options, patientKeys } = await loadFixture(setup);
     const [bundle] = generatePatientBundles({ seed: 11, patients: 1 });
     const [a, b] = await ingestRecord(context, bundle, options);
+    const recordToken = await core.records.getAddress();
+    const refA = { chainId: core.chainId, recordToken, tokenId: a.tokenId, version: 1n };
+    const refB = { chainId: core.chainId, recordToken, tokenId: b.tokenId, version: 2n };
     // Point token b at a's ciphertext (the patient may update its own token) and copy a's wraps for b.
     const recordA = await core.records.recordOf(a.tokenId);
-    const wraps = await context.keys.load({ chainId: core.chainId, recordToken: await core.records.getAddress(), tokenId: a.tokenId, version: 1n });
+    const wraps = await context.keys.load(refA);
     await options.writer.update({ tokenId: b.tokenId, cid: ethers.getBytes(recordA.cid), contentHash: recordA.contentHash, version: 2n });
-    await context.keys.save({ chainId: core.chainId, recordToken: await core.records.getAddress(), tokenId: b.tokenId, version: 2n }, wraps);
+    await context.keys.save(refB, wraps);
+    // a's wraps do not open as b's key.
+    await expectRejects(readRecord(context, b.tokenId, patientKeys.privateKey), KeyUnwrapError, "KEY_UNWRAP_FAILED");
+    // Even a's key re-wrapped for b (by someone holding it) does not decrypt a's ciphertext as b.
+    const dek = unwrapKey(wraps[0].wrappedKey, patientKeys.privateKey, refA);
+    await context.keys.save(refB, [{ recipient: patientKeys.publicKey, wrappedKey: wrapKey(dek, patientKeys.publicKey, refB) }]);
+    dek.fill(0);
     await expectRejects(readRecord(context, b.tokenId, patientKeys.privateKey), DecryptionError, "DECRYPTION_FAILED");
   });
 

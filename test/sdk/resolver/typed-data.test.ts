@@ -14,6 +14,7 @@ const bytes32 = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => hexli
 const address = fc.uint8Array({ minLength: 20, maxLength: 20 }).map((b) => getAddress(hexlify(b)));
 const request: fc.Arbitrary<AccessRequest> = fc.record({
   requester: address,
+  resolver: address,
   tokenId: fc.bigInt({ min: 0n, max: (1n << 256n) - 1n }),
   purpose: bytes32,
   ephemeralPublicKey: bytes32,
@@ -35,7 +36,7 @@ describe("sdk/resolver: access requests on the wire and under EIP-712", () => {
 
   it("property: the signature recovers to the signer, and changing any field changes the digest", async () => {
     await fc.assert(
-      fc.asyncProperty(request, fc.constantFrom("tokenId", "purpose", "ephemeralPublicKey", "deadline", "nonce", "requester"), async (r, field) => {
+      fc.asyncProperty(request, fc.constantFrom("tokenId", "purpose", "ephemeralPublicKey", "deadline", "nonce", "requester", "resolver"), async (r, field) => {
         const signature = await signAccessRequest(signer, domain, r);
         expect(recoverAddress(accessRequestDigest(domain, r), signature)).to.equal(signer.address);
         const changed = { ...r } as Record<string, unknown>;
@@ -43,7 +44,7 @@ describe("sdk/resolver: access requests on the wire and under EIP-712", () => {
         changed[field] =
           typeof value === "bigint"
             ? value === 0n ? 1n : value - 1n
-            : field === "requester" ? getAddress(hexlify(Uint8Array.from(Buffer.from((value as string).slice(2), "hex")).map((b, i) => (i === 0 ? b ^ 1 : b))))
+            : field === "requester" || field === "resolver" ? getAddress(hexlify(Uint8Array.from(Buffer.from((value as string).slice(2), "hex")).map((b, i) => (i === 0 ? b ^ 1 : b))))
             : hexlify(Uint8Array.from(Buffer.from((value as string).slice(2), "hex")).map((b, i) => (i === 0 ? b ^ 1 : b)));
         expect(accessRequestDigest(domain, changed as unknown as AccessRequest)).to.not.equal(accessRequestDigest(domain, r));
       }),
@@ -52,7 +53,7 @@ describe("sdk/resolver: access requests on the wire and under EIP-712", () => {
   });
 
   it("the domain binds chain and ConsentManager", () => {
-    const r: AccessRequest = { requester: signer.address, tokenId: 1n, purpose: "0x" + "11".repeat(32), ephemeralPublicKey: "0x" + "22".repeat(32), deadline: 9n, nonce: 3n };
+    const r: AccessRequest = { requester: signer.address, resolver: signer.address, tokenId: 1n, purpose: "0x" + "11".repeat(32), ephemeralPublicKey: "0x" + "22".repeat(32), deadline: 9n, nonce: 3n };
     const digests = new Set([
       accessRequestDigest(domain, r),
       accessRequestDigest(resolverDomain(1n, domain.verifyingContract!), r),
