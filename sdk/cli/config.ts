@@ -7,10 +7,11 @@
  *
  * @module
  */
-import { chmod, mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { getAddress, isAddress } from "ethers";
 import type { DeploymentFile } from "../../deploy/deployment-file";
+import { writePrivateFile } from "../files/private-file";
 import { CliError, ExitCode } from "./errors";
 import { checkSafeConfig, safeConfigFromDeployment, type CliSafeConfig } from "./safe-config";
 
@@ -112,18 +113,6 @@ export async function readDeploymentFile(file: string): Promise<DeploymentInfo> 
   };
 }
 
-/**
- * Writes a file readable by its owner only (mode 0600), atomically (temp file + rename).
- * @param file The file.
- * @param text Its content.
- */
-export async function writePrivateFile(file: string, text: string): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  const temporary = `${file}.${process.pid}.tmp`;
-  await writeFile(temporary, text, { mode: 0o600 });
-  await chmod(temporary, 0o600);
-  await rename(temporary, file);
-}
 
 /** Creates a folder readable by its owner only (mode 0700). */
 export async function makePrivateDir(dir: string): Promise<void> {

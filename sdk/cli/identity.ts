@@ -20,7 +20,8 @@ import { scryptAsync } from "@noble/hashes/scrypt";
 import { Wallet, getAddress, getBytes, isError } from "ethers";
 import { bytesToHex, generateEncryptionKeyPair, getEncryptionPublicKey, hexToBytes, randomBytes } from "../crypto";
 import { CliError, ExitCode } from "./errors";
-import { makePrivateDir, writePrivateFile } from "./config";
+import { makePrivateDir } from "./config";
+import { writePrivateFile } from "../files/private-file";
 
 /** The identity folder inside the home folder. */
 export const IDENTITY_DIR = "identity";

@@ -29,7 +29,7 @@ import { readFile } from "node:fs/promises";
 import { Interface, ZeroAddress, getAddress, getBytes, isAddress, isHexString } from "ethers";
 import { ConsentManager__factory } from "../../typechain-types/factories/contracts/ConsentManager__factory";
 import { MAX_EMERGENCY_DURATION_SECONDS } from "../breakglass/reason";
-import { writePrivateFile } from "./config";
+import { writePrivateFile } from "../files/private-file";
 import { CliError, ExitCode } from "./errors";
 
 /** The `kind` of a proposal file. */

@@ -5,6 +5,8 @@ import { CliError, ExitCode } from "./errors";
 /** A resolver checked to serve the configured deployment. */
 export interface CheckedResolver {
   url: string;
+  /** Its disclosure account: the `resolver` that signed access requests name. */
+  address: string;
   encryptionPublicKey: `0x${string}`;
   domain: import("ethers").TypedDataDomain;
 }
@@ -25,5 +27,5 @@ export async function checkedResolver(url: string, chain: Chain): Promise<Checke
       ExitCode.INVALID_INPUT,
     );
   }
-  return { url, encryptionPublicKey: info.encryptionPublicKey as `0x${string}`, domain: resolverDomain(chain.chainId, consentManager) };
+  return { url, address: getAddress(info.address), encryptionPublicKey: info.encryptionPublicKey as `0x${string}`, domain: resolverDomain(chain.chainId, consentManager) };
 }

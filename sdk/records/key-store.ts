@@ -1,6 +1,7 @@
-import { mkdir, readFile, rm, writeFile, rename } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { bytesToHex, hexToBytes } from "../crypto";
+import { writePrivateFile } from "../files/private-file";
 
 /** Which record version a set of wrapped keys opens. */
 export interface RecordVersionRef {
@@ -57,10 +58,7 @@ export function fileKeyStore(dir: string): KeyStore {
       const added = wraps.map((w) => ({ recipient: bytesToHex(w.recipient), wrappedKey: bytesToHex(w.wrappedKey) }));
       const kept = current.filter((w) => !added.some((a) => a.recipient === w.recipient));
       content.versions[ref.version.toString()] = [...kept, ...added];
-      await mkdir(path.dirname(file), { recursive: true });
-      const temporary = `${file}.${process.pid}.tmp`;
-      await writeFile(temporary, JSON.stringify(content, null, 2) + "\n", { mode: 0o600 });
-      await rename(temporary, file);
+      await writePrivateFile(file, JSON.stringify(content, null, 2) + "\n");
     },
     async load(ref) {
       const content = await read(fileOf(ref));

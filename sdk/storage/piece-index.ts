@@ -11,6 +11,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import type { ContentHash } from "./types";
 import { StorageConfigError } from "./errors";
+import { writePrivateFile } from "../files/private-file";
 
 /** What the index remembers about one stored object. */
 export interface PieceIndexEntry {
@@ -114,9 +115,7 @@ export class PieceIndex {
   #persist(): Promise<void> {
     const write = async () => {
       const body: PieceIndexFile = { version: 1, entries: Object.fromEntries(this.#entries) };
-      const temp = `${this.file}.${process.pid}.tmp`;
-      await fs.writeFile(temp, `${JSON.stringify(body, null, 2)}\n`, { mode: 0o600 });
-      await fs.rename(temp, this.file);
+      await writePrivateFile(this.file, `${JSON.stringify(body, null, 2)}\n`);
     };
     const run = this.#writes.then(write, write);
     this.#writes = run.catch(() => undefined);

@@ -4,7 +4,7 @@
  * with the error paths and their exit codes, and a check that no private key is ever on disk in the clear.
  */
 import { spawn } from "node:child_process";
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { lstat, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
@@ -190,6 +190,18 @@ describe("medrec CLI: bin/medrec against a local chain", function () {
     expect(written.resourceType).to.equal("Bundle");
     expect(written.entry.length).to.be.greaterThan(0);
     for (const key of resourceSet(written)) expect(resourceSet(bundle)).to.include(key);
+    expect((await stat(out)).mode & 0o777).to.equal(0o600);
+  });
+
+  it("attack: record get --out onto a planted symbolic link replaces the link, never writes health data through it", async () => {
+    const victim = path.join(dir, "victim.txt");
+    await writeFile(victim, "someone else's file");
+    const out = path.join(dir, "linked.json");
+    await symlink(victim, out);
+    await ok(["record", "get", bundleTokens[0], "--out", out]);
+    expect(await readFile(victim, "utf8")).to.equal("someone else's file");
+    expect((await lstat(out)).isSymbolicLink()).to.equal(false);
+    expect(JSON.parse(await readFile(out, "utf8")).resourceType).to.equal("Bundle");
     expect((await stat(out)).mode & 0o777).to.equal(0o600);
   });
 

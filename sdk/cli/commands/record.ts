@@ -10,7 +10,8 @@
  *
  * @module
  */
-import { readFile, writeFile, chmod } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
+import { writePrivateFile } from "../../files/private-file";
 import path from "node:path";
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { getAddress } from "ethers";
@@ -251,9 +252,9 @@ async function get(ctx: CommandContext, ids: string[], options: GetOptions): Pro
     await ctx.output.raw(text);
     return;
   }
+  // Health data: never readable by anyone else, not even for a moment, and never written through a planted link.
   const out = path.resolve(ctx.io.cwd, options.out);
-  await writeFile(out, text, { mode: 0o600 });
-  await chmod(out, 0o600);
+  await writePrivateFile(out, text);
   await ctx.output.result(
     {
       out,
@@ -300,7 +301,7 @@ async function readThroughResolver(
     try {
       const read = [];
       for (const tokenId of tokenIds) {
-        const result = await readRecordThroughResolver(records.context, { url, signer, domain: resolver.domain, tokenId, purpose: encodeBytes32String(purpose) });
+        const result = await readRecordThroughResolver(records.context, { url, signer, domain: resolver.domain, resolver: resolver.address, tokenId, purpose: encodeBytes32String(purpose) });
         const onChain = await records.context.recordToken.recordOf(tokenId);
         const kind = Buffer.from(onChain.recordKind.slice(2), "hex").toString("utf8").replace(/\0+$/, "");
         read.push({ tokenId, version: result.version, patient: result.patient, kind, contentHash: result.contentHash, bundle: result.bundle, disclosure: result.disclosure });
