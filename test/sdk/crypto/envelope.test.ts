@@ -15,6 +15,7 @@ import {
   randomBytes,
   sealRecord,
   unwrapKey,
+  wrapKey,
   decryptRecord,
 } from "../../../sdk/crypto";
 import { AAD, expectMedrecError, flipBit, utf8 } from "./helpers";
@@ -149,19 +150,26 @@ describe("sdk/crypto envelope (sealRecord / openRecord)", () => {
     const env = sealRecord(FHIR, AAD, [patient.publicKey]);
     const wrapped = env.wraps[0].wrappedKey;
 
-    it("a different record's coordinates (AAD) → DecryptionError", () => {
-      for (const aad of [
-        { ...AAD, chainId: 1n },
-        { ...AAD, recordToken: "0x0000000000000000000000000000000000000001" },
-        { ...AAD, tokenId: 43n },
-        { ...AAD, version: 4n },
-      ]) {
-        expectMedrecError(
-          () => openRecord(env.sealed, wrapped, patient.privateKey, aad, env.contentHash),
-          DecryptionError,
-          "DECRYPTION_FAILED",
-        );
+    const others = [
+      { ...AAD, chainId: 1n },
+      { ...AAD, recordToken: "0x0000000000000000000000000000000000000001" },
+      { ...AAD, tokenId: 43n },
+      { ...AAD, version: 4n },
+    ];
+
+    it("a different record's coordinates → KeyUnwrapError: the wrap opens for its own record version only", () => {
+      for (const aad of others) {
+        expectMedrecError(() => openRecord(env.sealed, wrapped, patient.privateKey, aad, env.contentHash), KeyUnwrapError, "KEY_UNWRAP_FAILED");
       }
+    });
+
+    it("a different record's coordinates with the key re-wrapped for them → DecryptionError: the ciphertext's AAD binds them too", () => {
+      const dek = unwrapKey(wrapped, patient.privateKey, AAD);
+      for (const aad of others) {
+        const rebound = wrapKey(dek, patient.publicKey, aad);
+        expectMedrecError(() => openRecord(env.sealed, rebound, patient.privateKey, aad, env.contentHash), DecryptionError, "DECRYPTION_FAILED");
+      }
+      dek.fill(0);
     });
 
     it("a wrap from another record (another DEK) → DecryptionError", () => {
