@@ -71,11 +71,9 @@ describe("aa-wallets: transaction hash equivalence and batches", () => {
           expect(recoverAddress(signedDigest(tx), tx.signature)).to.equal(w.owner.address);
           // …and the account, computing the EIP-712 hash from the system struct, accepts it
           expect(await validateHashingOnChain(w.address, tx)).to.deep.equal({ ok: true, result: ACCOUNT_MAGIC });
-          // changing any signed field breaks it (the check is not vacuous)
+          // changing any signed field breaks it (the check is not vacuous): no magic value, and no revert either
           const tampered = { ...tx, gasLimit: tx.gasLimit + 1n };
-          const refused = await validateHashingOnChain(w.address, tampered);
-          expect(refused.ok).to.equal(false);
-          expect(refused.result).to.match(/^WrongSigner\(/);
+          expect(await validateHashingOnChain(w.address, tampered)).to.deep.equal({ ok: true, result: "0x00000000" });
         }),
         { numRuns: 25 },
       );
