@@ -5,7 +5,7 @@ import type { AaTransactionResult, AaTransport } from "../../sdk/wallet/transpor
 import { TransactionRejectedError, type RejectionStage } from "../../sdk/wallet/errors";
 import { SystemAddress } from "./system-addresses";
 import { installSystemDoubles } from "./system-doubles";
-import { sendAs, simulate, type RpcProvider, type SystemCall } from "./impersonation";
+import { sendAs, sendStep, simulate, type RpcProvider, type SystemCall } from "./impersonation";
 import { decodeRevert } from "./revert-reason";
 
 const account = new Interface(TestPatientAccount__factory.abi);
@@ -16,6 +16,10 @@ const ACCOUNT_MAGIC = account.getFunction("validateTransaction")!.selector;
 const PAYMASTER_MAGIC = paymaster.getFunction("validateAndPayForPaymasterTransaction")!.selector;
 /** Intrinsic cost of one Ethereum transaction; the driver's steps are one AA transaction, charged once. */
 const BASE_GAS = 21_000n;
+/** The largest gas limit of one EVM transaction (EIP-7825, Osaka): a step never gets more. */
+const MAX_STEP_GAS = 1n << 24n;
+/** What an execution that runs out of the gas it may use reverts with. */
+const OUT_OF_GAS = "out of gas";
 
 /** Options of {@link bootloaderTransport}. */
 export interface BootloaderDriverOptions {
@@ -32,11 +36,16 @@ export interface BootloaderDriverOptions {
  *    validated as zkSync's DefaultAccount: ECDSA over the EIP-712 digest);
  * 3. payment: without paymaster `payForTransaction`, with one `prepareForPaymaster` then
  *    `validateAndPayForPaymasterTransaction` (magic value); the bootloader must receive `gasLimit * maxFeePerGas`;
- * 4. execution: `executeTransaction` (an EOA's call is sent as the EOA); a revert here keeps steps 1–3;
- * 5. refund of unused gas to the payer, then the paymaster's `postTransaction`.
+ *    steps 2–3 must fit in `gasLimit`;
+ * 4. execution: `executeTransaction` (an EOA's call is sent as the EOA) with the gas left of `gasLimit`; it is
+ *    mined and charged even when it reverts, keeping 1–3; when it fails for lack of gas (it would succeed with
+ *    more) it reverts "out of gas" and the whole `gasLimit` is charged;
+ * 5. the paymaster's `postTransaction` with the gas still left (its `maxRefundedGas`), charged too; then the
+ *    refund of the unused gas to the payer.
  *
  * A failure in 1–3 rejects the transaction: the chain is rolled back to before it (`evm_snapshot`/`evm_revert`)
  * and {@link TransactionRejectedError} is thrown, as the bootloader drops it. Steps run as separate blocks.
+
  * @param provider A JSON-RPC provider of a Hardhat node (impersonation, `hardhat_setCode`, snapshots).
  */
 export function bootloaderTransport(provider: RpcProvider, options: BootloaderDriverOptions = {}): AaTransport {
@@ -76,19 +85,27 @@ async function runTransaction(provider: RpcProvider, tx: SignedAaTransaction, tr
   const payer = tx.paymaster ? getAddress(tx.paymaster.address) : from;
   const isContract = (await provider.getCode(from)) !== "0x";
   const snapshot = (await provider.send("evm_snapshot", [])) as string;
-  const steps: { name: string; receipt: TransactionReceipt }[] = [];
+  const steps: { name: string; receipt: TransactionReceipt; gas: bigint }[] = [];
+  /** Gas of the AA transaction so far: one base cost, plus each step's gas without its own base cost. */
+  let used = BASE_GAS;
 
   const reject = async (stage: RejectionStage, reason: string): Promise<never> => {
     await provider.send("evm_revert", [snapshot]);
     throw new TransactionRejectedError(stage, reason);
   };
-  /** Simulates, then sends a bootloader step; rejects the transaction at `stage` if it reverts. */
+  const charge = (name: string, receipt: TransactionReceipt, gas = receipt.gasUsed) => {
+    steps.push({ name, receipt, gas: gas - BASE_GAS });
+    used += gas - BASE_GAS;
+  };
+  /** Simulates, then sends a validation or payment step; rejects the transaction at `stage` if it reverts. */
   const step = async (stage: RejectionStage, call: SystemCall, name: string): Promise<string> => {
     const outcome = await simulate(provider, call);
     if (!outcome.ok) return reject(stage, decodeRevert(outcome.revertData));
-    steps.push({ name, receipt: await sendAs(provider, call) });
+    charge(name, await sendAs(provider, call));
     return outcome.returnData;
   };
+  const requireWithinGasLimit = (stage: RejectionStage) =>
+    used > tx.gasLimit ? reject(stage, `steps up to ${stage} used ${used} gas, more than the gas limit ${tx.gasLimit}`) : undefined;
   const fromBootloader = (to: string, data: string): SystemCall => ({ from: SystemAddress.BOOTLOADER, to, data });
 
   // 1. nonce
@@ -118,6 +135,7 @@ async function runTransaction(provider: RpcProvider, tx: SignedAaTransaction, tr
     );
   }
   if ((await transport.nonceOf(from)) !== tx.nonce + 1n) return reject("validation", "the account did not use its nonce");
+  await requireWithinGasLimit("validation");
 
   // 3. payment
   const bootloaderBefore = await provider.getBalance(SystemAddress.BOOTLOADER);
@@ -143,39 +161,58 @@ async function runTransaction(provider: RpcProvider, tx: SignedAaTransaction, tr
   if ((await provider.getBalance(SystemAddress.BOOTLOADER)) - bootloaderBefore < fee) {
     return reject(tx.paymaster ? "paymaster" : "payment", "the bootloader did not receive the fee");
   }
+  await requireWithinGasLimit(tx.paymaster ? "paymaster" : "payment");
 
-  // 4. execution
+  // 4. execution, with the gas left of gasLimit; mined and charged whatever its outcome
   const execution: SystemCall = isContract
     ? fromBootloader(from, account.encodeFunctionData("executeTransaction", [hash, digest, struct]))
     : { from, to: tx.to, data: tx.data, value: tx.value };
-  const outcome = await simulate(provider, execution);
+  const executionGas = stepGas(tx.gasLimit - used);
+  const outcome = await simulate(provider, execution, executionGas);
+  const executed = await sendStep(provider, execution, executionGas);
   let revertReason: string | undefined;
-  if (outcome.ok) steps.push({ name: "executeTransaction", receipt: await sendAs(provider, execution) });
-  else revertReason = decodeRevert(outcome.revertData);
+  if (executed) charge("executeTransaction", executed);
+  if (!executed || executed.status !== 1) {
+    // Out of gas: it could not even start, or it fails with the gas left and succeeds with more (an inner call's
+    // out-of-gas surfaces as an empty revert of the account). Then the whole gas limit is spent.
+    if (!executed || (await simulate(provider, execution, MAX_STEP_GAS)).ok) {
+      revertReason = OUT_OF_GAS;
+      used = tx.gasLimit;
+    } else {
+      revertReason = outcome.ok ? "reverted" : decodeRevert(outcome.revertData);
+    }
+  }
 
-  // 5. refund and postTransaction
-  const used = steps.reduce((sum, { receipt }) => sum + receipt.gasUsed - BASE_GAS, BASE_GAS);
+  // 5. postTransaction with the gas left (maxRefundedGas, as the bootloader passes it), then the refund
+  if (tx.paymaster && used < tx.gasLimit) {
+    const gasLeft = tx.gasLimit - used;
+    const post = fromBootloader(
+      payer,
+      paymaster.encodeFunctionData("postTransaction", [context, struct, hash, digest, revertReason ? 0 : 1, gasLeft]),
+    );
+    // As on zkSync, a failing postTransaction does not undo the transaction; its gas is charged all the same.
+    const posted = await sendStep(provider, post, stepGas(gasLeft));
+    if (posted) charge("postTransaction", posted);
+  }
   const gasUsed = used < tx.gasLimit ? used : tx.gasLimit;
   const refundedGas = tx.gasLimit - gasUsed;
   if (refundedGas > 0n && tx.maxFeePerGas > 0n) {
     await sendAs(provider, { from: SystemAddress.BOOTLOADER, to: payer, data: "0x", value: refundedGas * tx.maxFeePerGas });
   }
-  if (tx.paymaster) {
-    const post = fromBootloader(
-      payer,
-      paymaster.encodeFunctionData("postTransaction", [context, struct, hash, digest, revertReason ? 0 : 1, refundedGas]),
-    );
-    // As on zkSync, a failing postTransaction does not undo the transaction.
-    if ((await simulate(provider, post)).ok) steps.push({ name: "postTransaction", receipt: await sendAs(provider, post) });
-  }
-  const executed = steps.filter((s) => s.name !== "postTransaction").at(-1)!.receipt;
+  const last = executed ?? steps.at(-1)!.receipt;
   return {
     hash,
     status: revertReason ? "reverted" : "success",
     gasUsed,
     fee: gasUsed * tx.maxFeePerGas,
-    blockNumber: executed.blockNumber,
+    blockNumber: last.blockNumber,
     revertReason,
-    stepGas: Object.fromEntries(steps.map(({ name, receipt }) => [name, receipt.gasUsed - BASE_GAS])),
+    stepGas: Object.fromEntries(steps.map(({ name, gas }) => [name, gas])),
   };
+}
+
+/** The EVM gas limit of a step that may use `aaGas` of the AA transaction (its own base cost on top). */
+function stepGas(aaGas: bigint): bigint {
+  const gas = aaGas + BASE_GAS;
+  return gas < MAX_STEP_GAS ? gas : MAX_STEP_GAS;
 }

@@ -13,6 +13,7 @@ import {
   expectRejected,
   expectUnchanged,
   random32,
+  budgetCharged,
 } from "../helpers/aa-tx";
 import { DEFAULT_GAS_LIMIT, createPatientAccount, sendSponsored, signOnboardingVoucher, sponsorParams, toSystemTransaction } from "../../sdk/wallet";
 import { PatientRegistry__factory } from "../../typechain-types";
@@ -240,7 +241,7 @@ describe("aa-wallets: SponsorPaymaster", () => {
       const atLimit = await buildTx(f, w.owner, w.address, { to, data, gasLimit: 1_000_000n });
       const result = await f.transport.submit(atLimit);
       expect(result.status).to.equal("success");
-      expect(await f.paymaster.quotaOf(w.address)).to.deep.equal([result.gasUsed, 1_000_000n - result.gasUsed]);
+      expect(await f.paymaster.quotaOf(w.address)).to.deep.equal([budgetCharged(result), 1_000_000n - budgetCharged(result)]);
     });
 
     it("gives refunded gas back to the budget, refuses the remainder + 1 and resets the next day", async () => {
@@ -252,9 +253,9 @@ describe("aa-wallets: SponsorPaymaster", () => {
         { target: await f.patients.getAddress(), data: f.patients.interface.encodeFunctionData("rotateEncryptionKey", [random32()]) },
       ]);
       expect(first.gasUsed).to.be.greaterThan(0n).and.lessThan(DEFAULT_GAS_LIMIT);
-      // only the gas actually used stays on the budget: postTransaction gave back gasLimit - gasUsed
-      const remaining = budget - first.gasUsed;
-      expect(await f.paymaster.quotaOf(w.address)).to.deep.equal([first.gasUsed, remaining]);
+      // only the gas actually used stays on the budget: postTransaction gave back the gas left of the limit
+      const remaining = budget - budgetCharged(first);
+      expect(await f.paymaster.quotaOf(w.address)).to.deep.equal([budgetCharged(first), remaining]);
 
       const data = f.patients.interface.encodeFunctionData("rotateEncryptionKey", [random32()]);
       const to = await f.patients.getAddress();
@@ -267,7 +268,7 @@ describe("aa-wallets: SponsorPaymaster", () => {
       expect(await f.paymaster.quotaOf(w.address)).to.deep.equal([0n, budget]);
       const full = await f.transport.submit(await buildTx(f, w.owner, w.address, { to, data, gasLimit: budget }));
       expect(full.status).to.equal("success");
-      expect(await f.paymaster.quotaOf(w.address)).to.deep.equal([full.gasUsed, budget - full.gasUsed]);
+      expect(await f.paymaster.quotaOf(w.address)).to.deep.equal([budgetCharged(full), budget - budgetCharged(full)]);
     });
   });
 
@@ -409,13 +410,13 @@ describe("aa-wallets: SponsorPaymaster", () => {
         [w.address, patients, dataSlice(data, 0, 4), DEFAULT_GAS_LIMIT, DEFAULT_GAS_LIMIT * gasPrice],
       ]);
       const settled = await eventsSince(f.paymaster, "SponsorshipSettled", fromBlock);
-      expect(settled.map((args) => [...args])).to.deep.equal([[w.address, result.gasUsed, true]]);
+      expect(settled.map((args) => [...args])).to.deep.equal([[w.address, budgetCharged(result), true]]);
       expect(result.fee).to.equal(result.gasUsed * gasPrice);
       expect(paymasterBefore - (await ethers.provider.getBalance(pm))).to.equal(result.fee);
       expect(await ethers.provider.getBalance(w.address)).to.equal(0n);
     });
 
-    it("settles a sponsored transaction whose execution reverts with success = false; the nonce is used", async () => {
+    it("settles a sponsored transaction whose execution reverts with success = false, charging its execution; the nonce is used", async () => {
       const { f, w } = await loadFixture(withAccount);
       const pm = f.wallets.SponsorPaymaster.address;
       const fromBlock = (await ethers.provider.getBlockNumber()) + 1;
@@ -429,12 +430,13 @@ describe("aa-wallets: SponsorPaymaster", () => {
       const result = await f.transport.submit(tx);
       expect(result.status).to.equal("reverted");
       expect(result.revertReason).to.match(/^PatientAlreadyRegistered\(/i);
+      expect(result.stepGas!.executeTransaction).to.be.greaterThan(0n);
       expect(await f.transport.nonceOf(w.address)).to.equal(nonce + 1n);
       expect(await f.patients.encryptionKeyOf(w.address)).to.equal(w.encryptionKey);
       const settled = await eventsSince(f.paymaster, "SponsorshipSettled", fromBlock);
-      expect(settled.map((args) => [...args])).to.deep.equal([[w.address, result.gasUsed, false]]);
+      expect(settled.map((args) => [...args])).to.deep.equal([[w.address, budgetCharged(result), false]]);
       expect(paymasterBefore - (await ethers.provider.getBalance(pm))).to.equal(result.fee);
-      expect((await f.paymaster.quotaOf(w.address)).used).to.equal(result.gasUsed);
+      expect((await f.paymaster.quotaOf(w.address)).used).to.equal(budgetCharged(result));
     });
   });
 });

@@ -7,6 +7,7 @@ import {
   TransactionRevertedError,
   signAaTransaction,
   sponsorParams,
+  type AaTransactionResult,
   type PaymasterParams,
   type RejectionStage,
   type SignedAaTransaction,
@@ -85,6 +86,15 @@ export async function expectReverted(promise: Promise<unknown>, reason: RegExp):
 export function errorReason(name: string, ...args: (string | bigint | number)[]): RegExp {
   const escaped = args.map((arg) => String(arg).replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
   return new RegExp(`^${name}\\(${escaped.join(", ")}\\)$`, "i");
+}
+
+/**
+ * The gas a sponsored transaction leaves on the paymaster's daily budget: all it used but postTransaction's own
+ * gas, since postTransaction gives back `maxRefundedGas`, the gas left before that call (as zkSync's bootloader
+ * passes it), and cannot know what it spends itself.
+ */
+export function budgetCharged(result: AaTransactionResult): bigint {
+  return result.gasUsed - (result.stepGas?.postTransaction ?? 0n);
 }
 
 /** What a rejected transaction must leave untouched. */
