@@ -1,11 +1,11 @@
-import { Interface, getAddress, recoverAddress, type TransactionReceipt } from "ethers";
+import { Interface, getAddress, recoverAddress, toBeHex, type TransactionReceipt } from "ethers";
 import { NonceHolderDouble__factory, SponsorPaymaster__factory, TestPatientAccount__factory } from "../../typechain-types";
-import { signedDigest, toSystemTransaction, transactionHash, type SignedAaTransaction } from "../../sdk/wallet/transaction";
+import { estimationSignature, signedDigest, toSystemTransaction, transactionHash, type SignedAaTransaction } from "../../sdk/wallet/transaction";
 import type { AaTransactionResult, AaTransport } from "../../sdk/wallet/transport";
-import { TransactionRejectedError, type RejectionStage } from "../../sdk/wallet/errors";
+import { TransactionRejectedError, TransactionWouldRevertError, type RejectionStage } from "../../sdk/wallet/errors";
 import { SystemAddress } from "./system-addresses";
 import { installSystemDoubles } from "./system-doubles";
-import { sendAs, sendStep, simulate, type RpcProvider, type SystemCall } from "./impersonation";
+import { gasNeeded, sendAs, sendStep, simulate, type RpcProvider, type SystemCall } from "./impersonation";
 import { decodeRevert } from "./revert-reason";
 
 const account = new Interface(TestPatientAccount__factory.abi);
@@ -27,6 +27,9 @@ export interface BootloaderDriverOptions {
   gasPrice?: bigint;
 }
 
+/** Submitting runs the transaction for good; estimating runs it in a snapshot with a stand-in signature. */
+type Mode = "submit" | "estimate";
+
 /**
  * An {@link AaTransport} that runs signed type-113 transactions on a local EVM chain (Hardhat node) the way
  * the zkSync bootloader does, step by step, each step a call from the bootloader's address:
@@ -45,7 +48,11 @@ export interface BootloaderDriverOptions {
  *
  * A failure in 1–3 rejects the transaction: the chain is rolled back to before it (`evm_snapshot`/`evm_revert`)
  * and {@link TransactionRejectedError} is thrown, as the bootloader drops it. Steps run as separate blocks.
-
+ *
+ * `estimateGas` runs the same steps in a snapshot it reverts afterwards, with a stand-in signature
+ * ({@link estimationSignature}) whose missing magic value it ignores, as a zkSync node estimates; an unsponsored
+ * sender is credited the fee within the snapshot. The estimate is the gas of the steps, the execution's counted as
+ * what it needs to succeed (`eth_estimateGas`), which is at least what it uses.
  * @param provider A JSON-RPC provider of a Hardhat node (impersonation, `hardhat_setCode`, snapshots).
  */
 export function bootloaderTransport(provider: RpcProvider, options: BootloaderDriverOptions = {}): AaTransport {
@@ -69,14 +76,21 @@ export function bootloaderTransport(provider: RpcProvider, options: BootloaderDr
     async gasPrice() {
       return options.gasPrice ?? 250_000_000n;
     },
+    async estimateGas(request) {
+      await ready();
+      const result = await runTransaction(provider, { ...request, signature: estimationSignature(request) }, this, "estimate");
+      if (result.status === "reverted") throw new TransactionWouldRevertError(result.revertReason ?? "reverted");
+      return result.gasUsed;
+    },
     async submit(tx) {
       await ready();
-      return runTransaction(provider, tx, this);
+      return runTransaction(provider, tx, this, "submit");
     },
   };
 }
 
-async function runTransaction(provider: RpcProvider, tx: SignedAaTransaction, transport: AaTransport): Promise<AaTransactionResult> {
+async function runTransaction(provider: RpcProvider, tx: SignedAaTransaction, transport: AaTransport, mode: Mode): Promise<AaTransactionResult> {
+  const estimating = mode === "estimate";
   const from = getAddress(tx.from);
   const hash = transactionHash(tx);
   const digest = signedDigest(tx);
@@ -85,6 +99,11 @@ async function runTransaction(provider: RpcProvider, tx: SignedAaTransaction, tr
   const payer = tx.paymaster ? getAddress(tx.paymaster.address) : from;
   const isContract = (await provider.getCode(from)) !== "0x";
   const snapshot = (await provider.send("evm_snapshot", [])) as string;
+  if (estimating && !tx.paymaster) {
+    // Estimation credits an unsponsored sender the fee of the bound it runs with, so that the estimate does not
+    // depend on the balance (within the snapshot; the submission checks the real balance against the limit signed).
+    await provider.send("hardhat_setBalance", [from, toBeHex((await provider.getBalance(from)) + fee)]);
+  }
   const steps: { name: string; receipt: TransactionReceipt; gas: bigint }[] = [];
   /** Gas of the AA transaction so far: one base cost, plus each step's gas without its own base cost. */
   let used = BASE_GAS;
@@ -112,22 +131,26 @@ async function runTransaction(provider: RpcProvider, tx: SignedAaTransaction, tr
   const expected = await transport.nonceOf(from);
   if (tx.nonce !== expected) return reject("nonce", `nonce ${tx.nonce} is not the account's next nonce ${expected}`);
 
-  // 2. validation
+  // 2. validation (estimation ignores the missing magic value of its stand-in signature)
   if (isContract) {
     const magic = await step(
       "validation",
       fromBootloader(from, account.encodeFunctionData("validateTransaction", [hash, digest, struct])),
       "validateTransaction",
     );
-    if (!magic.startsWith(ACCOUNT_MAGIC)) return reject("validation", `account returned ${magic.slice(0, 10)}, not the magic value`);
-  } else {
-    let signer: string;
-    try {
-      signer = recoverAddress(digest, tx.signature);
-    } catch {
-      return reject("validation", "malformed EOA signature");
+    if (!estimating && !magic.startsWith(ACCOUNT_MAGIC)) {
+      return reject("validation", `account returned ${magic.slice(0, 10)}, not the magic value`);
     }
-    if (signer !== from) return reject("validation", `EOA signature by ${signer}, not ${from}`);
+  } else {
+    if (!estimating) {
+      let signer: string;
+      try {
+        signer = recoverAddress(digest, tx.signature);
+      } catch {
+        return reject("validation", "malformed EOA signature");
+      }
+      if (signer !== from) return reject("validation", `EOA signature by ${signer}, not ${from}`);
+    }
     await step(
       "validation",
       { from, to: SystemAddress.NONCE_HOLDER, data: nonceHolder.encodeFunctionData("incrementMinNonceIfEquals", [tx.nonce]) },
@@ -168,10 +191,11 @@ async function runTransaction(provider: RpcProvider, tx: SignedAaTransaction, tr
     ? fromBootloader(from, account.encodeFunctionData("executeTransaction", [hash, digest, struct]))
     : { from, to: tx.to, data: tx.data, value: tx.value };
   const executionGas = stepGas(tx.gasLimit - used);
+  const needed = estimating ? await gasNeeded(provider, execution, executionGas) : undefined;
   const outcome = await simulate(provider, execution, executionGas);
   const executed = await sendStep(provider, execution, executionGas);
   let revertReason: string | undefined;
-  if (executed) charge("executeTransaction", executed);
+  if (executed) charge("executeTransaction", executed, needed !== undefined && needed > executed.gasUsed ? needed : executed.gasUsed);
   if (!executed || executed.status !== 1) {
     // Out of gas: it could not even start, or it fails with the gas left and succeeds with more (an inner call's
     // out-of-gas surfaces as an empty revert of the account). Then the whole gas limit is spent.
@@ -199,6 +223,7 @@ async function runTransaction(provider: RpcProvider, tx: SignedAaTransaction, tr
   if (refundedGas > 0n && tx.maxFeePerGas > 0n) {
     await sendAs(provider, { from: SystemAddress.BOOTLOADER, to: payer, data: "0x", value: refundedGas * tx.maxFeePerGas });
   }
+  if (estimating) await provider.send("evm_revert", [snapshot]);
   const last = executed ?? steps.at(-1)!.receipt;
   return {
     hash,

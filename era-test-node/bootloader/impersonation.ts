@@ -45,6 +45,18 @@ export async function simulate(provider: RpcProvider, call: SystemCall, gas?: bi
 }
 
 /**
+ * The gas `call` needs to succeed (`eth_estimateGas`: the smallest gas limit it succeeds with, which is more than it
+ * uses when it frees storage or forwards gas to calls), looking for it up to `gas`; `undefined` if it reverts.
+ */
+export async function gasNeeded(provider: RpcProvider, call: SystemCall, gas: bigint): Promise<bigint | undefined> {
+  try {
+    return BigInt((await provider.send("eth_estimateGas", [{ ...rpcCall(call, gas), gasPrice: "0x0" }])) as string);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Sends `call` as its sender, impersonated, at zero gas price: system actors pay nothing here, the fee of the
  * AA transaction moves in ETH to the bootloader exactly as on zkSync. Throws when the call reverts.
  */

@@ -4,13 +4,11 @@ import { CONSENT_TYPES, type Consent } from "../consent/typed-data";
 import { signAaTransaction, type AaTransactionRequest } from "./transaction";
 import type { AaTransactionResult, AaTransport } from "./transport";
 import { sponsorParams, type PaymasterParams } from "./paymaster";
+import { gasLimitFor } from "./gas";
 import { TransactionRevertedError } from "./errors";
 
 const accountInterface = new Interface(PatientAccountBase__factory.abi);
 const factoryInterface = new Interface(AccountFactoryBase__factory.abi);
-
-/** Default gas limit of a sponsored transaction; the paymaster reserves it against the daily budget. */
-export const DEFAULT_GAS_LIMIT = 3_000_000n;
 
 /** One call an account makes. */
 export interface AccountCall {
@@ -26,7 +24,10 @@ export interface WalletContext {
   provider: Provider;
   /** The SponsorPaymaster; transactions are sponsored when set. */
   paymaster?: string;
-  /** Gas limit per transaction; {@link DEFAULT_GAS_LIMIT} when unset. */
+  /**
+   * Gas limit per transaction. Unset (the default): each transaction is estimated by the transport and signed
+   * with the estimate plus 20 % (`gasLimitFor`), so that the paymaster reserves close to what it uses.
+   */
   gasLimit?: bigint;
 }
 
@@ -37,21 +38,24 @@ export interface PatientWallet {
 }
 
 /**
- * Signs `request` (minus nonce and fees, filled here) with `owner` and submits it; throws
- * {@link TransactionRevertedError} when the execution reverts, `TransactionRejectedError` when the chain refuses it.
+ * Fills in nonce, fee and gas limit (estimated unless `context.gasLimit` is set), signs `request` with `owner` and
+ * submits it. Throws `TransactionWouldRevertError` when the estimate shows the execution would revert (nothing is
+ * sent), {@link TransactionRevertedError} when the execution reverts once included, `TransactionRejectedError` when
+ * the chain refuses it.
  */
 async function signAndSubmit(
   context: WalletContext,
   owner: Signer,
   request: Pick<AaTransactionRequest, "from" | "to" | "data" | "value"> & { paymaster?: PaymasterParams },
 ): Promise<AaTransactionResult> {
-  const tx = await signAaTransaction(owner, {
+  const unsized = {
     ...request,
     chainId: await context.transport.chainId(),
     nonce: await context.transport.nonceOf(request.from),
-    gasLimit: context.gasLimit ?? DEFAULT_GAS_LIMIT,
     maxFeePerGas: await context.transport.gasPrice(),
-  });
+  };
+  const gasLimit = await gasLimitFor(context.transport, context.provider, unsized, context.gasLimit);
+  const tx = await signAaTransaction(owner, { ...unsized, gasLimit });
   const result = await context.transport.submit(tx);
   if (result.status === "reverted") throw new TransactionRevertedError(result.hash, result.revertReason ?? "unknown");
   return result;

@@ -1,5 +1,6 @@
-import { AbiCoder, hexlify, type Signer, type TypedDataField } from "ethers";
+import { AbiCoder, hexlify, type Provider, type Signer, type TypedDataField } from "ethers";
 import { utils } from "zksync-ethers";
+import { SponsorPaymaster__factory } from "../../typechain-types";
 
 /** EIP-712 types of the paymaster's onboarding voucher. */
 export const ONBOARDING_TYPES: Record<string, TypedDataField[]> = {
@@ -45,4 +46,20 @@ export async function signOnboardingVoucher(
   const domain = { name: "medrec SponsorPaymaster", version: "1", chainId, verifyingContract: paymaster };
   const signature = await voucherSigner.signTypedData(domain, ONBOARDING_TYPES, { sender, validUntil });
   return AbiCoder.defaultAbiCoder().encode(["uint64", "bytes"], [validUntil, signature]);
+}
+
+/**
+ * The most gas the paymaster would sponsor for `sender` now at `maxFeePerGas`: the sender's remaining daily
+ * quota, and no more than the paymaster's balance pays for.
+ * @param provider For the reads.
+ * @param paymaster The SponsorPaymaster address.
+ * @param sender The transaction's sender.
+ * @param maxFeePerGas The fee per gas the transaction will carry.
+ */
+export async function sponsoredGasBound(provider: Provider, paymaster: string, sender: string, maxFeePerGas: bigint): Promise<bigint> {
+  const contract = SponsorPaymaster__factory.connect(paymaster, provider);
+  const [quota, balance] = await Promise.all([contract.quotaOf(sender), provider.getBalance(paymaster)]);
+  let bound = quota.remaining;
+  if (maxFeePerGas > 0n && balance / maxFeePerGas < bound) bound = balance / maxFeePerGas;
+  return bound;
 }

@@ -15,8 +15,9 @@ import {
   truncated,
   withV,
   accountInterface,
+  RAW_TX_GAS_LIMIT,
 } from "../helpers/aa-tx";
-import { DEFAULT_GAS_LIMIT, toSystemTransaction, transactionHash, signedDigest, type SignedAaTransaction } from "../../sdk/wallet";
+import { toSystemTransaction, transactionHash, signedDigest, type SignedAaTransaction } from "../../sdk/wallet";
 import { sendAs, simulate } from "../../era-test-node/bootloader/impersonation";
 import { decodeRevert } from "../../era-test-node/bootloader/revert-reason";
 import { SystemAddress } from "../../era-test-node/bootloader/system-addresses";
@@ -110,7 +111,7 @@ describe("aa-wallets: PatientAccount validation", () => {
       const { tx: unsponsored } = await rotation(fx, { paymaster: null });
       expect(await validationAnswer({ ...unsponsored, signature: "0x" })).to.deep.equal({
         ok: false,
-        result: `InsufficientBalance(${DEFAULT_GAS_LIMIT * unsponsored.maxFeePerGas}, 0)`,
+        result: `InsufficientBalance(${RAW_TX_GAS_LIMIT * unsponsored.maxFeePerGas}, 0)`,
       });
       // a wrong nonce reverts in the NonceHolder, whatever the signature
       const { tx: future } = await rotation(fx, { nonce: 7n });
@@ -201,7 +202,7 @@ describe("aa-wallets: PatientAccount validation", () => {
       await expectRejected(
         f.transport.submit(tx),
         "validation",
-        errorReason("InsufficientBalance", DEFAULT_GAS_LIMIT * tx.maxFeePerGas, 0n),
+        errorReason("InsufficientBalance", RAW_TX_GAS_LIMIT * tx.maxFeePerGas, 0n),
       );
       await expectUnchanged(f, before);
     });
