@@ -63,7 +63,7 @@ export async function measureWalletGas(): Promise<Measurement[]> {
   const proposed = await proposeRecovery(first, wallet.address, ethers.getAddress(newOwner));
   const approved = await approveRecovery(second, wallet.address, ethers.getAddress(newOwner));
   await time.increase(48 * 3600 + 1);
-  const executed = await executeRecovery(f.signers.relayer, wallet.address);
+  const executed = await executeRecovery(f.signers.relayer, wallet.address, ethers.getAddress(newOwner));
   const recovery = proposed!.gasUsed + approved!.gasUsed + executed!.gasUsed;
   results.push({ operation: "PatientAccount recovery (propose + approve + execute)", gas: recovery, slotsWritten: NaN, newSlots: NaN });
   return results;

@@ -123,27 +123,45 @@ export function setGuardians(context: WalletContext, wallet: PatientWallet, guar
   ]);
 }
 
-/** The owner cancels a pending recovery of its account. */
+/**
+ * The owner cancels every recovery proposal of its account at once (the account's recovery epoch ends; there may
+ * be none). A sponsored self-call.
+ */
 export function cancelRecovery(context: WalletContext, wallet: PatientWallet) {
   return sendSponsored(context, wallet, [{ target: wallet.address, data: accountInterface.encodeFunctionData("cancelRecovery") }]);
 }
 
 /**
- * A guardian opens a recovery of `account` towards `newOwner` (an ordinary transaction of the guardian).
+ * A guardian proposes `newOwner` for `account` and votes for it (an ordinary transaction of the guardian). Its
+ * earlier vote, if any, moves here. Reverts `RecoveryAlreadyProposed` when a live proposal exists: approve it.
  * @param guardian The guardian's signer, connected to a provider.
+ * @param account The patient account.
+ * @param newOwner The owner key the guardian vouches for.
  */
 export async function proposeRecovery(guardian: Signer, account: string, newOwner: string) {
   return (await PatientAccountBase__factory.connect(account, guardian).proposeRecovery(newOwner)).wait();
 }
 
-/** A guardian approves the pending recovery of `account` towards `newOwner`. */
+/**
+ * A guardian votes for the live proposal of `account` towards `newOwner`, moving its earlier vote if any (this is
+ * also how a guardian corrects a mistyped proposal of its own).
+ * @param guardian The guardian's signer, connected to a provider.
+ * @param account The patient account.
+ * @param newOwner The proposed owner to approve.
+ */
 export async function approveRecovery(guardian: Signer, account: string, newOwner: string) {
   return (await PatientAccountBase__factory.connect(account, guardian).approveRecovery(newOwner)).wait();
 }
 
-/** Anyone executes a recovery whose approvals and time lock are complete. */
-export async function executeRecovery(sender: Signer, account: string) {
-  return (await PatientAccountBase__factory.connect(account, sender).executeRecovery()).wait();
+/**
+ * Anyone rotates the owner of `account` to `newOwner` once that proposal is scheduled, its 48 h delay has passed
+ * and its execution window has not.
+ * @param sender Pays the (ordinary) transaction.
+ * @param account The patient account.
+ * @param newOwner The scheduled proposal's new owner.
+ */
+export async function executeRecovery(sender: Signer, account: string, newOwner: string) {
+  return (await PatientAccountBase__factory.connect(account, sender).executeRecovery(newOwner)).wait();
 }
 
 /**
