@@ -51,7 +51,8 @@ const SPONSORED_SELF_CALLS = ["proposeGuardians", "applyGuardianChange", "cancel
 
 /**
  * Deploys the account factory and the sponsor paymaster next to a core deployment, allow-lists the patient
- * functions of the core, and funds the paymaster. On zkSync networks the factory is `AccountFactory` with the
+ * functions of the core (never the factory: account creation is sponsored only through onboarding vouchers), and
+ * funds the paymaster. On zkSync networks the factory is `AccountFactory` with the
  * zksolc bytecode hash of `PatientAccount` (published as a factory dependency); on EVM chains it is the test
  * build `TestAccountFactory`, with `TestPatientAccount` published to the ContractDeployer double.
  */
@@ -83,7 +84,7 @@ export async function deployWallets(
   const factory = await deployer.deploy(factoryName, [registry, accountBytecodeHash], { factoryDeps });
   const voucherSigner = getAddress(options.voucherSigner ?? from);
   const dailyGasBudget = options.dailyGasBudget ?? 30_000_000n;
-  const paymasterDeployed = await deployer.deploy("SponsorPaymaster", [from, factory.address, registry, voucherSigner, dailyGasBudget]);
+  const paymasterDeployed = await deployer.deploy("SponsorPaymaster", [from, factory.address, voucherSigner, dailyGasBudget]);
   const paymaster = SponsorPaymaster__factory.connect(paymasterDeployed.address, signer);
 
   const interfaces: Record<CoreContractName, Interface | undefined> = {

@@ -1,11 +1,16 @@
-import { AbiCoder, hexlify, type Provider, type Signer, type TypedDataField } from "ethers";
+import { AbiCoder, hexlify, randomBytes, toBigInt, type Provider, type Signer, type TypedDataField } from "ethers";
 import { utils } from "zksync-ethers";
 import { SponsorPaymaster__factory } from "../../typechain-types";
 
-/** EIP-712 types of the paymaster's onboarding voucher. */
+/**
+ * EIP-712 types of the paymaster's onboarding voucher. Each voucher carries a nonce the paymaster spends when it
+ * sponsors the onboarding: a voucher deploys one account, once. It is not bound to the salt (the sender picks
+ * it); the voucher names the owner key that sends the onboarding, which must be the new account's owner.
+ */
 export const ONBOARDING_TYPES: Record<string, TypedDataField[]> = {
   Onboarding: [
     { name: "sender", type: "address" },
+    { name: "nonce", type: "uint256" },
     { name: "validUntil", type: "uint64" },
   ],
 };
@@ -26,15 +31,21 @@ export function sponsorParams(paymaster: string, innerInput: string = "0x"): Pay
   return { address: params.paymaster, input: hexlify(params.paymasterInput) };
 }
 
+/** A random 128-bit voucher nonce (collisions are out of reach; the paymaster refuses a spent nonce anyway). */
+export function randomVoucherNonce(): bigint {
+  return toBigInt(randomBytes(16));
+}
+
 /**
- * Signs an onboarding voucher: lets `sender` (a new patient's owner key, holding no ETH) have its account
+ * Signs a one-time onboarding voucher: lets `sender` (a new patient's owner key, holding no ETH) have one account
  * deployed at the paymaster's expense until `validUntil`.
  * @param voucherSigner The paymaster's onboarding signer (a medrec service key).
  * @param paymaster The SponsorPaymaster address.
  * @param chainId The chain.
  * @param sender The owner key that will send the onboarding transaction.
  * @param validUntil Unix time after which the voucher is refused.
- * @returns The general flow's inner input: `abi.encode(uint64 validUntil, bytes signature)`.
+ * @param nonce Spent by the paymaster when it sponsors the onboarding; {@link randomVoucherNonce} by default.
+ * @returns The general flow's inner input: `abi.encode(uint256 nonce, uint64 validUntil, bytes signature)`.
  */
 export async function signOnboardingVoucher(
   voucherSigner: Signer,
@@ -42,10 +53,11 @@ export async function signOnboardingVoucher(
   chainId: bigint,
   sender: string,
   validUntil: bigint,
+  nonce: bigint = randomVoucherNonce(),
 ): Promise<string> {
   const domain = { name: "medrec SponsorPaymaster", version: "1", chainId, verifyingContract: paymaster };
-  const signature = await voucherSigner.signTypedData(domain, ONBOARDING_TYPES, { sender, validUntil });
-  return AbiCoder.defaultAbiCoder().encode(["uint64", "bytes"], [validUntil, signature]);
+  const signature = await voucherSigner.signTypedData(domain, ONBOARDING_TYPES, { sender, nonce, validUntil });
+  return AbiCoder.defaultAbiCoder().encode(["uint256", "uint64", "bytes"], [nonce, validUntil, signature]);
 }
 
 /**

@@ -72,7 +72,7 @@ describe("sdk/wallet: gas estimation", () => {
     expect(used).to.equal(budgetCharged(result)).and.lessThan(RAW_TX_GAS_LIMIT);
   });
 
-  it("leaves the chain unchanged when estimating (nonces, balances, quotas, blocks)", async () => {
+  it("leaves the chain unchanged when estimating (nonces, balances, quotas, vouchers, blocks)", async () => {
     const fx = await loadFixture(withAccount);
     const { f, w } = fx;
     const owner = f.newOwner();
@@ -85,7 +85,7 @@ describe("sdk/wallet: gas estimation", () => {
     // a sponsored call, an unsponsored one (the account holds no ETH: estimation credits it within its snapshot)
     expect(await f.transport.estimateGas(await request(fx, await rotation(fx), bound))).to.be.greaterThan(50_000n);
     expect(await f.transport.estimateGas({ ...(await request(fx, await rotation(fx), 5_000_000n)), paymaster: undefined })).to.be.greaterThan(50_000n);
-    // and an onboarding with a voucher: no account is deployed
+    // and an onboarding with a voucher: neither the voucher nor the account is used up
     const onboarding: AaTransactionRequest = {
       chainId: f.chainId,
       from: owner.address,
@@ -100,6 +100,9 @@ describe("sdk/wallet: gas estimation", () => {
     await expectUnchanged(f, before);
     expect(await ethers.provider.getBlockNumber()).to.equal(block);
     expect(await ethers.provider.getCode(predicted)).to.equal("0x");
+    expect(await f.paymaster.isSponsoredAccount(predicted)).to.equal(false);
+    const [nonce] = ethers.AbiCoder.defaultAbiCoder().decode(["uint256", "uint64", "bytes"], voucher);
+    expect(await f.paymaster.isVoucherUsed(nonce)).to.equal(false);
   });
 
   it("estimates enough: signed with exactly the estimate, a mint, a batch and a burn (which frees storage) succeed", async () => {

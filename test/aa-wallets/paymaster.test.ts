@@ -30,7 +30,7 @@ async function startOfFreshDay(): Promise<bigint> {
 }
 
 describe("aa-wallets: SponsorPaymaster", () => {
-  describe("senders that are neither accounts nor patients", () => {
+  describe("onboarding: senders that are not sponsored accounts", () => {
     it("refuses a random EOA calling PatientRegistry.register without a voucher (SenderNotSponsored)", async () => {
       const { f } = await loadFixture(withAccount);
       const eoa = f.newOwner();
@@ -132,6 +132,143 @@ describe("aa-wallets: SponsorPaymaster", () => {
       });
       expect(await f.factory.isAccount(wallet.address)).to.equal(true);
       expect(await f.patients.isPatient(wallet.address)).to.equal(true);
+    });
+  });
+
+  describe("one-time vouchers", () => {
+    it("spends the voucher's nonce and marks only the onboarded account as sponsored (AccountOnboarded)", async () => {
+      const { f } = await loadFixture(withAccount);
+      const owner = f.newOwner();
+      const nonce = 12_345n;
+      const voucher = await signOnboardingVoucher(f.sponsor, f.wallets.SponsorPaymaster.address, f.chainId, owner.address, BigInt(await time.latest()) + 600n, nonce);
+      expect(await f.paymaster.isVoucherUsed(nonce)).to.equal(false);
+      const fromBlock = (await ethers.provider.getBlockNumber()) + 1;
+      const wallet = await createPatientAccount(f.context, { owner, factory: await f.factory.getAddress(), salt: random32(), voucher });
+      expect(await f.paymaster.isVoucherUsed(nonce)).to.equal(true);
+      expect(await f.paymaster.isSponsoredAccount(wallet.address)).to.equal(true);
+      expect(await f.paymaster.isSponsoredAccount(owner.address)).to.equal(false);
+      const onboarded = await eventsSince(f.paymaster, "AccountOnboarded", fromBlock);
+      expect(onboarded.map((args) => [...args])).to.deep.equal([[wallet.address, owner.address, nonce]]);
+    });
+
+    it("refuses a reused voucher (VoucherAlreadyUsed) with nothing paid, even for another salt", async () => {
+      const { f } = await loadFixture(withAccount);
+      const owner = f.newOwner();
+      const voucher = await f.voucherFor(owner.address);
+      const [nonce] = AbiCoder.defaultAbiCoder().decode(["uint256", "uint64", "bytes"], voucher);
+      await createPatientAccount(f.context, { owner, factory: await f.factory.getAddress(), salt: random32(), voucher });
+      const salt = random32();
+      const before = await chainState(f, [owner.address]);
+      const again = await buildTx(f, owner, owner.address, {
+        to: await f.factory.getAddress(),
+        data: f.factory.interface.encodeFunctionData("createAccount", [owner.address, salt, random32()]),
+        paymaster: sponsorParams(f.wallets.SponsorPaymaster.address, voucher),
+      });
+      await expectRejected(f.transport.submit(again), "paymaster", errorReason("VoucherAlreadyUsed", nonce));
+      await expectUnchanged(f, before);
+      expect(await ethers.provider.getCode(await f.factory.accountAddress(owner.address, salt))).to.equal("0x");
+      // the SDK's estimate meets the same refusal, before anything is signed or sent
+      await expectRejected(
+        createPatientAccount(f.context, { owner, factory: await f.factory.getAddress(), salt, voucher }),
+        "paymaster",
+        errorReason("VoucherAlreadyUsed", nonce),
+      );
+      await expectUnchanged(f, before);
+    });
+
+    it("refuses a voucher whose nonce was changed after signing (InvalidVoucher)", async () => {
+      const { f } = await loadFixture(withAccount);
+      const owner = f.newOwner();
+      const coder = AbiCoder.defaultAbiCoder();
+      const [nonce, validUntil, signature] = coder.decode(["uint256", "uint64", "bytes"], await f.voucherFor(owner.address));
+      const forged = coder.encode(["uint256", "uint64", "bytes"], [nonce + 1n, validUntil, signature]);
+      const before = await chainState(f, [owner.address]);
+      await expectRejected(
+        createPatientAccount(f.context, { owner, factory: await f.factory.getAddress(), salt: random32(), voucher: forged }),
+        "paymaster",
+        errorReason("InvalidVoucher"),
+      );
+      await expectUnchanged(f, before);
+      expect(await f.paymaster.isVoucherUsed(nonce + 1n)).to.equal(false);
+    });
+  });
+
+  describe("who is sponsored", () => {
+    it("refuses a sponsored account calling factory.createAccount, directly and inside executeBatch, voucher or not (no sybil accounts)", async () => {
+      const { f, w } = await loadFixture(withAccount);
+      const factory = await f.factory.getAddress();
+      const createSelector = f.factory.interface.getFunction("createAccount")!.selector;
+      const before = await chainState(f, [w.address]);
+      const salt = random32();
+      const create = (owner: string) => f.factory.interface.encodeFunctionData("createAccount", [owner, salt, random32()]);
+      const attempts = [
+        // a new account of another key, of the account itself, and of the account itself with a voucher for it
+        await buildTx(f, w.owner, w.address, { to: factory, data: create(f.newOwner().address) }),
+        await buildTx(f, w.owner, w.address, { to: factory, data: create(w.address) }),
+        await buildTx(f, w.owner, w.address, {
+          to: factory,
+          data: create(w.address),
+          paymaster: sponsorParams(f.wallets.SponsorPaymaster.address, await f.voucherFor(w.address)),
+        }),
+        await buildTx(f, w.owner, w.address, {
+          to: w.address,
+          data: accountInterface.encodeFunctionData("executeBatch", [[{ target: factory, value: 0n, data: create(w.address) }]]),
+        }),
+      ];
+      for (const tx of attempts) {
+        await expectRejected(f.transport.submit(tx), "paymaster", errorReason("CallNotSponsored", factory, createSelector));
+        await expectUnchanged(f, before);
+      }
+      expect(await ethers.provider.getCode(await f.factory.accountAddress(w.address, salt))).to.equal("0x");
+    });
+
+    it("never allow-lists the factory (FactoryNotAllowListable), not even from the constructor", async () => {
+      const { f } = await loadFixture(withAccount);
+      const factory = await f.factory.getAddress();
+      const createSelector = f.factory.interface.getFunction("createAccount")!.selector;
+      expect(await f.paymaster.isAllowedCall(factory, createSelector)).to.equal(false);
+      for (const selector of [createSelector, f.factory.interface.getFunction("accountAddress")!.selector]) {
+        await expect(f.paymaster.setAllowedCall(factory, selector, true)).to.be.revertedWithCustomError(f.paymaster, "FactoryNotAllowListable");
+      }
+      expect(await f.paymaster.isAllowedCall(factory, createSelector)).to.equal(false);
+    });
+
+    it("refuses a self-registered EOA patient calling an allow-listed function (SenderNotSponsored)", async () => {
+      const { f } = await loadFixture(withAccount);
+      const eoa = f.newOwner();
+      // registration is permissionless: the EOA registers itself, paying its own gas
+      await f.signers.deployer.sendTransaction({ to: eoa.address, value: parseEther("0.01") });
+      await (await f.patients.connect(eoa).register(random32())).wait();
+      expect(await f.patients.isPatient(eoa.address)).to.equal(true);
+      const key = await f.patients.encryptionKeyOf(eoa.address);
+      const before = await chainState(f, [eoa.address]);
+      const tx = await buildTx(f, eoa, eoa.address, {
+        to: await f.patients.getAddress(),
+        data: f.patients.interface.encodeFunctionData("rotateEncryptionKey", [random32()]),
+      });
+      await expectRejected(f.transport.submit(tx), "paymaster", errorReason("SenderNotSponsored", eoa.address));
+      await expectUnchanged(f, before);
+      expect(await f.patients.encryptionKeyOf(eoa.address)).to.equal(key);
+    });
+
+    it("does not sponsor an account created directly through the factory (the deployer paid): SenderNotSponsored", async () => {
+      const { f } = await loadFixture(withAccount);
+      const owner = f.newOwner();
+      const salt = random32();
+      const address = await f.factory.accountAddress(owner.address, salt);
+      await (await f.factory.createAccount(owner.address, salt, random32())).wait();
+      expect(await f.factory.isAccount(address)).to.equal(true);
+      expect(await f.patients.isPatient(address)).to.equal(true);
+      expect(await f.paymaster.isSponsoredAccount(address)).to.equal(false);
+      const wallet = { address, owner };
+      const rotate = { target: await f.patients.getAddress(), data: f.patients.interface.encodeFunctionData("rotateEncryptionKey", [random32()]) };
+      const before = await chainState(f, [address]);
+      await expectRejected(sendSponsored(f.context, wallet, [rotate]), "paymaster", errorReason("SenderNotSponsored", address));
+      await expectUnchanged(f, before);
+      // it is an ordinary account all the same: paying its own fee, it acts
+      await f.signers.deployer.sendTransaction({ to: address, value: parseEther("0.01") });
+      const own = await sendSponsored({ ...f.context, paymaster: undefined }, wallet, [rotate]);
+      expect(own.status).to.equal("success");
     });
   });
 
@@ -320,7 +457,7 @@ describe("aa-wallets: SponsorPaymaster", () => {
         data: f.patients.interface.encodeFunctionData("rotateEncryptionKey", [random32()]),
       });
       const struct = toSystemTransaction(tx);
-      const context = AbiCoder.defaultAbiCoder().encode(["address", "uint256"], [w.address, RAW_TX_GAS_LIMIT]);
+      const context = AbiCoder.defaultAbiCoder().encode(["address", "uint256", "uint64"], [w.address, RAW_TX_GAS_LIMIT, 0n]);
       const before = await chainState(f, [w.address]);
       for (const caller of [f.signers.outsider, f.signers.deployer]) {
         await expect(f.paymaster.connect(caller).validateAndPayForPaymasterTransaction(ZeroHash, ZeroHash, struct))
