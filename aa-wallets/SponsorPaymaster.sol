@@ -8,6 +8,7 @@ import {BOOTLOADER_FORMAL_ADDRESS} from "@matterlabs/zksync-contracts/contracts/
 import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 interface IAccountFactoryView {
     function accountAddress(address owner, bytes32 salt) external view returns (address);
@@ -36,14 +37,20 @@ interface IBatchingAccount {
  * - **sponsored accounts** (the ones it onboarded; not any account of the factory, not a self-registered
  *   patient) calling allow-listed (contract, selector) pairs — never the factory — (inside `executeBatch` every
  *   inner call is checked), and allow-listed calls of the account to itself;
- * and never more than {dailyGasBudget} gas per sender per UTC day. Everything else reverts with a custom error
- * before any payment.
+ * and never more than {dailyGasBudget} gas per sender per UTC day, nor more than {dailySpendCap} wei of fees in
+ * all per UTC day. Everything else reverts with a custom error before any payment.
  */
 contract SponsorPaymaster is IPaymaster, Ownable2Step, EIP712 {
     /// @dev Gas reserved and spent by one sender on one day.
     struct Quota {
         uint64 day;
         uint64 used;
+    }
+
+    /// @dev Fees (wei) reserved and spent by all senders on one day.
+    struct Spend {
+        uint64 day;
+        uint192 spent;
     }
 
     /// @notice EIP-712 type hash of an onboarding voucher.
@@ -56,6 +63,9 @@ contract SponsorPaymaster is IPaymaster, Ownable2Step, EIP712 {
     uint64 public dailyGasBudget;
     /// @notice Signs onboarding vouchers.
     address public voucherSigner;
+    /// @notice Fees (wei) all sponsorships together may cost per UTC day.
+    uint256 public dailySpendCap;
+    Spend private _spend;
     /// @notice Allow-listed (target, selector) pairs.
     mapping(address target => mapping(bytes4 selector => bool)) public isAllowedCall;
     /// @notice Allow-listed selectors an account may call on itself (guardian management, recovery cancel).
@@ -82,6 +92,8 @@ contract SponsorPaymaster is IPaymaster, Ownable2Step, EIP712 {
     error FactoryNotAllowListable();
     /// @dev The sender would exceed its daily gas budget.
     error DailyBudgetExceeded(address sender, uint256 requested, uint256 remaining);
+    /// @dev The fee would exceed what is left of today's spend cap.
+    error DailySpendCapExceeded(uint256 requested, uint256 remaining);
     /// @dev The paymaster holds less than the fee.
     error InsufficientPaymasterBalance(uint256 required, uint256 available);
     /// @dev The transfer to the bootloader or the withdrawal failed.
@@ -95,12 +107,16 @@ contract SponsorPaymaster is IPaymaster, Ownable2Step, EIP712 {
     event SponsorshipSettled(address indexed sender, uint256 gasCharged, bool success);
     /// @notice `owner` spent voucher `nonce` to onboard `account`, which is sponsored from now on.
     event AccountOnboarded(address indexed account, address indexed owner, uint256 nonce);
+    /// @notice After a sponsorship, less than its own fee is left of day `day`'s cap: a like transaction is now refused.
+    event DailySpendCapReached(uint64 indexed day, uint256 spent, uint256 cap);
     /// @notice An allow-list entry changed.
     event AllowedCallSet(address indexed target, bytes4 indexed selector, bool allowed);
     /// @notice A self-call allow-list entry changed.
     event AllowedSelfCallSet(bytes4 indexed selector, bool allowed);
     /// @notice The daily gas budget changed.
     event DailyGasBudgetSet(uint64 budget);
+    /// @notice The daily spend cap changed.
+    event DailySpendCapSet(uint256 cap);
     /// @notice The voucher signer changed.
     event VoucherSignerSet(address indexed signer);
     /// @notice `from` topped the paymaster up with `amount`.
@@ -114,32 +130,37 @@ contract SponsorPaymaster is IPaymaster, Ownable2Step, EIP712 {
     }
 
     /**
-     * @param initialOwner Manages the allow-list, budget, signer and funds.
+     * @param initialOwner Manages the allow-list, budget, cap, signer and funds.
      * @param accountFactory The medrec account factory.
      * @param signer The onboarding voucher signer.
      * @param budget Gas per sender per day.
+     * @param spendCap Fees (wei) of all sponsorships per day.
      */
     constructor(
         address initialOwner,
         IAccountFactoryView accountFactory,
         address signer,
-        uint64 budget
+        uint64 budget,
+        uint256 spendCap
     ) Ownable(initialOwner) EIP712("medrec SponsorPaymaster", "1") {
         if (address(accountFactory) == address(0) || signer == address(0)) revert ZeroAddress();
         factory = accountFactory;
         voucherSigner = signer;
         dailyGasBudget = budget;
+        dailySpendCap = spendCap;
         emit VoucherSignerSet(signer);
         emit DailyGasBudgetSet(budget);
+        emit DailySpendCapSet(spendCap);
     }
 
     // ------------------------------------------------------------------ IPaymaster
 
     /**
-     * @notice Checks the sender, the call and its budget, then pays `gasLimit * maxFeePerGas`
+     * @notice Checks the sender, the call, its budget and the day's spend cap, then pays `gasLimit * maxFeePerGas`
      * to the bootloader. An onboarding spends its voucher and marks the new account as sponsored.
      * @dev Only the bootloader. Reverts with {UnsupportedPaymasterFlow}, {SenderNotSponsored}, {InvalidVoucher},
-     * {VoucherAlreadyUsed}, {CallNotSponsored}, {DailyBudgetExceeded} or {InsufficientPaymasterBalance}.
+     * {VoucherAlreadyUsed}, {CallNotSponsored}, {DailyBudgetExceeded}, {DailySpendCapExceeded} or
+     * {InsufficientPaymasterBalance}; emits {DailySpendCapReached} when less than this fee is left of the cap.
      */
     function validateAndPayForPaymasterTransaction(
         bytes32,
@@ -162,16 +183,17 @@ contract SponsorPaymaster is IPaymaster, Ownable2Step, EIP712 {
         uint64 today = _today();
         _reserveGas(sender, gasLimit, today);
         uint256 fee = gasLimit * transaction.maxFeePerGas;
+        _reserveSpend(fee, today);
         if (address(this).balance < fee) revert InsufficientPaymasterBalance(fee, address(this).balance);
         (bool paid, ) = BOOTLOADER_FORMAL_ADDRESS.call{value: fee}("");
         if (!paid) revert TransferFailed();
         emit Sponsored(sender, target, selector, gasLimit, fee);
-        return (PAYMASTER_VALIDATION_SUCCESS_MAGIC, abi.encode(sender, gasLimit, today));
+        return (PAYMASTER_VALIDATION_SUCCESS_MAGIC, abi.encode(sender, gasLimit, transaction.maxFeePerGas, today));
     }
 
     /**
-     * @notice Gives back to the sender's budget the gas the bootloader refunds, when still the day of the
-     * reservation. Only the bootloader.
+     * @notice Gives back to the sender's budget, and to the day's spend, the gas (and its fee at `maxFeePerGas`)
+     * the bootloader refunds, when still the day of the reservation. Only the bootloader.
      * @dev `maxRefundedGas` is the bootloader's upper bound of the refund (the gas left before this call).
      */
     function postTransaction(
@@ -182,10 +204,15 @@ contract SponsorPaymaster is IPaymaster, Ownable2Step, EIP712 {
         ExecutionResult txResult,
         uint256 maxRefundedGas
     ) external payable onlyBootloader {
-        (address sender, uint256 reserved, uint64 day) = abi.decode(context, (address, uint256, uint64));
+        (address sender, uint256 reserved, uint256 maxFeePerGas, uint64 day) = abi.decode(context, (address, uint256, uint256, uint64));
         uint256 refunded = maxRefundedGas < reserved ? maxRefundedGas : reserved;
         Quota storage quota = _quotas[sender];
         if (quota.day == day) quota.used -= uint64(refunded < quota.used ? refunded : quota.used);
+        Spend storage spend = _spend;
+        if (spend.day == day) {
+            uint256 refundedFee = refunded * maxFeePerGas;
+            spend.spent -= uint192(refundedFee < spend.spent ? refundedFee : spend.spent);
+        }
         emit SponsorshipSettled(sender, reserved - refunded, txResult == ExecutionResult.Success);
     }
 
@@ -215,6 +242,12 @@ contract SponsorPaymaster is IPaymaster, Ownable2Step, EIP712 {
         emit DailyGasBudgetSet(budget);
     }
 
+    /// @notice Sets the fees (wei) all sponsorships together may cost per UTC day. Only the owner.
+    function setDailySpendCap(uint256 cap) external onlyOwner {
+        dailySpendCap = cap;
+        emit DailySpendCapSet(cap);
+    }
+
     /// @notice Sets the onboarding voucher signer. Only the owner. Reverts with {ZeroAddress}.
     function setVoucherSigner(address signer) external onlyOwner {
         if (signer == address(0)) revert ZeroAddress();
@@ -242,6 +275,13 @@ contract SponsorPaymaster is IPaymaster, Ownable2Step, EIP712 {
         Quota memory quota = _quotas[sender];
         used = quota.day == _today() ? quota.used : 0;
         remaining = used >= dailyGasBudget ? 0 : dailyGasBudget - used;
+    }
+
+    /// @notice Fees (wei) all sponsorships have spent today and what is left of the cap.
+    function dailySpend() external view returns (uint256 spent, uint256 remaining) {
+        Spend memory spend = _spend;
+        spent = spend.day == _today() ? spend.spent : 0;
+        remaining = spent >= dailySpendCap ? 0 : dailySpendCap - spent;
     }
 
     /// @notice The EIP-712 digest a voucher signer signs for `sender`, spendable once (`nonce`) until `validUntil`.
@@ -312,6 +352,17 @@ contract SponsorPaymaster is IPaymaster, Ownable2Step, EIP712 {
         uint256 remaining = used >= dailyGasBudget ? 0 : dailyGasBudget - used;
         if (gasLimit > remaining) revert DailyBudgetExceeded(sender, gasLimit, remaining);
         _quotas[sender] = Quota({day: today, used: uint64(used + gasLimit)});
+    }
+
+    function _reserveSpend(uint256 fee, uint64 today) private {
+        Spend memory spend = _spend;
+        uint256 spent = spend.day == today ? spend.spent : 0;
+        uint256 cap = dailySpendCap;
+        uint256 remaining = spent >= cap ? 0 : cap - spent;
+        if (fee > remaining) revert DailySpendCapExceeded(fee, remaining);
+        spent += fee;
+        _spend = Spend({day: today, spent: SafeCast.toUint192(spent)});
+        if (cap - spent < fee) emit DailySpendCapReached(today, spent, cap);
     }
 
     function _today() private view returns (uint64) {

@@ -125,7 +125,7 @@ async function story(chain: LocalChain): Promise<void> {
   book.set(wallets.AccountFactory.address, "AccountFactory");
   book.set(wallets.SponsorPaymaster.address, "SponsorPaymaster");
   say(`${"AccountFactory".padEnd(17)} ${wallets.AccountFactory.address}  (test build on the EVM doubles of zkSync system contracts)`);
-  say(`${"SponsorPaymaster".padEnd(17)} ${wallets.SponsorPaymaster.address}  (funded with 10 ETH)`);
+  say(`${"SponsorPaymaster".padEnd(17)} ${wallets.SponsorPaymaster.address}  (funded with 10 ETH; sponsors at most ${formatEther(wallets.dailySpendCap)} ETH of fees a day)`);
   say(`${"Safe v1.4.1".padEnd(17)} ${officersSafe.address}  (from the Safe npm artifacts; owners officer1–3, threshold 2)`);
   say(`roles: registrar = deployer; RESOLVER_ROLE to the resolver's key, BREAK_GLASS_ROLE to the Safe`);
   say(`deployment written to ${path.relative(process.cwd(), file)}`);

@@ -62,7 +62,7 @@ export async function signOnboardingVoucher(
 
 /**
  * The most gas the paymaster would sponsor for `sender` now at `maxFeePerGas`: the sender's remaining daily
- * quota, and no more than the paymaster's balance pays for.
+ * quota, and no more than what is left of the day's spend cap or of the paymaster's balance pays for.
  * @param provider For the reads.
  * @param paymaster The SponsorPaymaster address.
  * @param sender The transaction's sender.
@@ -70,8 +70,10 @@ export async function signOnboardingVoucher(
  */
 export async function sponsoredGasBound(provider: Provider, paymaster: string, sender: string, maxFeePerGas: bigint): Promise<bigint> {
   const contract = SponsorPaymaster__factory.connect(paymaster, provider);
-  const [quota, balance] = await Promise.all([contract.quotaOf(sender), provider.getBalance(paymaster)]);
+  const [quota, spend, balance] = await Promise.all([contract.quotaOf(sender), contract.dailySpend(), provider.getBalance(paymaster)]);
   let bound = quota.remaining;
-  if (maxFeePerGas > 0n && balance / maxFeePerGas < bound) bound = balance / maxFeePerGas;
+  if (maxFeePerGas > 0n) {
+    for (const wei of [spend.remaining, balance]) if (wei / maxFeePerGas < bound) bound = wei / maxFeePerGas;
+  }
   return bound;
 }

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { parseEther } from "ethers";
 import type { Provider as ZkProvider, types } from "zksync-ethers";
 import { deployWithAccountFixture } from "../helpers/wallet-fixture";
@@ -72,7 +72,7 @@ describe("sdk/wallet: gas estimation", () => {
     expect(used).to.equal(budgetCharged(result)).and.lessThan(RAW_TX_GAS_LIMIT);
   });
 
-  it("leaves the chain unchanged when estimating (nonces, balances, quotas, vouchers, blocks)", async () => {
+  it("leaves the chain unchanged when estimating (nonces, balances, quotas, spend, vouchers, blocks)", async () => {
     const fx = await loadFixture(withAccount);
     const { f, w } = fx;
     const owner = f.newOwner();
@@ -80,6 +80,7 @@ describe("sdk/wallet: gas estimation", () => {
     const voucher = await f.voucherFor(owner.address);
     const predicted = await f.factory.accountAddress(owner.address, salt);
     const before = await chainState(f, [w.address, owner.address]);
+    const spend = await f.paymaster.dailySpend();
     const block = await ethers.provider.getBlockNumber();
     const bound = (await f.paymaster.quotaOf(w.address)).remaining;
     // a sponsored call, an unsponsored one (the account holds no ETH: estimation credits it within its snapshot)
@@ -98,6 +99,7 @@ describe("sdk/wallet: gas estimation", () => {
     };
     expect(await f.transport.estimateGas(onboarding)).to.be.greaterThan(1_000_000n);
     await expectUnchanged(f, before);
+    expect(await f.paymaster.dailySpend()).to.deep.equal(spend);
     expect(await ethers.provider.getBlockNumber()).to.equal(block);
     expect(await ethers.provider.getCode(predicted)).to.equal("0x");
     expect(await f.paymaster.isSponsoredAccount(predicted)).to.equal(false);
@@ -183,11 +185,15 @@ describe("sdk/wallet: gas estimation", () => {
     expect(result.status).to.equal("success");
   });
 
-  it("bounds the estimate by the paymaster's balance too", async () => {
+  it("bounds the estimate by the day's spend cap and the paymaster's balance too", async () => {
     const fx = await loadFixture(withAccount);
     const { f, w } = fx;
     const price = await f.transport.gasPrice();
     const pm = f.wallets.SponsorPaymaster.address;
+    const day = BigInt(await time.latest()) / 86_400n;
+    await time.increaseTo((day + 1n) * 86_400n + 60n);
+    await f.paymaster.setDailySpendCap(400_000n * price);
+    expect(await sponsoredGasBound(f.context.provider, pm, w.address, price)).to.equal(400_000n);
     await f.paymaster.withdraw(f.signers.deployer.address, (await ethers.provider.getBalance(pm)) - 300_000n * price);
     expect(await sponsoredGasBound(f.context.provider, pm, w.address, price)).to.equal(300_000n);
     const { gasLimit: _unused, ...unsized } = await request(fx, await rotation(fx), 0n);

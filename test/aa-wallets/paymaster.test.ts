@@ -410,6 +410,95 @@ describe("aa-wallets: SponsorPaymaster", () => {
     });
   });
 
+  describe("daily spend cap", () => {
+    /** A raw sponsored key rotation of `w` with a fixed gas limit: its fee (reserved against the cap) is known. */
+    const rotation = async ({ f, w }: Awaited<ReturnType<typeof withAccount>>, gasLimit: bigint) =>
+      buildTx(f, w.owner, w.address, {
+        to: await f.patients.getAddress(),
+        data: f.patients.interface.encodeFunctionData("rotateEncryptionKey", [random32()]),
+        gasLimit,
+      });
+
+    it("stops sponsoring at the cap (DailySpendCapExceeded), paying nothing for the refused one, signals it (DailySpendCapReached) and resumes the next UTC day", async () => {
+      const fx = await loadFixture(withAccount);
+      const { f, w } = fx;
+      const day = await startOfFreshDay();
+      const gasLimit = 500_000n;
+      const price = await f.transport.gasPrice();
+      const fee = gasLimit * price;
+      const cap = 2n * fee;
+      await expect(f.paymaster.setDailySpendCap(cap)).to.emit(f.paymaster, "DailySpendCapSet").withArgs(cap);
+      expect(await f.paymaster.dailySpend()).to.deep.equal([0n, cap]);
+      let accepted = 0;
+      let reached = 0;
+      for (;;) {
+        const [spent, remaining] = await f.paymaster.dailySpend();
+        const tx = await rotation(fx, gasLimit);
+        if (fee > remaining) {
+          const before = await chainState(f, [w.address]);
+          await expectRejected(f.transport.submit(tx), "paymaster", errorReason("DailySpendCapExceeded", fee, remaining));
+          await expectUnchanged(f, before);
+          expect(await f.paymaster.dailySpend()).to.deep.equal([spent, remaining]);
+          break;
+        }
+        const fromBlock = (await ethers.provider.getBlockNumber()) + 1;
+        const result = await f.transport.submit(tx);
+        expect(result.status).to.equal("success");
+        accepted++;
+        // signalled exactly when, after reserving this fee, less than a like fee was left
+        const signals = await eventsSince(f.paymaster, "DailySpendCapReached", fromBlock);
+        const expected = cap - (spent + fee) < fee ? [[day, spent + fee, cap]] : [];
+        expect(signals.map((args) => [...args])).to.deep.equal(expected);
+        reached += expected.length;
+        // the refund of unused gas gives its fee back to the day's headroom
+        expect((await f.paymaster.dailySpend()).spent).to.equal(spent + budgetCharged(result) * price);
+        expect(accepted, "the cap never stopped sponsoring").to.be.lessThan(20);
+      }
+      expect(accepted).to.be.greaterThan(1);
+      expect(reached).to.be.greaterThan(0);
+
+      await time.increase(86_400);
+      expect(await f.paymaster.dailySpend()).to.deep.equal([0n, cap]);
+      expect((await f.transport.submit(await rotation(fx, gasLimit))).status).to.equal("success");
+    });
+
+    it("refunds give headroom back: after a transaction only the fee of the gas it used stays on the day's spend", async () => {
+      const fx = await loadFixture(withAccount);
+      const { f } = fx;
+      await startOfFreshDay();
+      const price = await f.transport.gasPrice();
+      const cap = await f.paymaster.dailySpendCap();
+      const result = await f.transport.submit(await rotation(fx, RAW_TX_GAS_LIMIT));
+      expect(result.status).to.equal("success");
+      const charged = budgetCharged(result) * price;
+      expect(charged).to.be.lessThan(RAW_TX_GAS_LIMIT * price);
+      expect(await f.paymaster.dailySpend()).to.deep.equal([charged, cap - charged]);
+    });
+
+    it("refuses onboarding too once the cap is spent, before the voucher is used", async () => {
+      const { f } = await loadFixture(withAccount);
+      await startOfFreshDay();
+      await f.paymaster.setDailySpendCap(0n);
+      const owner = f.newOwner();
+      const voucher = await f.voucherFor(owner.address);
+      const [nonce] = AbiCoder.defaultAbiCoder().decode(["uint256", "uint64", "bytes"], voucher);
+      const before = await chainState(f, [owner.address]);
+      await expectRejected(
+        f.transport.submit(
+          await buildTx(f, owner, owner.address, {
+            to: await f.factory.getAddress(),
+            data: f.factory.interface.encodeFunctionData("createAccount", [owner.address, random32(), random32()]),
+            paymaster: sponsorParams(f.wallets.SponsorPaymaster.address, voucher),
+          }),
+        ),
+        "paymaster",
+        /^DailySpendCapExceeded\(\d+, 0\)$/,
+      );
+      await expectUnchanged(f, before);
+      expect(await f.paymaster.isVoucherUsed(nonce)).to.equal(false);
+    });
+  });
+
   describe("paymaster flows and direct calls", () => {
     it("refuses the approval-based flow and inputs without a flow selector (UnsupportedPaymasterFlow)", async () => {
       const { f, w } = await loadFixture(withAccount);
@@ -457,7 +546,7 @@ describe("aa-wallets: SponsorPaymaster", () => {
         data: f.patients.interface.encodeFunctionData("rotateEncryptionKey", [random32()]),
       });
       const struct = toSystemTransaction(tx);
-      const context = AbiCoder.defaultAbiCoder().encode(["address", "uint256", "uint64"], [w.address, RAW_TX_GAS_LIMIT, 0n]);
+      const context = AbiCoder.defaultAbiCoder().encode(["address", "uint256", "uint256", "uint64"], [w.address, RAW_TX_GAS_LIMIT, tx.maxFeePerGas, 0n]);
       const before = await chainState(f, [w.address]);
       for (const caller of [f.signers.outsider, f.signers.deployer]) {
         await expect(f.paymaster.connect(caller).validateAndPayForPaymasterTransaction(ZeroHash, ZeroHash, struct))
@@ -470,19 +559,21 @@ describe("aa-wallets: SponsorPaymaster", () => {
       await expectUnchanged(f, before);
     });
 
-    it("lets only the owner change the allow-list, budget, signer and funds (OwnableUnauthorizedAccount)", async () => {
+    it("lets only the owner change the allow-list, budget, spend cap, signer and funds (OwnableUnauthorizedAccount)", async () => {
       const { f } = await loadFixture(withAccount);
       const outsider = f.signers.outsider;
       const pm = f.paymaster.connect(outsider);
       const providers = await f.providers.getAddress();
       const selector = f.providers.interface.getFunction("register")!.selector;
       const budget = await f.paymaster.dailyGasBudget();
+      const cap = await f.paymaster.dailySpendCap();
       const signer = await f.paymaster.voucherSigner();
       const balance = await ethers.provider.getBalance(f.wallets.SponsorPaymaster.address);
       const attempts = [
         () => pm.setAllowedCall(providers, selector, true),
         () => pm.setAllowedSelfCall(accountInterface.getFunction("executeTransactionFromOutside")!.selector, true),
         () => pm.setDailyGasBudget(1n << 60n),
+        () => pm.setDailySpendCap(1n << 200n),
         () => pm.setVoucherSigner(outsider.address),
         () => pm.withdraw(outsider.address, 1n),
         () => pm.transferOwnership(outsider.address),
@@ -493,6 +584,7 @@ describe("aa-wallets: SponsorPaymaster", () => {
       expect(await f.paymaster.isAllowedCall(providers, selector)).to.equal(false);
       expect(await f.paymaster.isAllowedSelfCall(accountInterface.getFunction("executeTransactionFromOutside")!.selector)).to.equal(false);
       expect(await f.paymaster.dailyGasBudget()).to.equal(budget);
+      expect(await f.paymaster.dailySpendCap()).to.equal(cap);
       expect(await f.paymaster.voucherSigner()).to.equal(signer);
       expect(await f.paymaster.owner()).to.equal(f.signers.deployer.address);
       expect(await ethers.provider.getBalance(f.wallets.SponsorPaymaster.address)).to.equal(balance);
