@@ -1,36 +1,47 @@
-import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
-import { Interface, hexlify, randomBytes } from "ethers";
+import { Interface, Wallet } from "ethers";
 import { deployWalletsFixture } from "../test/helpers/wallet-fixture";
 import { randomPointer, RECORD_KIND } from "../test/helpers/fixture";
 import { ALL_RECORDS } from "../sdk/consent/typed-data";
 import { PatientAccountBase__factory } from "../typechain-types";
-import { approveRecovery, executeRecovery, proposeRecovery, sendSponsored, type AaTransactionResult } from "../sdk/wallet";
+import { approveRecovery, cancelRecovery, executeRecovery, proposeRecovery, sendSponsored, type AaTransactionResult } from "../sdk/wallet";
 import type { Measurement } from "./core-gas";
 
 const account = new Interface(PatientAccountBase__factory.abi);
 
-/** EVM gas of one AA transaction as the bootloader driver measures it (all its steps, one base cost). */
-function aa(operation: string, result: AaTransactionResult): Measurement {
-  return { operation, gas: result.gasUsed, slotsWritten: NaN, newSlots: NaN };
+/** A figure without storage-slot counts (the AA rows). */
+const row = (operation: string, gas: bigint): Measurement => ({ operation, gas, slotsWritten: NaN, newSlots: NaN });
+
+/** The rows of one AA transaction as the bootloader driver measures it: the whole transaction, then the named steps. */
+function aa(name: string, operation: string, result: AaTransactionResult, steps: string[] = []): Measurement[] {
+  return [row(`${name}: ${operation}`, result.gasUsed), ...steps.map((step) => row(`  ${name}: ${step}`, result.stepGas![step]))];
 }
 
 /**
  * Gas of the AA flows on the offline driver (EVM test builds of the accounts, see era-test-node/): account
- * deployment (sponsored onboarding), one sponsored call, a batched onboarding, a recovery, and the paymaster's
- * validation step.
+ * deployment (sponsored onboarding with a one-time voucher) and its paymaster steps, one sponsored call with its
+ * bootloader steps and the gas limit it signs (what the paymaster reserves on the sender's budget: the SDK's
+ * estimate + 20 %), a batched onboarding, and each step of a recovery.
  */
 export async function measureWalletGas(): Promise<Measurement[]> {
   const f = await deployWalletsFixture();
   const results: Measurement[] = [];
   const owner = f.newOwner();
-  let onboarding: AaTransactionResult | undefined;
   const transport = f.context.transport;
   const submit = transport.submit.bind(transport);
-  transport.submit = async (tx) => (onboarding = await submit(tx));
+  let last: { result: AaTransactionResult; gasLimit: bigint } | undefined;
+  transport.submit = async (tx) => {
+    const result = await submit(tx);
+    last = { result, gasLimit: tx.gasLimit };
+    return result;
+  };
   const wallet = await f.onboard(owner);
-  transport.submit = submit;
-  results.push(aa("AccountFactory.createAccount (sponsored onboarding: deploy + register)", onboarding!));
+  results.push(
+    ...aa("onboarding", "AccountFactory.createAccount (deploy + register), sponsored", last!.result, [
+      "validateAndPayForPaymasterTransaction",
+      "postTransaction",
+    ]),
+  );
 
   const records = await f.records.getAddress();
   const consents = await f.consents.getAddress();
@@ -38,15 +49,10 @@ export async function measureWalletGas(): Promise<Measurement[]> {
   const call = await sendSponsored(f.context, wallet, [
     { target: records, data: f.records.interface.encodeFunctionData("mint", [wallet.address, pointer.cid, pointer.contentHash, RECORD_KIND]) },
   ]);
-  results.push(aa("PatientAccount sponsored call (RecordToken.mint)", call));
-  results.push({ operation: "PatientAccount.validateTransaction", gas: call.stepGas!.validateTransaction, slotsWritten: NaN, newSlots: NaN });
-  results.push({
-    operation: "SponsorPaymaster.validateAndPayForPaymasterTransaction",
-    gas: call.stepGas!.validateAndPayForPaymasterTransaction,
-    slotsWritten: NaN,
-    newSlots: NaN,
-  });
-  results.push({ operation: "SponsorPaymaster.postTransaction", gas: call.stepGas!.postTransaction, slotsWritten: NaN, newSlots: NaN });
+  results.push(
+    ...aa("sponsored call", "RecordToken.mint", call, ["validateTransaction", "validateAndPayForPaymasterTransaction", "executeTransaction", "postTransaction"]),
+    row("  sponsored call: gas limit signed (reserved on the budget)", last!.gasLimit),
+  );
 
   pointer = randomPointer();
   const guardians = f.guardians.map((g) => g.address);
@@ -56,15 +62,28 @@ export async function measureWalletGas(): Promise<Measurement[]> {
     { target: consents, data: f.consents.interface.encodeFunctionData("grantDirect", [consent]) },
     { target: records, data: f.records.interface.encodeFunctionData("mint", [wallet.address, pointer.cid, pointer.contentHash, RECORD_KIND]) },
   ]);
-  results.push(aa("PatientAccount.executeBatch (onboarding: guardians + consent + mint)", batch));
+  results.push(...aa("batch", "PatientAccount.executeBatch (guardians + consent + mint)", batch));
 
-  const newOwner = hexlify(randomBytes(20));
   const [first, second] = f.guardians;
-  const proposed = await proposeRecovery(first, wallet.address, ethers.getAddress(newOwner));
-  const approved = await approveRecovery(second, wallet.address, ethers.getAddress(newOwner));
+  const cancelled = Wallet.createRandom().address;
+  await proposeRecovery(first, wallet.address, cancelled);
+  await approveRecovery(second, wallet.address, cancelled);
+  const cancel = await cancelRecovery(f.context, wallet);
+  results.push(...aa("cancel", "PatientAccount.cancelRecovery (sponsored self-call)", cancel, ["executeTransaction"]));
+
+  const typo = Wallet.createRandom().address;
+  const newOwner = Wallet.createRandom().address;
+  const proposed = (await proposeRecovery(first, wallet.address, typo))!.gasUsed;
+  const moved = (await proposeRecovery(first, wallet.address, newOwner))!.gasUsed;
+  const approved = (await approveRecovery(second, wallet.address, newOwner))!.gasUsed;
   await time.increase(48 * 3600 + 1);
-  const executed = await executeRecovery(f.signers.relayer, wallet.address);
-  const recovery = proposed!.gasUsed + approved!.gasUsed + executed!.gasUsed;
-  results.push({ operation: "PatientAccount recovery (propose + approve + execute)", gas: recovery, slotsWritten: NaN, newSlots: NaN });
+  const executed = (await executeRecovery(f.signers.relayer, wallet.address, newOwner))!.gasUsed;
+  results.push(
+    row("PatientAccount.proposeRecovery (first vote)", proposed),
+    row("PatientAccount.proposeRecovery (moving the guardian's vote)", moved),
+    row("PatientAccount.approveRecovery (reaches the threshold: scheduled)", approved),
+    row("PatientAccount.executeRecovery", executed),
+    row("PatientAccount recovery (propose + approve + execute)", proposed + approved + executed),
+  );
   return results;
 }

@@ -20,12 +20,21 @@ import { writeDeployment } from "../deploy/deployment-file";
 import { deployWallets } from "../deploy/aa-wallets";
 import { bootloaderTransport } from "../era-test-node/bootloader/driver";
 import { installSystemDoubles } from "../era-test-node/bootloader/system-doubles";
-import { createPatientAccount, sendSponsored, signConsentAsAccount, signOnboardingVoucher, type WalletContext } from "../sdk/wallet";
+import {
+  TransactionRejectedError,
+  createPatientAccount,
+  randomVoucherNonce,
+  sendSponsored,
+  signConsentAsAccount,
+  signOnboardingVoucher,
+  type WalletContext,
+} from "../sdk/wallet";
 import {
   ConsentManager__factory,
   PatientRegistry__factory,
   ProviderRegistry__factory,
   RecordToken__factory,
+  SponsorPaymaster__factory,
 } from "../typechain-types";
 import { consentDomain, Scope, type Consent } from "../sdk/consent/typed-data";
 import { Purpose } from "../sdk/consent/purposes";
@@ -116,7 +125,7 @@ async function story(chain: LocalChain): Promise<void> {
   book.set(wallets.AccountFactory.address, "AccountFactory");
   book.set(wallets.SponsorPaymaster.address, "SponsorPaymaster");
   say(`${"AccountFactory".padEnd(17)} ${wallets.AccountFactory.address}  (test build on the EVM doubles of zkSync system contracts)`);
-  say(`${"SponsorPaymaster".padEnd(17)} ${wallets.SponsorPaymaster.address}  (funded with 10 ETH)`);
+  say(`${"SponsorPaymaster".padEnd(17)} ${wallets.SponsorPaymaster.address}  (funded with 10 ETH; sponsors at most ${formatEther(wallets.dailySpendCap)} ETH of fees a day)`);
   say(`${"Safe v1.4.1".padEnd(17)} ${officersSafe.address}  (from the Safe npm artifacts; owners officer1–3, threshold 2)`);
   say(`roles: registrar = deployer; RESOLVER_ROLE to the resolver's key, BREAK_GLASS_ROLE to the Safe`);
   say(`deployment written to ${path.relative(process.cwd(), file)}`);
@@ -129,17 +138,24 @@ async function story(chain: LocalChain): Promise<void> {
 
   step("Onboarding without ETH: the factory deploys the patient's smart account, which registers as a patient");
   const { timestamp: now, number: setupBlock } = (await rpc.getBlock("latest"))!;
-  const voucher = await signOnboardingVoucher(deployer, wallets.SponsorPaymaster.address, chain.chainId, patientKey.address, BigInt(now) + 3600n);
+  // a one-time voucher: the paymaster spends its nonce when it sponsors the onboarding
+  const voucherNonce = randomVoucherNonce();
+  const voucher = await signOnboardingVoucher(deployer, wallets.SponsorPaymaster.address, chain.chainId, patientKey.address, BigInt(now) + 3600n, voucherNonce);
   const patientEncryption = generateEncryptionKeyPair(); // X25519: record keys are wrapped to it; stays on the phone
-  const wallet = await createPatientAccount(context, {
+  const onboarding = {
     owner: patientKey,
     factory: wallets.AccountFactory.address,
     salt: hexlify(randomBytes(32)),
     encryptionKey: patientEncryption.publicKeyHex,
     voucher,
-  });
+  };
+  const wallet = await createPatientAccount(context, onboarding);
   book.set(wallet.address, "patient");
-  say(`patient account ${formatAddress(wallet.address)} (type-113 transaction sent by the key, paid by the paymaster)`);
+  const sponsor = SponsorPaymaster__factory.connect(wallets.SponsorPaymaster.address, rpc);
+  say(`patient account ${formatAddress(wallet.address)} (type-113 transaction sent by the key, paid by the paymaster, gas limit estimated)`);
+  say(`voucher spent: ${await sponsor.isVoucherUsed(voucherNonce)}; the paymaster sponsors this account from now on: ${await sponsor.isSponsoredAccount(wallet.address)}`);
+  const reused = await createPatientAccount(context, { ...onboarding, salt: hexlify(randomBytes(32)) }).catch((error: unknown) => error);
+  say(`a second account with the same voucher: ${reused instanceof TransactionRejectedError ? `refused at the ${reused.stage}, ${reused.reason}` : "NOT REFUSED"}`);
   say(`registered as patient: ${await patients.isPatient(wallet.address)}; ${await patients.didOf(wallet.address)}`);
   say(`ETH of the patient's key: ${formatEther(await rpc.getBalance(patientKey.address))}, of the account: ${formatEther(await rpc.getBalance(wallet.address))}`);
 

@@ -17,6 +17,11 @@ export interface WalletDeploymentOptions {
   voucherSigner?: string;
   /** Gas each sender may use per day. Defaults to 30 million. */
   dailyGasBudget?: bigint;
+  /**
+   * Fees (wei) all sponsorships together may cost per UTC day. Defaults to 1 ETH on local chains and 0.05 ETH on
+   * zkSync networks (raise it with `setDailySpendCap` once the paymaster is funded).
+   */
+  dailySpendCap?: bigint;
   /** ETH sent to the paymaster after deployment. Defaults to 10 ETH on local chains, nothing on zkSync networks. */
   funding?: bigint;
   /**
@@ -32,6 +37,8 @@ export interface WalletDeployment {
   SponsorPaymaster: DeployedContract;
   voucherSigner: string;
   dailyGasBudget: string;
+  /** Wei per UTC day, as a decimal string. */
+  dailySpendCap: string;
 }
 
 /** (contract, function) pairs of the core that the paymaster sponsors for patient accounts. */
@@ -51,7 +58,8 @@ const SPONSORED_SELF_CALLS = ["proposeGuardians", "applyGuardianChange", "cancel
 
 /**
  * Deploys the account factory and the sponsor paymaster next to a core deployment, allow-lists the patient
- * functions of the core, and funds the paymaster. On zkSync networks the factory is `AccountFactory` with the
+ * functions of the core (never the factory: account creation is sponsored only through onboarding vouchers), and
+ * funds the paymaster. On zkSync networks the factory is `AccountFactory` with the
  * zksolc bytecode hash of `PatientAccount` (published as a factory dependency); on EVM chains it is the test
  * build `TestAccountFactory`, with `TestPatientAccount` published to the ContractDeployer double.
  */
@@ -83,7 +91,8 @@ export async function deployWallets(
   const factory = await deployer.deploy(factoryName, [registry, accountBytecodeHash], { factoryDeps });
   const voucherSigner = getAddress(options.voucherSigner ?? from);
   const dailyGasBudget = options.dailyGasBudget ?? 30_000_000n;
-  const paymasterDeployed = await deployer.deploy("SponsorPaymaster", [from, factory.address, registry, voucherSigner, dailyGasBudget]);
+  const dailySpendCap = options.dailySpendCap ?? (deployer.kind === "evm" ? parseEther("1") : parseEther("0.05"));
+  const paymasterDeployed = await deployer.deploy("SponsorPaymaster", [from, factory.address, voucherSigner, dailyGasBudget, dailySpendCap]);
   const paymaster = SponsorPaymaster__factory.connect(paymasterDeployed.address, signer);
 
   const interfaces: Record<CoreContractName, Interface | undefined> = {
@@ -110,5 +119,6 @@ export async function deployWallets(
     SponsorPaymaster: paymasterDeployed,
     voucherSigner,
     dailyGasBudget: dailyGasBudget.toString(),
+    dailySpendCap: dailySpendCap.toString(),
   };
 }

@@ -63,11 +63,13 @@ abstract contract PatientAccountBase is IAccount, IERC1271, GuardianRecovery, Ac
     // ------------------------------------------------------------------ IAccount
 
     /**
-     * @notice Validates a transaction for the bootloader: uses the nonce, checks the balance and the owner's
-     * signature over `suggestedSignedHash` (the transaction's EIP-712 hash).
-     * @dev Only the bootloader. Reverts with {NotThisAccount}, {SignatureLengthInvalid}, {SignatureMalleable},
-     * {WrongSigner} (also for an invalid `v`: nothing is recovered) or {InsufficientBalance}; the nonce holder
-     * reverts on a wrong nonce.
+     * @notice Validates a transaction for the bootloader: uses the nonce, checks the balance, and answers the
+     * magic value only if the owner signed `suggestedSignedHash` (the transaction's EIP-712 hash).
+     * @dev Only the bootloader. A missing or bad signature (wrong length, malleable high `s`, invalid `v`, another
+     * signer, empty) does not revert: the account answers `bytes4(0)` after doing every other step, as zkSync's
+     * DefaultAccount does, because the node runs this same method without a real signature to estimate the fee;
+     * the bootloader rejects the transaction for the missing magic value. Reverts with {NotThisAccount} or
+     * {InsufficientBalance}; the nonce holder reverts on a wrong nonce.
      */
     function validateTransaction(
         bytes32,
@@ -79,8 +81,7 @@ abstract contract PatientAccountBase is IAccount, IERC1271, GuardianRecovery, Ac
         uint256 required = TransactionHelper.totalRequiredBalance(transaction);
         if (required > address(this).balance) revert InsufficientBalance(required, address(this).balance);
         bytes32 hash = suggestedSignedHash == bytes32(0) ? _transactionHash(transaction) : suggestedSignedHash;
-        _requireOwnerSignature(hash, transaction.signature);
-        return ACCOUNT_VALIDATION_SUCCESS_MAGIC;
+        magic = _isOwnerSignature(hash, transaction.signature) ? ACCOUNT_VALIDATION_SUCCESS_MAGIC : bytes4(0);
     }
 
     /// @notice Executes a validated transaction. Only the bootloader.
@@ -91,7 +92,9 @@ abstract contract PatientAccountBase is IAccount, IERC1271, GuardianRecovery, Ac
     /**
      * @notice Executes a transaction signed by the owner, submitted by anyone outside the bootloader flow.
      * @dev Checks that the transaction is this account's (`from`), uses the nonce and checks the signature over
-     * the transaction's own EIP-712 hash. Reverts with {NotThisAccount} or as {validateTransaction}.
+     * the transaction's own EIP-712 hash. Unlike {validateTransaction} it reverts on a bad signature:
+     * {SignatureLengthInvalid}, {SignatureMalleable} (high `s`), {WrongSigner} (also for an invalid `v`: nothing is
+     * recovered); and with {NotThisAccount}; the nonce holder reverts on a wrong nonce.
      */
     function executeTransactionFromOutside(Transaction calldata transaction) external payable {
         _requireOwnTransaction(transaction);
@@ -133,8 +136,7 @@ abstract contract PatientAccountBase is IAccount, IERC1271, GuardianRecovery, Ac
      * `0xffffffff` for any malformed, malleable or foreign signature.
      */
     function isValidSignature(bytes32 hash, bytes calldata signature) external view returns (bytes4) {
-        (address recovered, ECDSA.RecoverError error, ) = ECDSA.tryRecoverCalldata(hash, signature);
-        return error == ECDSA.RecoverError.NoError && recovered == owner ? IERC1271.isValidSignature.selector : bytes4(0xffffffff);
+        return _isOwnerSignature(hash, signature) ? IERC1271.isValidSignature.selector : bytes4(0xffffffff);
     }
 
     /// @notice Accepts ETH (top-ups, refunds).
@@ -146,6 +148,13 @@ abstract contract PatientAccountBase is IAccount, IERC1271, GuardianRecovery, Ac
         if (from != address(this)) revert NotThisAccount(from);
     }
 
+    /// @dev Whether `signature` is the owner's 65-byte, low-`s` ECDSA signature of `hash`; never reverts.
+    function _isOwnerSignature(bytes32 hash, bytes calldata signature) private view returns (bool) {
+        (address recovered, ECDSA.RecoverError error, ) = ECDSA.tryRecoverCalldata(hash, signature);
+        return error == ECDSA.RecoverError.NoError && recovered == owner;
+    }
+
+    /// @dev Reverts unless {_isOwnerSignature}, naming what is wrong.
     function _requireOwnerSignature(bytes32 hash, bytes calldata signature) private view {
         (address recovered, ECDSA.RecoverError error, ) = ECDSA.tryRecoverCalldata(hash, signature);
         if (error == ECDSA.RecoverError.InvalidSignatureLength) revert SignatureLengthInvalid(signature.length);

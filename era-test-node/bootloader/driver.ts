@@ -1,11 +1,11 @@
-import { Interface, getAddress, recoverAddress, type TransactionReceipt } from "ethers";
+import { Interface, getAddress, recoverAddress, toBeHex, type TransactionReceipt } from "ethers";
 import { NonceHolderDouble__factory, SponsorPaymaster__factory, TestPatientAccount__factory } from "../../typechain-types";
-import { signedDigest, toSystemTransaction, transactionHash, type SignedAaTransaction } from "../../sdk/wallet/transaction";
+import { estimationSignature, signedDigest, toSystemTransaction, transactionHash, type SignedAaTransaction } from "../../sdk/wallet/transaction";
 import type { AaTransactionResult, AaTransport } from "../../sdk/wallet/transport";
-import { TransactionRejectedError, type RejectionStage } from "../../sdk/wallet/errors";
+import { TransactionRejectedError, TransactionWouldRevertError, type RejectionStage } from "../../sdk/wallet/errors";
 import { SystemAddress } from "./system-addresses";
 import { installSystemDoubles } from "./system-doubles";
-import { sendAs, simulate, type RpcProvider, type SystemCall } from "./impersonation";
+import { gasNeeded, sendAs, sendStep, simulate, type RpcProvider, type SystemCall } from "./impersonation";
 import { decodeRevert } from "./revert-reason";
 
 const account = new Interface(TestPatientAccount__factory.abi);
@@ -16,12 +16,19 @@ const ACCOUNT_MAGIC = account.getFunction("validateTransaction")!.selector;
 const PAYMASTER_MAGIC = paymaster.getFunction("validateAndPayForPaymasterTransaction")!.selector;
 /** Intrinsic cost of one Ethereum transaction; the driver's steps are one AA transaction, charged once. */
 const BASE_GAS = 21_000n;
+/** The largest gas limit of one EVM transaction (EIP-7825, Osaka): a step never gets more. */
+const MAX_STEP_GAS = 1n << 24n;
+/** What an execution that runs out of the gas it may use reverts with. */
+const OUT_OF_GAS = "out of gas";
 
 /** Options of {@link bootloaderTransport}. */
 export interface BootloaderDriverOptions {
   /** `maxFeePerGas` the driver reports as the current gas price. Defaults to 0.25 gwei, as on Era. */
   gasPrice?: bigint;
 }
+
+/** Submitting runs the transaction for good; estimating runs it in a snapshot with a stand-in signature. */
+type Mode = "submit" | "estimate";
 
 /**
  * An {@link AaTransport} that runs signed type-113 transactions on a local EVM chain (Hardhat node) the way
@@ -32,11 +39,20 @@ export interface BootloaderDriverOptions {
  *    validated as zkSync's DefaultAccount: ECDSA over the EIP-712 digest);
  * 3. payment: without paymaster `payForTransaction`, with one `prepareForPaymaster` then
  *    `validateAndPayForPaymasterTransaction` (magic value); the bootloader must receive `gasLimit * maxFeePerGas`;
- * 4. execution: `executeTransaction` (an EOA's call is sent as the EOA); a revert here keeps steps 1–3;
- * 5. refund of unused gas to the payer, then the paymaster's `postTransaction`.
+ *    steps 2–3 must fit in `gasLimit`;
+ * 4. execution: `executeTransaction` (an EOA's call is sent as the EOA) with the gas left of `gasLimit`; it is
+ *    mined and charged even when it reverts, keeping 1–3; when it fails for lack of gas (it would succeed with
+ *    more) it reverts "out of gas" and the whole `gasLimit` is charged;
+ * 5. the paymaster's `postTransaction` with the gas still left (its `maxRefundedGas`), charged too; then the
+ *    refund of the unused gas to the payer.
  *
  * A failure in 1–3 rejects the transaction: the chain is rolled back to before it (`evm_snapshot`/`evm_revert`)
  * and {@link TransactionRejectedError} is thrown, as the bootloader drops it. Steps run as separate blocks.
+ *
+ * `estimateGas` runs the same steps in a snapshot it reverts afterwards, with a stand-in signature
+ * ({@link estimationSignature}) whose missing magic value it ignores, as a zkSync node estimates; an unsponsored
+ * sender is credited the fee within the snapshot. The estimate is the gas of the steps, the execution's counted as
+ * what it needs to succeed (`eth_estimateGas`), which is at least what it uses.
  * @param provider A JSON-RPC provider of a Hardhat node (impersonation, `hardhat_setCode`, snapshots).
  */
 export function bootloaderTransport(provider: RpcProvider, options: BootloaderDriverOptions = {}): AaTransport {
@@ -60,14 +76,21 @@ export function bootloaderTransport(provider: RpcProvider, options: BootloaderDr
     async gasPrice() {
       return options.gasPrice ?? 250_000_000n;
     },
+    async estimateGas(request) {
+      await ready();
+      const result = await runTransaction(provider, { ...request, signature: estimationSignature(request) }, this, "estimate");
+      if (result.status === "reverted") throw new TransactionWouldRevertError(result.revertReason ?? "reverted");
+      return result.gasUsed;
+    },
     async submit(tx) {
       await ready();
-      return runTransaction(provider, tx, this);
+      return runTransaction(provider, tx, this, "submit");
     },
   };
 }
 
-async function runTransaction(provider: RpcProvider, tx: SignedAaTransaction, transport: AaTransport): Promise<AaTransactionResult> {
+async function runTransaction(provider: RpcProvider, tx: SignedAaTransaction, transport: AaTransport, mode: Mode): Promise<AaTransactionResult> {
+  const estimating = mode === "estimate";
   const from = getAddress(tx.from);
   const hash = transactionHash(tx);
   const digest = signedDigest(tx);
@@ -76,41 +99,58 @@ async function runTransaction(provider: RpcProvider, tx: SignedAaTransaction, tr
   const payer = tx.paymaster ? getAddress(tx.paymaster.address) : from;
   const isContract = (await provider.getCode(from)) !== "0x";
   const snapshot = (await provider.send("evm_snapshot", [])) as string;
-  const steps: { name: string; receipt: TransactionReceipt }[] = [];
+  if (estimating && !tx.paymaster) {
+    // Estimation credits an unsponsored sender the fee of the bound it runs with, so that the estimate does not
+    // depend on the balance (within the snapshot; the submission checks the real balance against the limit signed).
+    await provider.send("hardhat_setBalance", [from, toBeHex((await provider.getBalance(from)) + fee)]);
+  }
+  const steps: { name: string; receipt: TransactionReceipt; gas: bigint }[] = [];
+  /** Gas of the AA transaction so far: one base cost, plus each step's gas without its own base cost. */
+  let used = BASE_GAS;
 
   const reject = async (stage: RejectionStage, reason: string): Promise<never> => {
     await provider.send("evm_revert", [snapshot]);
     throw new TransactionRejectedError(stage, reason);
   };
-  /** Simulates, then sends a bootloader step; rejects the transaction at `stage` if it reverts. */
+  const charge = (name: string, receipt: TransactionReceipt, gas = receipt.gasUsed) => {
+    steps.push({ name, receipt, gas: gas - BASE_GAS });
+    used += gas - BASE_GAS;
+  };
+  /** Simulates, then sends a validation or payment step; rejects the transaction at `stage` if it reverts. */
   const step = async (stage: RejectionStage, call: SystemCall, name: string): Promise<string> => {
     const outcome = await simulate(provider, call);
     if (!outcome.ok) return reject(stage, decodeRevert(outcome.revertData));
-    steps.push({ name, receipt: await sendAs(provider, call) });
+    charge(name, await sendAs(provider, call));
     return outcome.returnData;
   };
+  const requireWithinGasLimit = (stage: RejectionStage) =>
+    used > tx.gasLimit ? reject(stage, `steps up to ${stage} used ${used} gas, more than the gas limit ${tx.gasLimit}`) : undefined;
   const fromBootloader = (to: string, data: string): SystemCall => ({ from: SystemAddress.BOOTLOADER, to, data });
 
   // 1. nonce
   const expected = await transport.nonceOf(from);
   if (tx.nonce !== expected) return reject("nonce", `nonce ${tx.nonce} is not the account's next nonce ${expected}`);
 
-  // 2. validation
+  // 2. validation (estimation ignores the missing magic value of its stand-in signature)
   if (isContract) {
     const magic = await step(
       "validation",
       fromBootloader(from, account.encodeFunctionData("validateTransaction", [hash, digest, struct])),
       "validateTransaction",
     );
-    if (!magic.startsWith(ACCOUNT_MAGIC)) return reject("validation", `account returned ${magic.slice(0, 10)}, not the magic value`);
-  } else {
-    let signer: string;
-    try {
-      signer = recoverAddress(digest, tx.signature);
-    } catch {
-      return reject("validation", "malformed EOA signature");
+    if (!estimating && !magic.startsWith(ACCOUNT_MAGIC)) {
+      return reject("validation", `account returned ${magic.slice(0, 10)}, not the magic value`);
     }
-    if (signer !== from) return reject("validation", `EOA signature by ${signer}, not ${from}`);
+  } else {
+    if (!estimating) {
+      let signer: string;
+      try {
+        signer = recoverAddress(digest, tx.signature);
+      } catch {
+        return reject("validation", "malformed EOA signature");
+      }
+      if (signer !== from) return reject("validation", `EOA signature by ${signer}, not ${from}`);
+    }
     await step(
       "validation",
       { from, to: SystemAddress.NONCE_HOLDER, data: nonceHolder.encodeFunctionData("incrementMinNonceIfEquals", [tx.nonce]) },
@@ -118,6 +158,7 @@ async function runTransaction(provider: RpcProvider, tx: SignedAaTransaction, tr
     );
   }
   if ((await transport.nonceOf(from)) !== tx.nonce + 1n) return reject("validation", "the account did not use its nonce");
+  await requireWithinGasLimit("validation");
 
   // 3. payment
   const bootloaderBefore = await provider.getBalance(SystemAddress.BOOTLOADER);
@@ -143,39 +184,60 @@ async function runTransaction(provider: RpcProvider, tx: SignedAaTransaction, tr
   if ((await provider.getBalance(SystemAddress.BOOTLOADER)) - bootloaderBefore < fee) {
     return reject(tx.paymaster ? "paymaster" : "payment", "the bootloader did not receive the fee");
   }
+  await requireWithinGasLimit(tx.paymaster ? "paymaster" : "payment");
 
-  // 4. execution
+  // 4. execution, with the gas left of gasLimit; mined and charged whatever its outcome
   const execution: SystemCall = isContract
     ? fromBootloader(from, account.encodeFunctionData("executeTransaction", [hash, digest, struct]))
     : { from, to: tx.to, data: tx.data, value: tx.value };
-  const outcome = await simulate(provider, execution);
+  const executionGas = stepGas(tx.gasLimit - used);
+  const needed = estimating ? await gasNeeded(provider, execution, executionGas) : undefined;
+  const outcome = await simulate(provider, execution, executionGas);
+  const executed = await sendStep(provider, execution, executionGas);
   let revertReason: string | undefined;
-  if (outcome.ok) steps.push({ name: "executeTransaction", receipt: await sendAs(provider, execution) });
-  else revertReason = decodeRevert(outcome.revertData);
+  if (executed) charge("executeTransaction", executed, needed !== undefined && needed > executed.gasUsed ? needed : executed.gasUsed);
+  if (!executed || executed.status !== 1) {
+    // Out of gas: it could not even start, or it fails with the gas left and succeeds with more (an inner call's
+    // out-of-gas surfaces as an empty revert of the account). Then the whole gas limit is spent.
+    if (!executed || (await simulate(provider, execution, MAX_STEP_GAS)).ok) {
+      revertReason = OUT_OF_GAS;
+      used = tx.gasLimit;
+    } else {
+      revertReason = outcome.ok ? "reverted" : decodeRevert(outcome.revertData);
+    }
+  }
 
-  // 5. refund and postTransaction
-  const used = steps.reduce((sum, { receipt }) => sum + receipt.gasUsed - BASE_GAS, BASE_GAS);
+  // 5. postTransaction with the gas left (maxRefundedGas, as the bootloader passes it), then the refund
+  if (tx.paymaster && used < tx.gasLimit) {
+    const gasLeft = tx.gasLimit - used;
+    const post = fromBootloader(
+      payer,
+      paymaster.encodeFunctionData("postTransaction", [context, struct, hash, digest, revertReason ? 0 : 1, gasLeft]),
+    );
+    // As on zkSync, a failing postTransaction does not undo the transaction; its gas is charged all the same.
+    const posted = await sendStep(provider, post, stepGas(gasLeft));
+    if (posted) charge("postTransaction", posted);
+  }
   const gasUsed = used < tx.gasLimit ? used : tx.gasLimit;
   const refundedGas = tx.gasLimit - gasUsed;
   if (refundedGas > 0n && tx.maxFeePerGas > 0n) {
     await sendAs(provider, { from: SystemAddress.BOOTLOADER, to: payer, data: "0x", value: refundedGas * tx.maxFeePerGas });
   }
-  if (tx.paymaster) {
-    const post = fromBootloader(
-      payer,
-      paymaster.encodeFunctionData("postTransaction", [context, struct, hash, digest, revertReason ? 0 : 1, refundedGas]),
-    );
-    // As on zkSync, a failing postTransaction does not undo the transaction.
-    if ((await simulate(provider, post)).ok) steps.push({ name: "postTransaction", receipt: await sendAs(provider, post) });
-  }
-  const executed = steps.filter((s) => s.name !== "postTransaction").at(-1)!.receipt;
+  if (estimating) await provider.send("evm_revert", [snapshot]);
+  const last = executed ?? steps.at(-1)!.receipt;
   return {
     hash,
     status: revertReason ? "reverted" : "success",
     gasUsed,
     fee: gasUsed * tx.maxFeePerGas,
-    blockNumber: executed.blockNumber,
+    blockNumber: last.blockNumber,
     revertReason,
-    stepGas: Object.fromEntries(steps.map(({ name, receipt }) => [name, receipt.gasUsed - BASE_GAS])),
+    stepGas: Object.fromEntries(steps.map(({ name, gas }) => [name, gas])),
   };
+}
+
+/** The EVM gas limit of a step that may use `aaGas` of the AA transaction (its own base cost on top). */
+function stepGas(aaGas: bigint): bigint {
+  const gas = aaGas + BASE_GAS;
+  return gas < MAX_STEP_GAS ? gas : MAX_STEP_GAS;
 }

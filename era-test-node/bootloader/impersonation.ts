@@ -14,7 +14,8 @@ export interface SystemCall {
 /** What `eth_call` said: the return data, or the revert data. */
 export type CallOutcome = { ok: true; returnData: string } | { ok: false; revertData: string; message: string };
 
-const STEP_GAS = 10_000_000n;
+/** Gas of a bootloader step whose limit the AA transaction does not set (validation, payment). */
+export const STEP_GAS = 10_000_000n;
 
 /** Revert data out of an ethers/JSON-RPC error, when the node gave any. */
 export function revertDataOf(error: unknown): string {
@@ -33,10 +34,10 @@ export function revertDataOf(error: unknown): string {
   return walk(error) ?? "0x";
 }
 
-/** Simulates `call` with `eth_call` from its sender (no signature needed on a dev chain). */
-export async function simulate(provider: RpcProvider, call: SystemCall): Promise<CallOutcome> {
+/** Simulates `call` with `eth_call` from its sender (no signature needed on a dev chain), with at most `gas`. */
+export async function simulate(provider: RpcProvider, call: SystemCall, gas?: bigint): Promise<CallOutcome> {
   try {
-    const returnData = (await provider.send("eth_call", [rpcCall(call), "latest"])) as string;
+    const returnData = (await provider.send("eth_call", [rpcCall(call, gas), "latest"])) as string;
     return { ok: true, returnData };
   } catch (error) {
     return { ok: false, revertData: revertDataOf(error), message: error instanceof Error ? error.message : String(error) };
@@ -44,19 +45,56 @@ export async function simulate(provider: RpcProvider, call: SystemCall): Promise
 }
 
 /**
+ * The gas `call` needs to succeed (`eth_estimateGas`: the smallest gas limit it succeeds with, which is more than it
+ * uses when it frees storage or forwards gas to calls), looking for it up to `gas`; `undefined` if it reverts.
+ */
+export async function gasNeeded(provider: RpcProvider, call: SystemCall, gas: bigint): Promise<bigint | undefined> {
+  try {
+    return BigInt((await provider.send("eth_estimateGas", [{ ...rpcCall(call, gas), gasPrice: "0x0" }])) as string);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Sends `call` as its sender, impersonated, at zero gas price: system actors pay nothing here, the fee of the
- * AA transaction moves in ETH to the bootloader exactly as on zkSync.
+ * AA transaction moves in ETH to the bootloader exactly as on zkSync. Throws when the call reverts.
  */
 export async function sendAs(provider: RpcProvider, call: SystemCall): Promise<TransactionReceipt> {
+  return receiptOf(provider, await send(provider, call, STEP_GAS));
+}
+
+/**
+ * Sends `call` as {@link sendAs} does with a gas limit of `gas`, and returns its receipt even when it reverts or
+ * runs out of gas (a mined reverted transaction has a receipt with its gas used, status 0). `undefined` when the
+ * node did not mine it at all (e.g. `gas` is below its intrinsic cost).
+ */
+export async function sendStep(provider: RpcProvider, call: SystemCall, gas: bigint): Promise<TransactionReceipt | undefined> {
+  const blockBefore = BigInt((await provider.send("eth_blockNumber", [])) as string);
+  try {
+    return await receiptOf(provider, await send(provider, call, gas));
+  } catch {
+    // Hardhat mines a failing transaction, then reports the failure: its receipt is in the next block.
+    const block = (await provider.send("eth_getBlockByNumber", [toBeHex(blockBefore + 1n), false])) as { transactions: string[] } | null;
+    const hash = block?.transactions.at(-1);
+    if (!hash) return undefined;
+    return receiptOf(provider, hash);
+  }
+}
+
+async function send(provider: RpcProvider, call: SystemCall, gas: bigint): Promise<string> {
   await provider.send("hardhat_impersonateAccount", [call.from]);
   await provider.send("hardhat_setNextBlockBaseFeePerGas", ["0x0"]);
-  const hash = (await provider.send("eth_sendTransaction", [{ ...rpcCall(call), gas: toBeHex(STEP_GAS), gasPrice: "0x0" }])) as string;
+  return (await provider.send("eth_sendTransaction", [{ ...rpcCall(call, gas), gasPrice: "0x0" }])) as string;
+}
+
+async function receiptOf(provider: RpcProvider, hash: string): Promise<TransactionReceipt> {
   // Local chains mine on submission (automine); a receipt is there at once.
   const receipt = await provider.getTransactionReceipt(hash);
   if (!receipt) throw new Error(`no receipt for ${hash}: the driver needs an automining chain`);
   return receipt;
 }
 
-function rpcCall(call: SystemCall) {
-  return { from: call.from, to: call.to, data: call.data, value: toBeHex(call.value ?? 0n) };
+function rpcCall(call: SystemCall, gas?: bigint) {
+  return { from: call.from, to: call.to, data: call.data, value: toBeHex(call.value ?? 0n), ...(gas === undefined ? {} : { gas: toBeHex(gas) }) };
 }

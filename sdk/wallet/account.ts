@@ -4,13 +4,11 @@ import { CONSENT_TYPES, type Consent } from "../consent/typed-data";
 import { signAaTransaction, type AaTransactionRequest } from "./transaction";
 import type { AaTransactionResult, AaTransport } from "./transport";
 import { sponsorParams, type PaymasterParams } from "./paymaster";
+import { gasLimitFor } from "./gas";
 import { TransactionRevertedError } from "./errors";
 
 const accountInterface = new Interface(PatientAccountBase__factory.abi);
 const factoryInterface = new Interface(AccountFactoryBase__factory.abi);
-
-/** Default gas limit of a sponsored transaction; the paymaster reserves it against the daily budget. */
-export const DEFAULT_GAS_LIMIT = 3_000_000n;
 
 /** One call an account makes. */
 export interface AccountCall {
@@ -26,7 +24,10 @@ export interface WalletContext {
   provider: Provider;
   /** The SponsorPaymaster; transactions are sponsored when set. */
   paymaster?: string;
-  /** Gas limit per transaction; {@link DEFAULT_GAS_LIMIT} when unset. */
+  /**
+   * Gas limit per transaction. Unset (the default): each transaction is estimated by the transport and signed
+   * with the estimate plus 20 % (`gasLimitFor`), so that the paymaster reserves close to what it uses.
+   */
   gasLimit?: bigint;
 }
 
@@ -37,21 +38,24 @@ export interface PatientWallet {
 }
 
 /**
- * Signs `request` (minus nonce and fees, filled here) with `owner` and submits it; throws
- * {@link TransactionRevertedError} when the execution reverts, `TransactionRejectedError` when the chain refuses it.
+ * Fills in nonce, fee and gas limit (estimated unless `context.gasLimit` is set), signs `request` with `owner` and
+ * submits it. Throws `TransactionWouldRevertError` when the estimate shows the execution would revert (nothing is
+ * sent), {@link TransactionRevertedError} when the execution reverts once included, `TransactionRejectedError` when
+ * the chain refuses it.
  */
 async function signAndSubmit(
   context: WalletContext,
   owner: Signer,
   request: Pick<AaTransactionRequest, "from" | "to" | "data" | "value"> & { paymaster?: PaymasterParams },
 ): Promise<AaTransactionResult> {
-  const tx = await signAaTransaction(owner, {
+  const unsized = {
     ...request,
     chainId: await context.transport.chainId(),
     nonce: await context.transport.nonceOf(request.from),
-    gasLimit: context.gasLimit ?? DEFAULT_GAS_LIMIT,
     maxFeePerGas: await context.transport.gasPrice(),
-  });
+  };
+  const gasLimit = await gasLimitFor(context.transport, context.provider, unsized, context.gasLimit);
+  const tx = await signAaTransaction(owner, { ...unsized, gasLimit });
   const result = await context.transport.submit(tx);
   if (result.status === "reverted") throw new TransactionRevertedError(result.hash, result.revertReason ?? "unknown");
   return result;
@@ -119,27 +123,45 @@ export function setGuardians(context: WalletContext, wallet: PatientWallet, guar
   ]);
 }
 
-/** The owner cancels a pending recovery of its account. */
+/**
+ * The owner cancels every recovery proposal of its account at once (the account's recovery epoch ends; there may
+ * be none). A sponsored self-call.
+ */
 export function cancelRecovery(context: WalletContext, wallet: PatientWallet) {
   return sendSponsored(context, wallet, [{ target: wallet.address, data: accountInterface.encodeFunctionData("cancelRecovery") }]);
 }
 
 /**
- * A guardian opens a recovery of `account` towards `newOwner` (an ordinary transaction of the guardian).
+ * A guardian proposes `newOwner` for `account` and votes for it (an ordinary transaction of the guardian). Its
+ * earlier vote, if any, moves here. Reverts `RecoveryAlreadyProposed` when a live proposal exists: approve it.
  * @param guardian The guardian's signer, connected to a provider.
+ * @param account The patient account.
+ * @param newOwner The owner key the guardian vouches for.
  */
 export async function proposeRecovery(guardian: Signer, account: string, newOwner: string) {
   return (await PatientAccountBase__factory.connect(account, guardian).proposeRecovery(newOwner)).wait();
 }
 
-/** A guardian approves the pending recovery of `account` towards `newOwner`. */
+/**
+ * A guardian votes for the live proposal of `account` towards `newOwner`, moving its earlier vote if any (this is
+ * also how a guardian corrects a mistyped proposal of its own).
+ * @param guardian The guardian's signer, connected to a provider.
+ * @param account The patient account.
+ * @param newOwner The proposed owner to approve.
+ */
 export async function approveRecovery(guardian: Signer, account: string, newOwner: string) {
   return (await PatientAccountBase__factory.connect(account, guardian).approveRecovery(newOwner)).wait();
 }
 
-/** Anyone executes a recovery whose approvals and time lock are complete. */
-export async function executeRecovery(sender: Signer, account: string) {
-  return (await PatientAccountBase__factory.connect(account, sender).executeRecovery()).wait();
+/**
+ * Anyone rotates the owner of `account` to `newOwner` once that proposal is scheduled, its 48 h delay has passed
+ * and its execution window has not.
+ * @param sender Pays the (ordinary) transaction.
+ * @param account The patient account.
+ * @param newOwner The scheduled proposal's new owner.
+ */
+export async function executeRecovery(sender: Signer, account: string, newOwner: string) {
+  return (await PatientAccountBase__factory.connect(account, sender).executeRecovery(newOwner)).wait();
 }
 
 /**

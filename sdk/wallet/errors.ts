@@ -36,3 +36,18 @@ export class TransactionRevertedError extends MedrecError {
     super("AA_TX_REVERTED", `transaction ${hash} reverted: ${reason}`);
   }
 }
+
+/**
+ * Gas estimation ran the transaction and its execution reverted (or ran out of the gas it may use): nothing was
+ * sent, nothing was paid, the nonce is still free. A zkSync node refuses to estimate such a transaction too.
+ */
+export class TransactionWouldRevertError extends MedrecError {
+  declare readonly code: "AA_TX_WOULD_REVERT";
+  /** @param reason The decoded revert reason (e.g. `InvalidCid()`, `out of gas`) or the node's message. */
+  constructor(
+    readonly reason: string,
+    options?: ErrorOptions,
+  ) {
+    super("AA_TX_WOULD_REVERT", `transaction would revert: ${reason}`, options);
+  }
+}

@@ -1,6 +1,6 @@
 import { types, type Provider as ZkProvider } from "zksync-ethers";
-import { serializeTransaction, type SignedAaTransaction } from "./transaction";
-import { TransactionRejectedError } from "./errors";
+import { estimationSignature, serializeTransaction, toZkSyncRequest, type AaTransactionRequest, type SignedAaTransaction } from "./transaction";
+import { TransactionRejectedError, TransactionWouldRevertError } from "./errors";
 
 /** The outcome of an included AA transaction. */
 export interface AaTransactionResult {
@@ -10,7 +10,7 @@ export interface AaTransactionResult {
   gasUsed: bigint;
   /** Fee charged to the payer (account or paymaster) after the refund. */
   fee: bigint;
-  /** Block of the execution (of the last validation step when the execution reverted). */
+  /** Block of the execution (of the last step before it when it could not even start for lack of gas). */
   blockNumber: number;
   /** The decoded revert reason when `status` is `reverted`. */
   revertReason?: string;
@@ -31,13 +31,21 @@ export interface AaTransport {
   nonceOf(account: string): Promise<bigint>;
   /** A `maxFeePerGas` the chain accepts now. */
   gasPrice(): Promise<bigint>;
+  /**
+   * The gas `request` needs, found by running it as the chain would, without a real signature and without
+   * changing anything; `request.gasLimit` is the most it may use (e.g. the sender's remaining paymaster quota).
+   * Throws {@link TransactionRejectedError} when the transaction would be refused before execution, and
+   * {@link TransactionWouldRevertError} when its execution reverts or needs more than `request.gasLimit`.
+   */
+  estimateGas(request: AaTransactionRequest): Promise<bigint>;
   /** Submits `tx` and waits until it is included. */
   submit(tx: SignedAaTransaction): Promise<AaTransactionResult>;
 }
 
 /**
- * A transport to a real zkSync node through zksync-ethers: `eth_sendRawTransaction` of the serialized
- * type-113 transaction. Needs a node with the real bootloader (not runnable offline; see README).
+ * A transport to a real zkSync node through zksync-ethers: `eth_estimateGas` of the type-113 request with
+ * `customData` and a stand-in signature ({@link estimationSignature}) for estimates, `eth_sendRawTransaction` of
+ * the serialized transaction to submit. Needs a node with the real bootloader (not runnable offline; see README).
  * @param provider A zksync-ethers provider.
  */
 export function zkSyncNodeTransport(provider: ZkProvider): AaTransport {
@@ -51,6 +59,13 @@ export function zkSyncNodeTransport(provider: ZkProvider): AaTransport {
     },
     async gasPrice() {
       return await provider.getGasPrice();
+    },
+    async estimateGas(request) {
+      try {
+        return await provider.estimateGas(toZkSyncRequest({ ...request, signature: estimationSignature(request) }));
+      } catch (error) {
+        throw estimationError(error);
+      }
     },
     async submit(tx) {
       let response: types.TransactionResponse;
@@ -73,4 +88,15 @@ export function zkSyncNodeTransport(provider: ZkProvider): AaTransport {
       };
     },
   };
+}
+
+/**
+ * What a zkSync node's refusal to estimate means: its validation errors ("failed to validate the transaction",
+ * "Validation revert", "Paymaster validation error") are rejections, anything else an execution that would revert.
+ */
+function estimationError(error: unknown): Error {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/paymaster validation/i.test(message)) return new TransactionRejectedError("paymaster", message, { cause: error });
+  if (/validat/i.test(message)) return new TransactionRejectedError("validation", message, { cause: error });
+  return new TransactionWouldRevertError(message, { cause: error });
 }

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { ZeroAddress, ZeroHash, parseEther } from "ethers";
+import { ZeroAddress, ZeroHash, dataSlice, parseEther } from "ethers";
 import { deployWithAccountFixture } from "../helpers/wallet-fixture";
 import {
   buildTx,
@@ -13,12 +13,20 @@ import {
   padded,
   random32,
   truncated,
+  withV,
+  accountInterface,
+  RAW_TX_GAS_LIMIT,
 } from "../helpers/aa-tx";
-import { DEFAULT_GAS_LIMIT, toSystemTransaction, transactionHash, signedDigest } from "../../sdk/wallet";
+import { toSystemTransaction, transactionHash, signedDigest, type SignedAaTransaction } from "../../sdk/wallet";
+import { sendAs, simulate } from "../../era-test-node/bootloader/impersonation";
+import { decodeRevert } from "../../era-test-node/bootloader/revert-reason";
 import { SystemAddress } from "../../era-test-node/bootloader/system-addresses";
 import { NonceHolderDouble__factory, TestPatientAccount__factory } from "../../typechain-types";
 
 const withAccount = deployWithAccountFixture;
+
+/** `validateTransaction`'s selector: the magic value an account returns on success. */
+const ACCOUNT_MAGIC = accountInterface.getFunction("validateTransaction")!.selector;
 
 type Fixture = Awaited<ReturnType<typeof withAccount>>;
 
@@ -35,55 +43,84 @@ async function rotation({ f, w }: Fixture, overrides: { nonce?: bigint; paymaste
 
 describe("aa-wallets: PatientAccount validation", () => {
   describe("signatures", () => {
-    it("rejects a transaction signed by another key (WrongSigner) and changes nothing", async () => {
+    // validateTransaction answers bytes4(0) for any bad signature instead of reverting (zkSync validates without a
+    // real signature to estimate fees); the bootloader, and the driver, reject the transaction for the missing magic.
+    const MISSING_MAGIC = /^account returned 0x00000000, not the magic value$/;
+
+    /** What validateTransaction answers for `tx`, called by the bootloader in a simulation (its nonce is the next one). */
+    async function validationAnswer(tx: SignedAaTransaction): Promise<{ ok: boolean; result: string }> {
+      const data = accountInterface.encodeFunctionData("validateTransaction", [transactionHash(tx), signedDigest(tx), toSystemTransaction(tx)]);
+      const outcome = await simulate(ethers.provider, { from: SystemAddress.BOOTLOADER, to: tx.from, data });
+      return outcome.ok ? { ok: true, result: dataSlice(outcome.returnData, 0, 4) } : { ok: false, result: decodeRevert(outcome.revertData) };
+    }
+
+    /** Expects magic 0 without a revert, then a rejection at validation that changes nothing. */
+    async function expectRefusedSignature({ f, w }: Fixture, tx: SignedAaTransaction) {
+      expect(await validationAnswer(tx)).to.deep.equal({ ok: true, result: "0x00000000" });
+      const before = await chainState(f, [w.address]);
+      await expectRejected(f.transport.submit(tx), "validation", MISSING_MAGIC);
+      await expectUnchanged(f, before);
+    }
+
+    it("answers the magic value for the owner's signature (the check below is not vacuous)", async () => {
+      const fx = await loadFixture(withAccount);
+      const { tx } = await rotation(fx);
+      expect(await validationAnswer(tx)).to.deep.equal({ ok: true, result: ACCOUNT_MAGIC });
+    });
+
+    it("answers magic 0 for a transaction signed by another key; the driver rejects it at validation, nothing changed", async () => {
       const fx = await loadFixture(withAccount);
       const { f, w } = fx;
       const intruder = f.newOwner();
-      const before = await chainState(f, [w.address]);
       const tx = await buildTx(f, intruder, w.address, {
         to: await f.patients.getAddress(),
         data: f.patients.interface.encodeFunctionData("rotateEncryptionKey", [random32()]),
       });
-      await expectRejected(f.transport.submit(tx), "validation", errorReason("WrongSigner", intruder.address));
-      await expectUnchanged(f, before);
+      await expectRefusedSignature(fx, tx);
       expect(await f.patients.encryptionKeyOf(w.address)).to.equal(w.encryptionKey);
     });
 
-    it("rejects the high-s twin of a valid signature (SignatureMalleable), then accepts the original", async () => {
+    it("answers magic 0 for the high-s twin of a valid signature, then accepts the original", async () => {
       const fx = await loadFixture(withAccount);
       const { f, w } = fx;
       const { tx, newKey } = await rotation(fx);
-      const before = await chainState(f, [w.address]);
-      await expectRejected(f.transport.submit({ ...tx, signature: malleate(tx.signature) }), "validation", errorReason("SignatureMalleable"));
-      await expectUnchanged(f, before);
+      await expectRefusedSignature(fx, { ...tx, signature: malleate(tx.signature) });
       expect((await f.transport.submit(tx)).status).to.equal("success");
       expect(await f.patients.encryptionKeyOf(w.address)).to.equal(newKey);
     });
 
-    it("rejects signatures of 64, 66 and 0 bytes (SignatureLengthInvalid)", async () => {
+    it("answers magic 0 for signatures of 64, 66 and 0 bytes (empty) and for v = 0 or 29", async () => {
       const fx = await loadFixture(withAccount);
-      const { f, w } = fx;
       const { tx } = await rotation(fx);
-      const before = await chainState(f, [w.address]);
-      for (const [signature, length] of [
-        [truncated(tx.signature), 64],
-        [padded(tx.signature), 66],
-        ["0x", 0],
-      ] as const) {
-        await expectRejected(f.transport.submit({ ...tx, signature }), "validation", errorReason("SignatureLengthInvalid", length));
-        await expectUnchanged(f, before);
+      for (const signature of [truncated(tx.signature), padded(tx.signature), "0x", withV(tx.signature, 0), withV(tx.signature, 29)]) {
+        await expectRefusedSignature(fx, { ...tx, signature });
       }
     });
 
-    it("rejects a signature whose digest differs from the transaction (a field changed after signing)", async () => {
+    it("answers magic 0 when a field changed after signing (the digest differs)", async () => {
+      const fx = await loadFixture(withAccount);
+      const { f } = fx;
+      const { tx } = await rotation(fx);
+      await expectRefusedSignature(fx, { ...tx, data: f.patients.interface.encodeFunctionData("rotateEncryptionKey", [random32()]) });
+    });
+
+    it("still checks the balance and the nonce, and uses the nonce, when the signature is bad", async () => {
       const fx = await loadFixture(withAccount);
       const { f, w } = fx;
+      // an unsponsored transaction of an account without ETH: the balance check reverts, whatever the signature
+      const { tx: unsponsored } = await rotation(fx, { paymaster: null });
+      expect(await validationAnswer({ ...unsponsored, signature: "0x" })).to.deep.equal({
+        ok: false,
+        result: `InsufficientBalance(${RAW_TX_GAS_LIMIT * unsponsored.maxFeePerGas}, 0)`,
+      });
+      // a wrong nonce reverts in the NonceHolder, whatever the signature
+      const { tx: future } = await rotation(fx, { nonce: 7n });
+      expect(await validationAnswer({ ...future, signature: "0x" })).to.deep.equal({ ok: false, result: "ValueMismatch(7, 0)" });
+      // and the nonce is used although the magic value is withheld (the bootloader then drops the transaction)
       const { tx } = await rotation(fx);
-      const before = await chainState(f, [w.address]);
-      const tampered = { ...tx, data: f.patients.interface.encodeFunctionData("rotateEncryptionKey", [random32()]) };
-      const rejection = await expectRejected(f.transport.submit(tampered), "validation", /^WrongSigner\(/);
-      expect(rejection.reason).to.not.match(new RegExp(w.owner.address, "i"));
-      await expectUnchanged(f, before);
+      const data = accountInterface.encodeFunctionData("validateTransaction", [transactionHash(tx), signedDigest(tx), toSystemTransaction({ ...tx, signature: "0x" })]);
+      await sendAs(ethers.provider, { from: SystemAddress.BOOTLOADER, to: w.address, data });
+      expect(await f.transport.nonceOf(w.address)).to.equal(1n);
     });
   });
 
@@ -165,7 +202,7 @@ describe("aa-wallets: PatientAccount validation", () => {
       await expectRejected(
         f.transport.submit(tx),
         "validation",
-        errorReason("InsufficientBalance", DEFAULT_GAS_LIMIT * tx.maxFeePerGas, 0n),
+        errorReason("InsufficientBalance", RAW_TX_GAS_LIMIT * tx.maxFeePerGas, 0n),
       );
       await expectUnchanged(f, before);
     });
@@ -230,6 +267,18 @@ describe("aa-wallets: PatientAccount validation", () => {
       const malleable = { ...(await rotation(fx, { paymaster: null })).tx };
       await expect(account.executeTransactionFromOutside(toSystemTransaction({ ...malleable, signature: malleate(malleable.signature) })))
         .to.be.revertedWithCustomError(account, "SignatureMalleable");
+      // unlike validateTransaction, it reverts with a custom error for every bad signature
+      for (const [signature, length] of [
+        [truncated(malleable.signature), 64],
+        ["0x", 0],
+      ] as const) {
+        await expect(account.executeTransactionFromOutside(toSystemTransaction({ ...malleable, signature })))
+          .to.be.revertedWithCustomError(account, "SignatureLengthInvalid")
+          .withArgs(length);
+      }
+      await expect(account.executeTransactionFromOutside(toSystemTransaction({ ...malleable, signature: withV(malleable.signature, 29) })))
+        .to.be.revertedWithCustomError(account, "WrongSigner")
+        .withArgs(ZeroAddress);
       expect(await f.patients.encryptionKeyOf(w.address)).to.equal(newKey);
       expect(await f.transport.nonceOf(w.address)).to.equal(1n);
     });

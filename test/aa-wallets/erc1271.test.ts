@@ -74,7 +74,7 @@ describe("aa-wallets: ERC-1271 consents of a patient account", () => {
     await proposeRecovery(g1, w.address, newOwner.address);
     await approveRecovery(g2, w.address, newOwner.address);
     await time.increase(48 * 3600);
-    await executeRecovery(f.signers.outsider, w.address);
+    await executeRecovery(f.signers.outsider, w.address, newOwner.address);
     expect(await w.account.owner()).to.equal(newOwner.address);
 
     const stale = await f.consentFor({ patient: w.address, tokenId });

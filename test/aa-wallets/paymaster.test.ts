@@ -13,8 +13,10 @@ import {
   expectRejected,
   expectUnchanged,
   random32,
+  RAW_TX_GAS_LIMIT,
+  budgetCharged,
 } from "../helpers/aa-tx";
-import { DEFAULT_GAS_LIMIT, createPatientAccount, sendSponsored, signOnboardingVoucher, sponsorParams, toSystemTransaction } from "../../sdk/wallet";
+import { createPatientAccount, sendSponsored, signOnboardingVoucher, sponsorParams, toSystemTransaction } from "../../sdk/wallet";
 import { PatientRegistry__factory } from "../../typechain-types";
 import { ParticipantKind } from "../../sdk/chain/participant-kind";
 
@@ -28,7 +30,7 @@ async function startOfFreshDay(): Promise<bigint> {
 }
 
 describe("aa-wallets: SponsorPaymaster", () => {
-  describe("senders that are neither accounts nor patients", () => {
+  describe("onboarding: senders that are not sponsored accounts", () => {
     it("refuses a random EOA calling PatientRegistry.register without a voucher (SenderNotSponsored)", async () => {
       const { f } = await loadFixture(withAccount);
       const eoa = f.newOwner();
@@ -130,6 +132,143 @@ describe("aa-wallets: SponsorPaymaster", () => {
       });
       expect(await f.factory.isAccount(wallet.address)).to.equal(true);
       expect(await f.patients.isPatient(wallet.address)).to.equal(true);
+    });
+  });
+
+  describe("one-time vouchers", () => {
+    it("spends the voucher's nonce and marks only the onboarded account as sponsored (AccountOnboarded)", async () => {
+      const { f } = await loadFixture(withAccount);
+      const owner = f.newOwner();
+      const nonce = 12_345n;
+      const voucher = await signOnboardingVoucher(f.sponsor, f.wallets.SponsorPaymaster.address, f.chainId, owner.address, BigInt(await time.latest()) + 600n, nonce);
+      expect(await f.paymaster.isVoucherUsed(nonce)).to.equal(false);
+      const fromBlock = (await ethers.provider.getBlockNumber()) + 1;
+      const wallet = await createPatientAccount(f.context, { owner, factory: await f.factory.getAddress(), salt: random32(), voucher });
+      expect(await f.paymaster.isVoucherUsed(nonce)).to.equal(true);
+      expect(await f.paymaster.isSponsoredAccount(wallet.address)).to.equal(true);
+      expect(await f.paymaster.isSponsoredAccount(owner.address)).to.equal(false);
+      const onboarded = await eventsSince(f.paymaster, "AccountOnboarded", fromBlock);
+      expect(onboarded.map((args) => [...args])).to.deep.equal([[wallet.address, owner.address, nonce]]);
+    });
+
+    it("refuses a reused voucher (VoucherAlreadyUsed) with nothing paid, even for another salt", async () => {
+      const { f } = await loadFixture(withAccount);
+      const owner = f.newOwner();
+      const voucher = await f.voucherFor(owner.address);
+      const [nonce] = AbiCoder.defaultAbiCoder().decode(["uint256", "uint64", "bytes"], voucher);
+      await createPatientAccount(f.context, { owner, factory: await f.factory.getAddress(), salt: random32(), voucher });
+      const salt = random32();
+      const before = await chainState(f, [owner.address]);
+      const again = await buildTx(f, owner, owner.address, {
+        to: await f.factory.getAddress(),
+        data: f.factory.interface.encodeFunctionData("createAccount", [owner.address, salt, random32()]),
+        paymaster: sponsorParams(f.wallets.SponsorPaymaster.address, voucher),
+      });
+      await expectRejected(f.transport.submit(again), "paymaster", errorReason("VoucherAlreadyUsed", nonce));
+      await expectUnchanged(f, before);
+      expect(await ethers.provider.getCode(await f.factory.accountAddress(owner.address, salt))).to.equal("0x");
+      // the SDK's estimate meets the same refusal, before anything is signed or sent
+      await expectRejected(
+        createPatientAccount(f.context, { owner, factory: await f.factory.getAddress(), salt, voucher }),
+        "paymaster",
+        errorReason("VoucherAlreadyUsed", nonce),
+      );
+      await expectUnchanged(f, before);
+    });
+
+    it("refuses a voucher whose nonce was changed after signing (InvalidVoucher)", async () => {
+      const { f } = await loadFixture(withAccount);
+      const owner = f.newOwner();
+      const coder = AbiCoder.defaultAbiCoder();
+      const [nonce, validUntil, signature] = coder.decode(["uint256", "uint64", "bytes"], await f.voucherFor(owner.address));
+      const forged = coder.encode(["uint256", "uint64", "bytes"], [nonce + 1n, validUntil, signature]);
+      const before = await chainState(f, [owner.address]);
+      await expectRejected(
+        createPatientAccount(f.context, { owner, factory: await f.factory.getAddress(), salt: random32(), voucher: forged }),
+        "paymaster",
+        errorReason("InvalidVoucher"),
+      );
+      await expectUnchanged(f, before);
+      expect(await f.paymaster.isVoucherUsed(nonce + 1n)).to.equal(false);
+    });
+  });
+
+  describe("who is sponsored", () => {
+    it("refuses a sponsored account calling factory.createAccount, directly and inside executeBatch, voucher or not (no sybil accounts)", async () => {
+      const { f, w } = await loadFixture(withAccount);
+      const factory = await f.factory.getAddress();
+      const createSelector = f.factory.interface.getFunction("createAccount")!.selector;
+      const before = await chainState(f, [w.address]);
+      const salt = random32();
+      const create = (owner: string) => f.factory.interface.encodeFunctionData("createAccount", [owner, salt, random32()]);
+      const attempts = [
+        // a new account of another key, of the account itself, and of the account itself with a voucher for it
+        await buildTx(f, w.owner, w.address, { to: factory, data: create(f.newOwner().address) }),
+        await buildTx(f, w.owner, w.address, { to: factory, data: create(w.address) }),
+        await buildTx(f, w.owner, w.address, {
+          to: factory,
+          data: create(w.address),
+          paymaster: sponsorParams(f.wallets.SponsorPaymaster.address, await f.voucherFor(w.address)),
+        }),
+        await buildTx(f, w.owner, w.address, {
+          to: w.address,
+          data: accountInterface.encodeFunctionData("executeBatch", [[{ target: factory, value: 0n, data: create(w.address) }]]),
+        }),
+      ];
+      for (const tx of attempts) {
+        await expectRejected(f.transport.submit(tx), "paymaster", errorReason("CallNotSponsored", factory, createSelector));
+        await expectUnchanged(f, before);
+      }
+      expect(await ethers.provider.getCode(await f.factory.accountAddress(w.address, salt))).to.equal("0x");
+    });
+
+    it("never allow-lists the factory (FactoryNotAllowListable), not even from the constructor", async () => {
+      const { f } = await loadFixture(withAccount);
+      const factory = await f.factory.getAddress();
+      const createSelector = f.factory.interface.getFunction("createAccount")!.selector;
+      expect(await f.paymaster.isAllowedCall(factory, createSelector)).to.equal(false);
+      for (const selector of [createSelector, f.factory.interface.getFunction("accountAddress")!.selector]) {
+        await expect(f.paymaster.setAllowedCall(factory, selector, true)).to.be.revertedWithCustomError(f.paymaster, "FactoryNotAllowListable");
+      }
+      expect(await f.paymaster.isAllowedCall(factory, createSelector)).to.equal(false);
+    });
+
+    it("refuses a self-registered EOA patient calling an allow-listed function (SenderNotSponsored)", async () => {
+      const { f } = await loadFixture(withAccount);
+      const eoa = f.newOwner();
+      // registration is permissionless: the EOA registers itself, paying its own gas
+      await f.signers.deployer.sendTransaction({ to: eoa.address, value: parseEther("0.01") });
+      await (await f.patients.connect(eoa).register(random32())).wait();
+      expect(await f.patients.isPatient(eoa.address)).to.equal(true);
+      const key = await f.patients.encryptionKeyOf(eoa.address);
+      const before = await chainState(f, [eoa.address]);
+      const tx = await buildTx(f, eoa, eoa.address, {
+        to: await f.patients.getAddress(),
+        data: f.patients.interface.encodeFunctionData("rotateEncryptionKey", [random32()]),
+      });
+      await expectRejected(f.transport.submit(tx), "paymaster", errorReason("SenderNotSponsored", eoa.address));
+      await expectUnchanged(f, before);
+      expect(await f.patients.encryptionKeyOf(eoa.address)).to.equal(key);
+    });
+
+    it("does not sponsor an account created directly through the factory (the deployer paid): SenderNotSponsored", async () => {
+      const { f } = await loadFixture(withAccount);
+      const owner = f.newOwner();
+      const salt = random32();
+      const address = await f.factory.accountAddress(owner.address, salt);
+      await (await f.factory.createAccount(owner.address, salt, random32())).wait();
+      expect(await f.factory.isAccount(address)).to.equal(true);
+      expect(await f.patients.isPatient(address)).to.equal(true);
+      expect(await f.paymaster.isSponsoredAccount(address)).to.equal(false);
+      const wallet = { address, owner };
+      const rotate = { target: await f.patients.getAddress(), data: f.patients.interface.encodeFunctionData("rotateEncryptionKey", [random32()]) };
+      const before = await chainState(f, [address]);
+      await expectRejected(sendSponsored(f.context, wallet, [rotate]), "paymaster", errorReason("SenderNotSponsored", address));
+      await expectUnchanged(f, before);
+      // it is an ordinary account all the same: paying its own fee, it acts
+      await f.signers.deployer.sendTransaction({ to: address, value: parseEther("0.01") });
+      const own = await sendSponsored({ ...f.context, paymaster: undefined }, wallet, [rotate]);
+      expect(own.status).to.equal("success");
     });
   });
 
@@ -235,12 +374,12 @@ describe("aa-wallets: SponsorPaymaster", () => {
       const to = await f.patients.getAddress();
       const before = await chainState(f, [w.address]);
       const over = await buildTx(f, w.owner, w.address, { to, data });
-      await expectRejected(f.transport.submit(over), "paymaster", errorReason("DailyBudgetExceeded", w.address, DEFAULT_GAS_LIMIT, 1_000_000n));
+      await expectRejected(f.transport.submit(over), "paymaster", errorReason("DailyBudgetExceeded", w.address, RAW_TX_GAS_LIMIT, 1_000_000n));
       await expectUnchanged(f, before);
       const atLimit = await buildTx(f, w.owner, w.address, { to, data, gasLimit: 1_000_000n });
       const result = await f.transport.submit(atLimit);
       expect(result.status).to.equal("success");
-      expect(await f.paymaster.quotaOf(w.address)).to.deep.equal([result.gasUsed, 1_000_000n - result.gasUsed]);
+      expect(await f.paymaster.quotaOf(w.address)).to.deep.equal([budgetCharged(result), 1_000_000n - budgetCharged(result)]);
     });
 
     it("gives refunded gas back to the budget, refuses the remainder + 1 and resets the next day", async () => {
@@ -251,10 +390,10 @@ describe("aa-wallets: SponsorPaymaster", () => {
       const first = await sendSponsored(f.context, w, [
         { target: await f.patients.getAddress(), data: f.patients.interface.encodeFunctionData("rotateEncryptionKey", [random32()]) },
       ]);
-      expect(first.gasUsed).to.be.greaterThan(0n).and.lessThan(DEFAULT_GAS_LIMIT);
-      // only the gas actually used stays on the budget: postTransaction gave back gasLimit - gasUsed
-      const remaining = budget - first.gasUsed;
-      expect(await f.paymaster.quotaOf(w.address)).to.deep.equal([first.gasUsed, remaining]);
+      expect(first.gasUsed).to.be.greaterThan(0n).and.lessThan(RAW_TX_GAS_LIMIT);
+      // only the gas actually used stays on the budget: postTransaction gave back the gas left of the limit
+      const remaining = budget - budgetCharged(first);
+      expect(await f.paymaster.quotaOf(w.address)).to.deep.equal([budgetCharged(first), remaining]);
 
       const data = f.patients.interface.encodeFunctionData("rotateEncryptionKey", [random32()]);
       const to = await f.patients.getAddress();
@@ -267,7 +406,96 @@ describe("aa-wallets: SponsorPaymaster", () => {
       expect(await f.paymaster.quotaOf(w.address)).to.deep.equal([0n, budget]);
       const full = await f.transport.submit(await buildTx(f, w.owner, w.address, { to, data, gasLimit: budget }));
       expect(full.status).to.equal("success");
-      expect(await f.paymaster.quotaOf(w.address)).to.deep.equal([full.gasUsed, budget - full.gasUsed]);
+      expect(await f.paymaster.quotaOf(w.address)).to.deep.equal([budgetCharged(full), budget - budgetCharged(full)]);
+    });
+  });
+
+  describe("daily spend cap", () => {
+    /** A raw sponsored key rotation of `w` with a fixed gas limit: its fee (reserved against the cap) is known. */
+    const rotation = async ({ f, w }: Awaited<ReturnType<typeof withAccount>>, gasLimit: bigint) =>
+      buildTx(f, w.owner, w.address, {
+        to: await f.patients.getAddress(),
+        data: f.patients.interface.encodeFunctionData("rotateEncryptionKey", [random32()]),
+        gasLimit,
+      });
+
+    it("stops sponsoring at the cap (DailySpendCapExceeded), paying nothing for the refused one, signals it (DailySpendCapReached) and resumes the next UTC day", async () => {
+      const fx = await loadFixture(withAccount);
+      const { f, w } = fx;
+      const day = await startOfFreshDay();
+      const gasLimit = 500_000n;
+      const price = await f.transport.gasPrice();
+      const fee = gasLimit * price;
+      const cap = 2n * fee;
+      await expect(f.paymaster.setDailySpendCap(cap)).to.emit(f.paymaster, "DailySpendCapSet").withArgs(cap);
+      expect(await f.paymaster.dailySpend()).to.deep.equal([0n, cap]);
+      let accepted = 0;
+      let reached = 0;
+      for (;;) {
+        const [spent, remaining] = await f.paymaster.dailySpend();
+        const tx = await rotation(fx, gasLimit);
+        if (fee > remaining) {
+          const before = await chainState(f, [w.address]);
+          await expectRejected(f.transport.submit(tx), "paymaster", errorReason("DailySpendCapExceeded", fee, remaining));
+          await expectUnchanged(f, before);
+          expect(await f.paymaster.dailySpend()).to.deep.equal([spent, remaining]);
+          break;
+        }
+        const fromBlock = (await ethers.provider.getBlockNumber()) + 1;
+        const result = await f.transport.submit(tx);
+        expect(result.status).to.equal("success");
+        accepted++;
+        // signalled exactly when, after reserving this fee, less than a like fee was left
+        const signals = await eventsSince(f.paymaster, "DailySpendCapReached", fromBlock);
+        const expected = cap - (spent + fee) < fee ? [[day, spent + fee, cap]] : [];
+        expect(signals.map((args) => [...args])).to.deep.equal(expected);
+        reached += expected.length;
+        // the refund of unused gas gives its fee back to the day's headroom
+        expect((await f.paymaster.dailySpend()).spent).to.equal(spent + budgetCharged(result) * price);
+        expect(accepted, "the cap never stopped sponsoring").to.be.lessThan(20);
+      }
+      expect(accepted).to.be.greaterThan(1);
+      expect(reached).to.be.greaterThan(0);
+
+      await time.increase(86_400);
+      expect(await f.paymaster.dailySpend()).to.deep.equal([0n, cap]);
+      expect((await f.transport.submit(await rotation(fx, gasLimit))).status).to.equal("success");
+    });
+
+    it("refunds give headroom back: after a transaction only the fee of the gas it used stays on the day's spend", async () => {
+      const fx = await loadFixture(withAccount);
+      const { f } = fx;
+      await startOfFreshDay();
+      const price = await f.transport.gasPrice();
+      const cap = await f.paymaster.dailySpendCap();
+      const result = await f.transport.submit(await rotation(fx, RAW_TX_GAS_LIMIT));
+      expect(result.status).to.equal("success");
+      const charged = budgetCharged(result) * price;
+      expect(charged).to.be.lessThan(RAW_TX_GAS_LIMIT * price);
+      expect(await f.paymaster.dailySpend()).to.deep.equal([charged, cap - charged]);
+    });
+
+    it("refuses onboarding too once the cap is spent, before the voucher is used", async () => {
+      const { f } = await loadFixture(withAccount);
+      await startOfFreshDay();
+      await f.paymaster.setDailySpendCap(0n);
+      const owner = f.newOwner();
+      const voucher = await f.voucherFor(owner.address);
+      const [nonce] = AbiCoder.defaultAbiCoder().decode(["uint256", "uint64", "bytes"], voucher);
+      const before = await chainState(f, [owner.address]);
+      await expectRejected(
+        f.transport.submit(
+          await buildTx(f, owner, owner.address, {
+            to: await f.factory.getAddress(),
+            data: f.factory.interface.encodeFunctionData("createAccount", [owner.address, random32(), random32()]),
+            paymaster: sponsorParams(f.wallets.SponsorPaymaster.address, voucher),
+          }),
+        ),
+        "paymaster",
+        /^DailySpendCapExceeded\(\d+, 0\)$/,
+      );
+      await expectUnchanged(f, before);
+      expect(await f.paymaster.isVoucherUsed(nonce)).to.equal(false);
     });
   });
 
@@ -318,32 +546,34 @@ describe("aa-wallets: SponsorPaymaster", () => {
         data: f.patients.interface.encodeFunctionData("rotateEncryptionKey", [random32()]),
       });
       const struct = toSystemTransaction(tx);
-      const context = AbiCoder.defaultAbiCoder().encode(["address", "uint256"], [w.address, DEFAULT_GAS_LIMIT]);
+      const context = AbiCoder.defaultAbiCoder().encode(["address", "uint256", "uint256", "uint64"], [w.address, RAW_TX_GAS_LIMIT, tx.maxFeePerGas, 0n]);
       const before = await chainState(f, [w.address]);
       for (const caller of [f.signers.outsider, f.signers.deployer]) {
         await expect(f.paymaster.connect(caller).validateAndPayForPaymasterTransaction(ZeroHash, ZeroHash, struct))
           .to.be.revertedWithCustomError(f.paymaster, "OnlyBootloader")
           .withArgs(caller.address);
-        await expect(f.paymaster.connect(caller).postTransaction(context, struct, ZeroHash, ZeroHash, 1, DEFAULT_GAS_LIMIT))
+        await expect(f.paymaster.connect(caller).postTransaction(context, struct, ZeroHash, ZeroHash, 1, RAW_TX_GAS_LIMIT))
           .to.be.revertedWithCustomError(f.paymaster, "OnlyBootloader")
           .withArgs(caller.address);
       }
       await expectUnchanged(f, before);
     });
 
-    it("lets only the owner change the allow-list, budget, signer and funds (OwnableUnauthorizedAccount)", async () => {
+    it("lets only the owner change the allow-list, budget, spend cap, signer and funds (OwnableUnauthorizedAccount)", async () => {
       const { f } = await loadFixture(withAccount);
       const outsider = f.signers.outsider;
       const pm = f.paymaster.connect(outsider);
       const providers = await f.providers.getAddress();
       const selector = f.providers.interface.getFunction("register")!.selector;
       const budget = await f.paymaster.dailyGasBudget();
+      const cap = await f.paymaster.dailySpendCap();
       const signer = await f.paymaster.voucherSigner();
       const balance = await ethers.provider.getBalance(f.wallets.SponsorPaymaster.address);
       const attempts = [
         () => pm.setAllowedCall(providers, selector, true),
         () => pm.setAllowedSelfCall(accountInterface.getFunction("executeTransactionFromOutside")!.selector, true),
         () => pm.setDailyGasBudget(1n << 60n),
+        () => pm.setDailySpendCap(1n << 200n),
         () => pm.setVoucherSigner(outsider.address),
         () => pm.withdraw(outsider.address, 1n),
         () => pm.transferOwnership(outsider.address),
@@ -354,6 +584,7 @@ describe("aa-wallets: SponsorPaymaster", () => {
       expect(await f.paymaster.isAllowedCall(providers, selector)).to.equal(false);
       expect(await f.paymaster.isAllowedSelfCall(accountInterface.getFunction("executeTransactionFromOutside")!.selector)).to.equal(false);
       expect(await f.paymaster.dailyGasBudget()).to.equal(budget);
+      expect(await f.paymaster.dailySpendCap()).to.equal(cap);
       expect(await f.paymaster.voucherSigner()).to.equal(signer);
       expect(await f.paymaster.owner()).to.equal(f.signers.deployer.address);
       expect(await ethers.provider.getBalance(f.wallets.SponsorPaymaster.address)).to.equal(balance);
@@ -394,7 +625,7 @@ describe("aa-wallets: SponsorPaymaster", () => {
   });
 
   describe("events and settlement", () => {
-    it("emits Sponsored and SponsorshipSettled(success) and charges exactly the reported fee", async () => {
+    it("emits Sponsored (the estimated gas limit) and SponsorshipSettled(success) and charges exactly the reported fee", async () => {
       const { f, w } = await loadFixture(withAccount);
       const pm = f.wallets.SponsorPaymaster.address;
       const patients = await f.patients.getAddress();
@@ -405,17 +636,19 @@ describe("aa-wallets: SponsorPaymaster", () => {
       const result = await sendSponsored(f.context, w, [{ target: patients, data }]);
       expect(result.status).to.equal("success");
       const sponsored = await eventsSince(f.paymaster, "Sponsored", fromBlock);
-      expect(sponsored.map((args) => [...args])).to.deep.equal([
-        [w.address, patients, dataSlice(data, 0, 4), DEFAULT_GAS_LIMIT, DEFAULT_GAS_LIMIT * gasPrice],
-      ]);
+      expect(sponsored).to.have.length(1);
+      const [sender, target, selector, gasLimit, fee] = [...sponsored[0]] as [string, string, string, bigint, bigint];
+      expect([sender, target, selector]).to.deep.equal([w.address, patients, dataSlice(data, 0, 4)]);
+      expect(gasLimit).to.be.at.least(result.gasUsed).and.lessThan(RAW_TX_GAS_LIMIT);
+      expect(fee).to.equal(gasLimit * gasPrice);
       const settled = await eventsSince(f.paymaster, "SponsorshipSettled", fromBlock);
-      expect(settled.map((args) => [...args])).to.deep.equal([[w.address, result.gasUsed, true]]);
+      expect(settled.map((args) => [...args])).to.deep.equal([[w.address, budgetCharged(result), true]]);
       expect(result.fee).to.equal(result.gasUsed * gasPrice);
       expect(paymasterBefore - (await ethers.provider.getBalance(pm))).to.equal(result.fee);
       expect(await ethers.provider.getBalance(w.address)).to.equal(0n);
     });
 
-    it("settles a sponsored transaction whose execution reverts with success = false; the nonce is used", async () => {
+    it("settles a sponsored transaction whose execution reverts with success = false, charging its execution; the nonce is used", async () => {
       const { f, w } = await loadFixture(withAccount);
       const pm = f.wallets.SponsorPaymaster.address;
       const fromBlock = (await ethers.provider.getBlockNumber()) + 1;
@@ -429,12 +662,13 @@ describe("aa-wallets: SponsorPaymaster", () => {
       const result = await f.transport.submit(tx);
       expect(result.status).to.equal("reverted");
       expect(result.revertReason).to.match(/^PatientAlreadyRegistered\(/i);
+      expect(result.stepGas!.executeTransaction).to.be.greaterThan(0n);
       expect(await f.transport.nonceOf(w.address)).to.equal(nonce + 1n);
       expect(await f.patients.encryptionKeyOf(w.address)).to.equal(w.encryptionKey);
       const settled = await eventsSince(f.paymaster, "SponsorshipSettled", fromBlock);
-      expect(settled.map((args) => [...args])).to.deep.equal([[w.address, result.gasUsed, false]]);
+      expect(settled.map((args) => [...args])).to.deep.equal([[w.address, budgetCharged(result), false]]);
       expect(paymasterBefore - (await ethers.provider.getBalance(pm))).to.equal(result.fee);
-      expect((await f.paymaster.quotaOf(w.address)).used).to.equal(result.gasUsed);
+      expect((await f.paymaster.quotaOf(w.address)).used).to.equal(budgetCharged(result));
     });
   });
 });

@@ -2,11 +2,12 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { Interface, Signature, concat, dataSlice, hexlify, toBeHex, zeroPadValue, type BaseContract, type Signer } from "ethers";
 import {
-  DEFAULT_GAS_LIMIT,
   TransactionRejectedError,
   TransactionRevertedError,
+  TransactionWouldRevertError,
   signAaTransaction,
   sponsorParams,
+  type AaTransactionResult,
   type PaymasterParams,
   type RejectionStage,
   type SignedAaTransaction,
@@ -18,6 +19,12 @@ import type { WalletsFixture } from "./wallet-fixture";
 /** Order of the secp256k1 group (to build the high-s twin of a signature). */
 export const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 
+/**
+ * The gas limit of a raw test transaction ({@link buildTx}) unless given: the SDK estimates instead, but raw
+ * transactions are often meant to be refused, which an estimate cannot size.
+ */
+export const RAW_TX_GAS_LIMIT = 3_000_000n;
+
 /** The account's ABI (executeBatch, proposeGuardians, …) for encoding calls. */
 export const accountInterface = new Interface(TestPatientAccount__factory.abi);
 
@@ -28,6 +35,7 @@ export interface RawTxOptions {
   value?: bigint;
   /** Defaults to the sender's next nonce. */
   nonce?: bigint;
+  /** Defaults to {@link RAW_TX_GAS_LIMIT}. */
   gasLimit?: bigint;
   maxFeePerGas?: bigint;
   /** Defaults to the fixture paymaster (general flow, empty inner input); `null` for an unsponsored transaction. */
@@ -43,7 +51,7 @@ export async function buildTx(f: WalletsFixture, signer: Signer, from: string, o
     data: options.data,
     value: options.value ?? 0n,
     nonce: options.nonce ?? (await f.transport.nonceOf(from)),
-    gasLimit: options.gasLimit ?? DEFAULT_GAS_LIMIT,
+    gasLimit: options.gasLimit ?? RAW_TX_GAS_LIMIT,
     maxFeePerGas: options.maxFeePerGas ?? (await f.transport.gasPrice()),
     paymaster: options.paymaster === null ? undefined : (options.paymaster ?? sponsorParams(f.wallets.SponsorPaymaster.address)),
   });
@@ -81,10 +89,36 @@ export async function expectReverted(promise: Promise<unknown>, reason: RegExp):
   return reverted;
 }
 
+/**
+ * Awaits `promise`, expects a {@link TransactionWouldRevertError} (the estimate ran the execution and it reverted;
+ * nothing was sent) matching `reason`.
+ */
+export async function expectWouldRevert(promise: Promise<unknown>, reason: RegExp): Promise<TransactionWouldRevertError> {
+  let caught: unknown;
+  try {
+    await promise;
+  } catch (error) {
+    caught = error;
+  }
+  expect(caught, "the estimate did not refuse the transaction").to.be.instanceOf(TransactionWouldRevertError);
+  const refused = caught as TransactionWouldRevertError;
+  expect(refused.reason).to.match(reason);
+  return refused;
+}
+
 /** A regular expression matching the decoded custom error `name(args…)`, addresses compared case-insensitively. */
 export function errorReason(name: string, ...args: (string | bigint | number)[]): RegExp {
   const escaped = args.map((arg) => String(arg).replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
   return new RegExp(`^${name}\\(${escaped.join(", ")}\\)$`, "i");
+}
+
+/**
+ * The gas a sponsored transaction leaves on the paymaster's daily budget: all it used but postTransaction's own
+ * gas, since postTransaction gives back `maxRefundedGas`, the gas left before that call (as zkSync's bootloader
+ * passes it), and cannot know what it spends itself.
+ */
+export function budgetCharged(result: AaTransactionResult): bigint {
+  return result.gasUsed - (result.stepGas?.postTransaction ?? 0n);
 }
 
 /** What a rejected transaction must leave untouched. */
