@@ -43,10 +43,10 @@ describe("aa-wallets: ERC-1271 consents of a patient account", () => {
       .withArgs(consentIdOf(fx, consent), w.address, consent.grantee, tokenId, consent.scopes, consent.purpose, consent.expiresAt, consent.metadataId);
     expect(await f.consents.hasAccess(consent.grantee, tokenId, Scope.READ)).to.equal(true);
     expect(await f.consents.isNonceUsed(w.address, consent.nonce)).to.equal(true);
-    // the same signature cannot be replayed
+    // the same signature cannot be replayed: the pair's epoch moved on
     await expect(f.consents.connect(relayer).grant(consent, signature))
-      .to.be.revertedWithCustomError(f.consents, "NonceAlreadyUsed")
-      .withArgs(w.address, consent.nonce);
+      .to.be.revertedWithCustomError(f.consents, "StaleConsent")
+      .withArgs(consent.epoch + 1n, consent.epoch);
   });
 
   it("accepts an ALL_RECORDS consent signed by the owner and refuses one signed by any other key (InvalidSignature)", async () => {
