@@ -4,6 +4,7 @@ import type { ResolverLimits } from "./config";
 import type { ResolverDatabase } from "./database";
 import { ResolverHttpError } from "./errors";
 import { wallClockSeconds } from "../sdk/resolver/typed-data";
+import type { RecordAadFields } from "../sdk/crypto";
 import type { ResolverIdentity } from "./identity";
 import type { RateLimiter } from "./rate-limiter";
 import { isEcdsaSignatureOf, type ContractSignatureChecker } from "./signature";
@@ -31,6 +32,11 @@ export function checkDeadline(context: ResolverContext, deadline: bigint): void 
   if (deadline > now + BigInt(context.limits.maxRequestTtlSeconds)) {
     throw new ResolverHttpError("INVALID_REQUEST", `the deadline lies more than ${context.limits.maxRequestTtlSeconds} s ahead`);
   }
+}
+
+/** The record version a wrap of this deployment is bound to (chain, RecordToken, token id, version). */
+export function recordBinding(context: ResolverContext, tokenId: bigint, version: bigint): RecordAadFields {
+  return { chainId: context.chain.chainId, recordToken: context.chain.recordTokenAddress, tokenId, version };
 }
 
 /** Takes one request of `account` from the per-requester limit; 429 when it is spent. */

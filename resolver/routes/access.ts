@@ -5,7 +5,7 @@ import { InvalidKeyError, KeyUnwrapError } from "../../sdk/errors";
 import { Scope } from "../../sdk/consent/typed-data";
 import { accessRequestDigest } from "../../sdk/resolver/typed-data";
 import { accessRequestFromBody, type AccessRequestBody, type KeyReleaseBody } from "../../sdk/resolver/wire";
-import { authenticate, checkDeadline, requireLiveRecord, type ResolverContext } from "../context";
+import { authenticate, checkDeadline, recordBinding, requireLiveRecord, type ResolverContext } from "../context";
 import { ResolverHttpError } from "../errors";
 import { ADDRESS, BYTES32, SIGNATURE, UINT256, UINT64, uintField } from "./schemas";
 
@@ -66,10 +66,9 @@ export function registerAccessRoute(app: FastifyInstance, context: ResolverConte
       const { version } = record.value;
       const wrap = await context.database.getWrap(request.tokenId, version);
       if (!wrap) throw new ResolverHttpError("KEY_NOT_DEPOSITED", `no key of record #${request.tokenId} v${version} was deposited here`);
-      const binding = { chainId: context.chain.chainId, recordToken: context.chain.recordTokenAddress, tokenId: request.tokenId, version };
       let released: Uint8Array;
       try {
-        released = rewrapKey(wrap, context.identity.encryptionPrivateKey, request.ephemeralPublicKey, binding);
+        released = rewrapKey(wrap, context.identity.encryptionPrivateKey, request.ephemeralPublicKey, recordBinding(context, request.tokenId, version));
       } catch (error) {
         if (error instanceof InvalidKeyError) throw new ResolverHttpError("INVALID_REQUEST", "the ephemeral public key is not a usable X25519 key");
         if (error instanceof KeyUnwrapError) throw new ResolverHttpError("INTERNAL", "the stored wrap does not open with this resolver's key for this record version");

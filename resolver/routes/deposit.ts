@@ -4,7 +4,7 @@ import { hexToBytes, unwrapKey } from "../../sdk/crypto";
 import { Scope } from "../../sdk/consent/typed-data";
 import { keyDepositDigest } from "../../sdk/resolver/typed-data";
 import { keyDepositFromBody, type KeyDepositBody } from "../../sdk/resolver/wire";
-import { authenticate, checkDeadline, requireLiveRecord, type ResolverContext } from "../context";
+import { authenticate, checkDeadline, recordBinding, requireLiveRecord, type ResolverContext } from "../context";
 import { ResolverHttpError } from "../errors";
 import { ADDRESS, SIGNATURE, UINT256, UINT64, WRAPPED_KEY, uintField } from "./schemas";
 
@@ -59,9 +59,8 @@ export function registerDepositRoute(app: FastifyInstance, context: ResolverCont
         );
       }
       const wrappedKey = hexToBytes(body.wrappedKey);
-      const binding = { chainId: context.chain.chainId, recordToken: context.chain.recordTokenAddress, tokenId, version: deposit.version };
       try {
-        unwrapKey(wrappedKey, context.identity.encryptionPrivateKey, binding).fill(0);
+        unwrapKey(wrappedKey, context.identity.encryptionPrivateKey, recordBinding(context, tokenId, deposit.version)).fill(0);
       } catch {
         throw new ResolverHttpError("KEY_DOES_NOT_OPEN", "the wrapped key does not open with this resolver's key for this record version");
       }
