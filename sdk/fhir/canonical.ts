@@ -10,10 +10,12 @@
  * - no whitespace outside strings;
  * - strings: as ECMAScript `JSON.stringify` writes them (RFC 8785 §3.2.2.2): `"` `\` and U+0000–U+001F
  *   escaped (`\b \t \n \f \r`, else `\u00XX`), every other character as itself;
- * - numbers: as ECMAScript writes a Number (RFC 8785 §3.2.2.3): shortest round-trip form, `-0` as `0`,
- *   exponent form from 1e21 and below 1e-6 (`1e+21`, `1e-7`); NaN and ±Infinity are rejected.
- *   Note: a FHIR decimal's trailing zeros (`1.50`) are already gone once JSON is parsed into JS numbers;
- *   canonical form is defined on the parsed value;
+ * - numbers: a {@link JsonNumber} (what {@link parseFhirJson} gives) is written exactly as it was
+ *   read (`0.40`, `1532.80`, `4.0`): FHIR decimal precision is significant, so here medrec departs from
+ *   RFC 8785 §3.2.2.3, which would rewrite them as `0.4`, `1532.8`, `4`. A JavaScript `number` (a
+ *   value built in code, or parsed by `JSON.parse`) is written as ECMAScript writes it (RFC 8785):
+ *   shortest round-trip form, `-0` as `0`, exponent form from 1e21 and below 1e-6 (`1e+21`, `1e-7`);
+ *   NaN and ±Infinity are rejected. Either way the same input gives the same bytes;
  * - `true`, `false`, `null` as themselves;
  * - output: the canonical text encoded as UTF-8.
  *
@@ -25,6 +27,7 @@
  */
 import { InvalidArgumentError } from "../errors";
 import { isPlainObject } from "./json";
+import { JsonNumber } from "./json-number";
 
 const encoder = new TextEncoder();
 
@@ -66,6 +69,10 @@ function write(value: unknown, out: string[], ancestors: Set<object>, path: stri
     case "object":
       if (value === null) {
         out.push("null");
+        return;
+      }
+      if (value instanceof JsonNumber) {
+        out.push(value.text);
         return;
       }
       if (ancestors.has(value)) throw new InvalidArgumentError(`canonical JSON: cycle at ${path}`);

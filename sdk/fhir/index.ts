@@ -9,6 +9,8 @@
 export { validateFhir } from "./validate";
 export { FhirValidationError, type FhirIssue } from "./errors";
 export { canonicalize, canonicalJson } from "./canonical";
+export { JsonNumber, isJsonNumber, toPlainJson } from "./json-number";
+export { parseFhirJson } from "./parse";
 export { splitBundle } from "./split";
 export { exportRecords, type ExportOptions } from "./export";
 export { recordKind, MEDICATION_KIND, compareRecordKeys, type FhirRecord } from "./record";
