@@ -6,7 +6,7 @@
  *
  * @module
  */
-export { validateFhir } from "./validate";
+export { validateFhir, checkFhir } from "./validate";
 export { FhirValidationError, type FhirIssue } from "./errors";
 export { canonicalize, canonicalJson } from "./canonical";
 export { JsonNumber, isJsonNumber, toPlainJson } from "./json-number";

@@ -78,7 +78,7 @@ describe("sdk/fhir validateFhir", function () {
 
     it("bad JSON strings and non-object input", () => {
       expectRejectedAt('{"resourceType": "Patient", "gender": ', "$", /^Invalid JSON/);
-      expectRejectedAt("{resourceType: Patient}", "$", /^Invalid JSON at position 1$/);
+      expectRejectedAt("{resourceType: Patient}", "$", /^Invalid JSON at position 1: Expected a property name$/);
       expectRejectedAt(new Uint8Array([0x7b, 0xff, 0x7d]), "$", /UTF-8/);
       for (const input of [null, 42, [], "null", '["Patient"]', undefined]) expectRejectedAt(input, "$", /JSON object/);
     });
