@@ -12,6 +12,7 @@ export { canonicalize, canonicalJson } from "./canonical";
 export { JsonNumber, isJsonNumber, toPlainJson } from "./json-number";
 export { parseFhirJson } from "./parse";
 export { splitBundle } from "./split";
-export { exportRecords, type ExportOptions } from "./export";
+export { exportRecords, type ExportResult } from "./export";
+export { RECORD_SOURCE_URL, SOURCE_ENTRY_URL, recordSourceOf, stripRecordSource, type RecordSource } from "./record-source";
 export { recordKind, MEDICATION_KIND, compareRecordKeys, type FhirRecord } from "./record";
 export { isR4ResourceType } from "./definitions";

@@ -17,6 +17,8 @@ export interface FhirRecord {
    * Encounter's `fullUrl`, else the reference as written); absent for the no-encounter group.
    */
   readonly encounter?: string;
+  /** The period (calendar year, or `undated`) of a record that belongs to no encounter. */
+  readonly period?: string;
   /** The record's resources, a Bundle of type `collection`. */
   readonly bundle: Bundle;
 }

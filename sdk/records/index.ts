@@ -18,6 +18,8 @@ export {
   type BulkIngestItem,
   type PreparedRecord,
 } from "./ingest";
+export { fileIngestIndex, memoryIngestIndex, recordIdentity, type IngestIndex } from "./ingest-index";
+export { prepareInParallel, PrepareFailedError, PARALLEL_THRESHOLD_BYTES, type PrepareSettings, type PrepareOutcome } from "./prepare-pool";
 export { readRecord, type ReadRecordResult } from "./read";
 export { forgetRecord, type ForgottenRecord } from "./forget";
 export { RecordKeyNotFoundError, RecordNotFoundError, RecordWriteError } from "./errors";

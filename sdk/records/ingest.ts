@@ -1,10 +1,11 @@
-import { encodeBytes32String } from "ethers";
-import type { Bundle, Resource } from "@medplum/fhirtypes";
-import { canonicalize, splitBundle, validateFhir, type FhirRecord } from "../fhir";
-import { sealRecord, type BytesLike } from "../crypto";
+import { encodeBytes32String, getAddress, getBytes } from "ethers";
+import { canonicalize, checkFhir, parseFhirJson, splitBundle } from "../fhir";
+import { SEALED_RECORD_OVERHEAD, sealRecord, type BytesLike } from "../crypto";
+import { parseCid } from "../storage/cid";
 import type { PutResult } from "../storage/types";
 import type { RecordsContext } from "./context";
 import { versionRef } from "./context";
+import type { IngestIndex } from "./ingest-index";
 import type { RecordWriter } from "./record-writer";
 import { RecordWriteError } from "./errors";
 
@@ -16,17 +17,24 @@ export interface IngestOptions {
   recipients: BytesLike[];
   /** Sends the mints and updates. */
   writer: RecordWriter;
+  /** The writer's index of records already ingested: identical records are then skipped, not minted again. */
+  index?: IngestIndex;
 }
 
-/** One record written to the chain. */
+/** One record written to the chain (or found there already). */
 export interface IngestedRecord {
+  /** `minted`: a new token; `unchanged`: this exact record was already the patient's token (see {@link IngestOptions.index}). */
+  status: "minted" | "unchanged";
   tokenId: bigint;
   version: bigint;
   /** The FHIR record kind (resource category). */
   kind: string;
   encounter?: string;
+  /** The period of a record without encounter (see `sdk/fhir` grouping). */
+  period?: string;
   cid: string;
   contentHash: string;
+  /** Bytes of the sealed record. */
   size: number;
 }
 
@@ -34,20 +42,27 @@ export interface IngestedRecord {
 export interface PreparedRecord {
   kind: string;
   encounter?: string;
+  period?: string;
+  /** The record's canonical JSON (UTF-8): exactly what is encrypted. */
   plaintext: Uint8Array;
 }
 
 /**
- * Validates a FHIR R4 bundle or resource and splits it into records (one per encounter and resource
- * category), each as canonical JSON bytes. Invalid input throws `FhirValidationError` and nothing is stored.
+ * Validates a FHIR R4 bundle or resource and splits it into records (see `splitBundle`: a document is
+ * one record; other bundles one record per encounter and category), each as canonical JSON bytes.
+ * Text and bytes are parsed losslessly (`parseFhirJson`: a decimal keeps its digits). Invalid input
+ * throws `FhirValidationError` and nothing is stored.
+ * @param input FHIR R4 JSON: a string, UTF-8 bytes, or a parsed object (from `parseFhirJson` to keep decimals).
  */
 export function prepareRecords(input: unknown): PreparedRecord[] {
-  const resource = validateFhir(input) as Resource;
-  const records: FhirRecord[] =
-    resource.resourceType === "Bundle"
-      ? splitBundle(resource as Bundle)
-      : splitBundle({ resourceType: "Bundle", type: "collection", entry: [{ resource }] });
-  return records.map((record) => ({ kind: record.kind, encounter: record.encounter, plaintext: canonicalize(record.bundle) }));
+  const tree = typeof input === "string" || input instanceof Uint8Array ? parseFhirJson(input) : input;
+  const resource = checkFhir(tree);
+  return splitBundle(resource).map((record) => ({
+    kind: record.kind,
+    ...(record.encounter === undefined ? {} : { encounter: record.encounter }),
+    ...(record.period === undefined ? {} : { period: record.period }),
+    plaintext: canonicalize(record.bundle),
+  }));
 }
 
 async function sealAndPut(context: RecordsContext, record: PreparedRecord, tokenId: bigint, version: bigint, options: IngestOptions) {
@@ -63,6 +78,43 @@ async function sealAndPut(context: RecordsContext, record: PreparedRecord, token
  * record is re-encrypted for the id it got and the token is updated to it (version 2); the orphan is removed.
  */
 export async function writeRecord(context: RecordsContext, record: PreparedRecord, options: IngestOptions): Promise<IngestedRecord> {
+  const identity = options.index?.identify(options.patient, record.plaintext);
+  if (identity !== undefined) {
+    const known = await alreadyIngested(context, options, identity, record);
+    if (known) return known;
+  }
+  const written = await mintRecord(context, record, options);
+  if (identity !== undefined) await options.index?.remember(identity, written.tokenId);
+  return written;
+}
+
+/** The patient's live token of this identity, described, or `undefined`. */
+async function alreadyIngested(context: RecordsContext, options: IngestOptions, identity: string, record: PreparedRecord): Promise<IngestedRecord | undefined> {
+  const tokenId = await options.index?.lookup(identity);
+  if (tokenId === undefined) return undefined;
+  const owner = await context.recordToken.patientOf(tokenId);
+  if (BigInt(owner) === 0n || getAddress(owner) !== getAddress(options.patient)) return undefined; // burned, or not this patient's
+  const onChain = await context.recordToken.recordOf(tokenId);
+  return {
+    status: "unchanged",
+    tokenId,
+    version: onChain.version,
+    ...describe(record),
+    cid: (await parseCid(getBytes(onChain.cid))).toString(),
+    contentHash: onChain.contentHash,
+    size: record.plaintext.length + SEALED_RECORD_OVERHEAD,
+  };
+}
+
+function describe(record: PreparedRecord): Pick<IngestedRecord, "kind" | "encounter" | "period"> {
+  return {
+    kind: record.kind,
+    ...(record.encounter === undefined ? {} : { encounter: record.encounter }),
+    ...(record.period === undefined ? {} : { period: record.period }),
+  };
+}
+
+async function mintRecord(context: RecordsContext, record: PreparedRecord, options: IngestOptions): Promise<IngestedRecord> {
   const predicted = await context.recordToken.nextTokenId();
   const first = await sealAndPut(context, record, predicted, 1n, options);
   let kind: string;
@@ -74,13 +126,13 @@ export async function writeRecord(context: RecordsContext, record: PreparedRecor
   const { tokenId } = await options.writer.mint({ patient: options.patient, cid: first.put.cidBytes, contentHash: first.put.contentHash, kind });
   if (tokenId === predicted) {
     await context.keys.save(first.ref, first.wraps);
-    return { tokenId, version: 1n, kind: record.kind, encounter: record.encounter, cid: first.put.cid, contentHash: first.put.contentHash, size: first.put.size };
+    return { status: "minted", tokenId, version: 1n, ...describe(record), cid: first.put.cid, contentHash: first.put.contentHash, size: first.put.size };
   }
   const second = await sealAndPut(context, record, tokenId, 2n, options);
   await options.writer.update({ tokenId, cid: second.put.cidBytes, contentHash: second.put.contentHash, version: 2n });
   await context.keys.save(second.ref, second.wraps);
   await context.store.remove(first.put.cid);
-  return { tokenId, version: 2n, kind: record.kind, encounter: record.encounter, cid: second.put.cid, contentHash: second.put.contentHash, size: second.put.size };
+  return { status: "minted", tokenId, version: 2n, ...describe(record), cid: second.put.cid, contentHash: second.put.contentHash, size: second.put.size };
 }
 
 /**
@@ -102,23 +154,30 @@ export interface IngestProgress {
   /** Inputs fully written. */
   done: number;
   total: number;
-  /** Records (tokens) written so far. */
+  /** Records (tokens) written or found unchanged so far. */
   records: number;
+  /** Records of all inputs prepared so far (every input's, once all are prepared). */
+  recordsTotal: number;
+  /** Plaintext bytes of the records written so far. */
+  bytes: number;
+  /** Plaintext bytes of the records of all inputs prepared so far. */
+  bytesTotal: number;
+  /** Records skipped as already ingested so far. */
+  unchanged: number;
 }
 
-/** One input of a bulk ingest and for whom it is written. */
-export interface BulkIngestItem {
-  input: unknown;
-  options: IngestOptions;
-}
+/** One input of a bulk ingest and for whom it is written: FHIR to prepare, or records already prepared. */
+export type BulkIngestItem = { input: unknown; options: IngestOptions } | { prepared: PreparedRecord[]; options: IngestOptions };
 
 /**
- * Ingests many inputs: validation, splitting and canonicalisation run with bounded concurrency; the writes
- * (encrypt → put → mint) go one at a time so that each writer's transactions stay in order. An invalid input
- * stops the run before any of its records is stored; inputs written before it stay written.
+ * Ingests many inputs. Inputs given as FHIR are prepared (validated, split, canonicalised) with bounded
+ * concurrency ahead of the writes; items already `prepared` (e.g. by `prepareInParallel`) are not
+ * validated again. The writes (encrypt → put → mint) go one at a time so that each writer's
+ * transactions stay in order, and progress is reported after every record. An invalid input stops the
+ * run before any of its records is stored; inputs written before it stay written.
  * @param context Chain, record token, content store and key store.
  * @param items The inputs and their options.
- * @param settings `concurrency` of the preparation stage (default 4) and an `onProgress` callback.
+ * @param settings `concurrency` of the in-process preparation stage (default 4) and an `onProgress` callback.
  */
 export async function ingestBundles(
   context: RecordsContext,
@@ -127,26 +186,38 @@ export async function ingestBundles(
 ): Promise<IngestedRecord[][]> {
   const concurrency = Math.max(1, settings.concurrency ?? 4);
   const prepared: Promise<PreparedRecord[]>[] = new Array(items.length);
+  const progress: IngestProgress = { done: 0, total: items.length, records: 0, recordsTotal: 0, bytes: 0, bytesTotal: 0, unchanged: 0 };
   let next = 0;
   const startPreparing = () => {
-    while (next < items.length && next < written + concurrency) {
+    while (next < items.length && next < progress.done + concurrency) {
+      const item = items[next];
       const index = next++;
-      prepared[index] = Promise.resolve().then(() => prepareRecords(items[index].input));
-      prepared[index].catch(() => undefined); // surfaced when awaited in order below
+      prepared[index] = Promise.resolve().then(() => ("prepared" in item ? item.prepared : prepareRecords(item.input)));
+      prepared[index].then(
+        (records) => {
+          progress.recordsTotal += records.length;
+          progress.bytesTotal += records.reduce((n, r) => n + r.plaintext.length, 0);
+        },
+        () => undefined, // surfaced when awaited in order below
+      );
     }
   };
-  let written = 0;
-  let records = 0;
   const results: IngestedRecord[][] = [];
   startPreparing();
   for (let index = 0; index < items.length; index++) {
     const batch = await prepared[index];
     const out: IngestedRecord[] = [];
-    for (const record of batch) out.push(await writeRecord(context, record, items[index].options));
+    for (const record of batch) {
+      const written = await writeRecord(context, record, items[index].options);
+      out.push(written);
+      progress.records++;
+      progress.bytes += record.plaintext.length;
+      if (written.status === "unchanged") progress.unchanged++;
+      settings.onProgress?.({ ...progress });
+    }
     results.push(out);
-    written++;
-    records += out.length;
-    settings.onProgress?.({ done: written, total: items.length, records });
+    progress.done++;
+    settings.onProgress?.({ ...progress });
     startPreparing();
   }
   return results;

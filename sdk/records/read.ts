@@ -14,7 +14,13 @@ export interface ReadRecordResult {
   /** The FHIR record kind stored on-chain. */
   kind: string;
   contentHash: string;
+  /**
+   * The record's FHIR Bundle with plain JavaScript values (a decimal as a `number`: trailing zeros are
+   * not kept here). For the exact content use `plaintext`, or `parseFhirJson(plaintext)`.
+   */
   bundle: Bundle;
+  /** The record exactly as stored: its canonical FHIR JSON (UTF-8), every decimal digit as written. */
+  plaintext: Uint8Array;
 }
 
 const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((byte, i) => byte === b[i]);
@@ -46,5 +52,5 @@ export async function readRecord(context: RecordsContext, tokenId: bigint, reade
   } catch {
     kind = record.recordKind;
   }
-  return { tokenId, version: record.version, patient, kind, contentHash: record.contentHash, bundle };
+  return { tokenId, version: record.version, patient, kind, contentHash: record.contentHash, bundle, plaintext };
 }

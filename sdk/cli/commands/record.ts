@@ -34,7 +34,7 @@ interface AddOptions {
   patient?: string;
   resolverKey?: `0x${string}`;
   resolver?: string;
-  concurrency: number;
+  concurrency?: number;
   progress?: boolean;
 }
 
@@ -42,6 +42,30 @@ interface GetOptions {
   out?: string;
   resolver?: string;
   purpose: (typeof READ_PURPOSES)[number];
+}
+
+/** The writer's index of records already added (see `sdk/records/ingest-index.ts`), in the home folder. */
+const INGEST_INDEX_FILE = "ingest-index";
+/** The progress bar is redrawn at most this often (and at the end). */
+const PROGRESS_INTERVAL_MS = 200;
+
+/** The key of the ingest index: derived from the identity's X25519 key, so that only this identity can test it. */
+async function ingestIndexKey(ctx: CommandContext, config: CliConfig): Promise<Uint8Array> {
+  const { hkdf } = await import("@noble/hashes/hkdf");
+  const { sha256 } = await import("@noble/hashes/sha2");
+  const secret = await ctx.encryptionKey(config);
+  try {
+    return hkdf(sha256, secret, undefined, "medrec/ingest-index/v1", 32);
+  } finally {
+    secret.fill(0);
+  }
+}
+
+/** `532 B`, `4.1 kB`, `2.9 MB`. */
+function formatBytes(bytes: number): string {
+  if (bytes < 1000) return `${bytes} B`;
+  if (bytes < 1_000_000) return `${(bytes / 1000).toFixed(1)} kB`;
+  return `${(bytes / 1_000_000).toFixed(1)} MB`;
 }
 
 /** Registers `medrec record …`. */
@@ -54,7 +78,7 @@ export function registerRecord(program: Command, io: CliIo): void {
     .option("--patient <address>", "mint to this patient (default: the identity; otherwise needs its APPEND consent)", parseAddress)
     .option("--resolver <url>", "also wrap the record keys to this resolver's key and deposit them with it")
     .option("--resolver-key <hex>", "also wrap the record keys to this X25519 public key (kept locally only)", parsePublicKey)
-    .option("--concurrency <n>", "files validated and split in parallel", parsePositiveInt, 4)
+    .option("--concurrency <n>", "threads validating and splitting the files (default: the CPU cores, at most 4)", parsePositiveInt)
     .addOption(new Option("--progress", "draw the progress bar even when stderr is not a terminal"))
     .action(async (files: string[], options: AddOptions, command: Command) => add(CommandContext.of(command, io), files, options));
   record
@@ -107,10 +131,10 @@ async function openRecords(
   return { context, close: () => store.close() };
 }
 
-/** The text of an input file. @throws {CliError} `FILE_NOT_FOUND` (4) or `FILE_UNREADABLE` (3). */
-async function readInput(file: string): Promise<string> {
+/** The bytes of an input file. @throws {CliError} `FILE_NOT_FOUND` (4) or `FILE_UNREADABLE` (3). */
+async function readInput(file: string): Promise<Uint8Array> {
   try {
-    return await readFile(file, "utf8");
+    return await readFile(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT") throw new CliError("FILE_NOT_FOUND", `no such file: ${file}`, ExitCode.NOT_FOUND);
@@ -121,27 +145,45 @@ async function readInput(file: string): Promise<string> {
 async function add(ctx: CommandContext, files: string[], options: AddOptions): Promise<void> {
   const config = await ctx.config();
   const identity = await ctx.identity(config);
-  const { prepareRecords, ingestBundles } = await import("../../records");
-  const { FhirValidationError } = await import("../../fhir");
+  const { prepareInParallel, ingestBundles, fileIngestIndex } = await import("../../records");
+  const wantProgress = progressWanted({ json: ctx.json, progress: options.progress }, ctx.io.stderr);
 
-  // 1. Every file is read and validated before anything is stored or minted.
-  const inputs: { file: string; text: string }[] = [];
-  for (const name of files) {
-    const file = path.resolve(ctx.io.cwd, name);
-    const text = await readInput(file);
+  // 1. Every file is read, validated and split once, in parallel, before anything is stored or minted.
+  const texts: { file: string; bytes: Uint8Array }[] = [];
+  for (const name of files) texts.push({ file: name, bytes: await readInput(path.resolve(ctx.io.cwd, name)) });
+  const totalBytes = texts.reduce((n, t) => n + t.bytes.length, 0);
+  const checking = createProgress("validating", wantProgress, ctx.io.stderr);
+  let checkedBytes = 0;
+  const outcomes = await (async () => {
     try {
-      prepareRecords(text);
-    } catch (error) {
-      if (error instanceof FhirValidationError) {
-        throw new CliError("FHIR_INVALID", fhirIssuesMessage(`invalid FHIR R4 in ${name}`, error.issues), ExitCode.INVALID_INPUT, {
-          file: name,
-          issues: issueList(error.issues),
-        });
-      }
-      throw error;
+      checking.update(0, totalBytes, formatBytes(totalBytes));
+      return await prepareInParallel(
+        texts.map((t) => t.bytes),
+        {
+          concurrency: options.concurrency,
+          onPrepared: (_index, _records, bytes) => {
+            checkedBytes += bytes;
+            checking.update(checkedBytes, totalBytes, `${formatBytes(checkedBytes)} of ${formatBytes(totalBytes)}`);
+          },
+        },
+      );
+    } finally {
+      checking.finish();
     }
-    inputs.push({ file: name, text });
+  })();
+  const invalid = outcomes.flatMap((outcome, index) => ("error" in outcome ? [{ file: files[index], error: outcome.error }] : []));
+  if (invalid.length > 0) {
+    const first = invalid[0];
+    const issues = "issues" in first.error ? first.error.issues : [];
+    const others = invalid.length > 1 ? ` (and ${invalid.length - 1} more invalid file${invalid.length === 2 ? "" : "s"}: ${invalid.slice(1).map((i) => i.file).join(", ")})` : "";
+    throw new CliError(
+      "FHIR_INVALID",
+      issues.length > 0 ? fhirIssuesMessage(`invalid FHIR R4 in ${first.file}${others}`, issues) : `could not prepare ${first.file}${others}: ${first.error.message}`,
+      ExitCode.INVALID_INPUT,
+      { file: first.file, issues: issueList(issues), invalidFiles: invalid.map((i) => i.file) },
+    );
   }
+  const inputs = outcomes.map((outcome, index) => ({ file: files[index], records: "records" in outcome ? outcome.records : [] }));
 
   // 2. Who the records are for and who can open them.
   const written = await ctx.withChain(config, async (chain) => {
@@ -169,23 +211,33 @@ async function add(ctx: CommandContext, files: string[], options: AddOptions): P
     const signer = await ctx.fundedSigner(config, chain);
     const { eoaRecordWriter } = await import("../../records");
     const { hexToBytes } = await import("../../crypto");
-    const ingestOptions = { patient, recipients: recipients.map(hexToBytes), writer: eoaRecordWriter(chain.addresses.RecordToken, signer) };
+    const index = await fileIngestIndex(path.join(ctx.home, INGEST_INDEX_FILE), await ingestIndexKey(ctx, config));
+    const ingestOptions = { patient, recipients: recipients.map(hexToBytes), writer: eoaRecordWriter(chain.addresses.RecordToken, signer), index };
 
-    // 3. Ingest, one file after the other, with a progress bar over the files.
+    // 3. Ingest, one record after the other, with a progress bar over records and bytes.
     const records = await openRecords(
       config,
       chain,
       resolver && { url: resolver.url, publicKey: resolver.encryptionPublicKey, signer, domain: resolver.domain },
     );
-    const progress = createProgress("files", progressWanted({ json: ctx.json, progress: options.progress }, ctx.io.stderr), ctx.io.stderr);
+    const progress = createProgress("records", wantProgress, ctx.io.stderr);
+    const recordsTotal = inputs.reduce((n, input) => n + input.records.length, 0);
+    const bytesTotal = inputs.reduce((n, input) => n + input.records.reduce((m, r) => m + r.plaintext.length, 0), 0);
+    let lastDrawn = 0;
     try {
-      progress.update(0, inputs.length, "0 records");
+      progress.update(0, recordsTotal, `0 B of ${formatBytes(bytesTotal)}`);
       const results = await ingestBundles(
         records.context,
-        inputs.map((input) => ({ input: input.text, options: ingestOptions })),
+        inputs.map((input) => ({ prepared: input.records, options: ingestOptions })),
         {
-          concurrency: options.concurrency,
-          onProgress: (p) => progress.update(p.done, p.total, `${p.records} record${p.records === 1 ? "" : "s"}`),
+          onProgress: (p) => {
+            const now = Date.now();
+            if (p.records < recordsTotal && now - lastDrawn < PROGRESS_INTERVAL_MS) return;
+            lastDrawn = now;
+            const files = inputs.length > 1 ? `, file ${Math.min(p.done + 1, inputs.length)}/${inputs.length}` : "";
+            const skipped = p.unchanged > 0 ? `, ${p.unchanged} unchanged` : "";
+            progress.update(p.records, recordsTotal, `${formatBytes(p.bytes)} of ${formatBytes(bytesTotal)}${files}${skipped}`);
+          },
         },
       );
       return { patient, results };
@@ -199,12 +251,16 @@ async function add(ctx: CommandContext, files: string[], options: AddOptions): P
   await ctx.output.result(
     {
       patient: written.patient,
+      minted: rows.filter((row) => row.status === "minted").length,
+      unchanged: rows.filter((row) => row.status === "unchanged").length,
       records: rows.map((row) => ({
         file: row.file,
+        status: row.status,
         tokenId: row.tokenId,
         version: row.version,
         kind: row.kind,
         encounter: row.encounter ?? null,
+        period: row.period ?? null,
         cid: row.cid,
         contentHash: row.contentHash,
         size: row.size,
@@ -214,20 +270,27 @@ async function add(ctx: CommandContext, files: string[], options: AddOptions): P
       const columns = [
         ...(inputs.length > 1 ? [{ header: "FILE" }] : []),
         { header: "TOKEN", align: "right" as const },
+        { header: "STATUS" },
         { header: "KIND" },
-        { header: "ENCOUNTER" },
+        { header: "ENCOUNTER / PERIOD" },
+        { header: "SIZE", align: "right" as const },
         { header: "CID" },
-        { header: "CONTENT HASH" },
       ];
       const body = rows.map((row) => [
         ...(inputs.length > 1 ? [row.file] : []),
         row.tokenId.toString(10),
+        row.status,
         row.kind,
-        row.encounter ?? "-",
+        row.encounter ?? row.period ?? "-",
+        formatBytes(row.size),
         row.cid,
-        row.contentHash,
       ]);
-      return `${rows.length} record${rows.length === 1 ? "" : "s"} minted to ${written.patient}\n${table(columns, body)}`;
+      const minted = rows.filter((row) => row.status === "minted").length;
+      const unchanged = rows.length - minted;
+      const summary =
+        `${minted} record${minted === 1 ? "" : "s"} minted to ${written.patient}` +
+        (unchanged > 0 ? `; ${unchanged} already stored unchanged (not minted again)` : "");
+      return `${summary}\n${table(columns, body)}`;
     },
   );
 }
@@ -237,13 +300,12 @@ async function get(ctx: CommandContext, ids: string[], options: GetOptions): Pro
   const config = await ctx.config();
   const results = options.resolver ? await readThroughResolver(ctx, config, tokenIds, options.resolver, options.purpose) : await readOwn(ctx, config, tokenIds);
 
-  let bundle: Bundle;
-  if (results.length === 1) bundle = results[0].bundle;
-  else {
-    const { exportRecords } = await import("../../fhir");
-    bundle = exportRecords(results.map((result) => ({ kind: result.kind, bundle: result.bundle })));
-  }
-  const text = JSON.stringify(bundle, null, 2) + "\n";
+  // The exact stored bytes (every decimal digit as written), rebuilt into the ingested bundle where the
+  // records given make it whole, printed in the element order of the FHIR specification.
+  const { exportRecords, formatFhirJson, parseFhirJson } = await import("../../fhir");
+  const exported = exportRecords(results.map((result) => ({ kind: result.kind, bundle: parseFhirJson(result.plaintext) as Bundle })));
+  const text = formatFhirJson(exported.bundle) + "\n";
+  if (!ctx.json && !exported.exact) for (const difference of exported.differences) ctx.io.stderr.write(`note: ${difference}\n`);
   const disclosures = results.flatMap((r) => ("disclosure" in r ? [{ tokenId: r.tokenId, ...(r as { disclosure: object }).disclosure }] : []));
   if (disclosures.length > 0 && !ctx.json) {
     ctx.io.stderr.write(`${disclosures.length} key release${disclosures.length === 1 ? "" : "s"} logged on-chain as Disclosure\n`);
@@ -259,6 +321,8 @@ async function get(ctx: CommandContext, ids: string[], options: GetOptions): Pro
     {
       out,
       records: results.map((r) => ({ tokenId: r.tokenId, version: r.version, kind: r.kind, patient: r.patient, contentHash: r.contentHash })),
+      exact: exported.exact,
+      differences: exported.differences,
     },
     () => `wrote ${results.length} record${results.length === 1 ? "" : "s"} (${results.map((r) => `#${r.tokenId} ${r.kind}`).join(", ")}) to ${out}`,
   );
@@ -304,7 +368,7 @@ async function readThroughResolver(
         const result = await readRecordThroughResolver(records.context, { url, signer, domain: resolver.domain, resolver: resolver.address, tokenId, purpose: encodeBytes32String(purpose) });
         const onChain = await records.context.recordToken.recordOf(tokenId);
         const kind = Buffer.from(onChain.recordKind.slice(2), "hex").toString("utf8").replace(/\0+$/, "");
-        read.push({ tokenId, version: result.version, patient: result.patient, kind, contentHash: result.contentHash, bundle: result.bundle, disclosure: result.disclosure });
+        read.push({ tokenId, version: result.version, patient: result.patient, kind, contentHash: result.contentHash, bundle: result.bundle, plaintext: result.plaintext, disclosure: result.disclosure });
       }
       return read;
     } finally {

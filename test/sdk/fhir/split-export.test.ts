@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import type { Bundle, BundleEntry, Resource } from "@medplum/fhirtypes";
-import { canonicalJson, exportRecords, recordKind, splitBundle, validateFhir, type FhirRecord } from "../../../sdk/fhir";
+import { canonicalJson, exportRecords, recordKind, recordSourceOf, splitBundle, validateFhir, type FhirRecord } from "../../../sdk/fhir";
 import { generatePatientBundles } from "../../fixtures/generate";
 import exampleBundle from "../../fixtures/synthetic-patient-bundle.json";
 import { Prng } from "../../fixtures/prng";
@@ -102,7 +102,7 @@ describe("sdk/fhir splitBundle and exportRecords", function () {
       expect(ids(records[6])).to.deep.equal(["m1", "m2"]);
     });
 
-    it("keeps fullUrl and resource, drops transport fields and resource-less entries", () => {
+    it("stores a searchset as collection records without its search transport (total, link, entry.search)", () => {
       const bundle = {
         resourceType: "Bundle",
         type: "searchset",
@@ -114,22 +114,34 @@ describe("sdk/fhir splitBundle and exportRecords", function () {
         ],
       } as Bundle;
       const records = splitBundle(bundle);
-      expect(records).to.deep.equal([
-        { kind: "Patient", bundle: { resourceType: "Bundle", type: "collection", entry: [{ fullUrl: "http://example.org/fhir/Patient/p1", resource: { resourceType: "Patient", id: "p1" } }] } },
-      ]);
+      expect(records).to.have.length(1);
+      const record = records[0].bundle;
+      expect(record.type).to.equal("collection");
+      expect(record).to.not.have.property("total");
+      expect(record).to.not.have.property("link");
+      expect(record.entry).to.have.length(1);
+      expect(record.entry?.[0]).to.not.have.property("search");
+      expect(recordSourceOf(record)).to.deep.include({ type: "searchset", entries: 2 });
+      validateFhir(record, "Bundle");
+      const exported = exportRecords(records);
+      expect(exported.exact).to.equal(false);
+      expect(exported.differences.join(" ")).to.match(/searchset.*total, links and entry\.search/);
       expect(splitBundle({ resourceType: "Bundle", type: "collection" })).to.deep.equal([]);
     });
   });
 
   describe("exportRecords", () => {
-    it("property: split → export is lossless (same resources and fullUrls, as a multiset)", () => {
+    it("property: split → export gives back the source byte-for-byte in canonical form", () => {
       fc.assert(
         fc.property(fc.integer({ min: 0, max: 1_000_000 }), (seed) => {
           const bundle = generatePatientBundles({ seed, patients: 1 })[0];
           const before = JSON.stringify(bundle);
           const exported = exportRecords(splitBundle(bundle));
-          expect(resourceMultiset(exported)).to.deep.equal(resourceMultiset(bundle));
-          expect(contentMultiset(exported)).to.deep.equal(contentMultiset(bundle));
+          expect(exported.exact).to.equal(true);
+          expect(exported.differences).to.deep.equal([]);
+          expect(canonicalJson(exported.bundle)).to.equal(canonicalJson(bundle));
+          expect(resourceMultiset(exported.bundle)).to.deep.equal(resourceMultiset(bundle));
+          expect(contentMultiset(exported.bundle)).to.deep.equal(contentMultiset(bundle));
           expect(JSON.stringify(bundle)).to.equal(before); // the input is not modified
         }),
         { numRuns: 60 },
@@ -141,43 +153,47 @@ describe("sdk/fhir splitBundle and exportRecords", function () {
         fc.property(fc.integer({ min: 0, max: 1_000_000 }), fc.integer(), (seed, order) => {
           const bundle = generatePatientBundles({ seed, patients: 1 })[0];
           const rng = new Prng(order);
-          const reference = canonicalJson(exportRecords(splitBundle(bundle)));
+          const reference = canonicalJson(exportRecords(splitBundle(bundle)).bundle);
           const shuffledRecords = shuffled(splitBundle(bundle), () => rng.next());
-          expect(canonicalJson(exportRecords(shuffledRecords))).to.equal(reference);
+          expect(canonicalJson(exportRecords(shuffledRecords).bundle)).to.equal(reference);
+          // Entry order is part of the source: a shuffled source comes back shuffled the same way.
           const shuffledEntries: Bundle = { ...bundle, entry: shuffled(bundle.entry ?? [], () => rng.next()) };
-          expect(canonicalJson(exportRecords(splitBundle(shuffledEntries)))).to.equal(reference);
+          expect(canonicalJson(exportRecords(splitBundle(shuffledEntries)).bundle)).to.equal(canonicalJson(shuffledEntries));
         }),
         { numRuns: 40 },
       );
     });
 
-    it("exports a valid collection or searchset, Patient first, Encounters before their resources", () => {
-      const records = splitBundle(clone(example));
-      const collection = validateFhir(exportRecords(records), "Bundle");
-      expect(collection.type).to.equal("collection");
-      const types = resourcesOf(collection).map((r) => r.resourceType);
-      expect(types[0]).to.equal("Patient");
-      const firstEncounter = types.indexOf("Encounter");
-      expect(types.slice(1, firstEncounter).every((t) => t !== "Observation")).to.equal(true);
-      const searchset = validateFhir(exportRecords(records, { type: "searchset" }), "Bundle");
-      expect(searchset.type).to.equal("searchset");
-      expect(searchset.total).to.equal(example.entry?.length);
-      expect(searchset.entry?.every((entry) => entry.search?.mode === "match")).to.equal(true);
-      expect(resourceMultiset(searchset)).to.deep.equal(resourceMultiset(example));
+    it("merges records of several ingests into one valid collection and says what differs", () => {
+      const [one, two] = generatePatientBundles({ seed: 5, patients: 2 });
+      const merged = exportRecords([...splitBundle(two), ...splitBundle(one)]);
+      expect(merged.exact).to.equal(false);
+      validateFhir(merged.bundle, "Bundle");
+      expect(merged.bundle.type).to.equal("collection");
+      expect(resourceMultiset(merged.bundle)).to.deep.equal([...resourceMultiset(one), ...resourceMultiset(two)].sort());
+      expect(merged.differences[0]).to.match(/^2 sources are merged/);
+      expect(merged.differences.filter((d) => /entry\.request\/response are not in the merged collection/.test(d))).to.have.length(2);
+      expect(canonicalJson(exportRecords([...splitBundle(one), ...splitBundle(two)]).bundle)).to.equal(canonicalJson(merged.bundle));
     });
 
-    it("exports no records as a valid Bundle without entries, and keeps duplicates", () => {
+    it("names missing parts, exports no records as a valid Bundle without entries, and a record given twice once", () => {
       const empty = exportRecords([]);
-      expect(empty).to.deep.equal({ resourceType: "Bundle", type: "collection" });
-      validateFhir(empty);
+      expect(empty.bundle).to.deep.equal({ resourceType: "Bundle", type: "collection" });
+      validateFhir(empty.bundle);
       const records = splitBundle(clone(example));
-      expect(exportRecords([...records, records[0]]).entry).to.have.length((example.entry?.length ?? 0) + 1);
+      const twice = exportRecords([...records, records[0]]);
+      expect(twice.exact).to.equal(true);
+      expect(twice.bundle.entry).to.have.length(example.entry?.length ?? 0);
+      const partial = exportRecords(records.slice(1));
+      expect(partial.exact).to.equal(false);
+      expect(partial.differences.join(" ")).to.include(`${records[0].bundle.entry?.length} of its ${example.entry?.length} entries are not among the records exported`);
+      validateFhir(partial.bundle, "Bundle");
     });
 
     it("orders entries that tie on kind, encounter, type, fullUrl and id by their canonical JSON", () => {
       const record = (text: string): FhirRecord => ({ kind: "Observation", bundle: { resourceType: "Bundle", type: "collection", entry: [{ resource: { resourceType: "Observation", status: "final", code: { text } } }] } });
-      const forward = exportRecords([record("b"), record("a")]);
-      const backward = exportRecords([record("a"), record("b")]);
+      const forward = exportRecords([record("b"), record("a")]).bundle;
+      const backward = exportRecords([record("a"), record("b")]).bundle;
       expect(canonicalJson(forward)).to.equal(canonicalJson(backward));
       expect(forward.entry?.map((e) => (e.resource as { code: { text: string } }).code.text)).to.deep.equal(["a", "b"]);
     });

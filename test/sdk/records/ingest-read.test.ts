@@ -77,7 +77,7 @@ describe("sdk/records: ingest and read back through the chain and a real Helia s
       expect(result.patient).to.equal(core.signers.patient.address);
       readBack.push({ kind: result.kind, encounter: record.encounter, bundle: result.bundle });
     }
-    expect(resourceSet(exportRecords(readBack))).to.deep.equal(resourceSet(bundle));
+    expect(resourceSet(exportRecords(readBack).bundle)).to.deep.equal(resourceSet(bundle));
   });
 
   it("lets the resolver's key open the same record, and no other key", async () => {

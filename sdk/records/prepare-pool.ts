@@ -1,0 +1,123 @@
+/**
+ * `prepareInParallel`: prepares many FHIR inputs (validate → split → canonicalise, see
+ * `prepareRecords`) on several threads at once, for bulk ingest on a machine with more than one core.
+ *
+ * Validation of FHIR is CPU-bound JavaScript, so `Promise`-level concurrency does not make it faster;
+ * this runs `concurrency` worker threads, each with its own copy of the R4 definitions (about half a
+ * second to load, and some 100 MB). Small inputs (under {@link PARALLEL_THRESHOLD_BYTES} in total) or
+ * `concurrency` 1 are prepared in this thread, where the start-up of workers would cost more than it saves.
+ *
+ * @module
+ */
+import os from "node:os";
+import path from "node:path";
+import { Worker } from "node:worker_threads";
+import { FhirValidationError } from "../fhir";
+import { MedrecError } from "../errors";
+import { prepareRecords, type PreparedRecord } from "./ingest";
+import type { PrepareAnswer, PrepareJob } from "./prepare-worker";
+
+/** Below this many input bytes in total, preparation stays in the calling thread. */
+export const PARALLEL_THRESHOLD_BYTES = 2 * 1024 * 1024;
+
+/** Settings of {@link prepareInParallel}. */
+export interface PrepareSettings {
+  /** Worker threads (default: the number of CPU cores, at most 4). */
+  concurrency?: number;
+  /** Called as each input is prepared (in completion order) with its index and input byte count. */
+  onPrepared?: (index: number, records: PreparedRecord[], inputBytes: number) => void;
+}
+
+/** The preparation of one input failed for a reason other than invalid FHIR (a crashed worker, say). */
+export class PrepareFailedError extends MedrecError {
+  declare readonly code: "PREPARE_FAILED";
+  /** @param message What failed (never input content). */
+  constructor(message: string) {
+    super("PREPARE_FAILED", message);
+  }
+}
+
+/** The preparation of one input: its records, or why it could not be prepared. */
+export type PrepareOutcome = { records: PreparedRecord[] } | { error: FhirValidationError | PrepareFailedError };
+
+/**
+ * Prepares every input, invalid ones included (so that all of them can be reported at once); the
+ * outcomes are in input order.
+ * @param inputs UTF-8 JSON of each input (a Bundle or a resource).
+ */
+export async function prepareInParallel(inputs: readonly Uint8Array[], settings: PrepareSettings = {}): Promise<PrepareOutcome[]> {
+  const concurrency = Math.max(1, Math.min(settings.concurrency ?? Math.min(4, os.cpus().length), inputs.length));
+  const total = inputs.reduce((n, input) => n + input.length, 0);
+  if (concurrency === 1 || total < PARALLEL_THRESHOLD_BYTES) {
+    return inputs.map((input, index) => {
+      let records: PreparedRecord[];
+      try {
+        records = prepareRecords(input);
+      } catch (error) {
+        if (error instanceof FhirValidationError) return { error };
+        throw error;
+      }
+      settings.onPrepared?.(index, records, input.length);
+      return { records };
+    });
+  }
+  const results: PrepareOutcome[] = new Array(inputs.length);
+  const workers = Array.from({ length: concurrency }, () => startWorker());
+  let next = 0;
+  try {
+    await Promise.all(
+      workers.map(async (worker) => {
+        while (next < inputs.length) {
+          const index = next++;
+          const answer = await run(worker, { id: index, input: inputs[index] });
+          if ("records" in answer) {
+            results[index] = { records: answer.records };
+            settings.onPrepared?.(index, answer.records, inputs[index].length);
+          } else if ("issues" in answer) results[index] = { error: new FhirValidationError(answer.issues) };
+          else results[index] = { error: new PrepareFailedError(`preparing input ${index + 1} failed (${answer.failure})`) };
+        }
+      }),
+    );
+  } finally {
+    await Promise.all(workers.map((worker) => worker.terminate()));
+  }
+  return results;
+}
+
+/** A worker running `prepare-worker` — compiled JavaScript, or TypeScript through ts-node when this file is. */
+function startWorker(): Worker {
+  const extension = path.extname(__filename);
+  const file = path.join(__dirname, `prepare-worker${extension}`);
+  if (extension !== ".ts") return new Worker(file);
+  const project = path.resolve(__dirname, "..", "..", "tsconfig.json");
+  const code = `require("ts-node").register({ transpileOnly: true, project: ${JSON.stringify(project)} }); require(${JSON.stringify(file)});`;
+  return new Worker(code, { eval: true });
+}
+
+function run(worker: Worker, job: PrepareJob): Promise<PrepareAnswer> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (answer: PrepareAnswer) => {
+      if (answer.id !== job.id) return;
+      cleanup();
+      resolve(answer);
+    };
+    const onError = (error: Error) => {
+      cleanup();
+      reject(new PrepareFailedError(`a preparation worker failed (${error.name})`));
+    };
+    const onExit = (code: number) => {
+      cleanup();
+      reject(new PrepareFailedError(`a preparation worker exited (code ${code})`));
+    };
+    const cleanup = () => {
+      worker.off("message", onMessage);
+      worker.off("error", onError);
+      worker.off("exit", onExit);
+    };
+    worker.on("message", onMessage);
+    worker.on("error", onError);
+    worker.on("exit", onExit);
+    // A copy: the caller keeps its input.
+    worker.postMessage(job);
+  });
+}
