@@ -1,11 +1,13 @@
 import { encodeBytes32String, getAddress, getBytes } from "ethers";
-import { canonicalize, checkFhir, parseFhirJson, splitBundle } from "../fhir";
 import { SEALED_RECORD_OVERHEAD, sealRecord, type BytesLike } from "../crypto";
 import { parseCid } from "../storage/cid";
 import type { PutResult } from "../storage/types";
 import type { RecordsContext } from "./context";
 import { versionRef } from "./context";
 import type { IngestIndex } from "./ingest-index";
+import { prepareRecords, type PreparedRecord } from "./prepare";
+
+export { prepareRecords, type PreparedRecord } from "./prepare";
 import type { RecordWriter } from "./record-writer";
 import { RecordWriteError } from "./errors";
 
@@ -36,33 +38,6 @@ export interface IngestedRecord {
   contentHash: string;
   /** Bytes of the sealed record. */
   size: number;
-}
-
-/** A validated input, split into records and canonicalised: nothing of it is stored yet. */
-export interface PreparedRecord {
-  kind: string;
-  encounter?: string;
-  period?: string;
-  /** The record's canonical JSON (UTF-8): exactly what is encrypted. */
-  plaintext: Uint8Array;
-}
-
-/**
- * Validates a FHIR R4 bundle or resource and splits it into records (see `splitBundle`: a document is
- * one record; other bundles one record per encounter and category), each as canonical JSON bytes.
- * Text and bytes are parsed losslessly (`parseFhirJson`: a decimal keeps its digits). Invalid input
- * throws `FhirValidationError` and nothing is stored.
- * @param input FHIR R4 JSON: a string, UTF-8 bytes, or a parsed object (from `parseFhirJson` to keep decimals).
- */
-export function prepareRecords(input: unknown): PreparedRecord[] {
-  const tree = typeof input === "string" || input instanceof Uint8Array ? parseFhirJson(input) : input;
-  const resource = checkFhir(tree);
-  return splitBundle(resource).map((record) => ({
-    kind: record.kind,
-    ...(record.encounter === undefined ? {} : { encounter: record.encounter }),
-    ...(record.period === undefined ? {} : { period: record.period }),
-    plaintext: canonicalize(record.bundle),
-  }));
 }
 
 async function sealAndPut(context: RecordsContext, record: PreparedRecord, tokenId: bigint, version: bigint, options: IngestOptions) {

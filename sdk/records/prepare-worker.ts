@@ -7,8 +7,8 @@
  * @module
  */
 import { parentPort } from "node:worker_threads";
-import { FhirValidationError } from "../fhir";
-import { prepareRecords } from "./ingest";
+import { FhirValidationError } from "../fhir/errors";
+import { prepareRecords } from "./prepare";
 
 /** A job: one input's UTF-8 JSON. */
 export interface PrepareJob {

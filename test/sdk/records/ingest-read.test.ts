@@ -8,9 +8,15 @@ import { deployCore, randomPointer, RECORD_KIND } from "../../helpers/fixture";
 import { expectRejects } from "../../helpers/rejects";
 import { generatePatientBundles } from "../../fixtures/generate";
 import { HeliaContentStore } from "../../../sdk/storage";
-import { DecryptionError, generateEncryptionKeyPair, KeyUnwrapError, unwrapKey, wrapKey } from "../../../sdk/crypto";
-import { canonicalize, exportRecords, splitBundle, FhirValidationError } from "../../../sdk/fhir";
+import { SEALED_RECORD_OVERHEAD, DecryptionError, generateEncryptionKeyPair, KeyUnwrapError, unwrapKey, wrapKey } from "../../../sdk/crypto";
+import { readFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import type { Bundle } from "@medplum/fhirtypes";
+import { canonicalJson, canonicalize, exportRecords, parseFhirJson, splitBundle, FhirValidationError } from "../../../sdk/fhir";
 import {
+  memoryIngestIndex,
+  forgetRecord,
+  type IngestProgress,
   eoaRecordWriter,
   fileKeyStore,
   ingestBundles,
@@ -178,17 +184,65 @@ describe("sdk/records: ingest and read back through the chain and a real Helia s
   it("bulk-ingests several patients' bundles with bounded concurrency and reports progress", async () => {
     const { core, context, options, patientKeys } = await loadFixture(setup);
     const bundles = generatePatientBundles({ seed: 14, patients: 3 });
-    const progress: number[] = [];
+    const progress: IngestProgress[] = [];
     const results = await ingestBundles(
       context,
       bundles.map((input) => ({ input, options })),
-      { concurrency: 2, onProgress: (p) => progress.push(p.done) },
+      { concurrency: 2, onProgress: (p) => progress.push(p) },
     );
-    expect(progress).to.deep.equal([1, 2, 3]);
     const total = results.flat().length;
+    // One report per record and one per finished input, counting records and bytes, never going back.
+    expect(progress).to.have.length(total + 3);
+    expect(progress.filter((p, i) => i > 0 && p.done > progress[i - 1].done).map((p) => p.done)).to.deep.equal([1, 2, 3]);
+    for (let i = 1; i < progress.length; i++) {
+      expect(progress[i].records).to.be.at.least(progress[i - 1].records);
+      expect(progress[i].bytes).to.be.at.least(progress[i - 1].bytes);
+    }
+    const bytes = results.flat().reduce((n, r) => n + r.size - SEALED_RECORD_OVERHEAD, 0);
+    expect(progress.at(-1)).to.deep.equal({ done: 3, total: 3, records: total, recordsTotal: total, bytes, bytesTotal: bytes, unchanged: 0 });
     expect(total).to.equal(bundles.reduce((n, b) => n + splitBundle(b).length, 0));
     expect(await core.records.balanceOf(core.signers.patient.address)).to.equal(BigInt(total) + 1n);
     const last = results[2].at(-1)!;
     expect((await readRecord(context, last.tokenId, patientKeys.privateKey)).kind).to.equal(last.kind);
+  });
+
+  it("a real-world-shaped transaction goes in and comes back out byte-for-byte: decimals, requests, conditional references", async () => {
+    const { context, options, patientKeys } = await loadFixture(setup);
+    const input = readFileSync(path.join(__dirname, "..", "..", "fixtures", "real-world", "synthea-transaction.json"));
+    const written = await ingestRecord(context, input, options);
+    const back = [];
+    for (const record of written) {
+      const result = await readRecord(context, record.tokenId, patientKeys.privateKey);
+      back.push({ kind: result.kind, bundle: parseFhirJson(result.plaintext) as Bundle });
+    }
+    expect(Buffer.from(back.map((r) => canonicalJson(r.bundle)).join("")).toString()).to.match(/"value":1532\.80[,}]/);
+    const exported = exportRecords(back);
+    expect(exported.exact).to.equal(true);
+    expect(canonicalJson(exported.bundle)).to.equal(canonicalJson(parseFhirJson(input)));
+  });
+
+  it("adding the same bundle twice mints nothing the second time and says which records were unchanged", async () => {
+    const { core, context, options } = await loadFixture(setup);
+    const index = memoryIngestIndex(randomBytes(32));
+    const [bundle] = generatePatientBundles({ seed: 21, patients: 1 });
+    const text = JSON.stringify(bundle);
+    const first = await ingestRecord(context, text, { ...options, index });
+    expect(first.every((r) => r.status === "minted")).to.equal(true);
+    const next = await core.records.nextTokenId();
+    const second = await ingestRecord(context, text, { ...options, index });
+    expect(second.map((r) => r.status)).to.deep.equal(first.map(() => "unchanged"));
+    expect(second.map((r) => [r.tokenId, r.kind, r.contentHash, r.cid, r.size])).to.deep.equal(first.map((r) => [r.tokenId, r.kind, r.contentHash, r.cid, r.size]));
+    expect(await core.records.nextTokenId()).to.equal(next);
+    // A changed bundle is new data.
+    const changed = JSON.parse(text) as Bundle;
+    (changed.entry![0].resource as { gender?: string }).gender = "unknown";
+    const third = await ingestRecord(context, JSON.stringify(changed), { ...options, index });
+    expect(third.some((r) => r.status === "minted")).to.equal(true);
+    // A record forgotten (burned) is minted again when it is added again.
+    await forgetRecord(context, first[0].tokenId, options.writer);
+    const fourth = await ingestRecord(context, text, { ...options, index });
+    expect(fourth[0].status).to.equal("minted");
+    expect(fourth[0].tokenId).to.not.equal(first[0].tokenId);
+    expect(fourth.slice(1).every((r) => r.status === "unchanged")).to.equal(true);
   });
 });
