@@ -9,7 +9,11 @@
  * the real resolver on loopback, with a plain fastify no-op endpoint under the same load as the baseline
  * (`BENCH_RESOLVER_SECONDS` per level, default 10).
  *
- * `BENCH_SECTIONS` (comma-separated: gas, sdk, resolver) runs only those; default all.
+ * The `fhir` section: the FHIR half of an ingest (lossless parse, validation, split, canonicalisation,
+ * export, formatting) on a 4 MB, 1,000-entry transaction Bundle, in MB/s against `JSON.parse`; and
+ * preparation of several such bundles on 1 and 2 worker threads.
+ *
+ * `BENCH_SECTIONS` (comma-separated: gas, sdk, fhir, resolver) runs only those; default all.
  */
 import { measureCoreGas, type Measurement } from "./core-gas";
 import { measureWalletGas } from "./wallet-gas";
@@ -18,6 +22,7 @@ import { measureSdk, type SdkFigures } from "./sdk-throughput";
 import { measureConsentWriteLatency } from "../test/support/ceramic/latency";
 import { formatTable } from "../sdk/cli/table";
 import { measureResolver, type ResolverLevel } from "./resolver-throughput";
+import { measureFhir, type FhirFigures } from "./fhir-throughput";
 
 const count = (value: number) => (Number.isNaN(value) ? "–" : String(value));
 
@@ -85,11 +90,35 @@ function resolverTable(levels: ResolverLevel[], seconds: number): string {
   )}`;
 }
 
-const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? "gas,sdk,resolver").split(",").map((s) => s.trim()));
+function fhirTable(figures: FhirFigures): string {
+  const { input } = figures;
+  return (
+    `FHIR preparation of one ${input.type} Bundle: ${input.entries} entries, ${(input.bytes / 1e6).toFixed(2)} MB (one thread; median of 3)\n` +
+    formatTable(
+      [{ header: "stage" }, { header: "MB/s", align: "right" }, { header: "ms", align: "right" }],
+      figures.stages.map((s) => [s.stage, s.MBps.toFixed(1), s.ms.toFixed(1)]),
+    ) +
+    `\nprepareInParallel of ${figures.parallel[0].bundles} such bundles (${figures.parallel[0].MB} MB), worker start-up included:\n` +
+    formatTable(
+      [{ header: "threads", align: "right" }, { header: "MB/s", align: "right" }, { header: "ms", align: "right" }],
+      figures.parallel.map((p) => [String(p.threads), p.MBps.toFixed(2), String(p.ms)]),
+    )
+  );
+}
+
+async function fhirSection(): Promise<void> {
+  const fhir = await measureFhir();
+  console.log();
+  console.log(fhirTable(fhir));
+  await writeResults({ fhir });
+}
+
+const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? "gas,sdk,fhir,resolver").split(",").map((s) => s.trim()));
 
 async function main(): Promise<void> {
   if (SECTIONS.has("gas")) await gasSection();
   if (SECTIONS.has("sdk")) await sdkSection();
+  if (SECTIONS.has("fhir")) await fhirSection();
   if (SECTIONS.has("resolver")) await resolverSection();
   console.log(`\nwritten to bench/results.json (${[...SECTIONS].join(", ")})`);
 }
