@@ -17,7 +17,7 @@ import { writeDeployment } from "../../deploy/deployment-file";
 import { ConsentManager__factory, PatientRegistry__factory, ProviderRegistry__factory, RecordToken__factory } from "../../typechain-types";
 import { ParticipantKind } from "../../sdk/chain/participant-kind";
 import { Scope } from "../../sdk/consent/typed-data";
-import { canonicalize } from "../../sdk/fhir";
+import { canonicalJson, canonicalize, parseFhirJson } from "../../sdk/fhir";
 import { generatePatientBundles } from "../fixtures/generate";
 import { identityDir, unlockEncryptionKey } from "../../sdk/cli/identity";
 
@@ -162,7 +162,8 @@ describe("medrec CLI: bin/medrec against a local chain", function () {
       expect(record.cid).to.match(/^baf/);
       expect((await records().recordOf(BigInt(record.tokenId))).contentHash).to.equal(record.contentHash);
     }
-    expect(stderr).to.not.include("files [");
+    expect(stderr).to.not.include("records [");
+    expect(stderr).to.not.include("validating [");
   });
 
   it("record add prints a table and, with --progress, a progress bar on stderr", async () => {
@@ -170,16 +171,46 @@ describe("medrec CLI: bin/medrec against a local chain", function () {
     const observation = bundle.entry!.find((e) => e.resource?.resourceType === "Observation")!.resource!;
     await writeFile(file, JSON.stringify(observation));
     const { stdout, stderr } = await ok(["record", "add", file, "--progress"]);
-    expect(stdout).to.match(/TOKEN\s+KIND\s+ENCOUNTER\s+CID\s+CONTENT HASH/);
+    expect(stdout).to.match(/TOKEN\s+STATUS\s+KIND\s+ENCOUNTER \/ PERIOD\s+SIZE\s+CID/);
     expect(stdout).to.include("Observation");
-    expect(stderr).to.include("files [########################] 1/1");
+    // Progress counts records and bytes (a single resource is one record), never files.
+    expect(stderr).to.match(/^records \[########################\] 1\/1 {2}[0-9.]+ k?B of [0-9.]+ k?B$/m);
   });
 
-  it("record get gives back the records: the resources of the input bundle, as a multiset", async () => {
-    const { stdout } = await ok(["record", "get", ...bundleTokens]);
-    const exported = JSON.parse(stdout);
-    expect(exported.resourceType).to.equal("Bundle");
-    expect(resourceSet(exported)).to.deep.equal(resourceSet(bundle));
+  it("record get gives back the bundle that was added, exactly (canonical form), resourceType first", async () => {
+    const { stdout, stderr } = await ok(["record", "get", ...bundleTokens]);
+    expect(stdout.startsWith('{\n  "resourceType": "Bundle",')).to.equal(true);
+    expect(canonicalJson(parseFhirJson(stdout))).to.equal(canonicalJson(bundle));
+    expect(stderr).to.not.include("note:");
+  });
+
+  it("record add of the same file again mints nothing and says the records are unchanged", async () => {
+    const before = await records().nextTokenId();
+    const { stdout } = await ok(["record", "add", bundleFile, "--json"]);
+    const result = JSON.parse(stdout);
+    expect(result.minted).to.equal(0);
+    expect(result.unchanged).to.equal(bundleTokens.length);
+    expect(result.records.map((r: { tokenId: string; status: string }) => [r.tokenId, r.status])).to.deep.equal(bundleTokens.map((t) => [t, "unchanged"]));
+    expect(await records().nextTokenId()).to.equal(before);
+    const human = await ok(["record", "add", bundleFile]);
+    expect(human.stdout).to.include(`0 records minted to ${patientAddress}; ${bundleTokens.length} already stored unchanged (not minted again)`);
+    expect((await stat(path.join(home, "ingest-index"))).mode & 0o777).to.equal(0o600);
+  });
+
+  it("a real-world-shaped transaction comes back byte-for-byte, decimals as written (1532.80, 0.40, 4.0)", async () => {
+    const file = path.join(ROOT, "test", "fixtures", "real-world", "synthea-transaction.json");
+    const { stdout } = await ok(["record", "add", file, "--json"]);
+    const tokens = JSON.parse(stdout).records.map((r: { tokenId: string }) => r.tokenId);
+    const out = path.join(dir, "transaction-back.json");
+    const got = await ok(["record", "get", ...tokens, "--out", out, "--json"]);
+    expect(JSON.parse(got.stdout)).to.deep.include({ exact: true, differences: [] });
+    const text = await readFile(out, "utf8");
+    for (const literal of ['"value": 1532.80', '"value": 0.40', '"value": 4.0', '"value": 91.50']) expect(text).to.include(literal);
+    expect(canonicalJson(parseFhirJson(text))).to.equal(canonicalJson(parseFhirJson(await readFile(file))));
+    // One record of it: a valid Bundle of its entries, and a note on stderr saying what is missing.
+    const one = await ok(["record", "get", tokens[0]]);
+    expect(one.stderr).to.match(/^note: the transaction bundle: \d+ of its \d+ entries are not among the records exported$/m);
+    expect(JSON.parse(one.stdout).type).to.equal("transaction");
   });
 
   it("record get --out writes one record's Bundle to a 0600 file", async () => {
