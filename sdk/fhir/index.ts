@@ -11,6 +11,7 @@ export { FhirValidationError, type FhirIssue } from "./errors";
 export { canonicalize, canonicalJson } from "./canonical";
 export { JsonNumber, isJsonNumber, toPlainJson } from "./json-number";
 export { parseFhirJson } from "./parse";
+export { formatFhirJson, type FormatOptions } from "./format";
 export { splitBundle } from "./split";
 export { exportRecords, type ExportOptions } from "./export";
 export { recordKind, MEDICATION_KIND, compareRecordKeys, type FhirRecord } from "./record";
