@@ -13,6 +13,8 @@ export { JsonNumber, isJsonNumber, toPlainJson } from "./json-number";
 export { parseFhirJson } from "./parse";
 export { formatFhirJson, type FormatOptions } from "./format";
 export { splitBundle } from "./split";
+export { RecordGrouping, type RecordGroup } from "./grouping";
+export { clinicalPeriod, clinicalDate, UNDATED } from "./clinical-date";
 export { exportRecords, type ExportOptions } from "./export";
 export { recordKind, MEDICATION_KIND, compareRecordKeys, type FhirRecord } from "./record";
 export { isR4ResourceType } from "./definitions";
