@@ -52,6 +52,7 @@ describe("sdk/fhir base64Binary over 1 MB", function () {
   it("validates 20 MB of base64 in well under a second", () => {
     const resource = pdf(base64Of(15 * MB));
     expect(resource.content[0].attachment.data.length).to.equal(20 * MB);
+    validateFhir(pdf("aGVsbG8=")); // loads the definitions (once per process), not part of the measure
     const start = performance.now();
     validateFhir(resource);
     const ms = performance.now() - start;

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import { FhirValidationError, validateFhir } from "../../../sdk/fhir";
+import { explainIssue } from "../../../sdk/fhir/messages";
 import { expectRejectedAt, rejectionOf } from "./helpers";
 
 const OBSERVATION = { resourceType: "Observation", status: "final", code: { text: "t" } };
@@ -107,5 +108,15 @@ describe("sdk/fhir rejection messages", function () {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe("sdk/fhir explainIssue", () => {
+  it("rewrites cardinality and slice counts, and keeps spec-only messages it does not know", () => {
+    expect(explainIssue("Invalid number of values: expected 1..1, but found 2", "Observation.code.coding")).to.equal("Expected 1..1 values for property coding, but found 2");
+    expect(explainIssue("Invalid number of values: expected 2..*, but found 1", "X.y[0].z")).to.equal("Expected 2..* values for property z, but found 1");
+    expect(explainIssue("Invalid base64Binary format", "Binary.data", "ab c")).to.equal("Invalid base64Binary format: a character outside the base64 alphabet A-Z a-z 0-9 + / (whitespace and line breaks are not allowed)");
+    expect(explainIssue("Invalid id format", "Patient.meta.versionId")).to.equal("Invalid id format: expected 1 to 64 characters of A-Z a-z 0-9 - .");
+    expect(explainIssue("Constraint bdl-7 not met: FullUrl must be unique in a bundle", "Bundle")).to.equal("Constraint bdl-7 not met: FullUrl must be unique in a bundle");
   });
 });
