@@ -6,7 +6,7 @@
 import type { Bundle } from "@medplum/fhirtypes";
 
 /**
- * One record: the resources of one kind from one encounter (or from no encounter), as a Bundle of
+ * One record: the resources of one kind from one encounter (or from no encounter and one period), as a Bundle of
  * type `collection` whose entries carry `fullUrl` (when the source had one) and `resource`.
  */
 export interface FhirRecord {
@@ -17,7 +17,11 @@ export interface FhirRecord {
    * Encounter's `fullUrl`, else the reference as written); absent for the no-encounter group.
    */
   readonly encounter?: string;
-  /** The period (calendar year, or `undated`) of a record that belongs to no encounter. */
+  /**
+   * For a record of no encounter other than Patient: the period its resources are from, the
+   * calendar year of their clinical date (`"2019"`) or `"undated"` (see `grouping.ts`); absent on
+   * the Patient record and on encounter records.
+   */
   readonly period?: string;
   /** The record's resources, a Bundle of type `collection`. */
   readonly bundle: Bundle;
@@ -49,16 +53,18 @@ export function recordKind(resourceType: string): string {
 
 /**
  * Total order of records: the Patient record first, then the no-encounter records, then by
- * encounter key; within one encounter the Encounter record first, then by kind. Keys compare by
- * UTF-16 code units (not locale).
+ * encounter key; within one encounter the Encounter record first, then by kind; records of the same
+ * kind and encounter by period (years in order, `undated` after them). Keys compare by UTF-16 code
+ * units (not locale).
  */
-export function compareRecordKeys(a: Pick<FhirRecord, "kind" | "encounter">, b: Pick<FhirRecord, "kind" | "encounter">): number {
+export function compareRecordKeys(a: Pick<FhirRecord, "kind" | "encounter" | "period">, b: Pick<FhirRecord, "kind" | "encounter" | "period">): number {
   return (
     compareNumbers(a.kind === "Patient" ? 0 : 1, b.kind === "Patient" ? 0 : 1) ||
     compareNumbers(a.encounter === undefined ? 0 : 1, b.encounter === undefined ? 0 : 1) ||
     compareStrings(a.encounter ?? "", b.encounter ?? "") ||
     compareNumbers(a.kind === "Encounter" ? 0 : 1, b.kind === "Encounter" ? 0 : 1) ||
-    compareStrings(a.kind, b.kind)
+    compareStrings(a.kind, b.kind) ||
+    compareStrings(a.period ?? "", b.period ?? "")
   );
 }
 

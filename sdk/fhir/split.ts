@@ -5,8 +5,13 @@
  * - `document` and `message` Bundles are one record each, kept exactly as they came (a document is a
  *   unit of attestation: its Composition stays first, its identifier, timestamp and signature stay
  *   with it). Kind `"Document"` / `"Message"`; the encounter is the Composition's (or none).
- * - `collection`, `transaction` and `batch` Bundles are cut into one record per (encounter, kind)
- *   (the grouping rule: `encounters.ts`). Each record is a Bundle of the source's type with the
+ * - `collection`, `transaction` and `batch` Bundles are cut into one record per (encounter or period,
+ *   kind): kind = {@link recordKind} of the resource type (the medication family is one kind
+ *   `"Medication"`); encounter, period = the group of the resource ({@link RecordGrouping},
+ *   `grouping.ts`): an Encounter is the record of kind `"Encounter"` of its own key; Patient
+ *   demographics are their own record; a resource belongs to the encounter it names or that the
+ *   resources it is part of name (EOB → Claim → Encounter, …); the rest form the no-encounter records
+ *   of their kind and period (calendar year of the clinical date, or `undated`). Each record is a Bundle of the source's type with the
  *   source's own elements (`id`, `identifier`, `meta`, `language`, `timestamp`, `signature`, …) and
  *   its share of the entries, each entry whole (`fullUrl`, `resource`, `request`, `link`, …), in
  *   source order. Two medrec extensions ({@link RECORD_SOURCE_URL} on `meta`, {@link SOURCE_ENTRY_URL}
@@ -28,7 +33,7 @@
  * @module
  */
 import type { Bundle, BundleEntry, Resource } from "@medplum/fhirtypes";
-import { EncounterIndex } from "./encounters";
+import { RecordGrouping } from "./grouping";
 import { FhirValidationError, type FhirIssue } from "./errors";
 import { isPlainObject, type JsonObject } from "./json";
 import {
@@ -77,17 +82,17 @@ export function splitBundle(input: Bundle | Resource): FhirRecord[] {
   }
   shell.meta = withExtension(isPlainObject(bundle.meta) ? bundle.meta : {}, recordSourceExtension(source));
 
-  const encounters = new EncounterIndex(entries);
-  const groups = new Map<string, { kind: string; encounter?: string; entries: BundleEntry[] }>();
+  const grouping = new RecordGrouping(entries.filter((entry) => entry.resource !== undefined));
+  const groups = new Map<string, { kind: string; encounter?: string; period?: string; entries: BundleEntry[] }>();
   entries.forEach((entry, index) => {
     const resource = entry.resource;
     if (!resource) return; // not in a valid collection or searchset (bdl-5); refused above for transactions
     const kind = recordKind(resource.resourceType);
-    const encounter = encounters.encounterOf(entry);
-    const groupKey = JSON.stringify([kind, encounter ?? null]);
+    const { encounter, period } = grouping.groupOf(entry);
+    const groupKey = JSON.stringify([kind, encounter ?? null, period ?? null]);
     let group = groups.get(groupKey);
     if (!group) {
-      group = encounter === undefined ? { kind, entries: [] } : { kind, encounter, entries: [] };
+      group = { kind, ...(encounter === undefined ? {} : { encounter }), ...(period === undefined ? {} : { period }), entries: [] };
       groups.set(groupKey, group);
     }
     let kept = entry as unknown as JsonObject;
@@ -97,9 +102,10 @@ export function splitBundle(input: Bundle | Resource): FhirRecord[] {
     }
     group.entries.push(withExtension(kept, sourceEntryExtension(index)) as unknown as BundleEntry);
   });
-  return [...groups.values()].sort(compareRecordKeys).map(({ kind, encounter, entries: recordEntries }) => ({
+  return [...groups.values()].sort(compareRecordKeys).map(({ kind, encounter, period, entries: recordEntries }) => ({
     kind,
     ...(encounter === undefined ? {} : { encounter }),
+    ...(period === undefined ? {} : { period }),
     bundle: { ...shell, entry: recordEntries } as unknown as Bundle,
   }));
 }
@@ -108,8 +114,8 @@ export function splitBundle(input: Bundle | Resource): FhirRecord[] {
 function wholeBundleRecord(bundle: Bundle, kind: string): FhirRecord {
   const entries = bundle.entry ?? [];
   const first = entries[0];
-  const encounter = first?.resource ? new EncounterIndex(entries).encounterOf(first) : undefined;
-  return { kind, ...(encounter === undefined ? {} : { encounter }), bundle };
+  const { encounter, period } = first?.resource ? new RecordGrouping(entries.filter((e) => e.resource !== undefined)).groupOf(first) : {};
+  return { kind, ...(encounter === undefined ? {} : { encounter }), ...(period === undefined || encounter !== undefined ? {} : { period }), bundle };
 }
 
 /** One resource: one record, a collection holding it. */
@@ -118,8 +124,8 @@ function singleResourceRecord(resource: Resource): FhirRecord {
   const entry = { resource, extension: [sourceEntryExtension(0)] } as unknown as BundleEntry;
   const bundle = { resourceType: "Bundle", type: "collection", meta: { extension: [recordSourceExtension(source)] }, entry: [entry] } as unknown as Bundle;
   const kind = recordKind(resource.resourceType);
-  const encounter = new EncounterIndex([{ resource }]).encounterOf({ resource });
-  return { kind, ...(encounter === undefined ? {} : { encounter }), bundle };
+  const { encounter, period } = new RecordGrouping([entry]).groupOf(entry);
+  return { kind, ...(encounter === undefined ? {} : { encounter }), ...(period === undefined ? {} : { period }), bundle };
 }
 
 /** Transaction/batch entries must each POST or PUT a resource. */

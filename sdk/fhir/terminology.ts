@@ -58,6 +58,12 @@ export function requiredCodes(canonical: string): ReadonlySet<string> | undefine
   return expand(load(), stripVersion(canonical), new Set()) ?? undefined;
 }
 
+/** The name of the value set at `canonical` (e.g. `AdministrativeGender`), or `undefined` when unknown. */
+export function valueSetName(canonical: string): string | undefined {
+  const vs = load().valueSets.get(stripVersion(canonical));
+  return vs?.name ?? vs?.title;
+}
+
 function expand(t: Terminology, url: string, visiting: Set<string>): ReadonlySet<string> | null {
   const cached = t.expansions.get(url);
   if (cached !== undefined) return cached;
