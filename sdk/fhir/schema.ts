@@ -12,6 +12,12 @@
  * format is checked here instead ({@link base64FormatProblem}, one linear pass). Other strings over
  * 1 MB (`Patient.name.text`, `Observation.valueString`, …) are still refused.
  *
+ * A second correction: inside a Bundle the validator checks an entry's resource only element by
+ * element, and skips its resource-level invariants (`obs-6`, `obs-7`, `dom-*`, …). So a Bundle is
+ * validated as its shell (every entry's resource replaced by a stub of its `resourceType`, `id` and
+ * `meta`, which is all the Bundle's own invariants look at) plus each entry's resource on its own,
+ * with the paths put back under `Bundle.entry[i].resource`. Nested Bundles the same way.
+ *
  * @module
  */
 import { crawlTypedValue, OperationOutcomeError, toTypedValue, validateResource } from "@medplum/core";
@@ -34,6 +40,42 @@ const TOO_LARGE = "String cannot be larger than 1 MB";
  */
 export function schemaIssues(resource: Resource, rootPath: string): FhirIssue[] {
   loadR4Definitions();
+  if (resource.resourceType !== "Bundle" || !Array.isArray(resource.entry)) return resourceIssues(resource, rootPath);
+  const entries = resource.entry as unknown[];
+  const stubbed = { ...resource, entry: entries.map((entry) => (hasResource(entry) ? { ...entry, resource: stubOf(entry.resource) } : entry)) } as Resource;
+  const shell = resourceIssues(stubbed, rootPath).filter((issue) => !ENTRY_RESOURCE_PATH.test(issue.path));
+  const inner = entries.flatMap((entry, index) => {
+    if (!hasResource(entry)) return [];
+    const type = entry.resource.resourceType;
+    const at = `${rootPath}.entry[${index}].resource`;
+    return schemaIssues(entry.resource, type).map((issue) => ({ ...issue, path: rebase(issue.path, type, at) }));
+  });
+  return [...shell, ...inner];
+}
+
+/** A path at or under an entry's resource: left to the validation of that resource on its own. */
+const ENTRY_RESOURCE_PATH = /^[A-Za-z]+\.entry\[\d+\]\.resource(?:$|[.[])/;
+
+function hasResource(entry: unknown): entry is { resource: Resource } {
+  if (typeof entry !== "object" || entry === null) return false;
+  const resource = (entry as { resource?: unknown }).resource;
+  return typeof resource === "object" && resource !== null && typeof (resource as { resourceType?: unknown }).resourceType === "string";
+}
+
+/** What the Bundle's own invariants read of an entry's resource: its type, id and meta. */
+function stubOf(resource: Resource): Resource {
+  const { resourceType, id, meta } = resource;
+  return { resourceType, ...(id === undefined ? {} : { id }), ...(meta === undefined ? {} : { meta }) } as Resource;
+}
+
+/** `Observation.status` → `Bundle.entry[3].resource.status`. */
+function rebase(path: string, type: string, at: string): string {
+  if (path === type) return at;
+  if (path.startsWith(`${type}.`) || path.startsWith(`${type}[`)) return at + path.slice(type.length);
+  return path;
+}
+
+function resourceIssues(resource: Resource, rootPath: string): FhirIssue[] {
   let outcome: OperationOutcomeIssue[];
   try {
     validateResource(resource);

@@ -112,6 +112,20 @@ describe("sdk/fhir validateFhir", function () {
       expectRejectedAt(bundle, `Bundle.entry[${observationAt}].resource.status`, /Missing required property/);
     });
 
+    it("a resource-level invariant of an entry's resource (obs-6), also in a Bundle nested in an entry", () => {
+      const bundle = clone(base);
+      const observation = bundle.entry?.[observationAt].resource as Observation;
+      expect(observation.valueQuantity).to.not.equal(undefined);
+      observation.dataAbsentReason = { text: "not measured" };
+      const issues = expectRejectedAt(bundle, `Bundle.entry[${observationAt}].resource`, /obs-6/);
+      expect(issues.filter((issue) => /obs-6/.test(issue.message))).to.have.length(1);
+      const outer = { resourceType: "Bundle", type: "collection", entry: [{ fullUrl: "urn:uuid:00000000-0000-4000-8000-00000000000a", resource: bundle }] };
+      expectRejectedAt(outer, `Bundle.entry[0].resource.entry[${observationAt}].resource`, /obs-6/);
+      // Without the invariant broken, the same bundle passes.
+      delete observation.dataAbsentReason;
+      validateFhir(outer);
+    });
+
     it("an entry whose resource is not a resource, or of an unknown type", () => {
       const notObject = clone(base) as unknown as { entry: { resource: unknown }[] };
       notObject.entry[1].resource = "Patient";
