@@ -245,4 +245,35 @@ describe("sdk/records: ingest and read back through the chain and a real Helia s
     expect(fourth[0].tokenId).to.not.equal(first[0].tokenId);
     expect(fourth.slice(1).every((r) => r.status === "unchanged")).to.equal(true);
   });
+
+  it("a scanned PDF over 1 MB in an attachment goes in (base64Binary has no 1 MB limit) and comes back exact", async () => {
+    const { context, options, patientKeys } = await loadFixture(setup);
+    const pdf = Buffer.concat([Buffer.from("%PDF-1.7\n"), randomBytes(1_600_000)]).toString("base64");
+    const input = JSON.stringify({
+      resourceType: "Bundle",
+      type: "collection",
+      entry: [
+        { fullUrl: "urn:uuid:00000000-0000-4000-8000-0000000000e1", resource: { resourceType: "Encounter", id: "e1", status: "finished", class: { code: "AMB" } } },
+        {
+          fullUrl: "urn:uuid:00000000-0000-4000-8000-0000000000d1",
+          resource: {
+            resourceType: "DocumentReference",
+            id: "scan-1",
+            status: "current",
+            content: [{ attachment: { contentType: "application/pdf", data: pdf } }],
+            context: { encounter: [{ reference: "urn:uuid:00000000-0000-4000-8000-0000000000e1" }] },
+          },
+        },
+      ],
+    });
+    const written = await ingestRecord(context, input, options);
+    const scan = written.find((r) => r.kind === "DocumentReference")!;
+    expect(scan.encounter).to.equal("Encounter/e1");
+    expect(scan.size).to.be.greaterThan(2_000_000); // stored as a chunked UnixFS file (1 MiB chunks)
+    const back = [];
+    for (const record of written) back.push({ kind: record.kind, bundle: parseFhirJson((await readRecord(context, record.tokenId, patientKeys.privateKey)).plaintext) as Bundle });
+    const exported = exportRecords(back);
+    expect(exported.exact).to.equal(true);
+    expect(canonicalJson(exported.bundle)).to.equal(canonicalJson(parseFhirJson(input)));
+  });
 });
