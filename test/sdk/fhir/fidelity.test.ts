@@ -136,6 +136,16 @@ describe("sdk/fhir fidelity on real-world-shaped data", function () {
       expect(canonicalJson(exported.bundle)).to.equal(canonicalJson(source));
     });
 
+    it("notes, claims and EOBs of the transaction land in their visit's records, not in one record for all visits", () => {
+      const prepared = prepareRecords(fixture("synthea-transaction.json"));
+      const keys = prepared.map((r) => `${r.kind} ${r.encounter ?? r.period ?? "-"}`);
+      for (const kind of ["DocumentReference", "Claim", "ExplanationOfBenefit", "Observation"]) {
+        for (const visit of ["e1e1e1e1-0000-4000-8000-000000000001", "e2e2e2e2-0000-4000-8000-000000000002"]) expect(keys).to.include(`${kind} Encounter/${visit}`);
+      }
+      expect(keys.filter((k) => k.startsWith("DocumentReference"))).to.have.length(2);
+      expect(keys).to.include("Organization undated");
+    });
+
     it("an export of part of an ingest is a valid Bundle and says exactly what is missing", () => {
       const input = fixture("synthea-transaction.json");
       const total = (parseFhirJson(input) as Bundle).entry?.length ?? 0;
