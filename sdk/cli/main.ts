@@ -32,13 +32,20 @@ import { processIo, type CliIo } from "./context";
 import { ExitCode, describeError, type ErrorReport } from "./errors";
 import { writeAll } from "./output";
 
-/** The package version, for `--version`. */
+/**
+ * The package version, for `--version`: from the nearest `package.json` above this file (`sdk/cli/` when run
+ * from the sources, `build/sdk/cli/` when compiled).
+ */
 function packageVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(path.resolve(__dirname, "..", "..", "package.json"), "utf8")) as { version?: string }).version ?? "0.0.0";
-  } catch {
-    return "0.0.0";
+  for (let dir = __dirname, depth = 0; depth < 5; dir = path.dirname(dir), depth++) {
+    try {
+      const pkg = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")) as { name?: string; version?: string };
+      if (pkg.name === "medrec") return pkg.version ?? "0.0.0";
+    } catch {
+      // not here; one folder up
+    }
   }
+  return "0.0.0";
 }
 
 /**

@@ -20,6 +20,7 @@ import { Scope } from "../../sdk/consent/typed-data";
 import { canonicalize } from "../../sdk/fhir";
 import { generatePatientBundles } from "../fixtures/generate";
 import { identityDir, unlockEncryptionKey } from "../../sdk/cli/identity";
+import { ensureCliBuild } from "../helpers/cli-build";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const BIN = path.join(ROOT, "bin", "medrec");
@@ -93,6 +94,7 @@ describe("medrec CLI: bin/medrec against a local chain", function () {
   const consents = () => ConsentManager__factory.connect(deployment.contracts.ConsentManager.address, rpc);
 
   before(async () => {
+    await ensureCliBuild();
     chain = await startLocalChain();
     const signers = localChainSigners(chain.rpcUrl, 5);
     const [deployer, resolver] = signers;
