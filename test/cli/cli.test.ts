@@ -226,6 +226,24 @@ describe("medrec CLI: bin/medrec against a local chain", function () {
     expect(await records().nextTokenId()).to.equal(before);
   });
 
+  it("invalid FHIR bundle: the rejection says why in words (path: message), in the table and in --json, never the value", async () => {
+    const bad = path.join(dir, "bad-bundle.json");
+    const value = "SECRET-VALUE-1999/12/31";
+    await writeFile(bad, JSON.stringify({ resourceType: "Bundle", type: "collection", entry: [{ resource: { resourceType: "Patient", id: "p1", birthDate: value } }] }));
+    const human = await medrec(["record", "add", bad]);
+    expect(human.code, human.stderr).to.equal(3);
+    expect(human.stderr).to.include("Bundle.entry[0].resource.birthDate: Invalid date format");
+    const json = await medrec(["record", "add", bad, "--json"]);
+    expect(json.code).to.equal(3);
+    const error = JSON.parse(json.stderr).error;
+    expect(error.details.issues).to.deep.include({ path: "Bundle.entry[0].resource.birthDate", message: "Invalid date format", code: "structure" });
+    for (const issue of error.details.issues) expect(issue.message).to.be.a("string").and.not.equal("");
+    for (const text of [human.stdout, human.stderr, json.stdout, json.stderr]) {
+      expect(text).to.not.include("SECRET");
+      expect(text).to.not.include("1999");
+    }
+  });
+
   it("exit 4 for an unknown token, 2 for a usage error, 3 for a wrong passphrase", async () => {
     // one process at a time opens the Helia store (it takes no lock); the others fail before opening it
     const [unknown, usage, wrong] = await Promise.all([
