@@ -1,5 +1,5 @@
 /**
- * What every command starts from: the global options (`--json`, `--home`), the output, and helpers that load
+ * What every command starts from: the global options (`--json`, `--home`, `--wide`), the output, and helpers that load
  * the config, connect to the chain and unlock the identity, closing what they opened.
  *
  * @module
@@ -11,6 +11,7 @@ import { openChain, type Chain } from "./chain";
 import { loadIdentity, passphraseFromEnv, unlockEncryptionKey, unlockSigner, type IdentityInfo } from "./identity";
 import { CliError, ExitCode } from "./errors";
 import { Output, type TextSink } from "./output";
+import { tableWidth } from "./terminal";
 
 /** Where a command reads its environment and writes its output (overridable in tests). */
 export interface CliIo {
@@ -39,11 +40,15 @@ export function processIo(): CliIo {
 export interface GlobalOptions {
   json?: boolean;
   home?: string;
+  /** Tables whole (never shortened) and every audit event on its own line. */
+  wide?: boolean;
 }
 
 /** One command run. */
 export class CommandContext {
   readonly json: boolean;
+  /** `--wide`: tables whole, audit events one per line. */
+  readonly wide: boolean;
   readonly home: string;
   readonly output: Output;
 
@@ -52,8 +57,9 @@ export class CommandContext {
     globals: GlobalOptions,
   ) {
     this.json = globals.json === true;
+    this.wide = globals.wide === true;
     this.home = resolveHome(globals.home, io.env, io.cwd);
-    this.output = new Output(this.json, io.stdout, io.stderr);
+    this.output = new Output(this.json, io.stdout, io.stderr, tableWidth(io.stdout, io.env, this.wide));
   }
 
   /** The context of the command being run (its options merged with the program's). */

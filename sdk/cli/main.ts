@@ -14,7 +14,7 @@
  * medrec breakglass propose [--safe <address>] --token <id> --grantee <address> (--reason <text> | --reason-file <file|->)
  *                           [--minutes <n>] --out <proposal.json> [--force]
  * medrec breakglass sign|execute|status <proposal.json>
- * global: --json, --home <dir>; environment: MEDREC_HOME, MEDREC_PASSPHRASE, MEDREC_PRIVATE_KEY, MEDREC_DEBUG
+ * global: --json, --home <dir>, --wide; environment: MEDREC_HOME, MEDREC_PASSPHRASE, MEDREC_PRIVATE_KEY, MEDREC_DEBUG, COLUMNS
  * ```
  *
  * @module
@@ -60,6 +60,7 @@ export function buildProgram(io: CliIo = processIo(), settings: { json?: boolean
     .version(packageVersion())
     .option("--json", "machine-readable output only: one JSON document on stdout")
     .option("--home <dir>", "home folder (default: $MEDREC_HOME, else ./.medrec)")
+    .option("--wide", "tables whole (not shortened to the terminal's width) and every audit event on its own line")
     .exitOverride()
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
@@ -77,6 +78,7 @@ export function buildProgram(io: CliIo = processIo(), settings: { json?: boolean
         "  MEDREC_PASSPHRASE   passphrase of the identity (required by init and by commands that sign or decrypt)",
         "  MEDREC_PRIVATE_KEY  existing Ethereum key for init to import (e.g. a funded account of a local node)",
         "  MEDREC_DEBUG=1      print stack traces",
+        "  COLUMNS             width tables are fitted to (default: the terminal's; none when stdout is not a terminal)",
         "",
         "Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid input, 4 not found, 5 refused (by the chain, or a break-glass check)",
       ].join("\n"),
