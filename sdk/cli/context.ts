@@ -12,6 +12,7 @@ import { loadIdentity, passphraseFromEnv, unlockEncryptionKey, unlockSigner, typ
 import { CliError, ExitCode } from "./errors";
 import { Output, type TextSink } from "./output";
 import { tableWidth } from "./terminal";
+import { FUND_OPTION, isLocalChain } from "./dev-funding";
 
 /** Where a command reads its environment and writes its output (overridable in tests). */
 export interface CliIo {
@@ -84,14 +85,18 @@ export class CommandContext {
 
   /**
    * The identity's Ethereum key, decrypted and connected to `chain`, after checking that it holds ETH for gas.
-   * @throws {CliError} `INSUFFICIENT_FUNDS` (5) when its balance is zero.
+   * @throws {CliError} `INSUFFICIENT_FUNDS` (5) when its balance is zero (naming `--fund-from-dev-account` on a
+   *   local chain).
    */
   async fundedSigner(config: CliConfig, chain: Chain): Promise<Wallet> {
     const signer = (await this.signer(config)).connect(chain.provider);
     if ((await chain.provider.getBalance(signer.address)) === 0n) {
+      const hint = isLocalChain(config)
+        ? ` (on this local chain, \`medrec patient create ${FUND_OPTION}\` sends it ETH from the node's dev account)`
+        : "";
       throw new CliError(
         "INSUFFICIENT_FUNDS",
-        `${signer.address} has no ETH to pay for gas on chain ${chain.chainId}; fund it first`,
+        `${signer.address} has no ETH to pay for gas on chain ${chain.chainId}; fund it first${hint}`,
         ExitCode.REFUSED,
       );
     }
