@@ -1,16 +1,18 @@
 /**
  * The `medrec` command-line interface over the SDK: builds the commander program and runs it, turning every
- * failure into a one-line message and an exit code (see `errors.ts`). Run it with `bin/medrec`.
+ * failure into a one-line message and an exit code (see `errors.ts`). Run it with `bin/medrec`, which loads the
+ * compiled JavaScript of this file (`npm run build` → `build/sdk/cli/main.js`).
  *
  * ```
  * medrec init --rpc <url> --deployment <file> [--import-key <hex>] [--force]
- * medrec patient create | patient show [address]
+ * medrec patient create [--fund-from-dev-account] | patient show [address]
  * medrec record add <file...> [--patient <address>] [--resolver-key <hex>] [--concurrency <n>] [--progress]
  * medrec record get <tokenId...> [--out <file>]
+ * medrec record list [--patient <address>]
  * medrec consent grant --grantee <address> --token <id|all> [--scopes READ,APPEND] [--purpose TREAT] [--days <n>]
  * medrec consent revoke --grantee <address> --token <id|all>
  * medrec consent list [--patient <address>]
- * medrec audit [patient] [--from <iso>] [--to <iso>] [--format table|json|csv|fhir] [--page-size <blocks>]
+ * medrec audit [patient] [--from <iso>] [--to <iso>] [--format table|json|csv|fhir] [--page-size <blocks>] [--all]
  * medrec breakglass propose [--safe <address>] --token <id> --grantee <address> (--reason <text> | --reason-file <file|->)
  *                           [--minutes <n>] --out <proposal.json> [--force]
  * medrec breakglass sign|execute|status <proposal.json>
