@@ -247,7 +247,17 @@ export interface CliFhirIssue {
  * @param issues The validator's issues (`FhirIssue`s: their messages never carry element values).
  */
 export function issueList(issues: readonly { path: string; code: string; message?: string }[]): CliFhirIssue[] {
-  return issues.map((issue) => ({ path: issue.path, message: issue.message ?? issue.code, code: issue.code }));
+  return issues.map((issue) => ({ path: issue.path, message: issueMessage(issue), code: issue.code }));
+}
+
+/**
+ * The validator's message of an issue (its code when it has none), with anything quoted in it replaced by `'…'`:
+ * `FhirIssue.message` promises never to carry the element's value; should one ever quote it, the CLI still does
+ * not print it (defence in depth: CLI output ends up in terminals, scrollback and CI logs).
+ */
+export function issueMessage(issue: { code: string; message?: string }): string {
+  const message = issue.message && issue.message.trim() !== "" ? issue.message : issue.code;
+  return message.replace(/'[^']*'|"[^"]*"|`[^`]*`/g, "'…'");
 }
 
 /**
@@ -257,7 +267,7 @@ export function issueList(issues: readonly { path: string; code: string; message
  * @param issues The validator's issues.
  */
 export function fhirIssuesMessage(prefix: string, issues: readonly { path: string; code: string; message?: string }[]): string {
-  const shown = issues.slice(0, 10).map((issue) => `${issue.path}: ${issue.message ?? issue.code}`);
+  const shown = issues.slice(0, 10).map((issue) => `${issue.path}: ${issueMessage(issue)}`);
   const more = issues.length > shown.length ? `; and ${issues.length - shown.length} more` : "";
   return `${prefix} (${issues.length} issue${issues.length === 1 ? "" : "s"}): ${shown.join("; ")}${more}`;
 }
