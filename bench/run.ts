@@ -13,7 +13,10 @@
  * export, formatting) on a 4 MB, 1,000-entry transaction Bundle, in MB/s against `JSON.parse`; and
  * preparation of several such bundles on 1 and 2 worker threads.
  *
- * `BENCH_SECTIONS` (comma-separated: gas, sdk, fhir, resolver) runs only those; default all.
+ * The `cli` section: start-up of `bin/medrec` (compiled), median of `BENCH_CLI_RUNS` (default 10) new processes
+ * each for `--version`, `--help` and a command that needs no chain, next to a bare `node -e 0`.
+ *
+ * `BENCH_SECTIONS` (comma-separated: gas, sdk, fhir, resolver, cli) runs only those; default all.
  */
 import { measureCoreGas, type Measurement } from "./core-gas";
 import { measureWalletGas } from "./wallet-gas";
@@ -23,6 +26,7 @@ import { measureConsentWriteLatency } from "../test/support/ceramic/latency";
 import { formatTable } from "../sdk/cli/table";
 import { measureResolver, type ResolverLevel } from "./resolver-throughput";
 import { measureFhir, type FhirFigures } from "./fhir-throughput";
+import { measureCliStartup, type CliStartupFigures } from "./cli-startup";
 
 const count = (value: number) => (Number.isNaN(value) ? "–" : String(value));
 
@@ -113,13 +117,26 @@ async function fhirSection(): Promise<void> {
   await writeResults({ fhir });
 }
 
-const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? "gas,sdk,fhir,resolver").split(",").map((s) => s.trim()));
+function cliTable(figures: CliStartupFigures): string {
+  return `CLI start-up (bin/medrec, compiled; a new Node.js process per run, median of ${figures.runs})\n${formatTable(
+    [{ header: "command" }, { header: "median ms", align: "right" }],
+    [
+      ["node -e 0 (any Node.js process)", String(figures.nodeBaselineMs)],
+      ["medrec --version", String(figures.versionMs)],
+      ["medrec --help", String(figures.helpMs)],
+      ["medrec --json record list (no chain: home not initialised, exit 2)", String(figures.offlineCommandMs)],
+    ],
+  )}`;
+}
+
+const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? "gas,sdk,fhir,resolver,cli").split(",").map((s) => s.trim()));
 
 async function main(): Promise<void> {
   if (SECTIONS.has("gas")) await gasSection();
   if (SECTIONS.has("sdk")) await sdkSection();
   if (SECTIONS.has("fhir")) await fhirSection();
   if (SECTIONS.has("resolver")) await resolverSection();
+  if (SECTIONS.has("cli")) await cliSection();
   console.log(`\nwritten to bench/results.json (${[...SECTIONS].join(", ")})`);
 }
 
@@ -130,6 +147,13 @@ async function resolverSection(): Promise<void> {
   console.log(resolverTable(resolver.levels, seconds));
   console.log(`break-glass: the officers' Safe execTransaction (2 of 3 signatures) calling emergencyAccess: ${resolver.breakGlassExecTransactionGas} gas`);
   await writeResults({ resolver });
+}
+
+async function cliSection(): Promise<void> {
+  const cli = await measureCliStartup(Number(process.env.BENCH_CLI_RUNS ?? 10));
+  console.log();
+  console.log(cliTable(cli));
+  await writeResults({ cli });
 }
 
 async function gasSection(): Promise<void> {

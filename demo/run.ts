@@ -64,6 +64,7 @@ const execFileAsync = promisify(execFile);
 const SAMPLE_BUNDLE = path.resolve(__dirname, "..", "test", "fixtures", "synthetic-patient-bundle.json");
 import { TRAIL_COLUMNS, formatAddress, formatPurpose, shortHex, trailRows } from "./event-format";
 import { formatTable } from "../sdk/cli/table";
+import { ensureCliBuild } from "../test/helpers/cli-build";
 
 /** The accounts of the story, by role (default Hardhat accounts #0, #1, #3, #4, #6–#8, and a fresh key with no ETH). */
 interface Cast {
@@ -362,6 +363,7 @@ async function story(chain: LocalChain): Promise<void> {
 /** Runs `bin/medrec` once per argument list with `env` added; returns the last command's stdout. */
 async function runCli(commands: string[][], env: Record<string, string>): Promise<string> {
   const bin = path.resolve(__dirname, "..", "bin", "medrec");
+  await ensureCliBuild(); // bin/medrec runs the compiled CLI (build/)
   let stdout = "";
   for (const args of commands) {
     ({ stdout } = await execFileAsync(process.execPath, [bin, ...args], { env: { ...process.env, ...env }, maxBuffer: 16 * 1024 * 1024 }));

@@ -6,16 +6,12 @@
  */
 import { fetchChainId as chainIdOf } from "../chain/json-rpc";
 import { JsonRpcProvider, Network, type ContractRunner } from "ethers";
-import {
-  ConsentManager__factory,
-  PatientRegistry__factory,
-  ProviderRegistry__factory,
-  RecordToken__factory,
-  type ConsentManager,
-  type PatientRegistry,
-  type ProviderRegistry,
-  type RecordToken,
-} from "../../typechain-types";
+// The factories one by one: the typechain-types index loads every contract's factory (start-up time).
+import { ConsentManager__factory } from "../../typechain-types/factories/contracts/ConsentManager__factory";
+import { PatientRegistry__factory } from "../../typechain-types/factories/contracts/PatientRegistry__factory";
+import { ProviderRegistry__factory } from "../../typechain-types/factories/contracts/ProviderRegistry__factory";
+import { RecordToken__factory } from "../../typechain-types/factories/contracts/RecordToken__factory";
+import type { ConsentManager, PatientRegistry, ProviderRegistry, RecordToken } from "../../typechain-types";
 import type { CliConfig, ContractAddresses } from "./config";
 import { CliError, ExitCode, registerContracts } from "./errors";
 

@@ -1,5 +1,5 @@
 /**
- * What every command starts from: the global options (`--json`, `--home`), the output, and helpers that load
+ * What every command starts from: the global options (`--json`, `--home`, `--wide`), the output, and helpers that load
  * the config, connect to the chain and unlock the identity, closing what they opened.
  *
  * @module
@@ -11,6 +11,8 @@ import { openChain, type Chain } from "./chain";
 import { loadIdentity, passphraseFromEnv, unlockEncryptionKey, unlockSigner, type IdentityInfo } from "./identity";
 import { CliError, ExitCode } from "./errors";
 import { Output, type TextSink } from "./output";
+import { tableWidth } from "./terminal";
+import { FUND_OPTION, isLocalChain } from "./dev-funding";
 
 /** Where a command reads its environment and writes its output (overridable in tests). */
 export interface CliIo {
@@ -39,11 +41,15 @@ export function processIo(): CliIo {
 export interface GlobalOptions {
   json?: boolean;
   home?: string;
+  /** Tables whole (never shortened) and every audit event on its own line. */
+  wide?: boolean;
 }
 
 /** One command run. */
 export class CommandContext {
   readonly json: boolean;
+  /** `--wide`: tables whole, audit events one per line. */
+  readonly wide: boolean;
   readonly home: string;
   readonly output: Output;
 
@@ -52,8 +58,9 @@ export class CommandContext {
     globals: GlobalOptions,
   ) {
     this.json = globals.json === true;
+    this.wide = globals.wide === true;
     this.home = resolveHome(globals.home, io.env, io.cwd);
-    this.output = new Output(this.json, io.stdout, io.stderr);
+    this.output = new Output(this.json, io.stdout, io.stderr, tableWidth(io.stdout, io.env, this.wide));
   }
 
   /** The context of the command being run (its options merged with the program's). */
@@ -78,14 +85,18 @@ export class CommandContext {
 
   /**
    * The identity's Ethereum key, decrypted and connected to `chain`, after checking that it holds ETH for gas.
-   * @throws {CliError} `INSUFFICIENT_FUNDS` (5) when its balance is zero.
+   * @throws {CliError} `INSUFFICIENT_FUNDS` (5) when its balance is zero (naming `--fund-from-dev-account` on a
+   *   local chain).
    */
   async fundedSigner(config: CliConfig, chain: Chain): Promise<Wallet> {
     const signer = (await this.signer(config)).connect(chain.provider);
     if ((await chain.provider.getBalance(signer.address)) === 0n) {
+      const hint = isLocalChain(config)
+        ? ` (on this local chain, \`medrec patient create ${FUND_OPTION}\` sends it ETH from the node's dev account)`
+        : "";
       throw new CliError(
         "INSUFFICIENT_FUNDS",
-        `${signer.address} has no ETH to pay for gas on chain ${chain.chainId}; fund it first`,
+        `${signer.address} has no ETH to pay for gas on chain ${chain.chainId}; fund it first${hint}`,
         ExitCode.REFUSED,
       );
     }

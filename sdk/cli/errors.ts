@@ -10,8 +10,8 @@
  * | 4 | not found: record token, record key, stored content, input file |
  * | 5 | the chain refused: a revert (decoded with the medrec ABIs), no ETH for gas, missing permission, a break-glass refusal (threshold, owner, signature, nonce, execution) |
  *
- * Messages never carry key material or health data: FHIR issues are listed by path and issue code only, and
- * revert arguments are addresses, ids and codes.
+ * Messages never carry key material or health data: FHIR issues are listed by element path and the validator's
+ * message (which never quotes the element's value), and revert arguments are addresses, ids and codes.
  *
  * @module
  */
@@ -202,7 +202,7 @@ function describeMedrecError(error: MedrecError): ErrorReport {
       : REFUSED_CODES.has(error.code)
         ? ExitCode.REFUSED
         : ExitCode.FAILURE;
-  const issues = (error as { issues?: readonly { path: string; code: string }[] }).issues;
+  const issues = (error as { issues?: readonly { path: string; code: string; message?: string }[] }).issues;
   if (error.code === "FHIR_INVALID" && Array.isArray(issues)) {
     return { code: error.code, message: fhirIssuesMessage("invalid FHIR R4", issues), exitCode, details: { issues: issueList(issues) } };
   }
@@ -232,20 +232,44 @@ function describeRefusal(error: unknown, outer: unknown): ErrorReport {
   return { code: (error as { code: string }).code, message: `the chain refused the transaction (${errorText(error)})`, exitCode: ExitCode.REFUSED };
 }
 
-/** FHIR issues as the CLI shows them: path and issue code, never the element's value nor the validator's text. */
-export function issueList(issues: readonly { path: string; code: string }[]): { path: string; code: string }[] {
-  return issues.map((issue) => ({ path: issue.path, code: issue.code }));
+/** One FHIR issue as the CLI reports it: where, what (the validator's words), and the issue code; never a value. */
+export interface CliFhirIssue {
+  /** The element path, e.g. `Patient.birthDate`. */
+  path: string;
+  /** Why it was rejected (`FhirIssue.message` of `sdk/fhir`, which never carries the element's value). */
+  message: string;
+  /** The FHIR `OperationOutcome.issue.code`, e.g. `invalid`. */
+  code: string;
 }
 
 /**
- * `"<prefix> (3 issues): Patient.birthDate (invalid), …"` from at most 10 issues.
+ * FHIR issues as the `--json` error body lists them: path, message and issue code of every issue.
+ * @param issues The validator's issues (`FhirIssue`s: their messages never carry element values).
+ */
+export function issueList(issues: readonly { path: string; code: string; message?: string }[]): CliFhirIssue[] {
+  return issues.map((issue) => ({ path: issue.path, message: issueMessage(issue), code: issue.code }));
+}
+
+/**
+ * The validator's message of an issue (its code when it has none), with anything quoted in it replaced by `'…'`:
+ * `FhirIssue.message` promises never to carry the element's value; should one ever quote it, the CLI still does
+ * not print it (defence in depth: CLI output ends up in terminals, scrollback and CI logs).
+ */
+export function issueMessage(issue: { code: string; message?: string }): string {
+  const message = issue.message && issue.message.trim() !== "" ? issue.message : issue.code;
+  return message.replace(/'[^']*'|"[^"]*"|`[^`]*`/g, "'…'");
+}
+
+/**
+ * `"<prefix> (3 issues): Patient.birthDate: Invalid date format; …"` from at most 10 issues: each issue's path
+ * and the validator's message (the issue code when there is no message).
  * @param prefix What was invalid (e.g. `invalid FHIR R4 in file.json`).
  * @param issues The validator's issues.
  */
-export function fhirIssuesMessage(prefix: string, issues: readonly { path: string; code: string }[]): string {
-  const shown = issues.slice(0, 10).map((issue) => `${issue.path} (${issue.code})`);
-  const more = issues.length > shown.length ? `, and ${issues.length - shown.length} more` : "";
-  return `${prefix} (${issues.length} issue${issues.length === 1 ? "" : "s"}): ${shown.join(", ")}${more}`;
+export function fhirIssuesMessage(prefix: string, issues: readonly { path: string; code: string; message?: string }[]): string {
+  const shown = issues.slice(0, 10).map((issue) => `${issue.path}: ${issueMessage(issue)}`);
+  const more = issues.length > shown.length ? `; and ${issues.length - shown.length} more` : "";
+  return `${prefix} (${issues.length} issue${issues.length === 1 ? "" : "s"}): ${shown.join("; ")}${more}`;
 }
 
 /** JSON-RPC methods whose errors are the chain refusing a transaction. */

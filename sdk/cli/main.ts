@@ -1,20 +1,22 @@
 /**
  * The `medrec` command-line interface over the SDK: builds the commander program and runs it, turning every
- * failure into a one-line message and an exit code (see `errors.ts`). Run it with `bin/medrec`.
+ * failure into a one-line message and an exit code (see `errors.ts`). Run it with `bin/medrec`, which loads the
+ * compiled JavaScript of this file (`npm run build` → `build/sdk/cli/main.js`).
  *
  * ```
  * medrec init --rpc <url> --deployment <file> [--import-key <hex>] [--force]
- * medrec patient create | patient show [address]
+ * medrec patient create [--fund-from-dev-account] | patient show [address]
  * medrec record add <file...> [--patient <address>] [--resolver-key <hex>] [--concurrency <n>] [--progress]
  * medrec record get <tokenId...> [--out <file>]
+ * medrec record list [--patient <address>]
  * medrec consent grant --grantee <address> --token <id|all> [--scopes READ,APPEND] [--purpose TREAT] [--days <n>]
  * medrec consent revoke --grantee <address> --token <id|all>
  * medrec consent list [--patient <address>]
- * medrec audit [patient] [--from <iso>] [--to <iso>] [--format table|json|csv|fhir] [--page-size <blocks>]
+ * medrec audit [patient] [--from <iso>] [--to <iso>] [--format table|json|csv|fhir] [--page-size <blocks>] [--all]
  * medrec breakglass propose [--safe <address>] --token <id> --grantee <address> (--reason <text> | --reason-file <file|->)
  *                           [--minutes <n>] --out <proposal.json> [--force]
  * medrec breakglass sign|execute|status <proposal.json>
- * global: --json, --home <dir>; environment: MEDREC_HOME, MEDREC_PASSPHRASE, MEDREC_PRIVATE_KEY, MEDREC_DEBUG
+ * global: --json, --home <dir>, --wide; environment: MEDREC_HOME, MEDREC_PASSPHRASE, MEDREC_PRIVATE_KEY, MEDREC_DEBUG, COLUMNS
  * ```
  *
  * @module
@@ -32,13 +34,20 @@ import { processIo, type CliIo } from "./context";
 import { ExitCode, describeError, type ErrorReport } from "./errors";
 import { writeAll } from "./output";
 
-/** The package version, for `--version`. */
+/**
+ * The package version, for `--version`: from the nearest `package.json` above this file (`sdk/cli/` when run
+ * from the sources, `build/sdk/cli/` when compiled).
+ */
 function packageVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(path.resolve(__dirname, "..", "..", "package.json"), "utf8")) as { version?: string }).version ?? "0.0.0";
-  } catch {
-    return "0.0.0";
+  for (let dir = __dirname, depth = 0; depth < 5; dir = path.dirname(dir), depth++) {
+    try {
+      const pkg = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")) as { name?: string; version?: string };
+      if (pkg.name === "medrec") return pkg.version ?? "0.0.0";
+    } catch {
+      // not here; one folder up
+    }
   }
+  return "0.0.0";
 }
 
 /**
@@ -53,6 +62,7 @@ export function buildProgram(io: CliIo = processIo(), settings: { json?: boolean
     .version(packageVersion())
     .option("--json", "machine-readable output only: one JSON document on stdout")
     .option("--home <dir>", "home folder (default: $MEDREC_HOME, else ./.medrec)")
+    .option("--wide", "tables whole (not shortened to the terminal's width) and every audit event on its own line")
     .exitOverride()
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
@@ -70,6 +80,7 @@ export function buildProgram(io: CliIo = processIo(), settings: { json?: boolean
         "  MEDREC_PASSPHRASE   passphrase of the identity (required by init and by commands that sign or decrypt)",
         "  MEDREC_PRIVATE_KEY  existing Ethereum key for init to import (e.g. a funded account of a local node)",
         "  MEDREC_DEBUG=1      print stack traces",
+        "  COLUMNS             width tables are fitted to (default: the terminal's; none when stdout is not a terminal)",
         "",
         "Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid input, 4 not found, 5 refused (by the chain, or a break-glass check)",
       ].join("\n"),

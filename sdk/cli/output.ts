@@ -1,6 +1,7 @@
 /**
  * What commands print. With `--json`, stdout carries exactly one JSON document and nothing else; without it,
- * tables and lines for people. Notes for people go to stderr and are silent with `--json`.
+ * tables and lines for people, fitted to the terminal's width (`tableWidth`, lifted by `--wide`). Notes for people
+ * go to stderr and are silent with `--json`.
  *
  * @module
  */
@@ -43,7 +44,16 @@ export class Output {
     readonly json: boolean,
     readonly stdout: TextSink = process.stdout,
     readonly stderr: TextSink = process.stderr,
+    readonly width?: number,
   ) {}
+
+  /**
+   * A plain-text table fitted to {@link Output.width} (the widest columns shortened with `…`); whole when there
+   * is no width (`--wide`, or stdout is not a terminal and `COLUMNS` is not set).
+   */
+  table(columns: readonly TableColumn[], rows: readonly (readonly string[])[]): string {
+    return formatTable(columns, rows, { width: this.width });
+  }
 
   /**
    * Prints the result of a command: `machine` as JSON with `--json`, else the text `human()` returns.
@@ -66,7 +76,7 @@ export class Output {
   }
 }
 
-/** A plain-text table (see {@link formatTable}). */
+/** A plain-text table, whole (see {@link formatTable}; {@link Output.table} fits it to the terminal). */
 export function table(columns: readonly TableColumn[], rows: readonly (readonly string[])[]): string {
   return formatTable(columns, rows);
 }

@@ -14,6 +14,7 @@ import { Purpose } from "../../sdk/consent/purposes";
 import { generatePatientBundles } from "../fixtures/generate";
 import { startResolverStack, type ResolverStack } from "../helpers/resolver-stack";
 import { ConsentManager__factory } from "../../typechain-types";
+import { ensureCliBuild } from "../helpers/cli-build";
 
 const BIN = path.resolve(__dirname, "..", "..", "bin", "medrec");
 /** Synthetic, and distinctive enough to find anywhere it must not be. */
@@ -78,6 +79,7 @@ describe("medrec CLI break-glass: propose → sign → execute through the offic
   const emergencyRead = () => stack.consentManager.hasAccessFor(grantee.address, tokenId, Scope.READ, Purpose.EMERGENCY);
 
   before(async () => {
+    await ensureCliBuild();
     stack = await startResolverStack({ breakGlassSafe: true });
     grantee = stack.signers.reader;
     deploymentFile = await writeDeployment("clibreakglass", { ...stack.deployment, safe: stack.breakGlass!.deployment }, stack.dir);

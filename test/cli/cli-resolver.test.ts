@@ -11,6 +11,7 @@ import { writeDeployment } from "../../deploy/deployment-file";
 import { canonicalize } from "../../sdk/fhir";
 import { generatePatientBundles } from "../fixtures/generate";
 import { startResolverStack, type ResolverStack } from "../helpers/resolver-stack";
+import { ensureCliBuild } from "../helpers/cli-build";
 
 const BIN = path.resolve(__dirname, "..", "..", "bin", "medrec");
 
@@ -52,6 +53,7 @@ describe("medrec CLI with the resolver: record add --resolver, record get --reso
   }
 
   before(async () => {
+    await ensureCliBuild();
     stack = await startResolverStack();
     deploymentFile = await writeDeployment("cliresolver", stack.deployment, stack.dir);
     [bundle] = generatePatientBundles({ seed: 21, patients: 1 });

@@ -20,6 +20,7 @@ import { Scope } from "../../sdk/consent/typed-data";
 import { canonicalJson, canonicalize, parseFhirJson } from "../../sdk/fhir";
 import { generatePatientBundles } from "../fixtures/generate";
 import { identityDir, unlockEncryptionKey } from "../../sdk/cli/identity";
+import { ensureCliBuild } from "../helpers/cli-build";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const BIN = path.join(ROOT, "bin", "medrec");
@@ -93,6 +94,7 @@ describe("medrec CLI: bin/medrec against a local chain", function () {
   const consents = () => ConsentManager__factory.connect(deployment.contracts.ConsentManager.address, rpc);
 
   before(async () => {
+    await ensureCliBuild();
     chain = await startLocalChain();
     const signers = localChainSigners(chain.rpcUrl, 5);
     const [deployer, resolver] = signers;
@@ -253,6 +255,24 @@ describe("medrec CLI: bin/medrec against a local chain", function () {
     expect(error.code).to.equal("FHIR_INVALID");
     expect(error.details.issues.map((i: { path: string }) => i.path)).to.include("Patient.birthDate");
     expect(await records().nextTokenId()).to.equal(before);
+  });
+
+  it("invalid FHIR bundle: the rejection says why in words (path: message), in the table and in --json, never the value", async () => {
+    const bad = path.join(dir, "bad-bundle.json");
+    const value = "SECRET-VALUE-1999/12/31";
+    await writeFile(bad, JSON.stringify({ resourceType: "Bundle", type: "collection", entry: [{ resource: { resourceType: "Patient", id: "p1", birthDate: value } }] }));
+    const human = await medrec(["record", "add", bad]);
+    expect(human.code, human.stderr).to.equal(3);
+    expect(human.stderr).to.include("Bundle.entry[0].resource.birthDate: Invalid date format");
+    const json = await medrec(["record", "add", bad, "--json"]);
+    expect(json.code).to.equal(3);
+    const error = JSON.parse(json.stderr).error;
+    expect(error.details.issues).to.deep.include({ path: "Bundle.entry[0].resource.birthDate", message: "Invalid date format", code: "structure" });
+    for (const issue of error.details.issues) expect(issue.message).to.be.a("string").and.not.equal("");
+    for (const text of [human.stdout, human.stderr, json.stdout, json.stderr]) {
+      expect(text).to.not.include("SECRET");
+      expect(text).to.not.include("1999");
+    }
   });
 
   it("exit 4 for an unknown token, 2 for a usage error, 3 for a wrong passphrase", async () => {

@@ -90,11 +90,20 @@ describe("medrec CLI units", function () {
   });
 
   describe("errors", () => {
-    it("maps SDK errors to exit codes; FHIR issues by path and code only", () => {
-      const fhir = new FhirValidationError([{ path: "Patient.birthDate", message: "Invalid date format 'SECRET'", code: "invalid" }]);
+    it("maps SDK errors to exit codes; FHIR issues as path: message, anything quoted in a message left out", () => {
+      const fhir = new FhirValidationError([
+        { path: "Patient.birthDate", message: "Invalid date format 'SECRET'", code: "invalid" },
+        { path: "Patient.gender", message: "", code: "code-invalid" },
+      ]);
       const report = describeError(fhir);
       expect(report.exitCode).to.equal(3);
-      expect(report.message).to.include("Patient.birthDate (invalid)");
+      expect(report.message).to.include("Patient.birthDate: Invalid date format '…'; Patient.gender: code-invalid");
+      expect(report.details).to.deep.equal({
+        issues: [
+          { path: "Patient.birthDate", message: "Invalid date format '…'", code: "invalid" },
+          { path: "Patient.gender", message: "code-invalid", code: "code-invalid" },
+        ],
+      });
       expect(report.message).to.not.include("SECRET");
       expect(describeError(new RecordNotFoundError(9n)).exitCode).to.equal(4);
       expect(describeError(new RecordKeyNotFoundError("no key")).exitCode).to.equal(4);

@@ -1,7 +1,8 @@
 /**
  * `medrec audit [patient] [--from <iso>] [--to <iso>] [--format table|json|csv|fhir]`: the accounting of
  * disclosures of a patient (default: the identity), built from the chain's events from the deployment's start
- * block on, read in pages of `--page-size` blocks. `--json` is `--format json`.
+ * block on, read in pages of `--page-size` blocks. `--json` is `--format json`. The table fits the terminal and
+ * shows the record creations of one ingest as one line; `--wide` or `--all` shows every event whole.
  *
  * @module
  */
@@ -10,7 +11,8 @@ import type { AccountingOfDisclosures } from "../../audit";
 import { CommandContext, type CliIo } from "../context";
 import { CliError, ExitCode } from "../errors";
 import { parseAddress, parseIsoDate, parsePositiveInt } from "../options";
-import { table } from "../output";
+import type { Output } from "../output";
+import { auditLines, tokenRange } from "../audit-lines";
 
 /** The output formats of `medrec audit`. */
 export const AUDIT_FORMATS = ["table", "json", "csv", "fhir"] as const;
@@ -21,6 +23,7 @@ interface AuditOptions {
   to?: Date;
   format: AuditFormat;
   pageSize?: number;
+  all?: boolean;
 }
 
 /** Registers `medrec audit`. */
@@ -33,6 +36,7 @@ export function registerAudit(program: Command, io: CliIo): void {
     .option("--to <iso>", "end of the period, inclusive (default: now)", parseIsoDate)
     .addOption(new Option("--format <format>", "output format").choices(AUDIT_FORMATS).default("table"))
     .option("--page-size <blocks>", "blocks per eth_getLogs query (default 10000)", parsePositiveInt)
+    .option("--all", "table: every event on its own line (default: the record creations of one ingest are one line)")
     .action(async (patient: string | undefined, options: AuditOptions, command: Command) => audit(CommandContext.of(command, io), patient, options));
 }
 
@@ -58,10 +62,10 @@ async function audit(ctx: CommandContext, patientArg: string | undefined, option
     });
   });
   const format: AuditFormat = ctx.json ? "json" : options.format;
-  await ctx.output.raw(await render(accounting, format));
+  await ctx.output.raw(await render(accounting, format, ctx.output, !(ctx.wide || options.all === true)));
 }
 
-async function render(accounting: AccountingOfDisclosures, format: AuditFormat): Promise<string> {
+async function render(accounting: AccountingOfDisclosures, format: AuditFormat, output: Output, collapse: boolean): Promise<string> {
   const { toCsv, toFhirAuditEvents, toJson } = await import("../../audit");
   switch (format) {
     case "json":
@@ -74,32 +78,35 @@ async function render(accounting: AccountingOfDisclosures, format: AuditFormat):
       return JSON.stringify(bundle, null, 2) + "\n";
     }
     case "table":
-      return tableOf(accounting);
+      return tableOf(accounting, output, collapse);
   }
 }
 
-function tableOf(accounting: AccountingOfDisclosures): string {
-  const header = `accounting of disclosures of ${accounting.patient}, ${accounting.period.from} – ${accounting.period.to} (blocks ${accounting.blocks.from}–${accounting.blocks.to})`;
+/** The accounting as a table fitted to the output (record creations of one ingest on one line when `collapse`). */
+function tableOf(accounting: AccountingOfDisclosures, output: Output, collapse: boolean): string {
+  const header = `accounting of disclosures of ${accounting.patient}\n${accounting.period.from} – ${accounting.period.to} (blocks ${accounting.blocks.from}–${accounting.blocks.to})`;
   if (accounting.entries.length === 0) return `${header}\nno events\n`;
-  const rows = accounting.entries.map((e) => [
-    e.timestamp,
-    e.kind,
-    e.tokenId,
-    e.recipient ?? "-",
-    e.actor,
-    e.purpose ?? "-",
-    e.scopes?.join(",") ?? "-",
-    e.expiresAt ?? "-",
-  ]);
+  const time = (iso: string) => iso.replace(/\.\d{3}Z$/, "Z");
+  const lines = auditLines(accounting.entries, collapse);
+  const rows = lines.map((line) => {
+    if (line.kind === "creations") {
+      const first = line.entries[0];
+      return [time(first.timestamp), `${line.entries.length} records created`, tokenRange(line.entries.map((e) => e.tokenId)), "-", first.actor, "-", "-", "-"];
+    }
+    const e = line.entry;
+    return [time(e.timestamp), e.kind, e.tokenId, e.recipient ?? "-", e.actor, e.purpose ?? "-", e.scopes?.join(",") ?? "-", e.expiresAt ?? "-"];
+  });
   const columns = [
-    { header: "TIME" },
-    { header: "EVENT" },
-    { header: "TOKEN", align: "right" as const },
-    { header: "RECIPIENT" },
-    { header: "ACTOR" },
+    { header: "TIME", shorten: "none" as const },
+    { header: "EVENT", shorten: "none" as const },
+    { header: "TOKEN", align: "right" as const, shorten: "none" as const },
+    { header: "RECIPIENT", shorten: "middle" as const },
+    { header: "ACTOR", shorten: "middle" as const },
     { header: "PURPOSE" },
     { header: "SCOPES" },
     { header: "EXPIRES" },
   ];
-  return `${header}\n${table(columns, rows)}\n`;
+  const collapsed = accounting.entries.length - lines.length;
+  const note = collapsed > 0 ? `${accounting.entries.length} events; the record creations of each ingest on one line (--all or --wide: one line each)\n` : "";
+  return `${header}\n${output.table(columns, rows)}\n${note}`;
 }

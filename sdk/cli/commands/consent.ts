@@ -13,7 +13,7 @@ import { CommandContext, type CliIo } from "../context";
 import { CliError, ExitCode } from "../errors";
 import { currentGrants, type CurrentGrant } from "../grants";
 import { formatToken, parseAddress, parsePositiveInt, parseScopes, parseTokenOrAll, scopeNamesOf } from "../options";
-import { keyValues, table } from "../output";
+import { keyValues, type Output } from "../output";
 
 /** The purposes of use a consent may name (HL7 v3 PurposeOfUse; ETREAT is for break-glass only). */
 export const CONSENT_PURPOSES = ["TREAT", "HPAYMT", "HOPERAT", "HRESCH"] as const;
@@ -167,12 +167,13 @@ async function list(ctx: CommandContext, options: { patient?: string }): Promise
     });
     return currentGrants(accounting.entries, nowMs);
   });
-  await ctx.output.result({ patient, grants }, () => (grants.length === 0 ? `no grants in force for ${patient}` : grantsTable(grants)));
+  await ctx.output.result({ patient, grants }, () => (grants.length === 0 ? `no grants in force for ${patient}` : grantsTable(ctx.output, grants)));
 }
 
-function grantsTable(grants: readonly CurrentGrant[]): string {
-  return table(
-    [{ header: "TOKEN", align: "right" }, { header: "GRANTEE" }, { header: "SCOPES" }, { header: "PURPOSE" }, { header: "EXPIRES" }, { header: "GRANTED" }],
+/** The grants as a table fitted to the output's width (grantee addresses shortened in the middle). */
+function grantsTable(output: Output, grants: readonly CurrentGrant[]): string {
+  return output.table(
+    [{ header: "TOKEN", align: "right" }, { header: "GRANTEE", shorten: "middle" }, { header: "SCOPES" }, { header: "PURPOSE" }, { header: "EXPIRES" }, { header: "GRANTED" }],
     grants.map((g) => [g.tokenId, g.grantee, g.scopes.join(","), g.purpose ?? "-", g.expiresAt ?? "never", g.grantedAt]),
   );
 }

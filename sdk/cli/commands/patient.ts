@@ -1,6 +1,7 @@
 /**
  * `medrec patient create`: registers the identity as a patient (`PatientRegistry.register` with its X25519
- * public key), sent from its Ethereum key (which pays the gas).
+ * public key), sent from its Ethereum key (which pays the gas). With `--fund-from-dev-account`, on a local chain
+ * only, the identity first gets ETH from the node's dev account (see `dev-funding.ts`).
  * `medrec patient show [address]`: a patient's registration, read from the chain.
  *
  * @module
@@ -11,6 +12,8 @@ import { CommandContext, type CliIo } from "../context";
 import { CliError, ExitCode } from "../errors";
 import { parseAddress } from "../options";
 import { keyValues } from "../output";
+import { DEV_FUNDING_WEI, FUND_OPTION, fundFromDevAccount, requireLocalChain, type DevFunding } from "../dev-funding";
+import { formatEther } from "ethers";
 
 /** Registers `medrec patient …`. */
 export function registerPatient(program: Command, io: CliIo): void {
@@ -18,7 +21,8 @@ export function registerPatient(program: Command, io: CliIo): void {
   patient
     .command("create")
     .description("register the identity as a patient with its X25519 public key (needs ETH for gas)")
-    .action(async (_options: unknown, command: Command) => create(CommandContext.of(command, io)));
+    .option(FUND_OPTION, `local chains only: first send the identity ${formatEther(DEV_FUNDING_WEI)} ETH from the node's first dev account`)
+    .action(async (options: CreateOptions, command: Command) => create(CommandContext.of(command, io), options));
   patient
     .command("show")
     .description("show a patient's registration (default: the identity)")
@@ -26,10 +30,17 @@ export function registerPatient(program: Command, io: CliIo): void {
     .action(async (address: string | undefined, _options: unknown, command: Command) => show(CommandContext.of(command, io), address));
 }
 
-async function create(ctx: CommandContext): Promise<void> {
+interface CreateOptions {
+  fundFromDevAccount?: boolean;
+}
+
+async function create(ctx: CommandContext, options: CreateOptions): Promise<void> {
   const config = await ctx.config();
   const identity = await ctx.identity(config);
+  if (options.fundFromDevAccount) requireLocalChain(config);
+  let funding: DevFunding | null = null;
   const result = await ctx.withChain(config, async (chain) => {
+    if (options.fundFromDevAccount) funding = await fundFromDevAccount(chain.provider, identity.address);
     const registry = chain.contracts.patients;
     if (await registry.isPatient(identity.address)) {
       const key = (await registry.encryptionKeyOf(identity.address)).toLowerCase();
@@ -47,6 +58,7 @@ async function create(ctx: CommandContext): Promise<void> {
     if (!receipt || receipt.status !== 1) throw new CliError("TRANSACTION_FAILED", "the registration transaction failed", ExitCode.REFUSED);
     return { transactionHash: receipt.hash as string | null, did: await registry.didOf(identity.address) };
   });
+  const fundedWith = funding as DevFunding | null;
   await ctx.output.result(
     {
       address: identity.address,
@@ -55,6 +67,7 @@ async function create(ctx: CommandContext): Promise<void> {
       registered: true,
       alreadyRegistered: result.transactionHash === null,
       transactionHash: result.transactionHash,
+      ...(fundedWith ? { funding: { from: fundedWith.from, amountWei: fundedWith.amount, transactionHash: fundedWith.transactionHash } } : {}),
     },
     () =>
       [
@@ -64,6 +77,9 @@ async function create(ctx: CommandContext): Promise<void> {
           ["did", result.did],
           ["encryption key", identity.encryptionPublicKey],
           ...(result.transactionHash ? [["transaction", result.transactionHash] as const] : []),
+          ...(fundedWith
+            ? [["funded", fundedWith.transactionHash ? `${formatEther(fundedWith.amount)} ETH from ${fundedWith.from}` : "not needed (it holds ETH)"] as const]
+            : []),
         ]),
       ].join("\n"),
   );

@@ -26,6 +26,7 @@ import { checkedResolver } from "../resolver";
 import { CONSENT_PURPOSES } from "./consent";
 import { table } from "../output";
 import { createProgress, progressWanted } from "../progress";
+import { registerRecordList } from "./record-list";
 
 /** Purposes a reader may name when asking the resolver: a consent's, or ETREAT under break-glass. */
 const READ_PURPOSES = [...CONSENT_PURPOSES, "ETREAT"] as const;
@@ -94,6 +95,7 @@ export function registerRecord(program: Command, io: CliIo): void {
     .description("right to be forgotten: burn the record, destroy the local key wraps, unpin the ciphertext")
     .argument("<tokenId>", "the record token id")
     .action(async (id: string, _options: unknown, command: Command) => forget(CommandContext.of(command, io), id));
+  registerRecordList(record, io);
 }
 
 /** A token id argument. @throws {CliError} `USAGE` (2). */

@@ -1,0 +1,63 @@
+/**
+ * The compiled CLI that `bin/medrec` runs (`build/`, from `tsconfig.build.json`): built once per process when it
+ * is missing or older than its sources (`sdk/`, `typechain-types/`, the build config), so that the CLI tests and
+ * the demo run what the sources say on a fresh clone (after `hardhat compile` has generated typechain-types).
+ *
+ * @module
+ */
+import { execFile } from "node:child_process";
+import { readdir, stat } from "node:fs/promises";
+import path from "node:path";
+import { promisify } from "node:util";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+/** The compiled entry point `bin/medrec` requires. */
+export const CLI_BUILD_ENTRY = path.join(ROOT, "build", "sdk", "cli", "main.js");
+/** What the build compiles or is configured by. */
+const SOURCES = ["sdk", "typechain-types", "tsconfig.build.json", "tsconfig.json"];
+
+let building: Promise<void> | undefined;
+
+/** The newest modification time (ms) of the `.ts`/`.json` files at or below `entry`; 0 when it does not exist. */
+async function newestMtime(entry: string): Promise<number> {
+  let info;
+  try {
+    info = await stat(entry);
+  } catch {
+    return 0;
+  }
+  if (!info.isDirectory()) return info.mtimeMs;
+  let newest = 0;
+  for (const item of await readdir(entry, { withFileTypes: true })) {
+    const full = path.join(entry, item.name);
+    if (item.isDirectory() || (item.isSymbolicLink() && (await stat(full)).isDirectory())) newest = Math.max(newest, await newestMtime(full));
+    else if (/\.(ts|json)$/.test(item.name)) newest = Math.max(newest, (await stat(full)).mtimeMs);
+  }
+  return newest;
+}
+
+/** Whether `build/` is missing or older than a source. */
+export async function cliBuildIsStale(): Promise<boolean> {
+  const built = await newestMtime(CLI_BUILD_ENTRY);
+  if (built === 0) return true;
+  const sources = await Promise.all(SOURCES.map((source) => newestMtime(path.join(ROOT, source))));
+  return Math.max(...sources) > built;
+}
+
+/**
+ * Runs `tsc -p tsconfig.build.json` when the build is stale (once per process; later calls wait for it).
+ * @throws Error with the compiler's output when the build fails.
+ */
+export function ensureCliBuild(): Promise<void> {
+  building ??= (async () => {
+    if (!(await cliBuildIsStale())) return;
+    const tsc = require.resolve("typescript/bin/tsc");
+    try {
+      await promisify(execFile)(process.execPath, [tsc, "-p", path.join(ROOT, "tsconfig.build.json")], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 });
+    } catch (error) {
+      const output = (error as { stdout?: string }).stdout ?? "";
+      throw new Error(`building the CLI (tsc -p tsconfig.build.json) failed:\n${output}`, { cause: error });
+    }
+  })();
+  return building;
+}
