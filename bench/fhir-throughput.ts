@@ -2,13 +2,15 @@
  * The `fhir` section of the bench: how fast the FHIR half of an ingest runs on a clinic-sized input —
  * a 1,000-entry `transaction` Bundle of about 4 MB (Synthea-like resources, decimals with trailing zeros,
  * clinical notes with attachments) — stage by stage, against `JSON.parse` as the floor of any JSON
- * work in this process; and the same preparation over several such bundles on 1 and 2 worker threads.
+ * work in this process; and the same preparation over several such bundles on 1 and 2 worker threads,
+ * with the compiled build (`npm run build`) as the CLI runs it, worker start-up included.
  *
  * @module
  */
 import type { Bundle, BundleEntry, DocumentReference } from "@medplum/fhirtypes";
 import { canonicalize, checkFhir, exportRecords, formatFhirJson, parseFhirJson, splitBundle, type FhirRecord } from "../sdk/fhir";
-import { prepareInParallel, prepareRecords } from "../sdk/records";
+import { prepareRecords } from "../sdk/records";
+import { ensureCliBuild } from "../test/helpers/cli-build";
 import { generatePatientBundles } from "../test/fixtures/generate";
 
 /** One measured stage. */
@@ -95,7 +97,10 @@ export async function measureFhir(): Promise<FhirFigures> {
     stage("export (rebuild the source)", bytes, () => exportRecords(readBack)),
     stage("formatFhirJson (spec order)", bytes, () => formatFhirJson(tree)),
   ];
-  const bundles = [1, 2, 3, 4].map((seed) => clinicTransaction(seed));
+  await ensureCliBuild();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the compiled SDK, so that workers run compiled code as in the CLI
+  const { prepareInParallel } = require("../build/sdk/records") as typeof import("../sdk/records");
+  const bundles = [1, 2, 3, 4, 5, 6].map((seed) => clinicTransaction(seed));
   const MB = bundles.reduce((n, b) => n + b.length, 0) / 1e6;
   const parallel = [];
   for (const threads of [1, 2]) {

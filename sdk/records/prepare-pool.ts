@@ -3,8 +3,8 @@
  * `prepareRecords`) on several threads at once, for bulk ingest on a machine with more than one core.
  *
  * Validation of FHIR is CPU-bound JavaScript, so `Promise`-level concurrency does not make it faster;
- * this runs `concurrency` worker threads, each with its own copy of the R4 definitions (about half a
- * second to load, and some 100 MB). Small inputs (under {@link PARALLEL_THRESHOLD_BYTES} in total) or
+ * this runs `concurrency − 1` worker threads next to the calling thread, each with its own copy of the
+ * R4 definitions (about half a second to load, and some 100 MB). Small inputs (under {@link PARALLEL_THRESHOLD_BYTES} in total) or
  * `concurrency` 1 are prepared in this thread, where the start-up of workers would cost more than it saves.
  *
  * @module
@@ -54,25 +54,36 @@ export type PrepareOutcome = { records: PreparedRecord[] } | { error: FhirValida
 export async function prepareInParallel(inputs: readonly Uint8Array[], settings: PrepareSettings = {}): Promise<PrepareOutcome[]> {
   const concurrency = Math.max(1, Math.min(settings.concurrency ?? Math.min(4, os.cpus().length), inputs.length));
   const total = inputs.reduce((n, input) => n + input.length, 0);
-  if (concurrency === 1 || total < (settings.minParallelBytes ?? PARALLEL_THRESHOLD_BYTES)) {
-    return inputs.map((input, index) => {
-      let records: PreparedRecord[];
-      try {
-        records = prepareRecords(input);
-      } catch (error) {
-        if (error instanceof FhirValidationError) return { error };
-        throw error;
-      }
-      settings.onPrepared?.(index, records, input.length);
-      return { records };
-    });
-  }
   const results: PrepareOutcome[] = new Array(inputs.length);
-  const workers = Array.from({ length: concurrency }, () => startWorker());
   let next = 0;
+  const prepareHere = (index: number) => {
+    const input = inputs[index];
+    try {
+      const records = prepareRecords(input);
+      results[index] = { records };
+      settings.onPrepared?.(index, records, input.length);
+    } catch (error) {
+      if (!(error instanceof FhirValidationError)) throw error;
+      results[index] = { error };
+    }
+  };
+  if (concurrency === 1 || total < (settings.minParallelBytes ?? PARALLEL_THRESHOLD_BYTES)) {
+    while (next < inputs.length) prepareHere(next++);
+    return results;
+  }
+  // This thread is one of the `concurrency` lanes: it starts at once while the workers start up
+  // (loading the definitions costs each of them 1–2 s), and takes the next input between jobs.
+  const workers = Array.from({ length: concurrency - 1 }, () => startWorker());
+  const here = async () => {
+    while (next < inputs.length) {
+      prepareHere(next++);
+      await new Promise((resolve) => setImmediate(resolve)); // let the workers' answers in
+    }
+  };
   try {
-    await Promise.all(
-      workers.map(async (worker) => {
+    await Promise.all([
+      here(),
+      ...workers.map(async (worker) => {
         while (next < inputs.length) {
           const index = next++;
           const answer = await run(worker, { id: index, input: inputs[index] });
@@ -83,7 +94,7 @@ export async function prepareInParallel(inputs: readonly Uint8Array[], settings:
           else results[index] = { error: new PrepareFailedError(`preparing input ${index + 1} failed (${answer.failure})`) };
         }
       }),
-    );
+    ]);
   } finally {
     await Promise.all(workers.map((worker) => worker.terminate()));
   }

@@ -24,7 +24,6 @@ import { CliError, ExitCode, fhirIssuesMessage, issueList } from "../errors";
 import { parseAddress, parsePositiveInt, parsePublicKey, parseTokenId } from "../options";
 import { checkedResolver } from "../resolver";
 import { CONSENT_PURPOSES } from "./consent";
-import { table } from "../output";
 import { createProgress, progressWanted } from "../progress";
 import { registerRecordList } from "./record-list";
 
@@ -274,9 +273,9 @@ async function add(ctx: CommandContext, files: string[], options: AddOptions): P
         { header: "TOKEN", align: "right" as const },
         { header: "STATUS" },
         { header: "KIND" },
-        { header: "ENCOUNTER / PERIOD" },
+        { header: "ENCOUNTER / PERIOD", shorten: "middle" as const },
         { header: "SIZE", align: "right" as const },
-        { header: "CID" },
+        { header: "CID", shorten: "middle" as const },
       ];
       const body = rows.map((row) => [
         ...(inputs.length > 1 ? [row.file] : []),
@@ -292,7 +291,7 @@ async function add(ctx: CommandContext, files: string[], options: AddOptions): P
       const summary =
         `${minted} record${minted === 1 ? "" : "s"} minted to ${written.patient}` +
         (unchanged > 0 ? `; ${unchanged} already stored unchanged (not minted again)` : "");
-      return `${summary}\n${table(columns, body)}`;
+      return `${summary}\n${ctx.output.table(columns, body)}`;
     },
   );
 }
