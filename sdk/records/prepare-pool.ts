@@ -18,17 +18,21 @@ import { prepareRecords, type PreparedRecord } from "./prepare";
 import type { PrepareAnswer, PrepareJob } from "./prepare-worker";
 
 /**
- * Below this many input bytes in total, preparation stays in the calling thread. Measured on a 2-core
- * machine: validation runs at about 2.5 MB/s per thread and a worker needs 1–2.5 s to start (loading
- * the definitions, warming up), so two workers win from about 8 MB on.
+ * Below this many input bytes in total, preparation stays in the calling thread unless a concurrency is
+ * asked for. A worker needs 1–4 s to start (loading the definitions, warming up), and on a 2-core
+ * machine one V8 isolate already keeps about 1.2 cores busy (its GC and compiler threads), so lanes pay
+ * off only on larger inputs and more cores (see the `fhir` section of `npm run bench`).
  */
 export const PARALLEL_THRESHOLD_BYTES = 8 * 1024 * 1024;
 
 /** Settings of {@link prepareInParallel}. */
 export interface PrepareSettings {
-  /** Worker threads (default: the number of CPU cores, at most 4). */
+  /**
+   * Lanes (this thread and `concurrency − 1` workers). Default: one less than the CPU cores, at most 4,
+   * and only from {@link PARALLEL_THRESHOLD_BYTES} of input on; given explicitly, used whatever the size.
+   */
   concurrency?: number;
-  /** Total input size from which workers are used (default {@link PARALLEL_THRESHOLD_BYTES}). */
+  /** Total input size from which workers are used (default {@link PARALLEL_THRESHOLD_BYTES}, or 0 when `concurrency` is given). */
   minParallelBytes?: number;
   /** Called as each input is prepared (in completion order) with its index and input byte count. */
   onPrepared?: (index: number, records: PreparedRecord[], inputBytes: number) => void;
@@ -52,7 +56,8 @@ export type PrepareOutcome = { records: PreparedRecord[] } | { error: FhirValida
  * @param inputs UTF-8 JSON of each input (a Bundle or a resource).
  */
 export async function prepareInParallel(inputs: readonly Uint8Array[], settings: PrepareSettings = {}): Promise<PrepareOutcome[]> {
-  const concurrency = Math.max(1, Math.min(settings.concurrency ?? Math.min(4, os.cpus().length), inputs.length));
+  const concurrency = Math.max(1, Math.min(settings.concurrency ?? Math.min(4, os.cpus().length - 1), inputs.length));
+  const minParallelBytes = settings.minParallelBytes ?? (settings.concurrency === undefined ? PARALLEL_THRESHOLD_BYTES : 0);
   const total = inputs.reduce((n, input) => n + input.length, 0);
   const results: PrepareOutcome[] = new Array(inputs.length);
   let next = 0;
@@ -67,7 +72,7 @@ export async function prepareInParallel(inputs: readonly Uint8Array[], settings:
       results[index] = { error };
     }
   };
-  if (concurrency === 1 || total < (settings.minParallelBytes ?? PARALLEL_THRESHOLD_BYTES)) {
+  if (concurrency === 1 || total < minParallelBytes) {
     while (next < inputs.length) prepareHere(next++);
     return results;
   }

@@ -78,7 +78,7 @@ export function registerRecord(program: Command, io: CliIo): void {
     .option("--patient <address>", "mint to this patient (default: the identity; otherwise needs its APPEND consent)", parseAddress)
     .option("--resolver <url>", "also wrap the record keys to this resolver's key and deposit them with it")
     .option("--resolver-key <hex>", "also wrap the record keys to this X25519 public key (kept locally only)", parsePublicKey)
-    .option("--concurrency <n>", "threads validating and splitting the files (default: the CPU cores, at most 4)", parsePositiveInt)
+    .option("--concurrency <n>", "threads validating and splitting the files at once (default: one less than the CPU cores, at most 4, from 8 MB of input)", parsePositiveInt)
     .addOption(new Option("--progress", "draw the progress bar even when stderr is not a terminal"))
     .action(async (files: string[], options: AddOptions, command: Command) => add(CommandContext.of(command, io), files, options));
   record
