@@ -3,7 +3,6 @@
  * processes against it (init → patient create → record add → record get → consent grant/list/revoke → audit),
  * with the error paths and their exit codes, and a check that no private key is ever on disk in the clear.
  */
-import { spawn } from "node:child_process";
 import { lstat, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -20,18 +19,13 @@ import { Scope } from "../../sdk/consent/typed-data";
 import { canonicalJson, canonicalize, parseFhirJson } from "../../sdk/fhir";
 import { generatePatientBundles } from "../fixtures/generate";
 import { identityDir, unlockEncryptionKey } from "../../sdk/cli/identity";
+import { runCli, type CliRun } from "../helpers/cli-run";
 import { ensureCliBuild } from "../helpers/cli-build";
 
 const ROOT = path.resolve(__dirname, "..", "..");
-const BIN = path.join(ROOT, "bin", "medrec");
 const PASSPHRASE = "correct horse battery staple (cli test)";
 
-/** Output and exit status of one CLI run. */
-interface RunResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type RunResult = CliRun;
 
 /** Canonical bytes of each resource of a bundle, sorted: a multiset to compare bundles by content. */
 function resourceSet(bundle: { entry?: { resource?: unknown }[] }): string[] {
@@ -63,24 +57,10 @@ describe("medrec CLI: bin/medrec against a local chain", function () {
   let bundle: ReturnType<typeof generatePatientBundles>[number];
 
   /** Runs `bin/medrec args` with the test's environment. */
-  function medrec(args: string[], extraEnv: NodeJS.ProcessEnv = {}, timeoutMs = 60_000): Promise<RunResult> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env: { ...env, ...extraEnv }, stdio: ["ignore", "pipe", "pipe"] });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-      const timer = setTimeout(() => {
-        child.kill("SIGKILL");
-        reject(new Error(`medrec ${args.join(" ")} timed out\n${stdout}\n${stderr}`));
-      }, timeoutMs);
-      child.once("error", reject);
-      child.once("close", (code) => {
-        clearTimeout(timer);
-        outputs.push(stdout, stderr);
-        resolve({ code, stdout, stderr });
-      });
-    });
+  async function medrec(args: string[], extraEnv: NodeJS.ProcessEnv = {}, timeoutMs = 60_000): Promise<RunResult> {
+    const result = await runCli(args, { cwd: dir, env: { ...env, ...extraEnv }, timeoutMs });
+    outputs.push(result.stdout, result.stderr);
+    return result;
   }
 
   /** Runs and expects exit code 0; returns stdout parsed as JSON when `json`. */
