@@ -247,7 +247,11 @@ describe("medrec CLI: bin/medrec against a local chain", function () {
     const json = await medrec(["record", "add", bad, "--json"]);
     expect(json.code).to.equal(3);
     const error = JSON.parse(json.stderr).error;
-    expect(error.details.issues).to.deep.include({ path: "Bundle.entry[0].resource.birthDate", message: "Invalid date format", code: "structure" });
+    expect(error.details.issues).to.deep.include({
+      path: "Bundle.entry[0].resource.birthDate",
+      message: "Invalid date format: expected YYYY, YYYY-MM or YYYY-MM-DD (a real month and day)",
+      code: "structure",
+    });
     for (const issue of error.details.issues) expect(issue.message).to.be.a("string").and.not.equal("");
     for (const text of [human.stdout, human.stderr, json.stdout, json.stderr]) {
       expect(text).to.not.include("SECRET");
