@@ -26,3 +26,12 @@ export class RecordWriteError extends MedrecError {
     super("RECORD_WRITE_FAILED", message, options);
   }
 }
+
+/** The record was updated while its key was being released: the key opens another version. Ask again. */
+export class RecordVersionChangedError extends MedrecError {
+  declare readonly code: "RECORD_VERSION_CHANGED";
+  /** @param tokenId The record read. */
+  constructor(readonly tokenId: bigint) {
+    super("RECORD_VERSION_CHANGED", `record #${tokenId} changed while its key was released; ask again`);
+  }
+}

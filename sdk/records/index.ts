@@ -20,6 +20,6 @@ export {
 } from "./ingest";
 export { fileIngestIndex, memoryIngestIndex, recordIdentity, type IngestIndex } from "./ingest-index";
 export { prepareInParallel, PrepareFailedError, PARALLEL_THRESHOLD_BYTES, type PrepareSettings, type PrepareOutcome } from "./prepare-pool";
-export { readRecord, type ReadRecordResult } from "./read";
+export { readRecord, localKeys, type ReadRecordResult, type KeySource, type RecordKey } from "./read";
 export { forgetRecord, type ForgottenRecord } from "./forget";
-export { RecordKeyNotFoundError, RecordNotFoundError, RecordWriteError } from "./errors";
+export { RecordKeyNotFoundError, RecordNotFoundError, RecordVersionChangedError, RecordWriteError } from "./errors";

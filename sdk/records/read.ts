@@ -4,10 +4,11 @@ import { getEncryptionPublicKey, openRecord, type BytesLike } from "../crypto";
 import { validateFhir } from "../fhir";
 import type { RecordsContext } from "./context";
 import { versionRef } from "./context";
-import { RecordKeyNotFoundError, RecordNotFoundError } from "./errors";
+import { RecordKeyNotFoundError, RecordNotFoundError, RecordVersionChangedError } from "./errors";
+import type { RecordVersionRef } from "./key-store";
 
-/** A record read back and verified. */
-export interface ReadRecordResult {
+/** A record read back and verified, with what the key source adds (e.g. the disclosure of a resolver release). */
+export type ReadRecordResult<Extra extends object = object> = {
   tokenId: bigint;
   version: bigint;
   patient: string;
@@ -21,36 +22,95 @@ export interface ReadRecordResult {
   bundle: Bundle;
   /** The record exactly as stored: its canonical FHIR JSON (UTF-8), every decimal digit as written. */
   plaintext: Uint8Array;
+} & Extra;
+
+/** A data key for one record version: its wrap and the private key that opens it. */
+export interface RecordKey<Extra extends object = object> {
+  /** The record version the wrap was made (or released) for. */
+  version: bigint;
+  wrappedKey: Uint8Array;
+  /** The X25519 private key that opens `wrappedKey`; {@link readRecord} does not keep it. */
+  privateKey: Uint8Array;
+  /** Added to the read's result (e.g. `{ disclosure }`). */
+  extra: Extra;
+  /** Called when the read is done, success or not (a one-time key is zeroised here). */
+  dispose(): void;
+}
+
+/**
+ * Where a reader's data key comes from: its own wraps in a local key store ({@link localKeys}), or a
+ * resolver that releases it under an on-chain grant (`sdk/resolver` `resolverKeys`).
+ */
+export interface KeySource<Extra extends object = object> {
+  /**
+   * The key of the record version `ref` names (the version on-chain when the read began). A source may
+   * answer for a newer version (a resolver reads the chain again); {@link readRecord} then re-reads it.
+   */
+  keyFor(context: RecordsContext, ref: RecordVersionRef): Promise<RecordKey<Extra>>;
 }
 
 const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((byte, i) => byte === b[i]);
 
 /**
- * `readRecord(tokenId)`: reads the pointer on-chain, fetches the ciphertext by CID (every block verified),
- * checks its SHA-256 against the chain, unwraps the data key with the reader's private key, decrypts (AAD bound
- * to chain, token and version) and validates the FHIR bundle.
+ * The reader's own wraps: the key store's wrap for `readerPrivateKey`'s public key.
+ * @param readerPrivateKey The reader's X25519 private key (never leaves this process; not copied).
+ */
+export function localKeys(readerPrivateKey: BytesLike): KeySource {
+  return {
+    async keyFor(context, ref) {
+      const readerPublicKey = getEncryptionPublicKey(readerPrivateKey);
+      const wrap = (await context.keys.load(ref)).find((w) => sameBytes(w.recipient, readerPublicKey));
+      if (!wrap) throw new RecordKeyNotFoundError(`no data key of record #${ref.tokenId} v${ref.version} for this reader`);
+      const privateKey = typeof readerPrivateKey === "string" ? getBytes(readerPrivateKey) : readerPrivateKey;
+      return { version: ref.version, wrappedKey: wrap.wrappedKey, privateKey, extra: {}, dispose: () => undefined };
+    },
+  };
+}
+
+/**
+ * `readRecord(tokenId)`, the one read path: reads the pointer on-chain, gets the data key from `keys`
+ * (the reader's own wrap, or a resolver's release), fetches the ciphertext by CID (every block
+ * verified), checks its SHA-256 against the chain, unwraps the key, decrypts (AAD bound to chain, token
+ * and version) and validates the FHIR bundle.
  * @param context Chain, record token, content store and key store.
  * @param tokenId The record token.
- * @param readerPrivateKey The reader's X25519 private key (never leaves this process).
- * @throws {RecordNotFoundError} The token does not exist (or was burned).
+ * @param keys A {@link KeySource}, or the reader's X25519 private key (= `localKeys(privateKey)`).
+ * @throws {RecordNotFoundError} The token does not exist (or was burned); checked before any key is asked for.
  * @throws {RecordKeyNotFoundError} No wrap of this version for the reader's key is known.
+ * @throws {RecordVersionChangedError} The record was updated while its key was being released.
  */
-export async function readRecord(context: RecordsContext, tokenId: bigint, readerPrivateKey: BytesLike): Promise<ReadRecordResult> {
+export async function readRecord<Extra extends object = object>(
+  context: RecordsContext,
+  tokenId: bigint,
+  keys: KeySource<Extra> | BytesLike,
+): Promise<ReadRecordResult<Extra>> {
+  const source = (isKeySource(keys) ? keys : localKeys(keys)) as KeySource<Extra>;
   const patient = await context.recordToken.patientOf(tokenId);
   if (BigInt(patient) === 0n) throw new RecordNotFoundError(tokenId);
-  const record = await context.recordToken.recordOf(tokenId);
-  const ref = await versionRef(context, tokenId, record.version);
-  const readerPublicKey = getEncryptionPublicKey(readerPrivateKey);
-  const wrap = (await context.keys.load(ref)).find((w) => sameBytes(w.recipient, readerPublicKey));
-  if (!wrap) throw new RecordKeyNotFoundError(`no data key of record #${tokenId} v${record.version} for this reader`);
-  const sealed = await context.store.get(getBytes(record.cid), { expectedContentHash: record.contentHash });
-  const plaintext = openRecord(sealed, wrap.wrappedKey, readerPrivateKey, ref, record.contentHash);
-  const bundle = validateFhir(plaintext, "Bundle") as Bundle;
-  let kind: string;
+  let record = await context.recordToken.recordOf(tokenId);
+  const key = await source.keyFor(context, await versionRef(context, tokenId, record.version));
   try {
-    kind = Buffer.from(getBytes(record.recordKind)).toString("utf8").replace(/\0+$/, "");
-  } catch {
-    kind = record.recordKind;
+    if (key.version !== record.version) record = await context.recordToken.recordOf(tokenId);
+    if (key.version !== record.version) throw new RecordVersionChangedError(tokenId);
+    const ref = await versionRef(context, tokenId, record.version);
+    const sealed = await context.store.get(getBytes(record.cid), { expectedContentHash: record.contentHash });
+    const plaintext = openRecord(sealed, key.wrappedKey, key.privateKey, ref, record.contentHash);
+    const bundle = validateFhir(plaintext, "Bundle") as Bundle;
+    return { tokenId, version: record.version, patient, kind: kindText(record.recordKind), contentHash: record.contentHash, bundle, plaintext, ...key.extra };
+  } finally {
+    key.dispose();
   }
-  return { tokenId, version: record.version, patient, kind, contentHash: record.contentHash, bundle, plaintext };
+}
+
+function isKeySource(value: unknown): value is KeySource<object> {
+  return typeof value === "object" && value !== null && typeof (value as { keyFor?: unknown }).keyFor === "function";
+}
+
+/** The text of a bytes32 record kind (the hex itself when it is not UTF-8 text). */
+function kindText(recordKind: string): string {
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(getBytes(recordKind)).replace(/\0+$/, "");
+  } catch {
+    return recordKind;
+  }
 }

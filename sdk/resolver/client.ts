@@ -1,11 +1,7 @@
 import { getAddress, hexlify, keccak256, randomBytes, toBigInt, type Signer, type TypedDataDomain } from "ethers";
-import type { Bundle } from "@medplum/fhirtypes";
-import { bytesToHex, generateEncryptionKeyPair, hexToBytes, openRecord, WRAPPED_KEY_LENGTH, type BytesLike } from "../crypto";
-import { validateFhir } from "../fhir";
+import { bytesToHex, generateEncryptionKeyPair, hexToBytes, WRAPPED_KEY_LENGTH, type BytesLike } from "../crypto";
 import type { RecordsContext } from "../records/context";
-import { versionRef } from "../records/context";
-import { RecordNotFoundError } from "../records/errors";
-import { getBytes } from "ethers";
+import { readRecord, type KeySource, type ReadRecordResult } from "../records/read";
 import { ResolverError } from "./errors";
 import { resolverFetch, type ResolverUrl } from "./http";
 import { signAccessRequest, signKeyDeposit, wallClockSeconds, type AccessRequest, type KeyDeposit } from "./typed-data";
@@ -108,43 +104,42 @@ export async function requestKeyRelease(options: KeyReleaseOptions): Promise<Key
 }
 
 /** A record read through the resolver, with the disclosure that released its key. */
-export interface ResolvedRecord {
-  tokenId: bigint;
-  version: bigint;
-  patient: string;
-  contentHash: string;
-  /** The canonical plaintext bytes (what the writer sealed). */
-  plaintext: Uint8Array;
-  bundle: Bundle;
-  disclosure: { transactionHash: string; blockNumber: number };
+export type ResolvedRecord = ReadRecordResult<{ disclosure: { transactionHash: string; blockNumber: number } }>;
+
+/**
+ * A {@link KeySource} whose keys the resolver releases under the reader's on-chain grant: each key is
+ * one signed access request, one mined `Disclosure`, re-wrapped to a one-time key that is zeroised
+ * when the read is done. The read's result carries the `disclosure`.
+ * @param options Resolver, signer, domain and purpose; see {@link KeyReleaseOptions} (the token comes from the read).
+ */
+export function resolverKeys(options: Omit<KeyReleaseOptions, "tokenId">): KeySource<{ disclosure: { transactionHash: string; blockNumber: number } }> {
+  return {
+    async keyFor(_context, ref) {
+      const release = await requestKeyRelease({ ...options, tokenId: ref.tokenId });
+      return {
+        version: release.version,
+        wrappedKey: release.wrappedKey,
+        privateKey: release.ephemeralPrivateKey,
+        extra: { disclosure: release.disclosure },
+        dispose: () => release.ephemeralPrivateKey.fill(0),
+      };
+    },
+  };
 }
 
 /**
- * `readRecordThroughResolver`: the grantee's read path (ARCHITECTURE.md, flow 4). Gets the key released by the
- * resolver, fetches the ciphertext by the CID on-chain (every block verified), checks its SHA-256, decrypts it
- * with the AAD bound to chain, token and version, and validates the FHIR bundle.
+ * `readRecordThroughResolver`: the grantee's read path (ARCHITECTURE.md, flow 4), i.e.
+ * `readRecord(context, tokenId, resolverKeys(options))`: the key released by the resolver, the
+ * ciphertext fetched by the CID on-chain (every block verified), its SHA-256 checked, decrypted with the
+ * AAD bound to chain, token and version, the FHIR bundle validated.
  * @param context Chain, record token and content store (the key store is not used).
  * @param options Resolver, signer, domain, token and purpose; see {@link KeyReleaseOptions}.
  * @throws {RecordNotFoundError} The token does not exist (checked before anything is asked of the resolver).
  * @throws {ResolverError} The resolver refused.
  */
-export async function readRecordThroughResolver(context: RecordsContext, options: KeyReleaseOptions): Promise<ResolvedRecord> {
-  const patient = await context.recordToken.patientOf(options.tokenId);
-  if (BigInt(patient) === 0n) throw new RecordNotFoundError(options.tokenId);
-  const release = await requestKeyRelease(options);
-  try {
-    const record = await context.recordToken.recordOf(options.tokenId);
-    if (record.version !== release.version) {
-      throw new ResolverError("RECORD_VERSION_CHANGED", 200, `record #${options.tokenId} changed while its key was released; ask again`);
-    }
-    const ref = await versionRef(context, options.tokenId, record.version);
-    const sealed = await context.store.get(getBytes(record.cid), { expectedContentHash: record.contentHash });
-    const plaintext = openRecord(sealed, release.wrappedKey, release.ephemeralPrivateKey, ref, record.contentHash);
-    const bundle = validateFhir(plaintext, "Bundle") as Bundle;
-    return { tokenId: options.tokenId, version: record.version, patient, contentHash: record.contentHash, plaintext, bundle, disclosure: release.disclosure };
-  } finally {
-    release.ephemeralPrivateKey.fill(0);
-  }
+export function readRecordThroughResolver(context: RecordsContext, options: KeyReleaseOptions): Promise<ResolvedRecord> {
+  const { tokenId, ...release } = options;
+  return readRecord(context, tokenId, resolverKeys(release));
 }
 
 /** Options of {@link depositRecordKey}. */

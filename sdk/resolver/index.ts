@@ -18,6 +18,7 @@ export {
   resolverInfo,
   requestKeyRelease,
   readRecordThroughResolver,
+  resolverKeys,
   depositRecordKey,
   DEFAULT_REQUEST_TTL_SECONDS,
   type ResolverInfo,

@@ -360,17 +360,12 @@ async function readThroughResolver(
   const signer = await ctx.signer(config);
   return ctx.withChain(config, async (chain) => {
     const resolver = await checkedResolver(url, chain);
-    const { readRecordThroughResolver } = await import("../../resolver");
-    const { encodeBytes32String } = await import("ethers");
+    const [{ resolverKeys }, { readRecord }, { encodeBytes32String }] = await Promise.all([import("../../resolver"), import("../../records"), import("ethers")]);
+    const keys = resolverKeys({ url, signer, domain: resolver.domain, resolver: resolver.address, purpose: encodeBytes32String(purpose) });
     const records = await openRecords(config, chain);
     try {
       const read = [];
-      for (const tokenId of tokenIds) {
-        const result = await readRecordThroughResolver(records.context, { url, signer, domain: resolver.domain, resolver: resolver.address, tokenId, purpose: encodeBytes32String(purpose) });
-        const onChain = await records.context.recordToken.recordOf(tokenId);
-        const kind = Buffer.from(onChain.recordKind.slice(2), "hex").toString("utf8").replace(/\0+$/, "");
-        read.push({ tokenId, version: result.version, patient: result.patient, kind, contentHash: result.contentHash, bundle: result.bundle, plaintext: result.plaintext, disclosure: result.disclosure });
-      }
+      for (const tokenId of tokenIds) read.push(await readRecord(records.context, tokenId, keys));
       return read;
     } finally {
       await records.close();

@@ -14,6 +14,9 @@ import { randomBytes } from "node:crypto";
 import type { Bundle } from "@medplum/fhirtypes";
 import { canonicalJson, canonicalize, exportRecords, parseFhirJson, splitBundle, FhirValidationError } from "../../../sdk/fhir";
 import {
+  localKeys,
+  RecordVersionChangedError,
+  type KeySource,
   memoryIngestIndex,
   forgetRecord,
   type IngestProgress,
@@ -275,5 +278,28 @@ describe("sdk/records: ingest and read back through the chain and a real Helia s
     const exported = exportRecords(back);
     expect(exported.exact).to.equal(true);
     expect(canonicalJson(exported.bundle)).to.equal(canonicalJson(parseFhirJson(input)));
+  });
+
+  it("one read path: any key source; a key for another version is refused, and every key is disposed of", async () => {
+    const { context, options, patientKeys } = await loadFixture(setup);
+    const [record] = await ingestRecord(context, generatePatientBundles({ seed: 31, patients: 1 })[0], options);
+    const own = localKeys(patientKeys.privateKey);
+    let disposed = 0;
+    const counting = (versionShift: bigint): KeySource<{ via: string }> => ({
+      async keyFor(ctx, ref) {
+        const key = await own.keyFor(ctx, ref);
+        return { ...key, version: key.version + versionShift, extra: { via: "test" }, dispose: () => void disposed++ };
+      },
+    });
+    const read = await readRecord(context, record.tokenId, counting(0n));
+    expect(read.via).to.equal("test");
+    expect(read.kind).to.equal(record.kind);
+    expect(disposed).to.equal(1);
+    await expectRejects(readRecord(context, record.tokenId, counting(1n)), RecordVersionChangedError, "RECORD_VERSION_CHANGED");
+    expect(disposed).to.equal(2);
+    // A burned record is refused before any key is asked for.
+    await forgetRecord(context, record.tokenId, options.writer);
+    await expectRejects(readRecord(context, record.tokenId, counting(0n)), RecordNotFoundError, "RECORD_NOT_FOUND");
+    expect(disposed).to.equal(2);
   });
 });
