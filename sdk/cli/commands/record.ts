@@ -23,12 +23,12 @@ import { CommandContext, type CliIo } from "../context";
 import { CliError, ExitCode, fhirIssuesMessage, issueList } from "../errors";
 import { parseAddress, parsePositiveInt, parsePublicKey, parseTokenId } from "../options";
 import { checkedResolver } from "../resolver";
-import { CONSENT_PURPOSES } from "./consent";
 import { createProgress, progressWanted } from "../progress";
 import { registerRecordList } from "./record-list";
+import { CONSENT_PURPOSES, EMERGENCY_PURPOSE } from "../../vocabulary";
 
-/** Purposes a reader may name when asking the resolver: a consent's, or ETREAT under break-glass. */
-const READ_PURPOSES = [...CONSENT_PURPOSES, "ETREAT"] as const;
+/** Purposes a reader may name when asking the resolver: a consent's, or the emergency one under break-glass. */
+const READ_PURPOSES = [...CONSENT_PURPOSES, EMERGENCY_PURPOSE] as const;
 
 interface AddOptions {
   patient?: string;
