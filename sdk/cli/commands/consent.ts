@@ -8,7 +8,7 @@
 import { Option, type Command } from "commander";
 import { encodeBytes32String, hexlify, randomBytes, toBigInt, type JsonRpcProvider } from "ethers";
 import { consentDomain, signConsent, type Consent } from "../../consent/typed-data";
-import { CONSENT_PURPOSES, Scope, formatTokenId, scopeNames, type ConsentPurpose } from "../../vocabulary";
+import { CONSENT_PURPOSES, PURPOSES, Scope, formatTokenId, scopeNames, type ConsentPurpose } from "../../vocabulary";
 import { metadataIdFor, type ConsentDescription } from "../consent-metadata";
 import { CommandContext, type CliIo } from "../context";
 import { CliError, ExitCode } from "../errors";
@@ -38,7 +38,7 @@ export function registerConsent(program: Command, io: CliIo): void {
     .requiredOption("--grantee <address>", "who gets access (an active provider, lab, insurer or researcher)", parseAddress)
     .requiredOption("--token <id|all>", "a record token id, or all for every record", parseTokenOrAll)
     .option("--scopes <list>", "comma-separated: READ, APPEND, ANNOTATE", parseScopes, Scope.READ)
-    .addOption(new Option("--purpose <code>", "purpose of use").choices(CONSENT_PURPOSES).default("TREAT"))
+    .addOption(new Option("--purpose <code>", "purpose of use").choices(CONSENT_PURPOSES).default(PURPOSES.TREATMENT.code))
     .option("--days <n>", "days until the consent expires", parsePositiveInt, 30)
     .action(async (options: GrantOptions, command: Command) => grant(CommandContext.of(command, io), options));
   consent
