@@ -1,6 +1,5 @@
 import { ZeroHash, decodeBytes32String, getAddress, keccak256, toUtf8Bytes, type ParamType } from "ethers";
-import { Purpose } from "../sdk/consent/purposes";
-import { Scope } from "../sdk/consent/typed-data";
+import { Purpose, Scope } from "../sdk/vocabulary";
 import { ParticipantKind } from "../sdk/chain/participant-kind";
 import type { TrailEvent } from "./event-trail";
 import { wrapParts, type TableColumn } from "../sdk/cli/table";

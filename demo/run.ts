@@ -36,8 +36,8 @@ import {
   RecordToken__factory,
   SponsorPaymaster__factory,
 } from "../typechain-types";
-import { consentDomain, Scope, type Consent } from "../sdk/consent/typed-data";
-import { Purpose } from "../sdk/consent/purposes";
+import { consentDomain, type Consent } from "../sdk/consent/typed-data";
+import { Scope, Purpose } from "../sdk/vocabulary";
 import { ParticipantKind } from "../sdk/chain/participant-kind";
 import { readEventTrail, trailSources } from "./event-trail";
 import { mkdtemp, readFile, rm } from "node:fs/promises";

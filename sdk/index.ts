@@ -12,6 +12,7 @@
  *   of the patient's guardians named as the patient's emergency delegate.
  * - `resolver`: the key-release service's client: signed access requests, reads through the resolver, key deposits.
  * - `chain`: participant kinds and record-update attestations (contract clients are in `typechain-types/`).
+ * - `vocabulary`: the terms the contracts define and every domain shares: scopes, purposes, `ALL_RECORDS`, caps.
  *
  * Every error the SDK throws on purpose is a `MedrecError` with a stable `code`.
  *
@@ -26,5 +27,6 @@ export * as fhir from "./fhir";
 export * as records from "./records";
 export * as resolver from "./resolver";
 export * as storage from "./storage";
+export * as vocabulary from "./vocabulary";
 export * as wallet from "./wallet";
 export * from "./errors";

@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { getAddress } from "ethers";
 import { bytesToHex, rewrapKey } from "../../sdk/crypto";
 import { InvalidKeyError, KeyUnwrapError } from "../../sdk/errors";
-import { Scope } from "../../sdk/consent/typed-data";
+import { Scope } from "../../sdk/vocabulary";
 import { accessRequestDigest } from "../../sdk/resolver/typed-data";
 import { accessRequestFromBody, type AccessRequestBody, type KeyReleaseBody } from "../../sdk/resolver/wire";
 import { authenticate, checkDeadline, recordBinding, requireLiveRecord, type ResolverContext } from "../context";

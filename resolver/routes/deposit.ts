@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { getAddress, keccak256 } from "ethers";
 import { hexToBytes, unwrapKey } from "../../sdk/crypto";
-import { Scope } from "../../sdk/consent/typed-data";
+import { Scope } from "../../sdk/vocabulary";
 import { keyDepositDigest } from "../../sdk/resolver/typed-data";
 import { keyDepositFromBody, type KeyDepositBody } from "../../sdk/resolver/wire";
 import { authenticate, checkDeadline, recordBinding, requireLiveRecord, type ResolverContext } from "../context";

@@ -6,7 +6,7 @@
  */
 import { ZeroAddress, decodeBytes32String, getAddress, hexlify, type Log, type LogDescription } from "ethers";
 import { ConsentManager__factory, RecordToken__factory } from "../../typechain-types";
-import { ALL_RECORDS, Scope } from "../consent/typed-data";
+import { ALL_RECORDS, EMERGENCY_PURPOSE, Scope, formatTokenId, scopeNames } from "../vocabulary";
 import type { AuditEntry, AuditEventKind } from "./types";
 
 /** The ConsentManager ABI interface. */
@@ -59,12 +59,6 @@ const EMITTER: Readonly<Record<AuditEventName, "ConsentManager" | "RecordToken">
 const NAME_BY_TOPIC = new Map<string, AuditEventName>(
   (Object.keys(AUDIT_TOPICS) as AuditEventName[]).map((name) => [AUDIT_TOPICS[name], name]),
 );
-
-/**
- * The purpose ConsentManager stores for every emergency grant (`Purposes.EMERGENCY`); also the purpose of an
- * `emergency-delegate` entry that names a delegate.
- */
-export const EMERGENCY_PURPOSE = "ETREAT";
 
 /** The contract addresses whose events are decoded. */
 export interface AuditContracts {
@@ -194,14 +188,6 @@ export function decodeAuditLog(log: Log, contracts: AuditContracts): DecodedAudi
 }
 
 /**
- * A token id as the accounting shows it: decimal, or `"all"` for `ALL_RECORDS` (2²⁵⁶−1).
- * @param tokenId The token id as emitted.
- */
-export function formatTokenId(tokenId: bigint): string {
-  return tokenId === ALL_RECORDS ? "all" : tokenId.toString(10);
-}
-
-/**
  * The text of a purpose-of-use code stored left-aligned in a bytes32 (e.g. `"TREAT"`). A value that is not
  * an alphanumeric code (letters, digits, then also `_`, `-`, `.`) is returned as its 32-byte hex, so that no
  * free text from the chain reaches a report.
@@ -216,27 +202,6 @@ export function decodePurpose(purpose: string): string {
     return hex;
   }
   return /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(text) ? text : hex;
-}
-
-/** The name of each scope bit. */
-const SCOPE_NAMES: readonly [number, string][] = [
-  [Scope.READ, "READ"],
-  [Scope.APPEND, "APPEND"],
-  [Scope.ANNOTATE, "ANNOTATE"],
-];
-
-/**
- * The names of the scope bits set in `scopes` (`READ`, `APPEND`, `ANNOTATE`, in bit order); an undefined bit
- * is named by its value (e.g. `"8"`).
- * @param scopes The scope bit set (uint8).
- */
-export function scopeNames(scopes: number): string[] {
-  const names: string[] = [];
-  for (let bit = 1; bit <= 0x80; bit <<= 1) {
-    if ((scopes & bit) === 0) continue;
-    names.push(SCOPE_NAMES.find(([value]) => value === bit)?.[1] ?? String(bit));
-  }
-  return names;
 }
 
 /** Latest Unix second shown as an ISO date (9999-12-31T23:59:59Z). */

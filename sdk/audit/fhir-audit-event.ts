@@ -27,7 +27,7 @@
  */
 import type { AuditEvent, AuditEventAgent, AuditEventEntity, AuditEventEntityDetail, Coding } from "@medplum/fhirtypes";
 import { getAddress, id as keccakUtf8 } from "ethers";
-import { didPkh, recordTokenIdentifier } from "./did";
+import { ACT_REASON_SYSTEM, PARTICIPATION_TYPE_SYSTEM, PURPOSE_DISPLAY, RECORD_TOKEN_SYSTEM, URI_SYSTEM, didPkh, recordTokenIdentifier } from "../vocabulary";
 import type { AccountingOfDisclosures, AuditEntry, AuditEventKind } from "./types";
 
 /** Code system of DICOM audit codes. */
@@ -36,16 +36,8 @@ export const DICOM_SYSTEM = "http://dicom.nema.org/resources/ontology/DCM";
 export const AUDIT_EVENT_TYPE_SYSTEM = "http://terminology.hl7.org/CodeSystem/audit-event-type";
 /** Code system of FHIR RESTful interactions. */
 export const RESTFUL_INTERACTION_SYSTEM = "http://hl7.org/fhir/restful-interaction";
-/** Code system of HL7 v3 ActReason (purpose of use). */
-export const ACT_REASON_SYSTEM = "http://terminology.hl7.org/CodeSystem/v3-ActReason";
-/** Code system of HL7 v3 ParticipationType (agent types other than the DICOM roles). */
-export const PARTICIPATION_TYPE_SYSTEM = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType";
 /** Code system of HL7 v3 RoleCode (the agent type of an emergency delegate, `DELEGATEE`). */
 export const ROLE_CODE_SYSTEM = "http://terminology.hl7.org/CodeSystem/v3-RoleCode";
-/** Identifier system of record tokens. */
-export const RECORD_TOKEN_SYSTEM = "urn:medrec:record-token";
-/** Identifier system of DIDs (RFC 3986 URIs). */
-export const URI_SYSTEM = "urn:ietf:rfc:3986";
 
 const OBJECT_ROLE_SYSTEM = "http://terminology.hl7.org/CodeSystem/object-role";
 const ENTITY_TYPE_SYSTEM = "http://terminology.hl7.org/CodeSystem/audit-entity-type";
@@ -68,15 +60,6 @@ const MAPPING: Readonly<Record<AuditEventKind, { type: Coding; subtype: Coding; 
   "record-created": { type: PATIENT_RECORD, subtype: rest("create"), action: "C" },
   "record-updated": { type: PATIENT_RECORD, subtype: rest("update"), action: "U" },
   "record-erased": { type: PATIENT_RECORD, subtype: rest("delete"), action: "D" },
-};
-
-/** Displays of the HL7 v3 ActReason codes medrec uses. */
-const PURPOSE_DISPLAY: Readonly<Record<string, string>> = {
-  TREAT: "treatment",
-  HPAYMT: "healthcare payment",
-  HOPERAT: "healthcare operations",
-  HRESCH: "healthcare research",
-  ETREAT: "Emergency Treatment",
 };
 
 const AUTHOR: Coding = { system: PARTICIPATION_TYPE_SYSTEM, code: "AUT", display: "author (originator)" };

@@ -20,12 +20,9 @@ export {
 export {
   AUDIT_TOPICS,
   EVENT_KINDS,
-  EMERGENCY_PURPOSE,
   decodeAuditLog,
   decodePurpose,
   formatExpiry,
-  formatTokenId,
-  scopeNames,
   type AuditContracts,
   type AuditEventName,
   type DecodedAuditLog,
@@ -35,16 +32,22 @@ export { BlockTimestamps } from "./block-time";
 export { AuditQueryError } from "./errors";
 export { toJson } from "./json";
 export { toCsv, csvRow, csvField } from "./csv";
-export { didPkh, recordTokenIdentifier } from "./did";
+export {
+  ACT_REASON_SYSTEM,
+  EMERGENCY_PURPOSE,
+  PARTICIPATION_TYPE_SYSTEM,
+  RECORD_TOKEN_SYSTEM,
+  URI_SYSTEM,
+  didPkh,
+  formatTokenId,
+  recordTokenIdentifier,
+  scopeNames,
+} from "../vocabulary";
 export {
   toFhirAuditEvents,
   toFhirAuditEvent,
-  ACT_REASON_SYSTEM,
   AUDIT_EVENT_TYPE_SYSTEM,
   DICOM_SYSTEM,
-  PARTICIPATION_TYPE_SYSTEM,
-  RECORD_TOKEN_SYSTEM,
   RESTFUL_INTERACTION_SYSTEM,
   ROLE_CODE_SYSTEM,
-  URI_SYSTEM,
 } from "./fhir-audit-event";

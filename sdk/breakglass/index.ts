@@ -20,7 +20,8 @@
  * @module
  */
 export { BreakGlassError, type BreakGlassErrorCode } from "./errors";
-export { MAX_EMERGENCY_DURATION_SECONDS, emergencyDuration, emergencyReasonHash } from "./reason";
+export { emergencyDuration, emergencyReasonHash } from "./reason";
+export { MAX_EMERGENCY_DURATION_SECONDS } from "../vocabulary";
 export { SAFE_VERSION, contractNetworksFor, type SafeContractAddresses, type SafeContractNetworks } from "./contract-networks";
 export { toSafeProvider, type JsonRpcSender, type SafeRpc } from "./rpc";
 export { connectSafe, type ConnectSafeOptions, type SafeConnection } from "./connect";

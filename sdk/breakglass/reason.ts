@@ -1,8 +1,6 @@
 import { keccak256, toUtf8Bytes } from "ethers";
+import { MAX_EMERGENCY_DURATION_SECONDS } from "../vocabulary";
 import { BreakGlassError } from "./errors";
-
-/** The longest emergency access one call may open, as `ConsentManager.MAX_EMERGENCY_DURATION` (24 h). */
-export const MAX_EMERGENCY_DURATION_SECONDS = 86_400;
 
 /**
  * The on-chain reason hash of an emergency access: keccak256 of the UTF-8 bytes of `reason`, exactly as given.

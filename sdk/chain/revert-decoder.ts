@@ -1,5 +1,5 @@
 import { Interface, type ErrorDescription, type InterfaceAbi } from "ethers";
-import { ALL_RECORDS } from "../consent/typed-data";
+import { ALL_RECORDS } from "../vocabulary";
 
 /** A contract whose custom errors a decoder knows. */
 export interface ErrorSource {

@@ -6,7 +6,7 @@
  */
 import { InvalidArgumentError } from "commander";
 import { getAddress, isAddress } from "ethers";
-import { ALL_RECORDS, Scope } from "../consent/typed-data";
+import { ALL_RECORDS, SCOPE_NAMES, Scope, isScopeName } from "../vocabulary";
 
 /** An address (any case; checksummed when mixed case). */
 export function parseAddress(value: string): string {
@@ -14,13 +14,11 @@ export function parseAddress(value: string): string {
   return getAddress(value);
 }
 
-const MAX_UINT256 = (1n << 256n) - 1n;
-
 /** A record token id: a positive decimal integer. */
 export function parseTokenId(value: string): bigint {
   if (!/^[0-9]+$/.test(value)) throw new InvalidArgumentError("not a token id (a positive integer).");
   const id = BigInt(value);
-  if (id === 0n || id >= MAX_UINT256) throw new InvalidArgumentError("not a token id (a positive integer).");
+  if (id === 0n || id >= ALL_RECORDS) throw new InvalidArgumentError("not a token id (a positive integer).");
   return id;
 }
 
@@ -38,23 +36,15 @@ export function parsePositiveInt(value: string): number {
   return Number(value);
 }
 
-/** The scope names a consent can carry. */
-export const SCOPE_NAMES = Object.keys(Scope) as (keyof typeof Scope)[];
-
 /** A comma-separated list of scope names (`READ,APPEND`) as the scope bit set. */
 export function parseScopes(value: string): number {
   let bits = 0;
   for (const part of value.split(",").map((s) => s.trim().toUpperCase()).filter(Boolean)) {
-    if (!(part in Scope)) throw new InvalidArgumentError(`unknown scope; use ${SCOPE_NAMES.join(", ")}.`);
-    bits |= Scope[part as keyof typeof Scope];
+    if (!isScopeName(part)) throw new InvalidArgumentError(`unknown scope; use ${SCOPE_NAMES.join(", ")}.`);
+    bits |= Scope[part];
   }
   if (bits === 0) throw new InvalidArgumentError(`no scope; use ${SCOPE_NAMES.join(", ")}.`);
   return bits;
-}
-
-/** The names of the bits of a scope set. */
-export function scopeNamesOf(bits: number): string[] {
-  return SCOPE_NAMES.filter((name) => (bits & Scope[name]) !== 0);
 }
 
 /** A 32-byte public key as `0x` hex (64 hex digits; the `0x` is optional). */
@@ -70,9 +60,4 @@ export function parseIsoDate(value: string): Date {
   const date = new Date(value);
   if (Number.isNaN(date.getTime())) throw new InvalidArgumentError("not an ISO 8601 date (e.g. 2025-01-31 or 2025-01-31T12:00:00Z).");
   return date;
-}
-
-/** A token id as people read it: decimal, or `all`. */
-export function formatToken(tokenId: bigint): string {
-  return tokenId === ALL_RECORDS ? "all" : tokenId.toString(10);
 }

@@ -28,7 +28,7 @@
 import { readFile } from "node:fs/promises";
 import { Interface, ZeroAddress, getAddress, getBytes, isAddress, isHexString } from "ethers";
 import { ConsentManager__factory } from "../../typechain-types/factories/contracts/ConsentManager__factory";
-import { MAX_EMERGENCY_DURATION_SECONDS } from "../breakglass/reason";
+import { MAX_EMERGENCY_DURATION_SECONDS } from "../vocabulary";
 import { writePrivateFile } from "../files/private-file";
 import { CliError, ExitCode } from "./errors";
 

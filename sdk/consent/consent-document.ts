@@ -30,11 +30,21 @@
  */
 import type { CodeableConcept, Coding, Consent as FhirConsent, ConsentProvision, Identifier } from "@medplum/fhirtypes";
 import { decodeBytes32String, isHexString } from "ethers";
-import { recordTokenIdentifier } from "../audit/did";
-import { ACT_REASON_SYSTEM, PARTICIPATION_TYPE_SYSTEM, RECORD_TOKEN_SYSTEM, URI_SYSTEM } from "../audit/fhir-audit-event";
 import { MedrecError } from "../errors";
 import { FhirValidationError, validateFhir, type FhirIssue } from "../fhir";
-import { ALL_RECORDS, ALL_SCOPES, Scope } from "./typed-data";
+import {
+  ACT_REASON_SYSTEM,
+  ALL_RECORDS,
+  ALL_SCOPES,
+  PARTICIPATION_TYPE_SYSTEM,
+  PURPOSE_DISPLAY,
+  RECORD_TOKEN_SYSTEM,
+  SCOPE_NAMES,
+  Scope,
+  URI_SYSTEM,
+  recordTokenIdentifier,
+  type ScopeName,
+} from "../vocabulary";
 
 /** Status of a consent document: FHIR R4 `Consent.status`. */
 export type ConsentStatus = FhirConsent["status"];
@@ -93,20 +103,12 @@ export const LOINC_SYSTEM = "http://loinc.org";
 export const ACT_CODE_SYSTEM = "http://terminology.hl7.org/CodeSystem/v3-ActCode";
 export const CONSENT_ACTION_SYSTEM = "http://terminology.hl7.org/CodeSystem/consentaction";
 
-/** HL7 v3 ActReason displays of the purpose-of-use codes `ConsentManager` knows. */
-export const PURPOSE_DISPLAY: Readonly<Record<string, string>> = {
-  TREAT: "treatment",
-  HPAYMT: "healthcare payment",
-  HOPERAT: "healthcare operations",
-  HRESCH: "healthcare research",
-  ETREAT: "Emergency Treatment",
+/** The FHIR display and nearest consentaction code of each scope. */
+const SCOPE_ACTIONS: Readonly<Record<ScopeName, { display: string; action: string }>> = {
+  READ: { display: "read the records", action: "access" },
+  APPEND: { display: "add records", action: "correct" },
+  ANNOTATE: { display: "annotate the records", action: "correct" },
 };
-
-const SCOPE_ACTIONS: readonly { bit: number; name: string; display: string; action: string }[] = [
-  { bit: Scope.READ, name: "READ", display: "read the records", action: "access" },
-  { bit: Scope.APPEND, name: "APPEND", display: "add records", action: "correct" },
-  { bit: Scope.ANNOTATE, name: "ANNOTATE", display: "annotate the records", action: "correct" },
-];
 
 /** `did:pkh:eip155:<chainId>:<lowercase address>`, as `PatientRegistry.didOf` and did-session produce it. */
 const DID_PKH = /^did:pkh:eip155:(\d{1,20}):(0x[0-9a-f]{40})$/;
@@ -202,11 +204,11 @@ export function consentResource(params: ConsentResourceParams): FhirConsent {
         reference: { identifier: didIdentifier(params.grantee) },
       },
     ],
-    action: SCOPE_ACTIONS.filter(({ bit }) => (params.scopes & bit) !== 0).map(
-      ({ name, display, action }): CodeableConcept => ({
+    action: SCOPE_NAMES.filter((name) => (params.scopes & Scope[name]) !== 0).map(
+      (name): CodeableConcept => ({
         coding: [
-          { system: SCOPE_SYSTEM, code: name, display },
-          { system: CONSENT_ACTION_SYSTEM, code: action },
+          { system: SCOPE_SYSTEM, code: name, display: SCOPE_ACTIONS[name].display },
+          { system: CONSENT_ACTION_SYSTEM, code: SCOPE_ACTIONS[name].action },
         ],
       }),
     ),

@@ -7,7 +7,7 @@
  * @module
  */
 export * from "./typed-data";
-export { Purpose } from "./purposes";
+export { ALL_RECORDS, ALL_SCOPES, PURPOSE_DISPLAY, Purpose, Scope } from "../vocabulary";
 export * from "./consent-store";
 export * from "./consent-document";
 export { CeramicConsentStore, deployConsentModel, createPkhSession, eip1193FromSigner, type CeramicConsentStoreOptions } from "./ceramic-consent-store";

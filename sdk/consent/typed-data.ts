@@ -1,12 +1,5 @@
 import type { Signer, TypedDataDomain, TypedDataField } from "ethers";
 
-/** Scope bits of a consent, as `ConsentManager` defines them. */
-export const Scope = { READ: 1, APPEND: 2, ANNOTATE: 4 } as const;
-/** Every defined scope bit. */
-export const ALL_SCOPES = Scope.READ | Scope.APPEND | Scope.ANNOTATE;
-/** Token id that makes a consent cover every record of the patient. */
-export const ALL_RECORDS = (1n << 256n) - 1n;
-
 /** A consent as the patient signs it (EIP-712 `Consent`). */
 export interface Consent {
   patient: string;

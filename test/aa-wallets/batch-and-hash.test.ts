@@ -16,7 +16,7 @@ import {
   type AaTransactionRequest,
   type SignedAaTransaction,
 } from "../../sdk/wallet";
-import { ALL_RECORDS, Scope } from "../../sdk/consent/typed-data";
+import { ALL_RECORDS, Scope } from "../../sdk/vocabulary";
 import { simulate } from "../../era-test-node/bootloader/impersonation";
 import { decodeRevert } from "../../era-test-node/bootloader/revert-reason";
 import { SystemAddress } from "../../era-test-node/bootloader/system-addresses";

@@ -6,7 +6,8 @@ import { deployWalletsFixture } from "../helpers/wallet-fixture";
 import { randomPointer, RECORD_KIND } from "../helpers/fixture";
 import { eventsSince, malleate, padded, random32, truncated, withV } from "../helpers/aa-tx";
 import { approveRecovery, executeRecovery, proposeRecovery, sendSponsored, setGuardians, signConsentAsAccount } from "../../sdk/wallet";
-import { ALL_RECORDS, CONSENT_TYPES, Scope, type Consent } from "../../sdk/consent/typed-data";
+import { CONSENT_TYPES, type Consent } from "../../sdk/consent/typed-data";
+import { ALL_RECORDS, Scope } from "../../sdk/vocabulary";
 
 const ERC1271_MAGIC = "0x1626ba7e";
 const ERC1271_INVALID = "0xffffffff";

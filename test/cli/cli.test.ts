@@ -15,7 +15,7 @@ import { deployMedrec, type MedrecDeployment } from "../../deploy/medrec";
 import { writeDeployment } from "../../deploy/deployment-file";
 import { ConsentManager__factory, PatientRegistry__factory, ProviderRegistry__factory, RecordToken__factory } from "../../typechain-types";
 import { ParticipantKind } from "../../sdk/chain/participant-kind";
-import { Scope } from "../../sdk/consent/typed-data";
+import { Scope } from "../../sdk/vocabulary";
 import { canonicalJson, canonicalize, parseFhirJson } from "../../sdk/fhir";
 import { generatePatientBundles } from "../fixtures/generate";
 import { identityDir, unlockEncryptionKey } from "../../sdk/cli/identity";

@@ -12,7 +12,7 @@ import { ConsentManager__factory } from "../../typechain-types";
 import { FhirValidationError } from "../../sdk/fhir";
 import { RecordKeyNotFoundError, RecordNotFoundError } from "../../sdk/records";
 import { ContentNotFoundError } from "../../sdk/storage/errors";
-import { ALL_RECORDS } from "../../sdk/consent/typed-data";
+import { ALL_RECORDS } from "../../sdk/vocabulary";
 import { createIdentity, loadIdentity, unlockEncryptionKey, unlockSigner, X25519_KEY_FILE } from "../../sdk/cli/identity";
 import { CliError, ExitCode, decodeRevert, describeError, registerContracts } from "../../sdk/cli/errors";
 import { currentGrants } from "../../sdk/cli/grants";

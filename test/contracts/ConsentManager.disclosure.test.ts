@@ -2,8 +2,7 @@ import { expect } from "chai";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { ZeroHash, concat, dataSlice, id } from "ethers";
 import { deployCore, randomKey, type Core } from "../helpers/fixture";
-import { ALL_RECORDS, ALL_SCOPES, Scope } from "../../sdk/consent/typed-data";
-import { Purpose } from "../../sdk/consent/purposes";
+import { ALL_RECORDS, ALL_SCOPES, Scope, Purpose } from "../../sdk/vocabulary";
 
 const REASON = id("break-glass reason document");
 

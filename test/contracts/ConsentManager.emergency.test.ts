@@ -3,8 +3,7 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { ethers } from "hardhat";
 import { ZeroAddress, ZeroHash, dataSlice, id } from "ethers";
 import { RECORD_KIND, deployCore, randomKey, randomPointer, type Core } from "../helpers/fixture";
-import { ALL_RECORDS, Scope } from "../../sdk/consent/typed-data";
-import { Purpose } from "../../sdk/consent/purposes";
+import { ALL_RECORDS, Scope, Purpose } from "../../sdk/vocabulary";
 import { ParticipantKind } from "../../sdk/chain/participant-kind";
 
 const HOUR = 3600n;

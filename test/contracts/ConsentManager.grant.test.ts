@@ -3,16 +3,8 @@ import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { Signature, TypedDataEncoder, ZeroHash, concat, dataSlice, encodeBytes32String, toBeHex, zeroPadValue } from "ethers";
 import { deployCore, randomKey, randomPointer, RECORD_KIND, type Core } from "../helpers/fixture";
-import {
-  ALL_RECORDS,
-  ALL_SCOPES,
-  CONSENT_TYPES,
-  Scope,
-  consentDomain,
-  signConsent,
-  type Consent,
-} from "../../sdk/consent/typed-data";
-import { Purpose } from "../../sdk/consent/purposes";
+import { CONSENT_TYPES, consentDomain, signConsent, type Consent } from "../../sdk/consent/typed-data";
+import { ALL_RECORDS, ALL_SCOPES, Scope, Purpose } from "../../sdk/vocabulary";
 import { ConsentManager__factory, TestSmartAccount__factory } from "../../typechain-types";
 
 /** Order of the secp256k1 group, to build the high-s twin of a signature. */

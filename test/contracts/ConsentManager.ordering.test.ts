@@ -2,8 +2,8 @@ import { expect } from "chai";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import fc from "fast-check";
 import { deployCore, randomKey } from "../helpers/fixture";
-import { ALL_RECORDS, ALL_SCOPES, Scope, signRevocation, type Consent } from "../../sdk/consent/typed-data";
-import { Purpose } from "../../sdk/consent/purposes";
+import { signRevocation, type Consent } from "../../sdk/consent/typed-data";
+import { ALL_RECORDS, ALL_SCOPES, Scope, Purpose } from "../../sdk/vocabulary";
 
 /**
  * Point 4 of the security review: a consent that was revoked or narrowed must not come back. Every consent names

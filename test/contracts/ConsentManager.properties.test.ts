@@ -4,8 +4,7 @@ import fc from "fast-check";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { hexlify } from "ethers";
 import { deployCore, randomKey } from "../helpers/fixture";
-import { ALL_RECORDS, Scope } from "../../sdk/consent/typed-data";
-import { Purpose } from "../../sdk/consent/purposes";
+import { ALL_RECORDS, Scope, Purpose } from "../../sdk/vocabulary";
 
 const UINT64_MAX = (1n << 64n) - 1n;
 const UINT256_MAX = (1n << 256n) - 1n;

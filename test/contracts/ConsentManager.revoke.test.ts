@@ -2,8 +2,8 @@ import { expect } from "chai";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { Signer } from "ethers";
 import { deployCore, randomKey, type Core } from "../helpers/fixture";
-import { ALL_RECORDS, ALL_SCOPES, Scope, signRevocation, type Revocation } from "../../sdk/consent/typed-data";
-import { Purpose } from "../../sdk/consent/purposes";
+import { signRevocation, type Revocation } from "../../sdk/consent/typed-data";
+import { ALL_RECORDS, ALL_SCOPES, Scope, Purpose } from "../../sdk/vocabulary";
 
 /** Grants the fixture's default consent (READ, TREATMENT, one day) to `grantee` and returns it. */
 async function grantTo(core: Core, grantee = core.signers.provider.address, overrides = {}) {

@@ -3,7 +3,7 @@ import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { ZeroAddress, ZeroHash, concat, hexlify, randomBytes, type Signer } from "ethers";
 import { deployCore, randomPointer, randomKey, RECORD_KIND, type Core } from "../helpers/fixture";
-import { ALL_RECORDS, Scope } from "../../sdk/consent/typed-data";
+import { ALL_RECORDS, Scope } from "../../sdk/vocabulary";
 import { recordTokenDomain, signRecordUpdate } from "../../sdk/chain/record-attestation";
 
 const ERC5192_ID = "0xb45a3c0e";

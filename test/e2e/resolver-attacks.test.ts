@@ -19,8 +19,7 @@ import {
   type KeyDepositBody,
 } from "../../sdk/resolver";
 import { bytesToHex, generateDataKey, generateEncryptionKeyPair, wrapKey } from "../../sdk/crypto";
-import { ALL_RECORDS, Scope } from "../../sdk/consent/typed-data";
-import { Purpose } from "../../sdk/consent/purposes";
+import { ALL_RECORDS, Scope, Purpose } from "../../sdk/vocabulary";
 import { ParticipantKind } from "../../sdk/chain/participant-kind";
 import { recordTokenDomain, signRecordUpdate } from "../../sdk/chain/record-attestation";
 import { resolverIdentity } from "../../resolver/identity";

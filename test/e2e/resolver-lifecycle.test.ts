@@ -9,7 +9,7 @@ import { postAccess, rawRequest, signedAccessBody } from "../helpers/access-requ
 import { eoaRecordWriter, fileKeyStore, forgetRecord, recordsContext, type IngestedRecord } from "../../sdk/records";
 import { depositRecordKey, readRecordThroughResolver, ResolverError } from "../../sdk/resolver";
 import { ContentNotFoundError } from "../../sdk/storage";
-import { Purpose } from "../../sdk/consent/purposes";
+import { Purpose } from "../../sdk/vocabulary";
 
 const BUNDLE = JSON.parse(readFileSync(path.resolve(__dirname, "..", "fixtures", "synthetic-patient-bundle.json"), "utf8"));
 

@@ -6,7 +6,7 @@ import { bytesToHex } from "../../sdk/crypto";
 import { findFreePort } from "../../era-test-node/ports";
 import { startResolverStack, type ResolverStack } from "../helpers/resolver-stack";
 import { depositRecordKey, readRecordThroughResolver, resolverInfo } from "../../sdk/resolver";
-import { Purpose } from "../../sdk/consent/purposes";
+import { Purpose } from "../../sdk/vocabulary";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const BUNDLE = JSON.parse(readFileSync(path.resolve(__dirname, "..", "fixtures", "synthetic-patient-bundle.json"), "utf8"));

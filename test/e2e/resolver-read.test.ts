@@ -5,7 +5,7 @@ import { startResolverStack, type ResolverStack } from "../helpers/resolver-stac
 import { expectRejects } from "../helpers/rejects";
 import { prepareRecords, type IngestedRecord } from "../../sdk/records";
 import { readRecordThroughResolver, ResolverError } from "../../sdk/resolver";
-import { Purpose } from "../../sdk/consent/purposes";
+import { Purpose } from "../../sdk/vocabulary";
 import { accountingOfDisclosures } from "../../sdk/audit";
 import { bytesToHex, generateEncryptionKeyPair } from "../../sdk/crypto";
 import { ParticipantKind } from "../../sdk/chain/participant-kind";

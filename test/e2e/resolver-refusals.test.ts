@@ -8,7 +8,7 @@ import { postAccess, rawRequest, signedAccessBody } from "../helpers/access-requ
 import type { IngestedRecord } from "../../sdk/records";
 import { depositRecordKey, ResolverError, wallClockSeconds } from "../../sdk/resolver";
 import { generateEncryptionKeyPair, unwrapKey, wrapKey } from "../../sdk/crypto";
-import { Purpose } from "../../sdk/consent/purposes";
+import { Purpose } from "../../sdk/vocabulary";
 
 const BUNDLE = JSON.parse(readFileSync(path.resolve(__dirname, "..", "fixtures", "synthetic-patient-bundle.json"), "utf8"));
 

@@ -1,7 +1,7 @@
 import { getAddress, toBigInt, randomBytes, type Signer } from "ethers";
 import { generateEncryptionKeyPair } from "../../sdk/crypto";
 import { accessRequestToBody, resolverFetch, signAccessRequest, wallClockSeconds, type AccessRequest, type AccessRequestBody, type KeyReleaseBody } from "../../sdk/resolver";
-import { Purpose } from "../../sdk/consent/purposes";
+import { Purpose } from "../../sdk/vocabulary";
 import type { ResolverStack } from "./resolver-stack";
 
 /**

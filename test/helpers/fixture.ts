@@ -9,8 +9,8 @@ import {
   ProviderRegistry__factory,
   RecordToken__factory,
 } from "../../typechain-types";
-import { consentDomain, signConsent, Scope, type Consent } from "../../sdk/consent/typed-data";
-import { Purpose } from "../../sdk/consent/purposes";
+import { consentDomain, signConsent, type Consent } from "../../sdk/consent/typed-data";
+import { Scope, Purpose } from "../../sdk/vocabulary";
 import { ParticipantKind } from "../../sdk/chain/participant-kind";
 
 /** A random 32-byte X25519-sized public key (the contracts only store it). */

@@ -3,7 +3,7 @@ import { bytesToHex, generateEncryptionKeyPair, openRecord } from "../../sdk/cry
 import { ParticipantKind } from "../../sdk/chain/participant-kind";
 import type { IngestedRecord } from "../../sdk/records";
 import { requestKeyRelease, ResolverError } from "../../sdk/resolver";
-import { Purpose } from "../../sdk/consent/purposes";
+import { Purpose } from "../../sdk/vocabulary";
 import type { ResolverStack } from "./resolver-stack";
 
 /** A reader of a load run: a registered provider key and the tokens it was granted. */

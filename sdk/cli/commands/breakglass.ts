@@ -27,9 +27,10 @@ import { keyValues, table } from "../output";
 import { readProposalFile, writeProposalFile, type BreakGlassProposal } from "../proposal-file";
 import { reasonText } from "../reason-input";
 import { configuredSafe } from "../safe-config";
+import { MAX_EMERGENCY_DURATION_SECONDS } from "../../vocabulary";
 
-/** The longest emergency access the CLI proposes, in minutes (ConsentManager's 24 h). */
-export const MAX_EMERGENCY_MINUTES = 1440;
+/** The longest emergency access the CLI proposes, in minutes (the vocabulary's cap, `ConsentManager`'s 24 h). */
+export const MAX_EMERGENCY_MINUTES = MAX_EMERGENCY_DURATION_SECONDS / 60;
 
 interface ProposeOptions {
   safe?: string;
@@ -86,7 +87,7 @@ async function propose(ctx: CommandContext, options: ProposeOptions): Promise<vo
     throw new CliError("SAFE_REQUIRED", "the deployment has no officers' Safe: name the break-glass Safe with --safe <address>", ExitCode.USAGE);
   }
   if (options.minutes > MAX_EMERGENCY_MINUTES) {
-    throw new CliError("INVALID_DURATION", `--minutes must be 1..${MAX_EMERGENCY_MINUTES} (emergency access lasts at most 24 h)`, ExitCode.INVALID_INPUT);
+    throw new CliError("INVALID_DURATION", `--minutes must be 1..${MAX_EMERGENCY_MINUTES} (emergency access lasts at most ${MAX_EMERGENCY_MINUTES / 60} h)`, ExitCode.INVALID_INPUT);
   }
   const out = path.resolve(ctx.io.cwd, options.out);
   if (!options.force && (await exists(out))) {

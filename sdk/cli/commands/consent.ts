@@ -7,22 +7,20 @@
  */
 import { Option, type Command } from "commander";
 import { encodeBytes32String, hexlify, randomBytes, toBigInt, type JsonRpcProvider } from "ethers";
-import { Scope, consentDomain, signConsent, type Consent } from "../../consent/typed-data";
+import { consentDomain, signConsent, type Consent } from "../../consent/typed-data";
+import { CONSENT_PURPOSES, PURPOSES, Scope, formatTokenId, scopeNames, type ConsentPurpose } from "../../vocabulary";
 import { metadataIdFor, type ConsentDescription } from "../consent-metadata";
 import { CommandContext, type CliIo } from "../context";
 import { CliError, ExitCode } from "../errors";
 import { currentGrants, type CurrentGrant } from "../grants";
-import { formatToken, parseAddress, parsePositiveInt, parseScopes, parseTokenOrAll, scopeNamesOf } from "../options";
+import { parseAddress, parsePositiveInt, parseScopes, parseTokenOrAll } from "../options";
 import { keyValues, type Output } from "../output";
-
-/** The purposes of use a consent may name (HL7 v3 PurposeOfUse; ETREAT is for break-glass only). */
-export const CONSENT_PURPOSES = ["TREAT", "HPAYMT", "HOPERAT", "HRESCH"] as const;
 
 interface GrantOptions {
   grantee: string;
   token: bigint;
   scopes: number;
-  purpose: (typeof CONSENT_PURPOSES)[number];
+  purpose: ConsentPurpose;
   days: number;
 }
 
@@ -40,7 +38,7 @@ export function registerConsent(program: Command, io: CliIo): void {
     .requiredOption("--grantee <address>", "who gets access (an active provider, lab, insurer or researcher)", parseAddress)
     .requiredOption("--token <id|all>", "a record token id, or all for every record", parseTokenOrAll)
     .option("--scopes <list>", "comma-separated: READ, APPEND, ANNOTATE", parseScopes, Scope.READ)
-    .addOption(new Option("--purpose <code>", "purpose of use").choices(CONSENT_PURPOSES).default("TREAT"))
+    .addOption(new Option("--purpose <code>", "purpose of use").choices(CONSENT_PURPOSES).default(PURPOSES.TREATMENT.code))
     .option("--days <n>", "days until the consent expires", parsePositiveInt, 30)
     .action(async (options: GrantOptions, command: Command) => grant(CommandContext.of(command, io), options));
   consent
@@ -78,8 +76,8 @@ async function grant(ctx: CommandContext, options: GrantOptions): Promise<void> 
       consentManager: chain.addresses.ConsentManager,
       patient: identity.address,
       grantee: options.grantee,
-      tokenId: formatToken(options.token),
-      scopes: scopeNamesOf(options.scopes),
+      tokenId: formatTokenId(options.token),
+      scopes: scopeNames(options.scopes),
       purpose: options.purpose,
       expiresAt: new Date(Number(expiresAt) * 1000).toISOString(),
     };
@@ -142,7 +140,7 @@ async function revoke(ctx: CommandContext, options: RevokeOptions): Promise<void
     if (!receipt || receipt.status !== 1) throw new CliError("TRANSACTION_FAILED", "the revoke transaction failed", ExitCode.REFUSED);
     return receipt.hash;
   });
-  const token = formatToken(options.token);
+  const token = formatTokenId(options.token);
   await ctx.output.result(
     { revoked: true, patient: identity.address, grantee: options.grantee, tokenId: token, transactionHash },
     () => `consent revoked: ${options.grantee} on ${token === "all" ? "all records" : `record #${token}`}\n${keyValues([["transaction", transactionHash]])}`,

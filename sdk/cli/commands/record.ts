@@ -23,12 +23,12 @@ import { CommandContext, type CliIo } from "../context";
 import { CliError, ExitCode, fhirIssuesMessage, issueList } from "../errors";
 import { parseAddress, parsePositiveInt, parsePublicKey, parseTokenId } from "../options";
 import { checkedResolver } from "../resolver";
-import { CONSENT_PURPOSES } from "./consent";
 import { createProgress, progressWanted } from "../progress";
 import { registerRecordList } from "./record-list";
+import { CONSENT_PURPOSES, EMERGENCY_PURPOSE, PURPOSES } from "../../vocabulary";
 
-/** Purposes a reader may name when asking the resolver: a consent's, or ETREAT under break-glass. */
-const READ_PURPOSES = [...CONSENT_PURPOSES, "ETREAT"] as const;
+/** Purposes a reader may name when asking the resolver: a consent's, or the emergency one under break-glass. */
+const READ_PURPOSES = [...CONSENT_PURPOSES, EMERGENCY_PURPOSE] as const;
 
 interface AddOptions {
   patient?: string;
@@ -87,7 +87,7 @@ export function registerRecord(program: Command, io: CliIo): void {
     .argument("<tokenId...>", "record token ids (several: one Bundle of all their resources)")
     .option("--out <file>", "write the Bundle to this file (mode 0600) instead of stdout")
     .option("--resolver <url>", "have the keys released by this resolver under the identity's grant (logged on-chain)")
-    .addOption(new Option("--purpose <code>", "purpose of use, with --resolver").choices(READ_PURPOSES).default("TREAT"))
+    .addOption(new Option("--purpose <code>", "purpose of use, with --resolver").choices(READ_PURPOSES).default(PURPOSES.TREATMENT.code))
     .action(async (ids: string[], options: GetOptions, command: Command) => get(CommandContext.of(command, io), ids, options));
   record
     .command("forget")

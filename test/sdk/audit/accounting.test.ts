@@ -12,7 +12,7 @@ import {
   type AuditProvider,
 } from "../../../sdk/audit";
 import { InvalidArgumentError, MedrecError } from "../../../sdk/errors";
-import { Purpose } from "../../../sdk/consent/purposes";
+import { Purpose } from "../../../sdk/vocabulary";
 import { ALL_TIME, GUARDIANS, auditScenario, type AuditScenario } from "./helpers";
 
 const GENERATED_AT = new Date("2030-01-02T03:04:05.000Z");

@@ -15,8 +15,7 @@ import {
   scopeNames,
 } from "../../../sdk/audit";
 import { CONSENT_MANAGER_INTERFACE, RECORD_TOKEN_INTERFACE } from "../../../sdk/audit/events";
-import { ALL_RECORDS } from "../../../sdk/consent/typed-data";
-import { Purpose } from "../../../sdk/consent/purposes";
+import { ALL_RECORDS, Purpose } from "../../../sdk/vocabulary";
 import { InvalidArgumentError } from "../../../sdk/errors";
 
 const CM = getAddress("0x5fbdb2315678afecb367f032d93f642f64180aa3");

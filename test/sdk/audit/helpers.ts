@@ -3,8 +3,8 @@ import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { TypedDataEncoder, ZeroAddress, getAddress, id, type ContractTransactionResponse } from "ethers";
 import { deployCore, randomPointer, RECORD_KIND, type Core } from "../../helpers/fixture";
-import { ALL_RECORDS, CONSENT_TYPES, Scope, type Consent } from "../../../sdk/consent/typed-data";
-import { Purpose } from "../../../sdk/consent/purposes";
+import { CONSENT_TYPES, type Consent } from "../../../sdk/consent/typed-data";
+import { ALL_RECORDS, Scope, Purpose } from "../../../sdk/vocabulary";
 import { recordTokenDomain, signRecordUpdate } from "../../../sdk/chain/record-attestation";
 import { AUDIT_TOPICS, type AuditEntry, type AuditEventName } from "../../../sdk/audit";
 

@@ -18,8 +18,7 @@ import {
   type GuardianSafe,
 } from "../../../sdk/breakglass";
 import { RecordToken__factory } from "../../../typechain-types";
-import { Scope } from "../../../sdk/consent/typed-data";
-import { Purpose } from "../../../sdk/consent/purposes";
+import { Scope, Purpose } from "../../../sdk/vocabulary";
 
 const REASON = "patient found unresponsive at home by a guardian"; // synthetic
 const HOUR = 3600;

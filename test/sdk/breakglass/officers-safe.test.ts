@@ -11,8 +11,7 @@ import {
   type SafeTransaction,
 } from "../../../sdk/breakglass";
 import { deploySafe } from "../../../deploy/safe";
-import { Scope } from "../../../sdk/consent/typed-data";
-import { Purpose } from "../../../sdk/consent/purposes";
+import { Scope, Purpose } from "../../../sdk/vocabulary";
 
 const REASON = "unconscious patient in the ER, no consent on file"; // synthetic; never logged by the SDK
 const HOUR = 3600;

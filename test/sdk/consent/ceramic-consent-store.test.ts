@@ -11,10 +11,8 @@ import { startCeramicDaemon, type CeramicDaemon } from "../../support/ceramic/da
 import { measureConsentWriteLatency } from "../../support/ceramic/latency";
 import { deployCore } from "../../helpers/fixture";
 import { expectMedrecError, expectRejects } from "../../helpers/rejects";
-import { didPkh } from "../../../sdk/audit/did";
+import { didPkh, Purpose, ALL_RECORDS, Scope } from "../../../sdk/vocabulary";
 import { FhirValidationError, validateFhir } from "../../../sdk/fhir";
-import { Purpose } from "../../../sdk/consent/purposes";
-import { ALL_RECORDS, Scope } from "../../../sdk/consent/typed-data";
 import {
   ConsentDocumentInvalidError,
   ConsentNotControllerError,

@@ -4,11 +4,9 @@
  * @module
  */
 import { Wallet, type Signer } from "ethers";
-import { didPkh } from "../../../sdk/audit/did";
+import { didPkh, Purpose, ALL_RECORDS, Scope } from "../../../sdk/vocabulary";
 import { CeramicConsentStore, deployConsentModel } from "../../../sdk/consent/ceramic-consent-store";
 import { consentResource } from "../../../sdk/consent/consent-document";
-import { Purpose } from "../../../sdk/consent/purposes";
-import { ALL_RECORDS, Scope } from "../../../sdk/consent/typed-data";
 import { startCeramicDaemon } from "./daemon";
 import { percentile } from "../../../bench/percentiles";
 
