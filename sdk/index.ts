@@ -13,7 +13,7 @@
  * - `resolver`: the key-release service's client: signed access requests, reads through the resolver, key deposits.
  * - `chain`: participant kinds and record-update attestations (contract clients are in `typechain-types/`).
  *
- * Every error the SDK throws on purpose is a `MedrecError` with a stable `code`.
+ * Every error the SDK throws on purpose is a `MedrecError` with a stable `code` and a `category`.
  *
  * @module
  */

@@ -19,7 +19,7 @@
  *
  * @module
  */
-export { BreakGlassError, type BreakGlassErrorCode } from "./errors";
+export { BREAK_GLASS_CATEGORIES, BreakGlassError, type BreakGlassErrorCode } from "./errors";
 export { MAX_EMERGENCY_DURATION_SECONDS, emergencyDuration, emergencyReasonHash } from "./reason";
 export { SAFE_VERSION, contractNetworksFor, type SafeContractAddresses, type SafeContractNetworks } from "./contract-networks";
 export { toSafeProvider, type JsonRpcSender, type SafeRpc } from "./rpc";

@@ -5,7 +5,7 @@ export class RecordKeyNotFoundError extends MedrecError {
   declare readonly code: "RECORD_KEY_NOT_FOUND";
   /** @param message Which record and version; never key material. */
   constructor(message: string) {
-    super("RECORD_KEY_NOT_FOUND", message);
+    super("RECORD_KEY_NOT_FOUND", "not-found", message);
   }
 }
 
@@ -14,7 +14,7 @@ export class RecordNotFoundError extends MedrecError {
   declare readonly code: "RECORD_NOT_FOUND";
   /** @param tokenId The token asked for. */
   constructor(readonly tokenId: bigint) {
-    super("RECORD_NOT_FOUND", `record token #${tokenId} does not exist`);
+    super("RECORD_NOT_FOUND", "not-found", `record token #${tokenId} does not exist`);
   }
 }
 
@@ -23,6 +23,6 @@ export class RecordWriteError extends MedrecError {
   declare readonly code: "RECORD_WRITE_FAILED";
   /** @param message What failed (decoded revert reason), never record content. */
   constructor(message: string, options?: ErrorOptions) {
-    super("RECORD_WRITE_FAILED", message, options);
+    super("RECORD_WRITE_FAILED", "refused", message, options);
   }
 }
