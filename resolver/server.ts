@@ -1,5 +1,6 @@
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import type { AddressInfo } from "node:net";
+import { isNodeUnreachable } from "../sdk/chain/unreachable";
 import { resolverDomain, wallClockSeconds } from "../sdk/resolver/typed-data";
 import { startBurnWatcher, type BurnWatcher } from "./burn-watcher";
 import { connectResolverChain, type ResolverChain } from "./chain";
@@ -45,16 +46,6 @@ const serializers = {
   res: (reply: { statusCode: number }) => ({ statusCode: reply.statusCode }),
 };
 
-/** Whether `error` (or a cause) is the chain's node being unreachable, rather than a fault of this service. */
-function isChainUnreachable(error: unknown, depth = 0): boolean {
-  if (depth > 6 || error === null || typeof error !== "object") return false;
-  const { code, cause, error: inner } = error as { code?: unknown; cause?: unknown; error?: unknown };
-  if (typeof code === "string" && ["NETWORK_ERROR", "TIMEOUT", "SERVER_ERROR", "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENOTFOUND"].includes(code)) {
-    return true;
-  }
-  return isChainUnreachable(cause, depth + 1) || isChainUnreachable(inner, depth + 1);
-}
-
 /** Maps any error to `{"error": {"code", "message"}}` with a 4xx/5xx status. */
 function errorResponse(error: FastifyError | ResolverHttpError | Error): { status: number; code: string; message: string; headers: Record<string, string> } {
   if (error instanceof ResolverHttpError) return { status: error.status, code: error.code, message: error.message, headers: error.headers };
@@ -66,7 +57,8 @@ function errorResponse(error: FastifyError | ResolverHttpError | Error): { statu
     case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
       return { status: 415, code: "UNSUPPORTED_MEDIA_TYPE", message: "send application/json", headers: {} };
   }
-  if (isChainUnreachable(error)) {
+  // The chain's node being unreachable (rather than a fault of this service): retryable.
+  if (isNodeUnreachable(error)) {
     return { status: 503, code: "CHAIN_UNAVAILABLE", message: "the chain's node does not answer; nothing was released", headers: { "retry-after": "5" } };
   }
   if (fastifyError.statusCode && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {

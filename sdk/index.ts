@@ -14,7 +14,7 @@
  * - `chain`: participant kinds and record-update attestations (contract clients are in `typechain-types/`).
  * - `vocabulary`: the terms the contracts define and every domain shares: scopes, purposes, `ALL_RECORDS`, caps.
  *
- * Every error the SDK throws on purpose is a `MedrecError` with a stable `code`.
+ * Every error the SDK throws on purpose is a `MedrecError` with a stable `code` and a `category`.
  *
  * @module
  */

@@ -16,6 +16,6 @@ export class AuditQueryError extends MedrecError {
    * @param options Standard `ErrorOptions`; `cause` is the provider's error.
    */
   constructor(message: string, options?: ErrorOptions) {
-    super("AUDIT_QUERY_FAILED", message, options);
+    super("AUDIT_QUERY_FAILED", "unavailable", message, options);
   }
 }

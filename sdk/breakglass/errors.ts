@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { MedrecError } from "../errors";
+import { MedrecError, type ErrorCategory } from "../errors";
 
 /**
  * Stable codes of {@link BreakGlassError}:
@@ -30,6 +30,19 @@ export type BreakGlassErrorCode =
   | "INVALID_SAFE_CONFIG"
   | "NO_GUARDIANS";
 
+/** The {@link ErrorCategory} of each {@link BreakGlassErrorCode}: wrong inputs, or refusals by the Safe or the chain. */
+export const BREAK_GLASS_CATEGORIES: Readonly<Record<BreakGlassErrorCode, ErrorCategory>> = Object.freeze({
+  THRESHOLD_NOT_MET: "refused",
+  NOT_A_SAFE_OWNER: "refused",
+  INVALID_SIGNATURE: "refused",
+  STALE_NONCE: "refused",
+  EXECUTION_FAILED: "refused",
+  INVALID_DURATION: "invalid-input",
+  MISSING_REASON: "invalid-input",
+  INVALID_SAFE_CONFIG: "invalid-input",
+  NO_GUARDIANS: "invalid-input",
+});
+
 /** A break-glass step was refused or failed. Messages never carry the reason text or keys. */
 export class BreakGlassError extends MedrecError {
   declare readonly code: BreakGlassErrorCode;
@@ -39,6 +52,6 @@ export class BreakGlassError extends MedrecError {
    * @param options Standard `ErrorOptions` (`cause`).
    */
   constructor(code: BreakGlassErrorCode, message: string, options?: ErrorOptions) {
-    super(code, message, options);
+    super(code, BREAK_GLASS_CATEGORIES[code], message, options);
   }
 }

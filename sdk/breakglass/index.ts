@@ -19,7 +19,7 @@
  *
  * @module
  */
-export { BreakGlassError, type BreakGlassErrorCode } from "./errors";
+export { BREAK_GLASS_CATEGORIES, BreakGlassError, type BreakGlassErrorCode } from "./errors";
 export { emergencyDuration, emergencyReasonHash } from "./reason";
 export { MAX_EMERGENCY_DURATION_SECONDS } from "../vocabulary";
 export { SAFE_VERSION, contractNetworksFor, type SafeContractAddresses, type SafeContractNetworks } from "./contract-networks";

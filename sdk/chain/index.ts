@@ -1,7 +1,7 @@
 /**
  * `sdk/chain`: what the SDK needs of the contracts beyond their typechain clients (`typechain-types/`):
  * participant kinds, record-update attestations, the revert data inside a provider's error, and a bare JSON-RPC
- * probe (`fetchChainId`).
+ * probe (`fetchChainId`), and whether an error means the node does not answer (`isNodeUnreachable`).
  *
  * @module
  */
@@ -10,3 +10,4 @@ export { RECORD_UPDATE_TYPES, recordTokenDomain, signRecordUpdate, type RecordUp
 export { findRevertData } from "./revert-data";
 export { fetchChainId, rpcRequest } from "./json-rpc";
 export { revertDecoder, formatRevert, type DecodedRevert, type ErrorSource } from "./revert-decoder";
+export { findUnreachable, isNodeUnreachable, UNREACHABLE_ERRNO_CODES, UNREACHABLE_ETHERS_CODES } from "./unreachable";

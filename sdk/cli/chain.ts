@@ -53,7 +53,7 @@ export async function fetchChainId(rpcUrl: string, timeoutMs = 10_000): Promise<
     return await chainIdOf(rpcUrl, timeoutMs);
   } catch (error) {
     const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : error instanceof Error ? error.message : String(error);
-    throw new CliError("RPC_UNREACHABLE", `cannot reach the RPC node at ${rpcUrl}: ${cause}`, ExitCode.FAILURE);
+    throw new CliError("RPC_UNREACHABLE", `cannot reach the RPC node at ${rpcUrl}: ${cause}`, ExitCode.FAILURE, undefined, { category: "unavailable" });
   }
 }
 

@@ -10,6 +10,9 @@
  * | 4 | not found: record token, record key, stored content, input file |
  * | 5 | the chain refused: a revert (decoded with the medrec ABIs), no ETH for gas, missing permission, a break-glass refusal (threshold, owner, signature, nonce, execution) |
  *
+ * An SDK error's exit code follows from its `category` ({@link CATEGORY_EXIT_CODES}); a {@link CliError} names its
+ * own (usage is the CLI's alone). Every report carries a category too, in the `--json` error body.
+ *
  * Messages never carry key material or health data: FHIR issues are listed by element path and the validator's
  * message (which never quotes the element's value), and revert arguments are addresses, ids and codes.
  *
@@ -18,8 +21,9 @@
 import { getAddress, isError } from "ethers";
 import { findRevertData } from "../chain/revert-data";
 import { revertDecoder, type DecodedRevert } from "../chain/revert-decoder";
-import { MedrecError } from "../errors";
+import { MedrecError, type ErrorCategory } from "../errors";
 import { BreakGlassError } from "../breakglass/errors";
+import { findUnreachable } from "../chain/unreachable";
 import { ConsentManager__factory } from "../../typechain-types/factories/contracts/ConsentManager__factory";
 import { PatientRegistry__factory } from "../../typechain-types/factories/contracts/PatientRegistry__factory";
 import { ProviderRegistry__factory } from "../../typechain-types/factories/contracts/ProviderRegistry__factory";
@@ -34,7 +38,34 @@ export const ExitCode = {
   NOT_FOUND: 4,
   REFUSED: 5,
 } as const;
+/** One of the values of {@link ExitCode}. */
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** The exit code of each {@link ErrorCategory} (usage, 2, is not a category: only a {@link CliError} ends with it). */
+export const CATEGORY_EXIT_CODES: Readonly<Record<ErrorCategory, ExitCode>> = Object.freeze({
+  "invalid-input": ExitCode.INVALID_INPUT,
+  "not-found": ExitCode.NOT_FOUND,
+  refused: ExitCode.REFUSED,
+  unavailable: ExitCode.FAILURE,
+  integrity: ExitCode.FAILURE,
+  internal: ExitCode.FAILURE,
+});
+
+/** The category a {@link CliError} has by default, from its exit code (1 is `internal`; pass `category` to say `unavailable`). */
+const EXIT_CATEGORIES: Readonly<Record<ExitCode, ErrorCategory>> = {
+  [ExitCode.OK]: "internal",
+  [ExitCode.FAILURE]: "internal",
+  [ExitCode.USAGE]: "invalid-input",
+  [ExitCode.INVALID_INPUT]: "invalid-input",
+  [ExitCode.NOT_FOUND]: "not-found",
+  [ExitCode.REFUSED]: "refused",
+};
+
+/** `ErrorOptions` of a {@link CliError}, and its category when the exit code alone does not say it. */
+export interface CliErrorOptions extends ErrorOptions {
+  /** Default: from the exit code (2 and 3 `invalid-input`, 4 `not-found`, 5 `refused`, 1 `internal`). */
+  category?: ErrorCategory;
+}
 
 /** An error raised by the CLI itself, with the exit code it ends the process with. */
 export class CliError extends MedrecError {
@@ -43,66 +74,33 @@ export class CliError extends MedrecError {
    * @param message What is wrong and, when useful, what to do; never a secret.
    * @param exitCode The process exit code.
    * @param details Machine-readable details for `--json` error output (no secrets).
+   * @param options `cause`, and the category when the exit code alone does not say it.
    */
   constructor(
     code: string,
     message: string,
     readonly exitCode: ExitCode,
     readonly details?: unknown,
-    options?: ErrorOptions,
+    options?: CliErrorOptions,
   ) {
-    super(code, message, options);
+    super(code, options?.category ?? EXIT_CATEGORIES[exitCode], message, options);
   }
 }
 
-/** SDK error codes that mean the input was invalid. */
-const INVALID_INPUT_CODES: ReadonlySet<string> = new Set([
-  "FHIR_INVALID",
-  "INVALID_ARGUMENT",
-  "INVALID_KEY",
-  "UNSUPPORTED_CID",
-  // break-glass inputs (sdk/breakglass BreakGlassError)
-  "INVALID_DURATION",
-  "MISSING_REASON",
-  "INVALID_SAFE_CONFIG",
-]);
-/** SDK error codes that mean something asked for does not exist. */
-const NOT_FOUND_CODES: ReadonlySet<string> = new Set([
-  "RECORD_NOT_FOUND",
-  "RECORD_KEY_NOT_FOUND",
-  "CONTENT_NOT_FOUND",
-  "UNKNOWN_RECORD",
-  "KEY_NOT_DEPOSITED",
-  "RECORD_ERASED",
-]);
-/** SDK error codes that mean the chain refused. */
-const REFUSED_CODES: ReadonlySet<string> = new Set([
-  "RECORD_WRITE_FAILED",
-  // refusals of the resolver (sdk/resolver ResolverError)
-  "ACCESS_DENIED",
-  "INVALID_SIGNATURE",
-  "REQUEST_EXPIRED",
-  "NONCE_REPLAYED",
-  "NOT_RECORD_WRITER",
-  "VERSION_MISMATCH",
-  "KEY_DOES_NOT_OPEN",
-  "RATE_LIMITED",
-  // refusals of break-glass (sdk/breakglass BreakGlassError; INVALID_SIGNATURE is shared with the resolver)
-  "THRESHOLD_NOT_MET",
-  "NOT_A_SAFE_OWNER",
-  "STALE_NONCE",
-  "EXECUTION_FAILED",
-  // `breakglass propose`: ConsentManager would refuse the call from the Safe (when the revert is not decoded)
-  "PROPOSAL_REFUSED",
-]);
 /** ethers error codes that mean the chain refused a transaction or call. */
 const ETHERS_REFUSALS = ["CALL_EXCEPTION", "INSUFFICIENT_FUNDS", "NONCE_EXPIRED", "REPLACEMENT_UNDERPRICED", "TRANSACTION_REPLACED"] as const;
 
 /** What the CLI prints about an error. */
 export interface ErrorReport {
+  /** Stable machine-readable code. */
   code: string;
+  /** What kind of failure it is. */
+  category: ErrorCategory;
+  /** One line, no secrets. */
   message: string;
+  /** The process exit code. */
   exitCode: ExitCode;
+  /** Machine-readable details for `--json` (no secrets). */
   details?: unknown;
 }
 
@@ -177,7 +175,9 @@ export function exitCodeFor(error: unknown): ExitCode {
  * @param error Anything thrown.
  */
 export function describeError(error: unknown): ErrorReport {
-  if (error instanceof CliError) return { code: error.code, message: error.message, exitCode: error.exitCode, details: error.details };
+  if (error instanceof CliError) {
+    return { code: error.code, category: error.category, message: error.message, exitCode: error.exitCode, details: error.details };
+  }
   // A break-glass error already names the decoded refusal; its cause (a viem or ethers error) must not override its code.
   if (error instanceof BreakGlassError) return describeMedrecError(error);
   const chain = causeChain(error);
@@ -187,49 +187,44 @@ export function describeError(error: unknown): ErrorReport {
   if (rejection !== undefined) return describeNodeRejection(rejection);
   const medrec = chain.find((e): e is MedrecError => e instanceof MedrecError);
   if (medrec) return describeMedrecError(medrec);
-  const network = chain.find((e) => isError(e, "NETWORK_ERROR") || isError(e, "TIMEOUT") || isConnectionError(e));
+  const network = findUnreachable(error);
   if (network !== undefined) {
-    return { code: "NETWORK_ERROR", message: `cannot reach the chain's RPC node (${errorText(network)})`, exitCode: ExitCode.FAILURE };
+    return report("NETWORK_ERROR", "unavailable", `cannot reach the chain's RPC node (${errorText(network)})`);
   }
-  return { code: "UNEXPECTED", message: errorText(error), exitCode: ExitCode.FAILURE };
+  return report("UNEXPECTED", "internal", errorText(error));
+}
+
+/** A report whose exit code follows from its category ({@link CATEGORY_EXIT_CODES}). */
+function report(code: string, category: ErrorCategory, message: string, details?: unknown): ErrorReport {
+  const described: ErrorReport = { code, category, message, exitCode: CATEGORY_EXIT_CODES[category] };
+  if (details !== undefined) described.details = details;
+  return described;
 }
 
 function describeMedrecError(error: MedrecError): ErrorReport {
-  const exitCode = INVALID_INPUT_CODES.has(error.code)
-    ? ExitCode.INVALID_INPUT
-    : NOT_FOUND_CODES.has(error.code)
-      ? ExitCode.NOT_FOUND
-      : REFUSED_CODES.has(error.code)
-        ? ExitCode.REFUSED
-        : ExitCode.FAILURE;
   const issues = (error as { issues?: readonly { path: string; code: string; message?: string }[] }).issues;
   if (error.code === "FHIR_INVALID" && Array.isArray(issues)) {
-    return { code: error.code, message: fhirIssuesMessage("invalid FHIR R4", issues), exitCode, details: { issues: issueList(issues) } };
+    return report(error.code, error.category, fhirIssuesMessage("invalid FHIR R4", issues), { issues: issueList(issues) });
   }
-  return { code: error.code, message: error.message, exitCode };
+  return report(error.code, error.category, error.message);
 }
 
 function describeRefusal(error: unknown, outer: unknown): ErrorReport {
   if (isError(error, "INSUFFICIENT_FUNDS")) {
-    return { code: "INSUFFICIENT_FUNDS", message: "the account has not enough ETH to pay for gas on this chain", exitCode: ExitCode.REFUSED };
+    return report("INSUFFICIENT_FUNDS", "refused", "the account has not enough ETH to pay for gas on this chain");
   }
   if (isError(error, "CALL_EXCEPTION")) {
     const data = findRevertData(error);
     const revert = data ? decodeRevert(data, calledAddress(error)) : null;
-    const context = outer instanceof MedrecError && outer !== error ? `${outer.message}: ` : "";
+    const context = outer instanceof MedrecError && (outer as unknown) !== error ? `${outer.message}: ` : "";
     if (revert) {
       const where = revert.contract ? `${revert.contract}.` : "";
-      return {
-        code: "CHAIN_REVERT",
-        message: `${context}the chain refused: ${where}${revert.error}(${revert.args.join(", ")})`,
-        exitCode: ExitCode.REFUSED,
-        details: revert,
-      };
+      return report("CHAIN_REVERT", "refused", `${context}the chain refused: ${where}${revert.error}(${revert.args.join(", ")})`, revert);
     }
     const reason = (error as { reason?: string | null }).reason;
-    return { code: "CHAIN_REVERT", message: `${context}the chain refused the transaction${reason ? `: ${reason}` : ""}`, exitCode: ExitCode.REFUSED };
+    return report("CHAIN_REVERT", "refused", `${context}the chain refused the transaction${reason ? `: ${reason}` : ""}`);
   }
-  return { code: (error as { code: string }).code, message: `the chain refused the transaction (${errorText(error)})`, exitCode: ExitCode.REFUSED };
+  return report((error as { code: string }).code, "refused", `the chain refused the transaction (${errorText(error)})`);
 }
 
 /** One FHIR issue as the CLI reports it: where, what (the validator's words), and the issue code; never a value. */
@@ -288,18 +283,13 @@ function isNodeRejection(error: unknown): boolean {
 function describeNodeRejection(error: unknown): ErrorReport {
   const message = nodeMessage(error) as string;
   if (/insufficient funds|enough funds/i.test(message)) {
-    return { code: "INSUFFICIENT_FUNDS", message: `the account has not enough ETH to pay for gas on this chain (${message})`, exitCode: ExitCode.REFUSED };
+    return report("INSUFFICIENT_FUNDS", "refused", `the account has not enough ETH to pay for gas on this chain (${message})`);
   }
   const method = (error as { payload?: { method?: unknown } }).payload?.method;
   if (typeof method === "string" && TRANSACTION_METHODS.has(method)) {
-    return { code: "CHAIN_REJECTED", message: `the node rejected the transaction: ${message}`, exitCode: ExitCode.REFUSED };
+    return report("CHAIN_REJECTED", "refused", `the node rejected the transaction: ${message}`);
   }
-  return { code: "NODE_ERROR", message: `the RPC node answered with an error: ${message}`, exitCode: ExitCode.FAILURE };
-}
-
-function isConnectionError(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "string" && ["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "UND_ERR_CONNECT_TIMEOUT"].includes(code);
+  return report("NODE_ERROR", "internal", `the RPC node answered with an error: ${message}`);
 }
 
 /** The first line of an error's short message. */

@@ -118,14 +118,14 @@ export async function reportError(error: unknown, io: CliIo, json: boolean): Pro
   let report: ErrorReport;
   if (error instanceof CommanderError) {
     if (COMMANDER_SUCCESS.has(error.code) || error.exitCode === 0) return ExitCode.OK;
-    report = { code: "USAGE", message: error.message.replace(/^error: /, ""), exitCode: ExitCode.USAGE };
+    report = { code: "USAGE", category: "invalid-input", message: error.message.replace(/^error: /, ""), exitCode: ExitCode.USAGE };
     if (!json) return report.exitCode; // commander has printed it
   } else {
     report = describeError(error);
   }
   try {
     if (json) {
-      const body: Record<string, unknown> = { code: report.code, message: report.message, exitCode: report.exitCode };
+      const body: Record<string, unknown> = { code: report.code, category: report.category, message: report.message, exitCode: report.exitCode };
       if (report.details !== undefined) body.details = report.details;
       await writeAll(io.stderr, JSON.stringify({ error: body }) + "\n");
     } else {

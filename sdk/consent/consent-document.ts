@@ -88,7 +88,7 @@ export class ConsentDocumentInvalidError extends MedrecError {
   /** @param issues What is wrong; must not carry values. */
   constructor(issues: readonly FhirIssue[], options?: ErrorOptions) {
     const shown = issues.slice(0, 5).map((issue) => `${issue.path}: ${issue.message}`).join("; ");
-    super("CONSENT_DOCUMENT_INVALID", `invalid consent document: ${shown}${issues.length > 5 ? "; …" : ""}`, options);
+    super("CONSENT_DOCUMENT_INVALID", "invalid-input", `invalid consent document: ${shown}${issues.length > 5 ? "; …" : ""}`, options);
     this.issues = Object.freeze([...issues]);
   }
 }

@@ -83,7 +83,7 @@ export class ConsentStoreError extends MedrecError {
    * @param message What failed (never document content).
    */
   constructor(operation: ConsentStoreOperation, message: string, options?: ErrorOptions) {
-    super("CONSENT_STORE_FAILED", `consent store ${operation} failed: ${message}`, options);
+    super("CONSENT_STORE_FAILED", "unavailable", `consent store ${operation} failed: ${message}`, options);
     this.operation = operation;
   }
 }
@@ -101,7 +101,7 @@ export class ConsentNotControllerError extends MedrecError {
    * @param session The DID the store writes as.
    */
   constructor(controller: string, session: string, options?: ErrorOptions) {
-    super("CONSENT_NOT_CONTROLLER", `document controller ${controller} is not the session's DID ${session}`, options);
+    super("CONSENT_NOT_CONTROLLER", "refused", `document controller ${controller} is not the session's DID ${session}`, options);
     this.controller = controller;
     this.session = session;
   }

@@ -39,7 +39,7 @@ export class FhirValidationError extends MedrecError {
 
   /** @param issues What is wrong and where; must not carry element values. */
   constructor(issues: readonly FhirIssue[], options?: ErrorOptions) {
-    super("FHIR_INVALID", describeIssues(issues), options);
+    super("FHIR_INVALID", "invalid-input", describeIssues(issues), options);
     this.issues = Object.freeze([...issues]);
   }
 }

@@ -5,7 +5,7 @@ export class RecordKeyNotFoundError extends MedrecError {
   declare readonly code: "RECORD_KEY_NOT_FOUND";
   /** @param message Which record and version; never key material. */
   constructor(message: string) {
-    super("RECORD_KEY_NOT_FOUND", message);
+    super("RECORD_KEY_NOT_FOUND", "not-found", message);
   }
 }
 
@@ -14,7 +14,7 @@ export class RecordNotFoundError extends MedrecError {
   declare readonly code: "RECORD_NOT_FOUND";
   /** @param tokenId The token asked for. */
   constructor(readonly tokenId: bigint) {
-    super("RECORD_NOT_FOUND", `record token #${tokenId} does not exist`);
+    super("RECORD_NOT_FOUND", "not-found", `record token #${tokenId} does not exist`);
   }
 }
 
@@ -23,7 +23,7 @@ export class RecordWriteError extends MedrecError {
   declare readonly code: "RECORD_WRITE_FAILED";
   /** @param message What failed (decoded revert reason), never record content. */
   constructor(message: string, options?: ErrorOptions) {
-    super("RECORD_WRITE_FAILED", message, options);
+    super("RECORD_WRITE_FAILED", "refused", message, options);
   }
 }
 
@@ -32,6 +32,6 @@ export class RecordVersionChangedError extends MedrecError {
   declare readonly code: "RECORD_VERSION_CHANGED";
   /** @param tokenId The record read. */
   constructor(readonly tokenId: bigint) {
-    super("RECORD_VERSION_CHANGED", `record #${tokenId} changed while its key was released; ask again`);
+    super("RECORD_VERSION_CHANGED", "unavailable", `record #${tokenId} changed while its key was released; ask again`);
   }
 }

@@ -43,7 +43,7 @@ export class PrepareFailedError extends MedrecError {
   declare readonly code: "PREPARE_FAILED";
   /** @param message What failed (never input content). */
   constructor(message: string) {
-    super("PREPARE_FAILED", message);
+    super("PREPARE_FAILED", "internal", message);
   }
 }
 

@@ -12,7 +12,7 @@
  */
 export * from "./typed-data";
 export * from "./wire";
-export { ResolverError } from "./errors";
+export { RESOLVER_ERROR_CATEGORIES, ResolverError, resolverErrorCategory } from "./errors";
 export { resolverFetch, type ResolverUrl } from "./http";
 export {
   resolverInfo,

@@ -24,7 +24,7 @@ export class ContentNotFoundError extends MedrecError {
     message = `no content stored under ${cid}`,
     options?: ErrorOptions,
   ) {
-    super("CONTENT_NOT_FOUND", message, options);
+    super("CONTENT_NOT_FOUND", "not-found", message, options);
   }
 }
 
@@ -44,7 +44,7 @@ export class ContentIntegrityError extends MedrecError {
     readonly reason: string,
     options?: ErrorOptions,
   ) {
-    super("CONTENT_INTEGRITY_FAILED", `integrity check failed for ${cid}: ${reason}`, options);
+    super("CONTENT_INTEGRITY_FAILED", "integrity", `integrity check failed for ${cid}: ${reason}`, options);
   }
 }
 
@@ -63,7 +63,7 @@ export class UnsupportedCidError extends MedrecError {
     readonly reason: string,
     options?: ErrorOptions,
   ) {
-    super("UNSUPPORTED_CID", `unsupported CID ${cid}: ${reason}`, options);
+    super("UNSUPPORTED_CID", "invalid-input", `unsupported CID ${cid}: ${reason}`, options);
   }
 }
 
@@ -72,7 +72,7 @@ export class StoreClosedError extends MedrecError {
   declare readonly code: "STORE_CLOSED";
   /** @param store Which store (its class name). */
   constructor(store: string, options?: ErrorOptions) {
-    super("STORE_CLOSED", `${store} is closed`, options);
+    super("STORE_CLOSED", "internal", `${store} is closed`, options);
   }
 }
 
@@ -81,7 +81,7 @@ export class StorageConfigError extends MedrecError {
   declare readonly code: "STORAGE_CONFIG_INVALID";
   /** @param message What is missing or wrong; never the value of a secret. */
   constructor(message: string, options?: ErrorOptions) {
-    super("STORAGE_CONFIG_INVALID", message, options);
+    super("STORAGE_CONFIG_INVALID", "invalid-input", message, options);
   }
 }
 
@@ -97,7 +97,7 @@ export class FilecoinUploadError extends MedrecError {
     readonly suggestions: readonly string[] = [],
     options?: ErrorOptions,
   ) {
-    super("FILECOIN_UPLOAD_FAILED", message, options);
+    super("FILECOIN_UPLOAD_FAILED", "unavailable", message, options);
   }
 }
 
@@ -113,6 +113,6 @@ export class FilecoinRetrievalError extends MedrecError {
     reason: string,
     options?: ErrorOptions,
   ) {
-    super("FILECOIN_RETRIEVAL_FAILED", `piece ${pieceCid}: ${reason}`, options);
+    super("FILECOIN_RETRIEVAL_FAILED", "unavailable", `piece ${pieceCid}: ${reason}`, options);
   }
 }

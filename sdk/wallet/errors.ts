@@ -18,7 +18,7 @@ export class TransactionRejectedError extends MedrecError {
     readonly reason: string,
     options?: ErrorOptions,
   ) {
-    super("AA_TX_REJECTED", `transaction rejected at ${stage}: ${reason}`, options);
+    super("AA_TX_REJECTED", "refused", `transaction rejected at ${stage}: ${reason}`, options);
   }
 }
 
@@ -33,7 +33,7 @@ export class TransactionRevertedError extends MedrecError {
     readonly hash: string,
     readonly reason: string,
   ) {
-    super("AA_TX_REVERTED", `transaction ${hash} reverted: ${reason}`);
+    super("AA_TX_REVERTED", "refused", `transaction ${hash} reverted: ${reason}`);
   }
 }
 
@@ -48,6 +48,6 @@ export class TransactionWouldRevertError extends MedrecError {
     readonly reason: string,
     options?: ErrorOptions,
   ) {
-    super("AA_TX_WOULD_REVERT", `transaction would revert: ${reason}`, options);
+    super("AA_TX_WOULD_REVERT", "refused", `transaction would revert: ${reason}`, options);
   }
 }

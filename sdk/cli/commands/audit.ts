@@ -47,7 +47,7 @@ async function audit(ctx: CommandContext, patientArg: string | undefined, option
   const accounting = await ctx.withChain(config, async (chain) => {
     const { accountingOfDisclosures } = await import("../../audit");
     const latest = await chain.provider.getBlock("latest");
-    if (!latest) throw new CliError("NO_BLOCK", "the node returned no latest block", ExitCode.FAILURE);
+    if (!latest) throw new CliError("NO_BLOCK", "the node returned no latest block", ExitCode.FAILURE, undefined, { category: "unavailable" });
     const to = options.to ?? new Date(Math.max(Date.now(), latest.timestamp * 1000));
     if (from.getTime() > to.getTime()) throw new CliError("INVALID_PERIOD", "--from is after --to", ExitCode.USAGE);
     return accountingOfDisclosures({

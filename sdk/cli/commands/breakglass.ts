@@ -113,7 +113,7 @@ async function propose(ctx: CommandContext, options: ProposeOptions): Promise<vo
     try {
       await chain.provider.call({ from: built.safeAddress, to: config.contracts.ConsentManager, data: built.safeTransaction.data.data });
     } catch (cause) {
-      throw new MedrecError("PROPOSAL_REFUSED", `ConsentManager would refuse this emergency access from the Safe ${built.safeAddress}`, { cause });
+      throw new MedrecError("PROPOSAL_REFUSED", "refused", `ConsentManager would refuse this emergency access from the Safe ${built.safeAddress}`, { cause });
     }
     return proposalFileOf(built, {
       chainId: config.chainId,

@@ -57,7 +57,7 @@ export function registerConsent(program: Command, io: CliIo): void {
 /** Time of the latest block, Unix seconds, and its number. */
 async function latestBlock(provider: JsonRpcProvider): Promise<{ number: number; timestamp: number }> {
   const block = await provider.getBlock("latest");
-  if (!block) throw new CliError("NO_BLOCK", "the node returned no latest block", ExitCode.FAILURE);
+  if (!block) throw new CliError("NO_BLOCK", "the node returned no latest block", ExitCode.FAILURE, undefined, { category: "unavailable" });
   return { number: block.number, timestamp: block.timestamp };
 }
 

@@ -49,10 +49,11 @@ describe("sdk/errors and crypto error hygiene", () => {
     expect(new DecryptionError()).to.not.be.instanceOf(KeyUnwrapError);
   });
 
-  it("MedrecError keeps a code and a cause", () => {
+  it("MedrecError keeps a code, a category and a cause", () => {
     const cause = new Error("inner");
-    const err = new MedrecError("SOME_CODE", "outer", { cause });
+    const err = new MedrecError("SOME_CODE", "unavailable", "outer", { cause });
     expect(err.code).to.equal("SOME_CODE");
+    expect(err.category).to.equal("unavailable");
     expect(err.message).to.equal("outer");
     expect(err.cause).to.equal(cause);
     expect(err.name).to.equal("MedrecError");
