@@ -1,5 +1,5 @@
 import { encodeBytes32String, getAddress, getBytes } from "ethers";
-import { SEALED_RECORD_OVERHEAD, sealRecord, type BytesLike } from "../crypto";
+import { SEALED_RECORD_OVERHEAD, getEncryptionPublicKey, rewrapKey, sealRecord, type BytesLike } from "../crypto";
 import { parseCid } from "../storage/cid";
 import type { PutResult } from "../storage/types";
 import type { RecordsContext } from "./context";
@@ -21,12 +21,20 @@ export interface IngestOptions {
   writer: RecordWriter;
   /** The writer's index of records already ingested: identical records are then skipped, not minted again. */
   index?: IngestIndex;
+  /**
+   * The writer's X25519 private key (one of `recipients`). When a record is skipped as already stored, a
+   * recipient that has no wrap of it yet (a resolver added since) gets one, re-wrapped from the writer's
+   * own; without it such a record is refused rather than left unreadable for that recipient.
+   */
+  rewrapWith?: BytesLike;
 }
 
 /** One record written to the chain (or found there already). */
 export interface IngestedRecord {
   /** `minted`: a new token; `unchanged`: this exact record was already the patient's token (see {@link IngestOptions.index}). */
   status: "minted" | "unchanged";
+  /** For an `unchanged` record: how many recipients got a wrap they did not have (see {@link IngestOptions.rewrapWith}). */
+  wrapsAdded?: number;
   tokenId: bigint;
   version: bigint;
   /** The FHIR record kind (resource category). */
@@ -70,8 +78,10 @@ async function alreadyIngested(context: RecordsContext, options: IngestOptions, 
   const owner = await context.recordToken.patientOf(tokenId);
   if (BigInt(owner) === 0n || getAddress(owner) !== getAddress(options.patient)) return undefined; // burned, or not this patient's
   const onChain = await context.recordToken.recordOf(tokenId);
+  const wrapsAdded = await addMissingWraps(context, options, await versionRef(context, tokenId, onChain.version));
   return {
     status: "unchanged",
+    wrapsAdded,
     tokenId,
     version: onChain.version,
     ...describe(record),
@@ -79,6 +89,33 @@ async function alreadyIngested(context: RecordsContext, options: IngestOptions, 
     contentHash: onChain.contentHash,
     size: record.plaintext.length + SEALED_RECORD_OVERHEAD,
   };
+}
+
+/** Wraps the stored record's key to every recipient that has no wrap of it yet; returns how many. */
+async function addMissingWraps(context: RecordsContext, options: IngestOptions, ref: Awaited<ReturnType<typeof versionRef>>): Promise<number> {
+  const wraps = await context.keys.load(ref);
+  const has = (key: Uint8Array) => wraps.some((w) => bytesEqual(w.recipient, key));
+  const missing = options.recipients.map((r) => toBytes(r)).filter((r, i, all) => !has(r) && all.findIndex((o) => bytesEqual(o, r)) === i);
+  if (missing.length === 0) return 0;
+  const own = options.rewrapWith === undefined ? undefined : wraps.find((w) => bytesEqual(w.recipient, getEncryptionPublicKey(options.rewrapWith!)));
+  if (!own || options.rewrapWith === undefined) {
+    throw new RecordWriteError(
+      `record #${ref.tokenId} is already stored, but ${missing.length} recipient${missing.length === 1 ? " has" : "s have"} no wrap of its key yet, and the writer's own wrap is not at hand to make one`,
+    );
+  }
+  await context.keys.save(
+    ref,
+    missing.map((recipient) => ({ recipient, wrappedKey: rewrapKey(own.wrappedKey, options.rewrapWith!, recipient, ref) })),
+  );
+  return missing.length;
+}
+
+function toBytes(key: BytesLike): Uint8Array {
+  return typeof key === "string" ? getBytes(key) : key;
+}
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
 
 function describe(record: PreparedRecord): Pick<IngestedRecord, "kind" | "encounter" | "period"> {

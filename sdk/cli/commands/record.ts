@@ -50,15 +50,10 @@ const INGEST_INDEX_FILE = "ingest-index";
 const PROGRESS_INTERVAL_MS = 200;
 
 /** The key of the ingest index: derived from the identity's X25519 key, so that only this identity can test it. */
-async function ingestIndexKey(ctx: CommandContext, config: CliConfig): Promise<Uint8Array> {
+async function ingestIndexKey(secret: Uint8Array): Promise<Uint8Array> {
   const { hkdf } = await import("@noble/hashes/hkdf");
   const { sha256 } = await import("@noble/hashes/sha2");
-  const secret = await ctx.encryptionKey(config);
-  try {
-    return hkdf(sha256, secret, undefined, "medrec/ingest-index/v1", 32);
-  } finally {
-    secret.fill(0);
-  }
+  return hkdf(sha256, secret, undefined, "medrec/ingest-index/v1", 32);
 }
 
 /** `532 B`, `4.1 kB`, `2.9 MB`. */
@@ -212,15 +207,24 @@ async function add(ctx: CommandContext, files: string[], options: AddOptions): P
     const signer = await ctx.fundedSigner(config, chain);
     const { eoaRecordWriter } = await import("../../records");
     const { hexToBytes } = await import("../../crypto");
-    const index = await fileIngestIndex(path.join(ctx.home, INGEST_INDEX_FILE), await ingestIndexKey(ctx, config));
-    const ingestOptions = { patient, recipients: recipients.map(hexToBytes), writer: eoaRecordWriter(chain.addresses.RecordToken, signer), index };
-
-    // 3. Ingest, one record after the other, with a progress bar over records and bytes.
-    const records = await openRecords(
-      config,
-      chain,
-      resolver && { url: resolver.url, publicKey: resolver.encryptionPublicKey, signer, domain: resolver.domain },
-    );
+    // The identity's X25519 key: the ingest index's key derives from it, and it re-wraps a stored record's key to
+    // a recipient added since (a resolver). Zeroised when the ingest is done.
+    const secret = await ctx.encryptionKey(config);
+    let records: Awaited<ReturnType<typeof openRecords>>;
+    let ingestOptions;
+    try {
+      const index = await fileIngestIndex(path.join(ctx.home, INGEST_INDEX_FILE), await ingestIndexKey(secret));
+      ingestOptions = { patient, recipients: recipients.map(hexToBytes), writer: eoaRecordWriter(chain.addresses.RecordToken, signer), index, rewrapWith: secret };
+      // 3. Ingest, one record after the other, with a progress bar over records and bytes.
+      records = await openRecords(
+        config,
+        chain,
+        resolver && { url: resolver.url, publicKey: resolver.encryptionPublicKey, signer, domain: resolver.domain },
+      );
+    } catch (error) {
+      secret.fill(0);
+      throw error;
+    }
     const progress = createProgress("records", wantProgress, ctx.io.stderr);
     const recordsTotal = inputs.reduce((n, input) => n + input.records.length, 0);
     const bytesTotal = inputs.reduce((n, input) => n + input.records.reduce((m, r) => m + r.plaintext.length, 0), 0);
@@ -245,6 +249,7 @@ async function add(ctx: CommandContext, files: string[], options: AddOptions): P
     } finally {
       progress.finish();
       await records.close();
+      secret.fill(0);
     }
   });
 

@@ -28,6 +28,7 @@ import {
   recordsContext,
   RecordKeyNotFoundError,
   RecordNotFoundError,
+  RecordWriteError,
   type RecordsContext,
 } from "../../../sdk/records";
 
@@ -301,5 +302,23 @@ describe("sdk/records: ingest and read back through the chain and a real Helia s
     await forgetRecord(context, record.tokenId, options.writer);
     await expectRejects(readRecord(context, record.tokenId, counting(0n)), RecordNotFoundError, "RECORD_NOT_FOUND");
     expect(disposed).to.equal(2);
+  });
+
+  it("adding a stored bundle again for a new recipient (a resolver) gives it wraps, not new tokens", async () => {
+    const fixture = await loadFixture(setup);
+    const { options, patientKeys, resolverKeys } = fixture;
+    // Its own key store: the fixture's outlives the chain snapshots, so it holds wraps of other tests' tokens.
+    const context = { ...fixture.context, keys: fileKeyStore(await mkdtemp(path.join(dir, "keys-"))) };
+    const index = memoryIngestIndex(randomBytes(32));
+    const text = JSON.stringify(generatePatientBundles({ seed: 41, patients: 1 })[0]);
+    const first = await ingestRecord(context, text, { ...options, recipients: [patientKeys.publicKey], index });
+    await expectRejects(readRecord(context, first[0].tokenId, resolverKeys.privateKey), RecordKeyNotFoundError, "RECORD_KEY_NOT_FOUND");
+    // Without the writer's own key at hand, a missing wrap cannot be made: refused, not silently unreadable.
+    await expectRejects(ingestRecord(context, text, { ...options, index }), RecordWriteError, "RECORD_WRITE_FAILED");
+    const again = await ingestRecord(context, text, { ...options, index, rewrapWith: patientKeys.privateKey });
+    expect(again.map((r) => [r.tokenId, r.status, r.wrapsAdded])).to.deep.equal(first.map((r) => [r.tokenId, "unchanged", 1]));
+    for (const record of again) expect((await readRecord(context, record.tokenId, resolverKeys.privateKey)).plaintext).to.deep.equal((await readRecord(context, record.tokenId, patientKeys.privateKey)).plaintext);
+    const once = await ingestRecord(context, text, { ...options, index, rewrapWith: patientKeys.privateKey });
+    expect(once.every((r) => r.wrapsAdded === 0)).to.equal(true);
   });
 });
