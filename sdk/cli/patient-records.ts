@@ -5,8 +5,9 @@
  *
  * @module
  */
-import { decodeBytes32String, getAddress, zeroPadValue, type Provider } from "ethers";
+import { getAddress, zeroPadValue, type Provider } from "ethers";
 import { DEFAULT_PAGE_SIZE, getLogsPaged, type BlockRange } from "../audit/paginate";
+import { recordKindText } from "../records/kind";
 import type { RecordToken } from "../../typechain-types";
 import { RecordToken__factory } from "../../typechain-types/factories/contracts/RecordToken__factory";
 
@@ -22,15 +23,6 @@ export interface PatientRecordToken {
 }
 
 const RECORD_MINTED = RecordToken__factory.createInterface().getEvent("RecordMinted");
-
-/** The text of a bytes32 record kind (the hex itself when it is not UTF-8 text). */
-function kindText(kind: string): string {
-  try {
-    return decodeBytes32String(kind);
-  } catch {
-    return kind;
-  }
-}
 
 /**
  * The live record tokens of `patient`, in token order.
@@ -62,7 +54,7 @@ export async function patientRecordTokens(
     const current = await recordToken.patientOf(tokenId);
     if (BigInt(current) === 0n) continue; // burned
     const record = await recordToken.recordOf(tokenId);
-    tokens.push({ tokenId, kind: kindText(record.recordKind), version: record.version, mintedInBlock: block });
+    tokens.push({ tokenId, kind: recordKindText(record.recordKind), version: record.version, mintedInBlock: block });
   }
   return tokens;
 }

@@ -1,5 +1,6 @@
 import { encodeBytes32String, getAddress, getBytes } from "ethers";
 import { SEALED_RECORD_OVERHEAD, getEncryptionPublicKey, rewrapKey, sealRecord, type BytesLike } from "../crypto";
+import { equalBytes } from "../crypto/bytes";
 import { parseCid } from "../storage/cid";
 import type { PutResult } from "../storage/types";
 import type { RecordsContext } from "./context";
@@ -94,10 +95,10 @@ async function alreadyIngested(context: RecordsContext, options: IngestOptions, 
 /** Wraps the stored record's key to every recipient that has no wrap of it yet; returns how many. */
 async function addMissingWraps(context: RecordsContext, options: IngestOptions, ref: Awaited<ReturnType<typeof versionRef>>): Promise<number> {
   const wraps = await context.keys.load(ref);
-  const has = (key: Uint8Array) => wraps.some((w) => bytesEqual(w.recipient, key));
-  const missing = options.recipients.map((r) => toBytes(r)).filter((r, i, all) => !has(r) && all.findIndex((o) => bytesEqual(o, r)) === i);
+  const has = (key: Uint8Array) => wraps.some((w) => equalBytes(w.recipient, key));
+  const missing = options.recipients.map((r) => toBytes(r)).filter((r, i, all) => !has(r) && all.findIndex((o) => equalBytes(o, r)) === i);
   if (missing.length === 0) return 0;
-  const own = options.rewrapWith === undefined ? undefined : wraps.find((w) => bytesEqual(w.recipient, getEncryptionPublicKey(options.rewrapWith!)));
+  const own = options.rewrapWith === undefined ? undefined : wraps.find((w) => equalBytes(w.recipient, getEncryptionPublicKey(options.rewrapWith!)));
   if (!own || options.rewrapWith === undefined) {
     throw new RecordWriteError(
       `record #${ref.tokenId} is already stored, but ${missing.length} recipient${missing.length === 1 ? " has" : "s have"} no wrap of its key yet, and the writer's own wrap is not at hand to make one`,
@@ -112,10 +113,6 @@ async function addMissingWraps(context: RecordsContext, options: IngestOptions, 
 
 function toBytes(key: BytesLike): Uint8Array {
   return typeof key === "string" ? getBytes(key) : key;
-}
-
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
 
 function describe(record: PreparedRecord): Pick<IngestedRecord, "kind" | "encounter" | "period"> {

@@ -1,11 +1,13 @@
 import { getBytes } from "ethers";
 import type { Bundle } from "@medplum/fhirtypes";
 import { getEncryptionPublicKey, openRecord, type BytesLike } from "../crypto";
+import { equalBytes } from "../crypto/bytes";
 import { validateFhir } from "../fhir";
 import type { RecordsContext } from "./context";
 import { versionRef } from "./context";
 import { RecordKeyNotFoundError, RecordNotFoundError, RecordVersionChangedError } from "./errors";
 import type { RecordVersionRef } from "./key-store";
+import { recordKindText } from "./kind";
 
 /** A record read back and verified, with what the key source adds (e.g. the disclosure of a resolver release). */
 export type ReadRecordResult<Extra extends object = object> = {
@@ -49,8 +51,6 @@ export interface KeySource<Extra extends object = object> {
   keyFor(context: RecordsContext, ref: RecordVersionRef): Promise<RecordKey<Extra>>;
 }
 
-const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((byte, i) => byte === b[i]);
-
 /**
  * The reader's own wraps: the key store's wrap for `readerPrivateKey`'s public key.
  * @param readerPrivateKey The reader's X25519 private key (never leaves this process; not copied).
@@ -59,7 +59,7 @@ export function localKeys(readerPrivateKey: BytesLike): KeySource {
   return {
     async keyFor(context, ref) {
       const readerPublicKey = getEncryptionPublicKey(readerPrivateKey);
-      const wrap = (await context.keys.load(ref)).find((w) => sameBytes(w.recipient, readerPublicKey));
+      const wrap = (await context.keys.load(ref)).find((w) => equalBytes(w.recipient, readerPublicKey));
       if (!wrap) throw new RecordKeyNotFoundError(`no data key of record #${ref.tokenId} v${ref.version} for this reader`);
       const privateKey = typeof readerPrivateKey === "string" ? getBytes(readerPrivateKey) : readerPrivateKey;
       return { version: ref.version, wrappedKey: wrap.wrappedKey, privateKey, extra: {}, dispose: () => undefined };
@@ -96,7 +96,7 @@ export async function readRecord<Extra extends object = object>(
     const sealed = await context.store.get(getBytes(record.cid), { expectedContentHash: record.contentHash });
     const plaintext = openRecord(sealed, key.wrappedKey, key.privateKey, ref, record.contentHash);
     const bundle = validateFhir(plaintext, "Bundle") as Bundle;
-    return { tokenId, version: record.version, patient, kind: kindText(record.recordKind), contentHash: record.contentHash, bundle, plaintext, ...key.extra };
+    return { tokenId, version: record.version, patient, kind: recordKindText(record.recordKind), contentHash: record.contentHash, bundle, plaintext, ...key.extra };
   } finally {
     key.dispose();
   }
@@ -104,13 +104,4 @@ export async function readRecord<Extra extends object = object>(
 
 function isKeySource(value: unknown): value is KeySource<object> {
   return typeof value === "object" && value !== null && typeof (value as { keyFor?: unknown }).keyFor === "function";
-}
-
-/** The text of a bytes32 record kind (the hex itself when it is not UTF-8 text). */
-function kindText(recordKind: string): string {
-  try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(getBytes(recordKind)).replace(/\0+$/, "");
-  } catch {
-    return recordKind;
-  }
 }

@@ -156,7 +156,7 @@ describe("medrec CLI: bin/medrec against a local chain", function () {
     expect(stdout).to.match(/TOKEN\s+STATUS\s+KIND\s+ENCOUNTER \/ PERIOD\s+SIZE\s+CID/);
     expect(stdout).to.include("Observation");
     // Progress counts records and bytes (a single resource is one record), never files.
-    expect(stderr).to.match(/^records \[########################\] 1\/1 {2}[0-9.]+ k?B of [0-9.]+ k?B$/m);
+    expect(stderr).to.match(/^records \[########################\] 1\/1 {2}[0-9.]+ (?:B|KiB|MiB) of [0-9.]+ (?:B|KiB|MiB)$/m);
   });
 
   it("record get gives back the bundle that was added, exactly (canonical form), resourceType first", async () => {

@@ -24,7 +24,7 @@ import { CliError, ExitCode, fhirIssuesMessage, issueList } from "../errors";
 import { parseAddress, parsePositiveInt, parsePublicKey, parseTokenId } from "../options";
 import { checkedResolver } from "../resolver";
 import { createProgress, progressWanted } from "../progress";
-import { registerRecordList } from "./record-list";
+import { humanBytes, registerRecordList } from "./record-list";
 import { CONSENT_PURPOSES, EMERGENCY_PURPOSE, PURPOSES } from "../../vocabulary";
 
 /** Purposes a reader may name when asking the resolver: a consent's, or the emergency one under break-glass. */
@@ -54,13 +54,6 @@ async function ingestIndexKey(secret: Uint8Array): Promise<Uint8Array> {
   const { hkdf } = await import("@noble/hashes/hkdf");
   const { sha256 } = await import("@noble/hashes/sha2");
   return hkdf(sha256, secret, undefined, "medrec/ingest-index/v1", 32);
-}
-
-/** `532 B`, `4.1 kB`, `2.9 MB`. */
-function formatBytes(bytes: number): string {
-  if (bytes < 1000) return `${bytes} B`;
-  if (bytes < 1_000_000) return `${(bytes / 1000).toFixed(1)} kB`;
-  return `${(bytes / 1_000_000).toFixed(1)} MB`;
 }
 
 /** Registers `medrec record …`. */
@@ -152,14 +145,14 @@ async function add(ctx: CommandContext, files: string[], options: AddOptions): P
   let checkedBytes = 0;
   const outcomes = await (async () => {
     try {
-      checking.update(0, totalBytes, formatBytes(totalBytes));
+      checking.update(0, totalBytes, humanBytes(totalBytes));
       return await prepareInParallel(
         texts.map((t) => t.bytes),
         {
           concurrency: options.concurrency,
           onPrepared: (_index, _records, bytes) => {
             checkedBytes += bytes;
-            checking.update(checkedBytes, totalBytes, `${formatBytes(checkedBytes)} of ${formatBytes(totalBytes)}`);
+            checking.update(checkedBytes, totalBytes, `${humanBytes(checkedBytes)} of ${humanBytes(totalBytes)}`);
           },
         },
       );
@@ -230,7 +223,7 @@ async function add(ctx: CommandContext, files: string[], options: AddOptions): P
     const bytesTotal = inputs.reduce((n, input) => n + input.records.reduce((m, r) => m + r.plaintext.length, 0), 0);
     let lastDrawn = 0;
     try {
-      progress.update(0, recordsTotal, `0 B of ${formatBytes(bytesTotal)}`);
+      progress.update(0, recordsTotal, `0 B of ${humanBytes(bytesTotal)}`);
       const results = await ingestBundles(
         records.context,
         inputs.map((input) => ({ prepared: input.records, options: ingestOptions })),
@@ -241,7 +234,7 @@ async function add(ctx: CommandContext, files: string[], options: AddOptions): P
             lastDrawn = now;
             const files = inputs.length > 1 ? `, file ${Math.min(p.done + 1, inputs.length)}/${inputs.length}` : "";
             const skipped = p.unchanged > 0 ? `, ${p.unchanged} unchanged` : "";
-            progress.update(p.records, recordsTotal, `${formatBytes(p.bytes)} of ${formatBytes(bytesTotal)}${files}${skipped}`);
+            progress.update(p.records, recordsTotal, `${humanBytes(p.bytes)} of ${humanBytes(bytesTotal)}${files}${skipped}`);
           },
         },
       );
@@ -288,7 +281,7 @@ async function add(ctx: CommandContext, files: string[], options: AddOptions): P
         row.status,
         row.kind,
         row.encounter ?? row.period ?? "-",
-        formatBytes(row.size),
+        humanBytes(row.size),
         row.cid,
       ]);
       const minted = rows.filter((row) => row.status === "minted").length;
