@@ -111,7 +111,7 @@ const config: HardhatUserConfig = {
       accounts,
     },
   },
-  typechain: { outDir: "typechain-types", target: "ethers-v6" },
+  typechain: { outDir: "sdk/chain/contracts", target: "ethers-v6" },
   mocha: { timeout: 120_000, reporter: "./test/support/summary-reporter.js" },
 };
 

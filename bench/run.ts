@@ -23,7 +23,7 @@ import { measureWalletGas } from "./wallet-gas";
 import { writeResults } from "./results-file";
 import { measureSdk, type SdkFigures } from "./sdk-throughput";
 import { measureConsentWriteLatency } from "../test/support/ceramic/latency";
-import { formatTable } from "../sdk/cli/table";
+import { formatTable } from "../cli/src/table";
 import { measureResolver, type ResolverLevel } from "./resolver-throughput";
 import { measureFhir, type FhirFigures } from "./fhir-throughput";
 import { measureCliStartup, type CliStartupFigures } from "./cli-startup";

@@ -3,7 +3,7 @@ import { Interface, Wallet } from "ethers";
 import { deployWalletsFixture } from "../test/helpers/wallet-fixture";
 import { randomPointer, RECORD_KIND } from "../test/helpers/fixture";
 import { ALL_RECORDS } from "../sdk/vocabulary";
-import { PatientAccountBase__factory } from "../typechain-types";
+import { PatientAccountBase__factory } from "../sdk/chain/contracts";
 import { approveRecovery, cancelRecovery, executeRecovery, proposeRecovery, sendSponsored, type AaTransactionResult } from "../sdk/wallet";
 import type { Measurement } from "./core-gas";
 

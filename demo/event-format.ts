@@ -2,7 +2,7 @@ import { ZeroHash, decodeBytes32String, getAddress, keccak256, toUtf8Bytes, type
 import { Purpose, Scope } from "../sdk/vocabulary";
 import { ParticipantKind } from "../sdk/chain/participant-kind";
 import type { TrailEvent } from "./event-trail";
-import { wrapParts, type TableColumn } from "../sdk/cli/table";
+import { wrapParts, type TableColumn } from "../cli/src/table";
 
 /** Human names of addresses (checksummed address → name), shown next to the shortened address. */
 export type AddressBook = ReadonlyMap<string, string>;

@@ -6,7 +6,7 @@ import {
   ProviderRegistry__factory,
   RecordToken__factory,
   SponsorPaymaster__factory,
-} from "../typechain-types";
+} from "../sdk/chain/contracts";
 import { CORE_CONTRACTS, type CoreContractName, type MedrecDeployment } from "../deploy/medrec";
 import type { WalletDeployment } from "../deploy/aa-wallets";
 

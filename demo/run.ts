@@ -35,7 +35,7 @@ import {
   ProviderRegistry__factory,
   RecordToken__factory,
   SponsorPaymaster__factory,
-} from "../typechain-types";
+} from "../sdk/chain/contracts";
 import { consentDomain, type Consent } from "../sdk/consent/typed-data";
 import { Scope, Purpose } from "../sdk/vocabulary";
 import { ParticipantKind } from "../sdk/chain/participant-kind";
@@ -63,7 +63,7 @@ const execFileAsync = promisify(execFile);
 /** A synthetic patient bundle (seeded generator, no real person): what a provider system would send. */
 const SAMPLE_BUNDLE = path.resolve(__dirname, "..", "test", "fixtures", "synthetic-patient-bundle.json");
 import { TRAIL_COLUMNS, formatAddress, formatPurpose, shortHex, trailRows } from "./event-format";
-import { formatTable } from "../sdk/cli/table";
+import { formatTable } from "../cli/src/table";
 import { ensureCliBuild } from "../test/helpers/cli-build";
 
 /** The accounts of the story, by role (default Hardhat accounts #0, #1, #3, #4, #6–#8, and a fresh key with no ETH). */

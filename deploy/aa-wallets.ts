@@ -7,7 +7,7 @@ import {
   PatientRegistry__factory,
   RecordToken__factory,
   SponsorPaymaster__factory,
-} from "../typechain-types";
+} from "../sdk/chain/contracts";
 import type { ContractDeployer, DeployedContract } from "./contract-deployer";
 import type { CoreContractName, MedrecDeployment } from "./medrec";
 

@@ -1,6 +1,6 @@
 import { JsonRpcProvider, Network, Wallet, getAddress, type TransactionResponse } from "ethers";
 import { findRevertData } from "../sdk/chain/revert-data";
-import { ConsentManager__factory, RecordToken__factory, type ConsentManager, type RecordToken } from "../typechain-types";
+import { ConsentManager__factory, RecordToken__factory, type ConsentManager, type RecordToken } from "../sdk/chain/contracts";
 import { ResolverHttpError } from "./errors";
 
 /** The resolver's view of the chain: contracts for reads and the account that records disclosures. */

@@ -1,5 +1,5 @@
 import { Interface, getAddress, recoverAddress, toBeHex, type TransactionReceipt } from "ethers";
-import { NonceHolderDouble__factory, SponsorPaymaster__factory, TestPatientAccount__factory } from "../../typechain-types";
+import { NonceHolderDouble__factory, SponsorPaymaster__factory, TestPatientAccount__factory } from "../../sdk/chain/contracts";
 import { estimationSignature, signedDigest, toSystemTransaction, transactionHash, type SignedAaTransaction } from "../../sdk/wallet/transaction";
 import type { AaTransactionResult, AaTransport } from "../../sdk/wallet/transport";
 import { TransactionRejectedError, TransactionWouldRevertError, type RejectionStage } from "../../sdk/wallet/errors";

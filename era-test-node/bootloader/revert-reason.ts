@@ -7,7 +7,7 @@ import {
   SponsorPaymaster__factory,
   TestAccountFactory__factory,
   TestPatientAccount__factory,
-} from "../../typechain-types";
+} from "../../sdk/chain/contracts";
 import { formatRevert, revertDecoder } from "../../sdk/chain/revert-decoder";
 
 /** The medrec contracts and the system-contract doubles a type-113 transaction can revert in. */

@@ -5,7 +5,7 @@
  * @module
  */
 import { ZeroAddress, decodeBytes32String, getAddress, hexlify, type Log, type LogDescription } from "ethers";
-import { ConsentManager__factory, RecordToken__factory } from "../../typechain-types";
+import { ConsentManager__factory, RecordToken__factory } from "../chain/contracts";
 import { ALL_RECORDS, EMERGENCY_PURPOSE, Scope, formatTokenId, scopeNames } from "../vocabulary";
 import type { AuditEntry, AuditEventKind } from "./types";
 

@@ -1,5 +1,5 @@
 import { Interface, getAddress } from "ethers";
-import { ConsentManager__factory } from "../../typechain-types";
+import { ConsentManager__factory } from "../chain/contracts";
 import { InvalidArgumentError } from "../errors";
 import { BreakGlassError } from "./errors";
 import { emergencyDuration, emergencyReasonHash } from "./reason";

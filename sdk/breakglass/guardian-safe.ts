@@ -1,5 +1,5 @@
 import { AbiCoder, Interface, ZeroAddress, getAddress, keccak256, toBigInt, type Signer } from "ethers";
-import { ConsentManager__factory, PatientAccountBase__factory } from "../../typechain-types";
+import { ConsentManager__factory, PatientAccountBase__factory } from "../chain/contracts";
 import { BreakGlassError } from "./errors";
 import { createSafe, type CreatedSafe } from "./create-safe";
 import type { SafeContractNetworks } from "./contract-networks";

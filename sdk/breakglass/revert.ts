@@ -1,6 +1,6 @@
 import { Interface } from "ethers";
 import { findRevertData } from "../chain/revert-data";
-import { ConsentManager__factory } from "../../typechain-types";
+import { ConsentManager__factory } from "../chain/contracts";
 
 const consentInterface = new Interface(ConsentManager__factory.abi);
 

@@ -1,5 +1,5 @@
 /**
- * `sdk/chain`: what the SDK needs of the contracts beyond their typechain clients (`typechain-types/`):
+ * `sdk/chain`: what the SDK needs of the contracts beyond their typechain clients (`sdk/chain/contracts/`, generated):
  * participant kinds, record-update attestations, the revert data inside a provider's error, and a bare JSON-RPC
  * probe (`fetchChainId`), and whether an error means the node does not answer (`isNodeUnreachable`).
  *

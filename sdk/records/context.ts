@@ -1,5 +1,5 @@
 import type { ContractRunner } from "ethers";
-import { RecordToken__factory, type RecordToken } from "../../typechain-types";
+import { RecordToken__factory, type RecordToken } from "../chain/contracts";
 import type { ContentStore } from "../storage/types";
 import type { RecordAadFields } from "../crypto";
 import type { KeyStore, RecordVersionRef } from "./key-store";

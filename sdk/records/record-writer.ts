@@ -1,5 +1,5 @@
 import { getAddress, hexlify, type Signer } from "ethers";
-import { RecordToken__factory, type RecordToken } from "../../typechain-types";
+import { RecordToken__factory, type RecordToken } from "../chain/contracts";
 import { recordTokenDomain, signRecordUpdate, type RecordUpdate } from "../chain/record-attestation";
 import { sendSponsored, type PatientWallet, type WalletContext } from "../wallet";
 import { RecordWriteError } from "./errors";

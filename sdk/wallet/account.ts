@@ -1,5 +1,5 @@
 import { Interface, type Provider, type Signer, type TypedDataDomain } from "ethers";
-import { AccountFactoryBase__factory, PatientAccountBase__factory } from "../../typechain-types";
+import { AccountFactoryBase__factory, PatientAccountBase__factory } from "../chain/contracts";
 import { CONSENT_TYPES, type Consent } from "../consent/typed-data";
 import { signAaTransaction, type AaTransactionRequest } from "./transaction";
 import type { AaTransactionResult, AaTransport } from "./transport";

@@ -1,6 +1,6 @@
 import { AbiCoder, hexlify, randomBytes, toBigInt, type Provider, type Signer, type TypedDataField } from "ethers";
 import { utils } from "zksync-ethers";
-import { SponsorPaymaster__factory } from "../../typechain-types";
+import { SponsorPaymaster__factory } from "../chain/contracts";
 
 /**
  * EIP-712 types of the paymaster's onboarding voucher. Each voucher carries a nonce the paymaster spends when it

@@ -21,7 +21,7 @@ import { toSystemTransaction, transactionHash, signedDigest, type SignedAaTransa
 import { sendAs, simulate } from "../../era-test-node/bootloader/impersonation";
 import { decodeRevert } from "../../era-test-node/bootloader/revert-reason";
 import { SystemAddress } from "../../era-test-node/bootloader/system-addresses";
-import { NonceHolderDouble__factory, TestPatientAccount__factory } from "../../typechain-types";
+import { NonceHolderDouble__factory, TestPatientAccount__factory } from "../../sdk/chain/contracts";
 
 const withAccount = deployWithAccountFixture;
 

@@ -17,7 +17,7 @@ import {
   budgetCharged,
 } from "../helpers/aa-tx";
 import { createPatientAccount, sendSponsored, signOnboardingVoucher, sponsorParams, toSystemTransaction } from "../../sdk/wallet";
-import { PatientRegistry__factory } from "../../typechain-types";
+import { PatientRegistry__factory } from "../../sdk/chain/contracts";
 import { ParticipantKind } from "../../sdk/chain/participant-kind";
 
 const withAccount = deployWithAccountFixture;

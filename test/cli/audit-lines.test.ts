@@ -4,7 +4,7 @@
  * `collapse` false every entry keeps its line. `tokenRange` names the tokens of a line.
  */
 import { expect } from "chai";
-import { auditLines, tokenRange } from "../../sdk/cli/audit-lines";
+import { auditLines, tokenRange } from "../../cli/src/audit-lines";
 import type { AuditEntry } from "../../sdk/audit";
 
 const ISSUER = "0x00000000000000000000000000000000000000a1";

@@ -12,7 +12,7 @@ import { writeDeployment } from "../../deploy/deployment-file";
 import { Scope, Purpose } from "../../sdk/vocabulary";
 import { generatePatientBundles } from "../fixtures/generate";
 import { startResolverStack, type ResolverStack } from "../helpers/resolver-stack";
-import { ConsentManager__factory } from "../../typechain-types";
+import { ConsentManager__factory } from "../../sdk/chain/contracts";
 import { ensureCliBuild } from "../helpers/cli-build";
 
 const BIN = path.resolve(__dirname, "..", "..", "bin", "medrec");

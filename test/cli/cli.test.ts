@@ -13,12 +13,12 @@ import { HARDHAT_MNEMONIC, localChainSigners, startLocalChain, type LocalChain }
 import { evmContractDeployer } from "../../deploy/contract-deployer";
 import { deployMedrec, type MedrecDeployment } from "../../deploy/medrec";
 import { writeDeployment } from "../../deploy/deployment-file";
-import { ConsentManager__factory, PatientRegistry__factory, ProviderRegistry__factory, RecordToken__factory } from "../../typechain-types";
+import { ConsentManager__factory, PatientRegistry__factory, ProviderRegistry__factory, RecordToken__factory } from "../../sdk/chain/contracts";
 import { ParticipantKind } from "../../sdk/chain/participant-kind";
 import { Scope } from "../../sdk/vocabulary";
 import { canonicalJson, canonicalize, parseFhirJson } from "../../sdk/fhir";
 import { generatePatientBundles } from "../fixtures/generate";
-import { identityDir, unlockEncryptionKey } from "../../sdk/cli/identity";
+import { identityDir, unlockEncryptionKey } from "../../cli/src/identity";
 import { runCli, type CliRun } from "../helpers/cli-run";
 import { ensureCliBuild } from "../helpers/cli-build";
 

@@ -3,9 +3,9 @@
  * size column of `record list`.
  */
 import { expect } from "chai";
-import { isLocalChain, requireLocalChain } from "../../sdk/cli/dev-funding";
-import { humanBytes } from "../../sdk/cli/commands/record-list";
-import { CliError, ExitCode } from "../../sdk/cli/errors";
+import { isLocalChain, requireLocalChain } from "../../cli/src/dev-funding";
+import { humanBytes } from "../../cli/src/commands/record-list";
+import { CliError, ExitCode } from "../../cli/src/errors";
 
 describe("medrec CLI: local chains and sizes", () => {
   const deployment = (network: string | null) => ({ file: "/x.json", network });

@@ -13,9 +13,9 @@ import { BreakGlassError } from "../../sdk/breakglass";
 import { ResolverError } from "../../sdk/resolver";
 import { RecordWriteError } from "../../sdk/records";
 import { UnsupportedCidError } from "../../sdk/storage/errors";
-import { CATEGORY_EXIT_CODES, CliError, ExitCode, describeError } from "../../sdk/cli/errors";
-import { main } from "../../sdk/cli/main";
-import type { CliIo } from "../../sdk/cli/context";
+import { CATEGORY_EXIT_CODES, CliError, ExitCode, describeError } from "../../cli/src/errors";
+import { main } from "../../cli/src/main";
+import type { CliIo } from "../../cli/src/context";
 
 /** A stream that keeps what is written. */
 function sink(): { text: string; isTTY: boolean; write(chunk: string, callback?: (error?: Error | null) => void): boolean } {

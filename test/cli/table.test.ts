@@ -3,8 +3,8 @@
  * way first, every line fits, nothing changes when it already fits), and `tableWidth` (COLUMNS, TTY, --wide).
  */
 import { expect } from "chai";
-import { ELLIPSIS, fitWidths, formatTable, shorten, type TableColumn } from "../../sdk/cli/table";
-import { tableWidth } from "../../sdk/cli/terminal";
+import { ELLIPSIS, fitWidths, formatTable, shorten, type TableColumn } from "../../cli/src/table";
+import { tableWidth } from "../../cli/src/terminal";
 
 const CID = "bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi";
 const ADDRESS = "0xAbCdEf0123456789aBcDeF0123456789AbCdEf01";

@@ -5,7 +5,7 @@ import { Signature, TypedDataEncoder, ZeroHash, concat, dataSlice, encodeBytes32
 import { deployCore, randomKey, randomPointer, RECORD_KIND, type Core } from "../helpers/fixture";
 import { CONSENT_TYPES, consentDomain, signConsent, type Consent } from "../../sdk/consent/typed-data";
 import { ALL_RECORDS, ALL_SCOPES, Scope, Purpose } from "../../sdk/vocabulary";
-import { ConsentManager__factory, TestSmartAccount__factory } from "../../typechain-types";
+import { ConsentManager__factory, TestSmartAccount__factory } from "../../sdk/chain/contracts";
 
 /** Order of the secp256k1 group, to build the high-s twin of a signature. */
 const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;

@@ -6,7 +6,7 @@ import path from "node:path";
 import { evmContractDeployer } from "../../deploy/contract-deployer";
 import { deployMedrec, rolesFromEnv, CORE_CONTRACTS } from "../../deploy/medrec";
 import { readDeployment, writeDeployment, deploymentPath } from "../../deploy/deployment-file";
-import { ConsentManager__factory, ProviderRegistry__factory, RecordToken__factory } from "../../typechain-types";
+import { ConsentManager__factory, ProviderRegistry__factory, RecordToken__factory } from "../../sdk/chain/contracts";
 
 describe("deploy", () => {
   const deployWith = async (roles: Parameters<typeof deployMedrec>[2]) => {

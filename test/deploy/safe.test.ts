@@ -21,7 +21,7 @@ import {
 import { evmContractDeployer } from "../../deploy/contract-deployer";
 import { deployMedrec } from "../../deploy/medrec";
 import { readDeployment, writeDeployment } from "../../deploy/deployment-file";
-import { ConsentManager__factory } from "../../typechain-types";
+import { ConsentManager__factory } from "../../sdk/chain/contracts";
 import { BreakGlassError, SAFE_VERSION, connectSafe } from "../../sdk/breakglass";
 
 /** Hardhat default accounts #6, #7 and #8 (the default hospital officers on local chains). */

@@ -30,7 +30,7 @@ import { createRateLimiter } from "../../resolver/rate-limiter";
 import { createContractSignatureChecker } from "../../resolver/signature";
 import type { ResolverContext } from "../../resolver/context";
 import type { ResolverLimits } from "../../resolver/config";
-import { GasBurningSigner__factory, PatientRegistry__factory, RecordToken__factory } from "../../typechain-types";
+import { GasBurningSigner__factory, PatientRegistry__factory, RecordToken__factory } from "../../sdk/chain/contracts";
 
 const BUNDLE = JSON.parse(readFileSync(path.resolve(__dirname, "..", "fixtures", "synthetic-patient-bundle.json"), "utf8"));
 

@@ -17,7 +17,7 @@ import {
   setEmergencyDelegateCall,
   signEmergencyAccess,
 } from "../../sdk/breakglass";
-import { PatientRegistry__factory } from "../../typechain-types";
+import { PatientRegistry__factory } from "../../sdk/chain/contracts";
 
 const BUNDLE = JSON.parse(readFileSync(path.resolve(__dirname, "..", "fixtures", "synthetic-patient-bundle.json"), "utf8"));
 const REASON = "synthetic: unconscious patient in the emergency department";

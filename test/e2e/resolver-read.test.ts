@@ -9,7 +9,7 @@ import { Purpose } from "../../sdk/vocabulary";
 import { accountingOfDisclosures } from "../../sdk/audit";
 import { bytesToHex, generateEncryptionKeyPair } from "../../sdk/crypto";
 import { ParticipantKind } from "../../sdk/chain/participant-kind";
-import { TestSmartAccount__factory } from "../../typechain-types";
+import { TestSmartAccount__factory } from "../../sdk/chain/contracts";
 
 const BUNDLE = JSON.parse(readFileSync(path.resolve(__dirname, "..", "fixtures", "synthetic-patient-bundle.json"), "utf8"));
 

@@ -13,7 +13,7 @@ import {
   type SignedAaTransaction,
 } from "../../sdk/wallet";
 import { SystemAddress } from "../../era-test-node/bootloader/system-addresses";
-import { TestPatientAccount__factory } from "../../typechain-types";
+import { TestPatientAccount__factory } from "../../sdk/chain/contracts";
 import type { WalletsFixture } from "./wallet-fixture";
 
 /** Order of the secp256k1 group (to build the high-s twin of a signature). */

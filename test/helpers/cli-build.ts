@@ -1,7 +1,7 @@
 /**
  * The compiled CLI that `bin/medrec` runs (`build/`, from `tsconfig.build.json`): built once per process when it
- * is missing or older than its sources (`sdk/`, `typechain-types/`, the build config), so that the CLI tests and
- * the demo run what the sources say on a fresh clone (after `hardhat compile` has generated typechain-types).
+ * is missing or older than its sources (`sdk/` (with its generated `sdk/chain/contracts/`), `cli/`, the build config), so that the CLI tests and
+ * the demo run what the sources say on a fresh clone (after `hardhat compile` has generated sdk/chain/contracts).
  *
  * @module
  */
@@ -12,9 +12,9 @@ import { promisify } from "node:util";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 /** The compiled entry point `bin/medrec` requires. */
-export const CLI_BUILD_ENTRY = path.join(ROOT, "build", "sdk", "cli", "main.js");
+export const CLI_BUILD_ENTRY = path.join(ROOT, "build", "cli", "src", "main.js");
 /** What the build compiles or is configured by. */
-const SOURCES = ["sdk", "typechain-types", "tsconfig.build.json", "tsconfig.json"];
+const SOURCES = ["sdk", "cli", "tsconfig.build.json", "tsconfig.json"];
 
 let building: Promise<void> | undefined;
 

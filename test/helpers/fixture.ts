@@ -8,7 +8,7 @@ import {
   PatientRegistry__factory,
   ProviderRegistry__factory,
   RecordToken__factory,
-} from "../../typechain-types";
+} from "../../sdk/chain/contracts";
 import { consentDomain, signConsent, type Consent } from "../../sdk/consent/typed-data";
 import { Scope, Purpose } from "../../sdk/vocabulary";
 import { ParticipantKind } from "../../sdk/chain/participant-kind";

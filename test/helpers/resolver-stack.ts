@@ -15,7 +15,7 @@ import {
   type ConsentManager,
   type ProviderRegistry,
   type RecordToken,
-} from "../../typechain-types";
+} from "../../sdk/chain/contracts";
 import { HeliaContentStore } from "../../sdk/storage";
 import { bytesToHex, generateEncryptionKeyPair, type EncryptionKeyPair } from "../../sdk/crypto";
 import { eoaRecordWriter, fileKeyStore, ingestRecord, recordsContext, type IngestedRecord, type RecordsContext } from "../../sdk/records";

@@ -6,7 +6,7 @@ import { testContractDeployer, testSigners } from "./chain";
 import { deployWallets } from "../../deploy/aa-wallets";
 import { aaTransportFor, describeTransport } from "../../era-test-node/aa-transport";
 import { installSystemDoubles } from "../../era-test-node/bootloader/system-doubles";
-import { SponsorPaymaster__factory, TestAccountFactory__factory, TestPatientAccount__factory } from "../../typechain-types";
+import { SponsorPaymaster__factory, TestAccountFactory__factory, TestPatientAccount__factory } from "../../sdk/chain/contracts";
 import { createPatientAccount, signOnboardingVoucher, type WalletContext } from "../../sdk/wallet";
 
 let announced = false;

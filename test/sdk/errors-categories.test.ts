@@ -74,7 +74,7 @@ describe("sdk/errors categories", () => {
   it("every error class of the SDK is exported and has a category of the union", () => {
     const exported = exportedErrorClasses();
     expect([...exported.keys()].sort()).to.deep.equal(Object.keys(SAMPLES).sort());
-    // CliError is the CLI's (sdk/cli is not part of the SDK's entry point); test/cli covers it.
+    // CliError is the CLI's (the CLI in cli/ is not part of the SDK's entry point); test/cli covers it.
     for (const name of declaredErrorClasses()) if (name !== "CliError") expect(exported.has(name), `${name} is not exported`).to.equal(true);
     for (const [name, sample] of Object.entries(SAMPLES)) {
       const [error, category] = sample();

@@ -17,7 +17,7 @@ import {
   signEmergencyAccess,
   type GuardianSafe,
 } from "../../../sdk/breakglass";
-import { RecordToken__factory } from "../../../typechain-types";
+import { RecordToken__factory } from "../../../sdk/chain/contracts";
 import { Scope, Purpose } from "../../../sdk/vocabulary";
 
 const REASON = "patient found unresponsive at home by a guardian"; // synthetic

@@ -13,7 +13,7 @@ import {
 } from "../../../sdk/breakglass";
 import type { Eip1193Provider } from "@safe-global/protocol-kit";
 import { InvalidArgumentError, MedrecError } from "../../../sdk/errors";
-import { ConsentManager__factory } from "../../../typechain-types";
+import { ConsentManager__factory } from "../../../sdk/chain/contracts";
 
 const CONSENT_MANAGER = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
 const GRANTEE = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";

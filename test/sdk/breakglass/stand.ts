@@ -10,7 +10,7 @@ import {
   ProviderRegistry__factory,
   RecordToken__factory,
   type ConsentManager,
-} from "../../../typechain-types";
+} from "../../../sdk/chain/contracts";
 import { ParticipantKind } from "../../../sdk/chain/participant-kind";
 import { connectSafe, type SafeConnection, type SafeContractNetworks } from "../../../sdk/breakglass";
 

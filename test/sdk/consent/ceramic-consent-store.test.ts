@@ -7,7 +7,7 @@ import { CeramicClient } from "@ceramicnetwork/http-client";
 import { ModelInstanceDocument } from "@ceramicnetwork/stream-model-instance";
 import { Model } from "@ceramicnetwork/stream-model";
 import type { DIDSession } from "did-session";
-import { startCeramicDaemon, type CeramicDaemon } from "../../support/ceramic/daemon";
+import { startCeramicDaemon, type CeramicDaemon } from "../../../cli/src/ceramic/daemon";
 import { measureConsentWriteLatency } from "../../support/ceramic/latency";
 import { deployCore } from "../../helpers/fixture";
 import { expectMedrecError, expectRejects } from "../../helpers/rejects";
@@ -315,7 +315,7 @@ describe("sdk/consent CeramicConsentStore on a real js-ceramic daemon (inmemory,
   });
 });
 
-describe("test/support/ceramic startCeramicDaemon", function () {
+describe("cli/src/ceramic startCeramicDaemon", function () {
   this.timeout(30_000);
 
   it("fails with the tail of the daemon's output when the daemon dies during start-up, and leaves nothing behind", async () => {

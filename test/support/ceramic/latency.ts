@@ -7,7 +7,7 @@ import { Wallet, type Signer } from "ethers";
 import { didPkh, Purpose, ALL_RECORDS, Scope } from "../../../sdk/vocabulary";
 import { CeramicConsentStore, deployConsentModel } from "../../../sdk/consent/ceramic-consent-store";
 import { consentResource } from "../../../sdk/consent/consent-document";
-import { startCeramicDaemon } from "./daemon";
+import { startCeramicDaemon } from "../../../cli/src/ceramic/daemon";
 import { percentile } from "../../../bench/percentiles";
 
 /** Latency figures in milliseconds. */

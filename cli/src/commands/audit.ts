@@ -7,7 +7,7 @@
  * @module
  */
 import { Option, type Command } from "commander";
-import type { AccountingOfDisclosures } from "../../audit";
+import type { AccountingOfDisclosures } from "../../../sdk/audit";
 import { CommandContext, type CliIo } from "../context";
 import { CliError, ExitCode } from "../errors";
 import { parseAddress, parseIsoDate, parsePositiveInt } from "../options";
@@ -45,7 +45,7 @@ async function audit(ctx: CommandContext, patientArg: string | undefined, option
   const patient = patientArg ?? (await ctx.identity(config)).address;
   const from = options.from ?? new Date(0);
   const accounting = await ctx.withChain(config, async (chain) => {
-    const { accountingOfDisclosures } = await import("../../audit");
+    const { accountingOfDisclosures } = await import("../../../sdk/audit");
     const latest = await chain.provider.getBlock("latest");
     if (!latest) throw new CliError("NO_BLOCK", "the node returned no latest block", ExitCode.FAILURE, undefined, { category: "unavailable" });
     const to = options.to ?? new Date(Math.max(Date.now(), latest.timestamp * 1000));
@@ -66,7 +66,7 @@ async function audit(ctx: CommandContext, patientArg: string | undefined, option
 }
 
 async function render(accounting: AccountingOfDisclosures, format: AuditFormat, output: Output, collapse: boolean): Promise<string> {
-  const { toCsv, toFhirAuditEvents, toJson } = await import("../../audit");
+  const { toCsv, toFhirAuditEvents, toJson } = await import("../../../sdk/audit");
   switch (format) {
     case "json":
       return toJson(accounting) + "\n";

@@ -1,7 +1,7 @@
 'use strict'
 /**
  * Preloaded into the ceramic daemon process by the test harness (daemon.ts):
- *   node --require test/support/ceramic/inject-memory-ipfs.cjs node_modules/@ceramicnetwork/cli/bin/ceramic.js daemon …
+ *   node --require cli/src/ceramic/inject-memory-ipfs.cjs node_modules/@ceramicnetwork/cli/bin/ceramic.js daemon …
  *
  * Replaces the one function through which the unmodified CLI gets its IPFS node,
  * `IpfsConnectionFactory.buildIpfsConnection` (a kubo spawned through ipfsd-ctl / go-ipfs, or ipfs-http-client

@@ -9,7 +9,7 @@
  * @module
  */
 import { keccak256, toUtf8Bytes } from "ethers";
-import { canonicalJson } from "../fhir/canonical";
+import { canonicalJson } from "../../sdk/fhir/canonical";
 
 /** What a consent is about, in words a person and another system can read. No health data. */
 export interface ConsentDescription {

@@ -10,7 +10,7 @@ import { rename } from "node:fs/promises";
 import path from "node:path";
 import type { Command } from "commander";
 import { JsonRpcProvider, Network, Wallet } from "ethers";
-import { didPkh } from "../../vocabulary";
+import { didPkh } from "../../../sdk/vocabulary";
 import { fetchChainId } from "../chain";
 import { CONTRACT_NAMES, makePrivateDir, readDeploymentFile, writeConfig, type CliConfig } from "../config";
 import { CommandContext, type CliIo } from "../context";

@@ -4,14 +4,14 @@
  *
  * @module
  */
-import { fetchChainId as chainIdOf } from "../chain/json-rpc";
+import { fetchChainId as chainIdOf } from "../../sdk/chain/json-rpc";
 import { JsonRpcProvider, Network, type ContractRunner } from "ethers";
 // The factories one by one: the typechain-types index loads every contract's factory (start-up time).
-import { ConsentManager__factory } from "../../typechain-types/factories/contracts/ConsentManager__factory";
-import { PatientRegistry__factory } from "../../typechain-types/factories/contracts/PatientRegistry__factory";
-import { ProviderRegistry__factory } from "../../typechain-types/factories/contracts/ProviderRegistry__factory";
-import { RecordToken__factory } from "../../typechain-types/factories/contracts/RecordToken__factory";
-import type { ConsentManager, PatientRegistry, ProviderRegistry, RecordToken } from "../../typechain-types";
+import { ConsentManager__factory } from "../../sdk/chain/contracts/factories/contracts/ConsentManager__factory";
+import { PatientRegistry__factory } from "../../sdk/chain/contracts/factories/contracts/PatientRegistry__factory";
+import { ProviderRegistry__factory } from "../../sdk/chain/contracts/factories/contracts/ProviderRegistry__factory";
+import { RecordToken__factory } from "../../sdk/chain/contracts/factories/contracts/RecordToken__factory";
+import type { ConsentManager, PatientRegistry, ProviderRegistry, RecordToken } from "../../sdk/chain/contracts";
 import type { CliConfig, ContractAddresses } from "./config";
 import { CliError, ExitCode, registerContracts } from "./errors";
 

@@ -7,8 +7,8 @@
  */
 import { Option, type Command } from "commander";
 import { encodeBytes32String, hexlify, randomBytes, toBigInt, type JsonRpcProvider } from "ethers";
-import { consentDomain, signConsent, type Consent } from "../../consent/typed-data";
-import { CONSENT_PURPOSES, PURPOSES, Scope, formatTokenId, scopeNames, type ConsentPurpose } from "../../vocabulary";
+import { consentDomain, signConsent, type Consent } from "../../../sdk/consent/typed-data";
+import { CONSENT_PURPOSES, PURPOSES, Scope, formatTokenId, scopeNames, type ConsentPurpose } from "../../../sdk/vocabulary";
 import { metadataIdFor, type ConsentDescription } from "../consent-metadata";
 import { CommandContext, type CliIo } from "../context";
 import { CliError, ExitCode } from "../errors";
@@ -151,7 +151,7 @@ async function list(ctx: CommandContext, options: { patient?: string }): Promise
   const config = await ctx.config();
   const patient = options.patient ?? (await ctx.identity(config)).address;
   const grants = await ctx.withChain(config, async (chain) => {
-    const { accountingOfDisclosures } = await import("../../audit");
+    const { accountingOfDisclosures } = await import("../../../sdk/audit");
     const latest = await latestBlock(chain.provider);
     const nowMs = Math.max(Date.now(), latest.timestamp * 1000);
     const accounting = await accountingOfDisclosures({

@@ -6,7 +6,7 @@
  */
 import { InvalidArgumentError } from "commander";
 import { getAddress, isAddress } from "ethers";
-import { ALL_RECORDS, SCOPE_NAMES, Scope, isScopeName } from "../vocabulary";
+import { ALL_RECORDS, SCOPE_NAMES, Scope, isScopeName } from "../../sdk/vocabulary";
 
 /** An address (any case; checksummed when mixed case). */
 export function parseAddress(value: string): string {

@@ -11,12 +11,12 @@
  * @module
  */
 import { readFile } from "node:fs/promises";
-import { writePrivateFile } from "../../files/private-file";
+import { writePrivateFile } from "../../../sdk/files/private-file";
 import path from "node:path";
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { getAddress } from "ethers";
 import type { Bundle } from "@medplum/fhirtypes";
-import type { RecordsContext, ReadRecordResult, IngestedRecord } from "../../records";
+import type { RecordsContext, ReadRecordResult, IngestedRecord } from "../../../sdk/records";
 import type { CliConfig } from "../config";
 import type { Chain } from "../chain";
 import { CommandContext, type CliIo } from "../context";
@@ -25,7 +25,7 @@ import { parseAddress, parsePositiveInt, parsePublicKey, parseTokenId } from "..
 import { checkedResolver } from "../resolver";
 import { createProgress, progressWanted } from "../progress";
 import { humanBytes, registerRecordList } from "./record-list";
-import { CONSENT_PURPOSES, EMERGENCY_PURPOSE, PURPOSES } from "../../vocabulary";
+import { CONSENT_PURPOSES, EMERGENCY_PURPOSE, PURPOSES } from "../../../sdk/vocabulary";
 
 /** Purposes a reader may name when asking the resolver: a consent's, or the emergency one under break-glass. */
 const READ_PURPOSES = [...CONSENT_PURPOSES, EMERGENCY_PURPOSE] as const;
@@ -104,10 +104,10 @@ async function openRecords(
   chain: Chain,
   deposit?: { url: string; publicKey: `0x${string}`; signer: import("ethers").Signer; domain: import("ethers").TypedDataDomain },
 ): Promise<{ context: RecordsContext; close: () => Promise<void> }> {
-  const [{ HeliaContentStore }, { fileKeyStore, recordsContext }] = await Promise.all([import("../../storage"), import("../../records")]);
+  const [{ HeliaContentStore }, { fileKeyStore, recordsContext }] = await Promise.all([import("../../../sdk/storage"), import("../../../sdk/records")]);
   const local = fileKeyStore(config.keys);
   const keys = deposit
-    ? (await import("../../resolver")).resolverKeyStore(local, { url: deposit.url, resolverPublicKey: deposit.publicKey, signer: deposit.signer, domain: deposit.domain })
+    ? (await import("../../../sdk/resolver")).resolverKeyStore(local, { url: deposit.url, resolverPublicKey: deposit.publicKey, signer: deposit.signer, domain: deposit.domain })
     : local;
   const store = await HeliaContentStore.open({ directory: config.ipfs });
   const context = recordsContext({
@@ -134,7 +134,7 @@ async function readInput(file: string): Promise<Uint8Array> {
 async function add(ctx: CommandContext, files: string[], options: AddOptions): Promise<void> {
   const config = await ctx.config();
   const identity = await ctx.identity(config);
-  const { prepareInParallel, ingestBundles, fileIngestIndex } = await import("../../records");
+  const { prepareInParallel, ingestBundles, fileIngestIndex } = await import("../../../sdk/records");
   const wantProgress = progressWanted({ json: ctx.json, progress: options.progress }, ctx.io.stderr);
 
   // 1. Every file is read, validated and split once, in parallel, before anything is stored or minted.
@@ -198,8 +198,8 @@ async function add(ctx: CommandContext, files: string[], options: AddOptions): P
       ),
     ];
     const signer = await ctx.fundedSigner(config, chain);
-    const { eoaRecordWriter } = await import("../../records");
-    const { hexToBytes } = await import("../../crypto");
+    const { eoaRecordWriter } = await import("../../../sdk/records");
+    const { hexToBytes } = await import("../../../sdk/crypto");
     // The identity's X25519 key: the ingest index's key derives from it, and it re-wraps a stored record's key to
     // a recipient added since (a resolver). Zeroised when the ingest is done.
     const secret = await ctx.encryptionKey(config);
@@ -301,7 +301,7 @@ async function get(ctx: CommandContext, ids: string[], options: GetOptions): Pro
 
   // The exact stored bytes (every decimal digit as written), rebuilt into the ingested bundle where the
   // records given make it whole, printed in the element order of the FHIR specification.
-  const { exportRecords, formatFhirJson, parseFhirJson } = await import("../../fhir");
+  const { exportRecords, formatFhirJson, parseFhirJson } = await import("../../../sdk/fhir");
   const exported = exportRecords(results.map((result) => ({ kind: result.kind, bundle: parseFhirJson(result.plaintext) as Bundle })));
   const text = formatFhirJson(exported.bundle) + "\n";
   if (!ctx.json && !exported.exact) for (const difference of exported.differences) ctx.io.stderr.write(`note: ${difference}\n`);
@@ -332,7 +332,7 @@ async function readOwn(ctx: CommandContext, config: CliConfig, tokenIds: bigint[
   const privateKey = await ctx.encryptionKey(config);
   try {
     return await ctx.withChain(config, async (chain) => {
-      const { readRecord } = await import("../../records");
+      const { readRecord } = await import("../../../sdk/records");
       const records = await openRecords(config, chain);
       try {
         const read: ReadRecordResult[] = [];
@@ -358,7 +358,7 @@ async function readThroughResolver(
   const signer = await ctx.signer(config);
   return ctx.withChain(config, async (chain) => {
     const resolver = await checkedResolver(url, chain);
-    const [{ resolverKeys }, { readRecord }, { encodeBytes32String }] = await Promise.all([import("../../resolver"), import("../../records"), import("ethers")]);
+    const [{ resolverKeys }, { readRecord }, { encodeBytes32String }] = await Promise.all([import("../../../sdk/resolver"), import("../../../sdk/records"), import("ethers")]);
     const keys = resolverKeys({ url, signer, domain: resolver.domain, resolver: resolver.address, purpose: encodeBytes32String(purpose) });
     const records = await openRecords(config, chain);
     try {
@@ -376,7 +376,7 @@ async function forget(ctx: CommandContext, id: string): Promise<void> {
   const config = await ctx.config();
   const forgotten = await ctx.withChain(config, async (chain) => {
     const signer = await ctx.fundedSigner(config, chain);
-    const { eoaRecordWriter, forgetRecord } = await import("../../records");
+    const { eoaRecordWriter, forgetRecord } = await import("../../../sdk/records");
     const patient = await chain.contracts.records.patientOf(tokenId);
     if (BigInt(patient) !== 0n && getAddress(patient) !== signer.address) {
       throw new CliError("NOT_AUTHORISED", `only the record's patient ${patient} may forget record #${tokenId}`, ExitCode.REFUSED);

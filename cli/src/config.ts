@@ -11,7 +11,7 @@ import { chmod, mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { getAddress, isAddress } from "ethers";
 import type { DeploymentFile } from "../../deploy/deployment-file";
-import { writePrivateFile } from "../files/private-file";
+import { writePrivateFile } from "../../sdk/files/private-file";
 import { CliError, ExitCode } from "./errors";
 import { checkSafeConfig, safeConfigFromDeployment, type CliSafeConfig } from "./safe-config";
 

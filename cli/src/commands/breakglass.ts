@@ -20,14 +20,14 @@ import { getAddress, id, type JsonRpcProvider } from "ethers";
 import { checkProposalTarget, connectConfiguredSafe, proposalFileOf, safeTransactionOf, signaturesOf } from "../breakglass-safe";
 import type { CliConfig } from "../config";
 import { CommandContext, type CliIo } from "../context";
-import { MedrecError } from "../../errors";
+import { MedrecError } from "../../../sdk/errors";
 import { CliError, ExitCode } from "../errors";
 import { parseAddress, parsePositiveInt, parseTokenId } from "../options";
 import { keyValues, table } from "../output";
 import { readProposalFile, writeProposalFile, type BreakGlassProposal } from "../proposal-file";
 import { reasonText } from "../reason-input";
 import { configuredSafe } from "../safe-config";
-import { MAX_EMERGENCY_DURATION_SECONDS } from "../../vocabulary";
+import { MAX_EMERGENCY_DURATION_SECONDS } from "../../../sdk/vocabulary";
 
 /** The longest emergency access the CLI proposes, in minutes (the vocabulary's cap, `ConsentManager`'s 24 h). */
 export const MAX_EMERGENCY_MINUTES = MAX_EMERGENCY_DURATION_SECONDS / 60;
@@ -99,7 +99,7 @@ async function propose(ctx: CommandContext, options: ProposeOptions): Promise<vo
 
   const proposal = await ctx.withChain(config, async (chain) => {
     const connection = await connectConfiguredSafe(config, chain.provider, safeAddress);
-    const { proposeEmergencyAccess } = await import("../../breakglass");
+    const { proposeEmergencyAccess } = await import("../../../sdk/breakglass");
     const built = await proposeEmergencyAccess({
       safe: connection,
       consentManager: config.contracts.ConsentManager,
@@ -158,7 +158,7 @@ async function sign(ctx: CommandContext, name: string): Promise<void> {
   const result = await ctx.withChain(config, async (chain) => {
     const connection = await connectConfiguredSafe(config, chain.provider, proposal.safe, signer.privateKey);
     const transaction = await safeTransactionOf(connection, proposal);
-    const { collectedApprovals, signEmergencyAccess } = await import("../../breakglass");
+    const { collectedApprovals, signEmergencyAccess } = await import("../../../sdk/breakglass");
     await requireCurrentNonce(proposal, await connection.getNonce());
     // Every signature collected so far must be an owner's, over this transaction.
     const current = await collectedApprovals(connection, transaction);
@@ -200,7 +200,7 @@ async function execute(ctx: CommandContext, name: string): Promise<void> {
     const payer = await ctx.fundedSigner(config, chain);
     const connection = await connectConfiguredSafe(config, chain.provider, proposal.safe, payer.privateKey);
     const transaction = await safeTransactionOf(connection, proposal);
-    const { executeEmergencyAccess } = await import("../../breakglass");
+    const { executeEmergencyAccess } = await import("../../../sdk/breakglass");
     return executeEmergencyAccess(connection, transaction, { pollingIntervalMs: 200 });
   });
 
@@ -259,7 +259,7 @@ async function status(ctx: CommandContext, name: string): Promise<void> {
     return { owners: owners.map((owner) => getAddress(owner)), threshold, safeNonce, approvedOnChain: approvedOnChain.map((o) => getAddress(o)), execution };
   });
 
-  const { ownerSignatureSigner } = await import("../../breakglass");
+  const { ownerSignatureSigner } = await import("../../../sdk/breakglass");
   const signatures = Object.entries(proposal.signatures).map(([owner, signature]) => ({
     owner,
     valid: facts.owners.includes(owner) && ownerSignatureSigner(proposal.safeTxHash, signature) === owner,
@@ -325,7 +325,7 @@ async function findExecution(
 /** @throws `BreakGlassError` `STALE_NONCE` (5) when the proposal is not at the Safe's current nonce. */
 async function requireCurrentNonce(proposal: BreakGlassProposal, safeNonce: number): Promise<void> {
   if (proposal.safeTransaction.nonce === safeNonce) return;
-  const { BreakGlassError } = await import("../../breakglass");
+  const { BreakGlassError } = await import("../../../sdk/breakglass");
   throw new BreakGlassError(
     "STALE_NONCE",
     `the proposal has nonce ${proposal.safeTransaction.nonce} but the Safe is at ${safeNonce} (${proposal.safeTransaction.nonce < safeNonce ? "already executed or replaced" : "an earlier Safe transaction is pending"})`,

@@ -6,10 +6,10 @@
  * @module
  */
 import { getAddress, zeroPadValue, type Provider } from "ethers";
-import { DEFAULT_PAGE_SIZE, getLogsPaged, type BlockRange } from "../audit/paginate";
-import { recordKindText } from "../records/kind";
-import type { RecordToken } from "../../typechain-types";
-import { RecordToken__factory } from "../../typechain-types/factories/contracts/RecordToken__factory";
+import { DEFAULT_PAGE_SIZE, getLogsPaged, type BlockRange } from "../../sdk/audit/paginate";
+import { recordKindText } from "../../sdk/records/kind";
+import type { RecordToken } from "../../sdk/chain/contracts";
+import { RecordToken__factory } from "../../sdk/chain/contracts/factories/contracts/RecordToken__factory";
 
 /** One of the patient's records, as the chain has it. */
 export interface PatientRecordToken {

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { AuditEntry } from "../audit";
+import type { AuditEntry } from "../../sdk/audit";
 
 /** One line of the audit table: an event, or a run of record creations of one ingest. */
 export type AuditLine =

@@ -132,11 +132,11 @@ async function list(ctx: CommandContext, options: ListOptions): Promise<void> {
 /** Reads every record it can with the identity's key and describes it; the others are marked unreadable. */
 async function describeAll(config: CliConfig, chain: Chain, tokens: PatientRecordToken[], privateKey: Uint8Array): Promise<ListedRecord[]> {
   const [{ HeliaContentStore }, { ContentNotFoundError }, records, { describeRecord }, { canonicalize }] = await Promise.all([
-    import("../../storage"),
-    import("../../storage/errors"),
-    import("../../records"),
-    import("../../records/describe"),
-    import("../../fhir"),
+    import("../../../sdk/storage"),
+    import("../../../sdk/storage/errors"),
+    import("../../../sdk/records"),
+    import("../../../sdk/records/describe"),
+    import("../../../sdk/fhir"),
   ]);
   const store = await HeliaContentStore.open({ directory: config.ipfs });
   try {

@@ -19,15 +19,15 @@
  * @module
  */
 import { getAddress, isError } from "ethers";
-import { findRevertData } from "../chain/revert-data";
-import { revertDecoder, type DecodedRevert } from "../chain/revert-decoder";
-import { MedrecError, type ErrorCategory } from "../errors";
-import { BreakGlassError } from "../breakglass/errors";
-import { findUnreachable } from "../chain/unreachable";
-import { ConsentManager__factory } from "../../typechain-types/factories/contracts/ConsentManager__factory";
-import { PatientRegistry__factory } from "../../typechain-types/factories/contracts/PatientRegistry__factory";
-import { ProviderRegistry__factory } from "../../typechain-types/factories/contracts/ProviderRegistry__factory";
-import { RecordToken__factory } from "../../typechain-types/factories/contracts/RecordToken__factory";
+import { findRevertData } from "../../sdk/chain/revert-data";
+import { revertDecoder, type DecodedRevert } from "../../sdk/chain/revert-decoder";
+import { MedrecError, type ErrorCategory } from "../../sdk/errors";
+import { BreakGlassError } from "../../sdk/breakglass/errors";
+import { findUnreachable } from "../../sdk/chain/unreachable";
+import { ConsentManager__factory } from "../../sdk/chain/contracts/factories/contracts/ConsentManager__factory";
+import { PatientRegistry__factory } from "../../sdk/chain/contracts/factories/contracts/PatientRegistry__factory";
+import { ProviderRegistry__factory } from "../../sdk/chain/contracts/factories/contracts/ProviderRegistry__factory";
+import { RecordToken__factory } from "../../sdk/chain/contracts/factories/contracts/RecordToken__factory";
 
 /** The exit codes of the CLI. */
 export const ExitCode = {
@@ -121,7 +121,7 @@ export function registerContracts(contracts: Record<string, string>): void {
   for (const [name, address] of Object.entries(contracts)) knownContracts.set(getAddress(address), name);
 }
 
-export type { DecodedRevert } from "../chain/revert-decoder";
+export type { DecodedRevert } from "../../sdk/chain/revert-decoder";
 
 /**
  * Decodes revert data with the ABIs of the medrec contracts (custom errors), `Error(string)` and `Panic(uint256)`.

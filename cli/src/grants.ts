@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { AuditEntry } from "../audit";
+import type { AuditEntry } from "../../sdk/audit";
 
 /** A grant in force. */
 export interface CurrentGrant {

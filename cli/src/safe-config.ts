@@ -7,7 +7,7 @@
  * @module
  */
 import { getAddress, isAddress } from "ethers";
-import { SAFE_VERSION, contractNetworksFor, type SafeContractAddresses, type SafeContractNetworks } from "../breakglass/contract-networks";
+import { SAFE_VERSION, contractNetworksFor, type SafeContractAddresses, type SafeContractNetworks } from "../../sdk/breakglass/contract-networks";
 import { CliError, ExitCode } from "./errors";
 
 /** What `config.json` holds under `safe`. */

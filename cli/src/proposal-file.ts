@@ -27,9 +27,9 @@
  */
 import { readFile } from "node:fs/promises";
 import { Interface, ZeroAddress, getAddress, getBytes, isAddress, isHexString } from "ethers";
-import { ConsentManager__factory } from "../../typechain-types/factories/contracts/ConsentManager__factory";
-import { MAX_EMERGENCY_DURATION_SECONDS } from "../vocabulary";
-import { writePrivateFile } from "../files/private-file";
+import { ConsentManager__factory } from "../../sdk/chain/contracts/factories/contracts/ConsentManager__factory";
+import { MAX_EMERGENCY_DURATION_SECONDS } from "../../sdk/vocabulary";
+import { writePrivateFile } from "../../sdk/files/private-file";
 import { CliError, ExitCode } from "./errors";
 
 /** The `kind` of a proposal file. */

@@ -17,7 +17,7 @@ export interface CheckedResolver {
  * @throws {CliError} `RESOLVER_MISMATCH` (3) when it serves another chain or deployment.
  */
 export async function checkedResolver(url: string, chain: Chain): Promise<CheckedResolver> {
-  const { resolverInfo, resolverDomain } = await import("../resolver");
+  const { resolverInfo, resolverDomain } = await import("../../sdk/resolver");
   const info = await resolverInfo(url);
   const consentManager = chain.addresses.ConsentManager;
   if (BigInt(info.chainId) !== chain.chainId || getAddress(info.consentManager) !== getAddress(consentManager)) {

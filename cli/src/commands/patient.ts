@@ -7,7 +7,7 @@
  * @module
  */
 import type { Command } from "commander";
-import { didPkh } from "../../vocabulary";
+import { didPkh } from "../../../sdk/vocabulary";
 import { CommandContext, type CliIo } from "../context";
 import { CliError, ExitCode } from "../errors";
 import { parseAddress } from "../options";

@@ -18,10 +18,10 @@ import path from "node:path";
 import { gcm } from "@noble/ciphers/aes";
 import { scryptAsync } from "@noble/hashes/scrypt";
 import { Wallet, getAddress, getBytes, isError } from "ethers";
-import { bytesToHex, generateEncryptionKeyPair, getEncryptionPublicKey, hexToBytes, randomBytes } from "../crypto";
+import { bytesToHex, generateEncryptionKeyPair, getEncryptionPublicKey, hexToBytes, randomBytes } from "../../sdk/crypto";
 import { CliError, ExitCode } from "./errors";
 import { makePrivateDir } from "./config";
-import { writePrivateFile } from "../files/private-file";
+import { writePrivateFile } from "../../sdk/files/private-file";
 
 /** The identity folder inside the home folder. */
 export const IDENTITY_DIR = "identity";

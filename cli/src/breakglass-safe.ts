@@ -7,7 +7,7 @@
  * @module
  */
 import { getAddress, type JsonRpcProvider } from "ethers";
-import type { EmergencyAccessProposal, SafeConnection, SafeTransaction } from "../breakglass";
+import type { EmergencyAccessProposal, SafeConnection, SafeTransaction } from "../../sdk/breakglass";
 import type { CliConfig } from "./config";
 import { CliError, ExitCode } from "./errors";
 import { PROPOSAL_KIND, PROPOSAL_VERSION, proposalCall, type BreakGlassProposal } from "./proposal-file";
@@ -33,7 +33,7 @@ export async function connectConfiguredSafe(
   if ((await provider.getCode(safeAddress)) === "0x") {
     throw new CliError("SAFE_NOT_FOUND", `there is no contract at ${safeAddress} on chain ${config.chainId}`, ExitCode.NOT_FOUND);
   }
-  const { connectSafe } = await import("../breakglass");
+  const { connectSafe } = await import("../../sdk/breakglass");
   try {
     return await connectSafe({ provider: config.rpcUrl, signerPrivateKey, safeAddress, contractNetworks });
   } catch (cause) {
