@@ -28,6 +28,7 @@ import {
   SAFE_VERSION,
   contractNetworksFor,
   createSafe,
+  safeContractAddressesOf,
   type CreatedSafe,
   type SafeContractAddresses,
   type SafeContractNetworks,
@@ -37,21 +38,20 @@ import { HARDHAT_MNEMONIC, hardhatAccountPath } from "../era-test-node/signers";
 
 type DeploymentLookup = typeof getSafeL2SingletonDeployment;
 
-/** The v1.4.1 contracts medrec uses: artifact path in the npm package, protocol-kit key, registry lookup. */
+/** The v1.4.1 contracts medrec uses: artifact path in the npm package and registry lookup (protocol-kit keys: the SDK's `SAFE_CONTRACT_KEYS`). */
 export const SAFE_CONTRACTS = {
-  SafeL2: { artifact: "SafeL2.sol/SafeL2", key: "safeSingleton", lookup: getSafeL2SingletonDeployment },
-  SafeProxyFactory: { artifact: "proxies/SafeProxyFactory.sol/SafeProxyFactory", key: "safeProxyFactory", lookup: getProxyFactoryDeployment },
-  MultiSend: { artifact: "libraries/MultiSend.sol/MultiSend", key: "multiSend", lookup: getMultiSendDeployment },
-  MultiSendCallOnly: { artifact: "libraries/MultiSendCallOnly.sol/MultiSendCallOnly", key: "multiSendCallOnly", lookup: getMultiSendCallOnlyDeployment },
+  SafeL2: { artifact: "SafeL2.sol/SafeL2", lookup: getSafeL2SingletonDeployment },
+  SafeProxyFactory: { artifact: "proxies/SafeProxyFactory.sol/SafeProxyFactory", lookup: getProxyFactoryDeployment },
+  MultiSend: { artifact: "libraries/MultiSend.sol/MultiSend", lookup: getMultiSendDeployment },
+  MultiSendCallOnly: { artifact: "libraries/MultiSendCallOnly.sol/MultiSendCallOnly", lookup: getMultiSendCallOnlyDeployment },
   CompatibilityFallbackHandler: {
     artifact: "handler/CompatibilityFallbackHandler.sol/CompatibilityFallbackHandler",
-    key: "fallbackHandler",
     lookup: getCompatibilityFallbackHandlerDeployment,
   },
-  SignMessageLib: { artifact: "libraries/SignMessageLib.sol/SignMessageLib", key: "signMessageLib", lookup: getSignMessageLibDeployment },
-  CreateCall: { artifact: "libraries/CreateCall.sol/CreateCall", key: "createCall", lookup: getCreateCallDeployment },
-  SimulateTxAccessor: { artifact: "accessors/SimulateTxAccessor.sol/SimulateTxAccessor", key: "simulateTxAccessor", lookup: getSimulateTxAccessorDeployment },
-} as const satisfies Record<string, { artifact: string; key: keyof SafeContractAddresses; lookup: DeploymentLookup }>;
+  SignMessageLib: { artifact: "libraries/SignMessageLib.sol/SignMessageLib", lookup: getSignMessageLibDeployment },
+  CreateCall: { artifact: "libraries/CreateCall.sol/CreateCall", lookup: getCreateCallDeployment },
+  SimulateTxAccessor: { artifact: "accessors/SimulateTxAccessor.sol/SimulateTxAccessor", lookup: getSimulateTxAccessorDeployment },
+} as const satisfies Record<string, { artifact: string; lookup: DeploymentLookup }>;
 
 /** A Safe contract medrec uses. */
 export type SafeContractName = keyof typeof SAFE_CONTRACTS;
@@ -133,9 +133,7 @@ export function safeContractsFromRegistry(chainId: bigint | number): SafeContrac
 
 /** The addresses of a Safe contracts deployment, as the SDK and protocol-kit name them. */
 export function safeContractAddresses(deployment: SafeContractsDeployment): SafeContractAddresses {
-  const addresses = {} as SafeContractAddresses;
-  for (const name of SAFE_CONTRACT_NAMES) addresses[SAFE_CONTRACTS[name].key] = deployment.contracts[name].address;
-  return addresses;
+  return safeContractAddressesOf(deployment.contracts, (what) => new Error(`Safe deployment: ${what}`));
 }
 
 /** protocol-kit's `contractNetworks` entry for `chainId` (keyed by the decimal chain id). */

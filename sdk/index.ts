@@ -1,6 +1,12 @@
 /**
  * The medrec SDK: one entry point, one namespace per domain (viem style: plain functions grouped by domain).
  *
+ * A caller makes one client (`createMedrecClient({ rpcUrl, deployment, store, keys, account, consents, resolver })`)
+ * and passes it to actions: `records.ingest | read | list | forget`, `consent.grant | revoke | list`,
+ * `audit.accounting`, `wallet.createAccount | send | setGuardians | …`, `breakglass.connect | propose | approve |
+ * execute`, `resolver.info | keys | release`. The building blocks the actions are made of stay in the same
+ * namespaces.
+ *
  * - `fhir`: validate FHIR R4, canonicalise, split a bundle into records, export them back.
  * - `crypto`: envelope encryption (AES-256-GCM records, X25519 key wrapping).
  * - `storage`: content-addressed ciphertext storage (embedded Helia store, Filecoin via filecoin-pin).
@@ -18,15 +24,16 @@
  *
  * @module
  */
-export * as audit from "./audit";
-export * as breakglass from "./breakglass";
+export * as audit from "./namespaces/audit";
+export * as breakglass from "./namespaces/breakglass";
 export * as chain from "./chain";
-export * as consent from "./consent";
+export * as consent from "./namespaces/consent";
 export * as crypto from "./crypto";
 export * as fhir from "./fhir";
-export * as records from "./records";
-export * as resolver from "./resolver";
+export * as records from "./namespaces/records";
+export * as resolver from "./namespaces/resolver";
 export * as storage from "./storage";
 export * as vocabulary from "./vocabulary";
-export * as wallet from "./wallet";
+export * as wallet from "./namespaces/wallet";
 export * from "./errors";
+export * from "./client";

@@ -7,7 +7,14 @@
  * @module
  */
 import { getAddress, isAddress } from "ethers";
-import { SAFE_VERSION, contractNetworksFor, type SafeContractAddresses, type SafeContractNetworks } from "../../sdk/breakglass/contract-networks";
+import {
+  SAFE_CONTRACT_KEYS,
+  SAFE_VERSION,
+  contractNetworksFor,
+  safeContractAddressesOf,
+  type SafeContractAddresses,
+  type SafeContractNetworks,
+} from "../../sdk/breakglass/contract-networks";
 import { CliError, ExitCode } from "./errors";
 
 /** What `config.json` holds under `safe`. */
@@ -21,21 +28,6 @@ export interface CliSafeConfig {
 }
 
 /**
- * Deployment-file contract name (`deploy/safe.ts`'s `SAFE_CONTRACTS`) → protocol-kit key. Kept here so that reading
- * a config does not load the deploy scripts; a unit test checks that both lists agree.
- */
-export const SAFE_CONTRACT_KEYS = {
-  SafeL2: "safeSingleton",
-  SafeProxyFactory: "safeProxyFactory",
-  MultiSend: "multiSend",
-  MultiSendCallOnly: "multiSendCallOnly",
-  CompatibilityFallbackHandler: "fallbackHandler",
-  SignMessageLib: "signMessageLib",
-  CreateCall: "createCall",
-  SimulateTxAccessor: "simulateTxAccessor",
-} as const satisfies Record<string, keyof SafeContractAddresses>;
-
-/**
  * Reads the `safe` section of a deployment file.
  * @param section The parsed `safe` value (absent or null: no Safe in that deployment).
  * @param invalid Makes the error for a malformed section (`what` names the field).
@@ -47,12 +39,7 @@ export function safeConfigFromDeployment(section: unknown, invalid: (what: strin
   const { version, contracts, breakGlass } = section as { version?: unknown; contracts?: unknown; breakGlass?: unknown };
   if (version !== SAFE_VERSION) throw invalid(`safe.version is ${String(version)}; medrec talks to Safe ${SAFE_VERSION}`);
   if (typeof contracts !== "object" || contracts === null) throw invalid("safe.contracts is missing");
-  const addresses = {} as SafeContractAddresses;
-  for (const [name, key] of Object.entries(SAFE_CONTRACT_KEYS)) {
-    const address = (contracts as Record<string, { address?: unknown } | undefined>)[name]?.address;
-    if (typeof address !== "string" || !isAddress(address)) throw invalid(`safe.contracts.${name}.address is missing or not an address`);
-    addresses[key] = getAddress(address);
-  }
+  const addresses = safeContractAddressesOf(contracts as Record<string, { address?: unknown } | undefined>, invalid);
   let officers: string | null = null;
   if (breakGlass !== undefined && breakGlass !== null) {
     const address = (breakGlass as { address?: unknown }).address;

@@ -51,3 +51,4 @@ export {
   RESTFUL_INTERACTION_SYSTEM,
   ROLE_CODE_SYSTEM,
 } from "./fhir-audit-event";
+export { currentGrants, type CurrentGrant } from "./grants";

@@ -42,3 +42,39 @@ export function contractNetworksFor(chainId: bigint | number, addresses: SafeCon
     },
   };
 }
+
+/**
+ * Deployment-file name of each Safe contract (`deployments/<network>.json` → `safe.contracts`) → protocol-kit key.
+ * The one home of this mapping: the deploy script writes these names, the client and the CLI read them.
+ */
+export const SAFE_CONTRACT_KEYS = {
+  SafeL2: "safeSingleton",
+  SafeProxyFactory: "safeProxyFactory",
+  MultiSend: "multiSend",
+  MultiSendCallOnly: "multiSendCallOnly",
+  CompatibilityFallbackHandler: "fallbackHandler",
+  SignMessageLib: "signMessageLib",
+  CreateCall: "createCall",
+  SimulateTxAccessor: "simulateTxAccessor",
+} as const satisfies Record<string, keyof SafeContractAddresses>;
+
+/** The name of a Safe contract in a deployment file. */
+export type SafeDeploymentName = keyof typeof SAFE_CONTRACT_KEYS;
+
+/**
+ * The protocol-kit addresses of a deployment file's `safe.contracts`.
+ * @param contracts `safe.contracts` of a deployment (each `{ address }`).
+ * @param invalid Makes the error for a missing or malformed address (`what` names the field).
+ */
+export function safeContractAddressesOf(
+  contracts: Readonly<Record<string, { address?: unknown } | undefined>>,
+  invalid: (what: string) => Error,
+): SafeContractAddresses {
+  const addresses = {} as SafeContractAddresses;
+  for (const [name, key] of Object.entries(SAFE_CONTRACT_KEYS)) {
+    const address = contracts[name]?.address;
+    if (typeof address !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(address)) throw invalid(`safe.contracts.${name}.address is missing or not an address`);
+    addresses[key] = getAddress(address);
+  }
+  return addresses;
+}

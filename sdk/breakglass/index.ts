@@ -22,7 +22,15 @@
 export { BREAK_GLASS_CATEGORIES, BreakGlassError, type BreakGlassErrorCode } from "./errors";
 export { emergencyDuration, emergencyReasonHash } from "./reason";
 export { MAX_EMERGENCY_DURATION_SECONDS } from "../vocabulary";
-export { SAFE_VERSION, contractNetworksFor, type SafeContractAddresses, type SafeContractNetworks } from "./contract-networks";
+export {
+  SAFE_CONTRACT_KEYS,
+  SAFE_VERSION,
+  contractNetworksFor,
+  safeContractAddressesOf,
+  type SafeContractAddresses,
+  type SafeContractNetworks,
+  type SafeDeploymentName,
+} from "./contract-networks";
 export { toSafeProvider, type JsonRpcSender, type SafeRpc } from "./rpc";
 export { connectSafe, type ConnectSafeOptions, type SafeConnection } from "./connect";
 export { createSafe, validateSafeConfig, type CreateSafeOptions, type CreatedSafe } from "./create-safe";

@@ -54,6 +54,8 @@ export interface ConsentStore {
    *   ConsentStoreError.
    */
   update(streamId: string, patch: ConsentDocumentPatch): Promise<StoredConsentDocument>;
+  /** The document whose `metadataIdOf(streamId)` is `metadataId`, among the documents of this store's controller; `undefined` when there is none. */
+  find(metadataId: string): Promise<StoredConsentDocument | undefined>;
   /** Releases the backend connection. */
   close(): Promise<void>;
 }

@@ -20,6 +20,7 @@ const SAMPLES: Record<string, () => [MedrecError, ErrorCategory]> = {
   InvalidEnvelopeError: () => [new sdk.InvalidEnvelopeError(), "integrity"],
   ContentHashMismatchError: () => [new sdk.ContentHashMismatchError(), "integrity"],
   InvalidArgumentError: () => [new sdk.InvalidArgumentError(), "invalid-input"],
+  ClientConfigError: () => [new sdk.ClientConfigError("records.ingest", "account"), "invalid-input"],
   AuditQueryError: () => [new sdk.audit.AuditQueryError("blocks 1..2"), "unavailable"],
   BreakGlassError: () => [new sdk.breakglass.BreakGlassError("THRESHOLD_NOT_MET", "1 of 2"), "refused"],
   ConsentDocumentInvalidError: () => [new sdk.consent.ConsentDocumentInvalidError(issues), "invalid-input"],

@@ -64,4 +64,23 @@ describe("sdk import boundaries", () => {
     const foreign = files.flatMap((file) => importedDomains(file).filter((domain) => domain !== "vocabulary").map((domain) => `${path.relative(SDK, file)} → ${domain}`));
     expect(foreign).to.deep.equal([]);
   });
+
+  it("the building blocks never import the layers above them (actions, the client, the namespaces)", () => {
+    const above = new Set(["actions", "client", "namespaces", "index"]);
+    const domains = readdirSync(SDK).filter((entry) => statSync(path.join(SDK, entry)).isDirectory() && !above.has(entry));
+    expect(domains).to.include.members(["records", "consent", "audit", "wallet", "breakglass", "resolver", "crypto", "fhir", "storage"]);
+    const upward = domains.flatMap((domain) =>
+      tsFiles(path.join(SDK, domain)).flatMap((file) =>
+        importedDomains(file).filter((target) => above.has(target)).map((target) => `${path.relative(SDK, file)} → ${target}`),
+      ),
+    );
+    expect(upward).to.deep.equal([]);
+  });
+
+  it("the client imports no action: it holds configuration, the actions hold behaviour", () => {
+    const files = tsFiles(path.join(SDK, "client"));
+    expect(files).to.not.be.empty;
+    const actions = files.flatMap((file) => importedDomains(file).filter((target) => target === "actions" || target === "namespaces").map((t) => `${path.relative(SDK, file)} → ${t}`));
+    expect(actions).to.deep.equal([]);
+  });
 });

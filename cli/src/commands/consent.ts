@@ -12,7 +12,7 @@ import { CONSENT_PURPOSES, PURPOSES, Scope, formatTokenId, scopeNames, type Cons
 import { metadataIdFor, type ConsentDescription } from "../consent-metadata";
 import { CommandContext, type CliIo } from "../context";
 import { CliError, ExitCode } from "../errors";
-import { currentGrants, type CurrentGrant } from "../grants";
+import { currentGrants, type CurrentGrant } from "../../../sdk/audit/grants";
 import { parseAddress, parsePositiveInt, parseScopes, parseTokenOrAll } from "../options";
 import { keyValues, type Output } from "../output";
 

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { AuditEntry } from "../../sdk/audit";
+import type { AuditEntry } from "./types";
 
 /** A grant in force. */
 export interface CurrentGrant {

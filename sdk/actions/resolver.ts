@@ -1,0 +1,56 @@
+/**
+ * Resolver actions: what the client's resolver says about itself, a key source that has the resolver release a
+ * record's key (after the read's Disclosure is mined) for `records.read`, and a bare key release.
+ *
+ * @module
+ */
+import { requireAccount, requireResolver, type MedrecClient } from "../client/client";
+import { typedDataSigner } from "../client/account";
+import type { KeySource } from "../records/read";
+import { requestKeyRelease, resolverInfo, resolverKeys, type KeyRelease, type ResolverInfo } from "../resolver/client";
+
+/** The client's resolver's `GET /v1/info`: its disclosure account, X25519 key, chain and contracts. */
+export function info(client: MedrecClient): Promise<ResolverInfo> {
+  return resolverInfo(requireResolver(client, "resolver.info").url);
+}
+
+/** Parameters of {@link keys} and {@link release}. */
+export interface ReleaseParams {
+  /** Purpose of use (bytes32), e.g. `Purpose.TREATMENT`, or `EMERGENCY_PURPOSE` under break-glass. */
+  purpose: string;
+  /** Seconds each signed request stays valid (default the resolver client's). */
+  ttlSeconds?: bigint;
+}
+
+/** The disclosure the resolver mined before releasing a key. */
+export type ReleasedKeyExtra = { disclosure: { transactionHash: string; blockNumber: number } };
+
+/**
+ * A key source for `records.read`: each read is one signed access request of the acting account to the client's
+ * resolver, which checks the chain, mines the read's Disclosure and re-wraps the key to a one-time key.
+ */
+export function keys(client: MedrecClient, params: ReleaseParams): KeySource<ReleasedKeyExtra> {
+  const account = requireAccount(client, "resolver.keys");
+  return resolverKeys({
+    url: requireResolver(client, "resolver.keys").url,
+    signer: typedDataSigner(account),
+    requester: account.kind === "smart" ? account.address : undefined,
+    domain: client.domains.resolver,
+    purpose: params.purpose,
+    ttlSeconds: params.ttlSeconds,
+  });
+}
+
+/** A bare key release of one record (the key wrapped to a one-time key): for callers that open records themselves. */
+export function release(client: MedrecClient, params: ReleaseParams & { tokenId: bigint }): Promise<KeyRelease> {
+  const account = requireAccount(client, "resolver.release");
+  return requestKeyRelease({
+    url: requireResolver(client, "resolver.release").url,
+    signer: typedDataSigner(account),
+    requester: account.kind === "smart" ? account.address : undefined,
+    domain: client.domains.resolver,
+    tokenId: params.tokenId,
+    purpose: params.purpose,
+    ttlSeconds: params.ttlSeconds,
+  });
+}
