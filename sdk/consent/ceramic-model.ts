@@ -122,6 +122,10 @@ export async function deployConsentModel(ceramicUrl: string, adminDid?: DID, opt
  * Has the node index the documents of a MedrecConsent model (admin API `startIndexingModelData`), which
  * `CeramicConsentStore.find` needs. Idempotent. The node indexes documents written from then on (this package
  * runs nodes without historical sync): index a model before writing documents of it.
+ *
+ * Caveat (js-ceramic 6.x `ceramic-daemon.js` `_processAdminModelsMutationRequest`): a request signed by a DID that
+ * is not an admin gets 401, and this function throws, but the node starts indexing anyway (the handler does not
+ * return after refusing). `http-api.admin-dids` is no guard; the daemons of this package listen on 127.0.0.1 only.
  * @param ceramicUrl The node's HTTP API.
  * @param adminDid A DID listed in the node's `http-api.admin-dids` (authenticated here if it is not yet).
  * @param modelId The model's stream id.
