@@ -10,4 +10,13 @@ export * from "./typed-data";
 export { ALL_RECORDS, ALL_SCOPES, PURPOSE_DISPLAY, Purpose, Scope } from "../vocabulary";
 export * from "./consent-store";
 export * from "./consent-document";
-export { CeramicConsentStore, deployConsentModel, createPkhSession, eip1193FromSigner, type CeramicConsentStoreOptions } from "./ceramic-consent-store";
+export {
+  CeramicConsentStore,
+  deployConsentModel,
+  indexConsentModel,
+  keyDidFromSeed,
+  createPkhSession,
+  eip1193FromSigner,
+  type CeramicConsentStoreOptions,
+  type DeployConsentModelOptions,
+} from "./ceramic-consent-store";
