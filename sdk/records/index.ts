@@ -5,7 +5,8 @@
  * @module
  */
 export { recordsContext, type RecordsContext } from "./context";
-export { fileKeyStore, type KeyStore, type RecordVersionRef, type StoredWrap } from "./key-store";
+export { type KeyStore, type RecordVersionRef, type StoredWrap } from "./key-store";
+export { fileKeyStore } from "./file-key-store";
 export { eoaRecordWriter, accountRecordWriter, type RecordWriter, type MintRequest, type UpdateRequest } from "./record-writer";
 export {
   ingestRecord,
