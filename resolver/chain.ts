@@ -1,5 +1,5 @@
 import { JsonRpcProvider, Network, Wallet, getAddress, type TransactionResponse } from "ethers";
-import { findRevertData } from "../sdk/chain/revert-data";
+import { findRevertData } from "../sdk/chain";
 import { ConsentManager__factory, RecordToken__factory, type ConsentManager, type RecordToken } from "../sdk/chain/contracts";
 import type { DisclosureReceipt } from "../sdk/resolver/protocol";
 import { ResolverHttpError } from "./errors";

@@ -6,7 +6,7 @@
  */
 import type { FastifyError, FastifyInstance } from "fastify";
 import { RESOLVER_ERRORS, errorBody, type ResolverErrorCode } from "../sdk/resolver/protocol";
-import { isNodeUnreachable } from "../sdk/chain/unreachable";
+import { isNodeUnreachable } from "../sdk/chain";
 import { ResolverHttpError, chainUnavailable } from "./errors";
 
 /** A failure as it is answered: its code, the message sent, and extra headers. */
