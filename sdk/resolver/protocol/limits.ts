@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { WRAPPED_KEY_LENGTH } from "../../crypto/wrap";
 
 /** Bit width of a `uint64` field (deadlines, versions). */
 export const UINT64_BITS = 64;
@@ -16,8 +17,8 @@ export type UintBits = typeof UINT64_BITS | typeof UINT256_BITS;
 export const SIGNATURE_MIN_BYTES = 65;
 /** Longest signature accepted, in bytes (ERC-1271 signatures may be longer than ECDSA ones). */
 export const SIGNATURE_MAX_BYTES = 1024;
-/** Length of a wrapped data key in a deposit, in bytes (`WRAPPED_KEY_LENGTH` of `sdk/crypto`). */
-export const WRAPPED_KEY_BYTES = 93;
+/** Length of a wrapped data key in a deposit, in bytes: `WRAPPED_KEY_LENGTH` of `sdk/crypto`. */
+export const WRAPPED_KEY_BYTES = WRAPPED_KEY_LENGTH;
 
 /** Whether `value` fits an unsigned integer of `bits` bits. */
 export function fitsUint(value: bigint, bits: UintBits): boolean {
