@@ -1,3 +1,5 @@
+// `@medrec/sdk` → the SDK's TypeScript sources for everything Hardhat runs (tests, scripts); see the file.
+import "./sdk/dev/source-resolution.cjs";
 import fs from "node:fs";
 import path from "node:path";
 import { subtask } from "hardhat/config";
