@@ -1,23 +1,22 @@
 /**
  * The demo's Ceramic node, on by default: a js-ceramic daemon started on 127.0.0.1 as the tests do
- * (`startCeramicDaemon`, network `inmemory`), or the node at `MEDREC_CERAMIC_URL`; the MedrecConsent model deployed
- * on it. `MEDREC_DEMO_CERAMIC=0` runs the demo without one (consents then carry no document, `metadataId` zero).
+ * (`startCeramicDaemon`, network `inmemory`, its state in a temp dir), with the MedrecConsent model deployed and
+ * indexed by the daemon's admin DID (a fresh key of this run) so that documents are found by `metadataId`.
+ * `MEDREC_DEMO_CERAMIC=0` runs the demo without one (consents then carry no document, `metadataId` zero).
  *
  * @module
  */
-import type { Signer } from "ethers";
-import { startCeramicDaemon, type CeramicDaemon } from "../cli/src/ceramic/daemon";
-import { CeramicConsentStore, deployConsentModel } from "../sdk/consent/ceramic-consent-store";
+import { randomBytes, type Signer } from "ethers";
+import { startCeramicDaemon } from "../cli/src/ceramic/daemon";
+import { CeramicConsentStore, deployConsentModel, keyDidFromSeed } from "../sdk/consent/ceramic-consent-store";
 
-/** A Ceramic node the demo writes consent documents to. */
+/** The Ceramic node the demo writes consent documents to. */
 export interface DemoCeramic {
   /** The node's HTTP API. */
   url: string;
-  /** Stream id of the MedrecConsent model deployed on it. */
+  /** Stream id of the MedrecConsent model deployed (and indexed) on it. */
   modelId: string;
-  /** Whether the demo started the daemon (else it connected to `MEDREC_CERAMIC_URL`). */
-  started: boolean;
-  /** Stops the daemon the demo started (nothing for a node it connected to). */
+  /** Stops the daemon and removes its temp dir. */
   stop(): Promise<void>;
 }
 
@@ -30,15 +29,14 @@ export function ceramicWanted(env: NodeJS.ProcessEnv = process.env, argv: readon
   return !/^(0|false|off|no)$/i.test((env.MEDREC_DEMO_CERAMIC ?? "").trim());
 }
 
-/** Starts a daemon (or connects to `MEDREC_CERAMIC_URL`) and deploys the consent model. */
-export async function startDemoCeramic(env: NodeJS.ProcessEnv = process.env): Promise<DemoCeramic> {
-  const external = env.MEDREC_CERAMIC_URL?.trim();
-  const daemon: CeramicDaemon | undefined = external ? undefined : await startCeramicDaemon();
-  const url = external || daemon!.url;
+/** Starts a daemon whose admin is a fresh did:key, and deploys and indexes the consent model with it. */
+export async function startDemoCeramic(): Promise<DemoCeramic> {
+  const admin = await keyDidFromSeed(randomBytes(32)); // the seed lives in this process only
+  const daemon = await startCeramicDaemon({ adminDids: [admin.id] });
   try {
-    return { url, modelId: await deployConsentModel(url), started: daemon !== undefined, stop: async () => void (await daemon?.stop()) };
+    return { url: daemon.url, modelId: await deployConsentModel(daemon.url, admin), stop: async () => void (await daemon.stop()) };
   } catch (error) {
-    await daemon?.stop();
+    await daemon.stop();
     throw error;
   }
 }

@@ -14,8 +14,8 @@
  * Finally it prints the on-chain event trail and stops everything it started.
  *
  * Ceramic is on by default. `MEDREC_DEMO_CERAMIC=0 npm run demo` runs without it (consents then carry no document:
- * `metadataId` zero); `MEDREC_CERAMIC_URL=http://…` uses a running node instead of starting one. (`hardhat run`
- * passes no arguments to the script, so `npm run demo -- --no-ceramic` cannot work: use the variable.)
+ * `metadataId` zero). (`hardhat run` passes no arguments to the script, so `npm run demo -- --no-ceramic` cannot
+ * work: use the variable.)
  * Run through Hardhat (`npx hardhat run demo/run.ts`) only for `hre.artifacts`; every transaction goes to the
  * chain started here over JSON-RPC.
  */
@@ -90,7 +90,7 @@ async function story(chain: LocalChain, ceramic: DemoCeramic | undefined): Promi
     if (ceramic !== undefined) {
       const opened = await patientConsentStore(ceramic, patientKey, chain.chainId);
       consents = opened;
-      say(`consent documents: Ceramic at ${ceramic.url} (${ceramic.started ? "daemon started by the demo" : "MEDREC_CERAMIC_URL"}), written as ${opened.controller} (the account's owner key)`);
+      say(`consent documents: Ceramic at ${ceramic.url} (daemon started by the demo), written as ${opened.controller} (the account's owner key)`);
     } else {
       say("consent documents: none (MEDREC_DEMO_CERAMIC=0): grants carry metadataId 0");
     }

@@ -18,13 +18,12 @@ interface RunResult {
 }
 
 /**
- * The demo's environment: no telemetry prompt, no ZKSYNC_RPC_URL (it starts its own chain) and no MEDREC_CERAMIC_URL
- * (it starts its own Ceramic daemon unless `extra` turns Ceramic off).
+ * The demo's environment: no telemetry prompt, no ZKSYNC_RPC_URL (it starts its own chain), Ceramic as `extra`
+ * says (default on: it starts its own daemon).
  */
 function demoEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, HARDHAT_TELEMETRY_DISABLED: "1", HARDHAT_DISABLE_TELEMETRY_PROMPT: "true", ...extra };
   delete env.ZKSYNC_RPC_URL;
-  delete env.MEDREC_CERAMIC_URL;
   if (extra.MEDREC_DEMO_CERAMIC === undefined) delete env.MEDREC_DEMO_CERAMIC;
   return env;
 }
