@@ -146,7 +146,7 @@ describe("e2e: npm run demo (with its own Ceramic daemon, the default)", functio
 
   it("writes the grant's consent document to Ceramic (metadataId = keccak256(streamId)) and shows its purpose text in the consent list and the audit", () => {
     const out = result.stdout;
-    const document = /consent document (k[1-9a-z]+) \(active\); metadataId = keccak256\(streamId\) = (0x[0-9a-f]{4})…([0-9a-f]{4})/.exec(out);
+    const document = /consent document (k[0-9a-z]+) \(active\); metadataId = keccak256\(streamId\) = (0x[0-9a-f]{4})…([0-9a-f]{4})/.exec(out);
     expect(document, out).to.not.equal(null);
     const metadataId = id(document![1]);
     expect(metadataId.startsWith(document![2]) && metadataId.endsWith(document![3]), "metadataId is keccak256(streamId)").to.equal(true);
