@@ -51,6 +51,7 @@ export function printAccounting(accounting: audit.AnnotatedAccounting, book: Add
 
 /** Where and as whom {@link printCliAudit} runs the CLI. */
 export interface CliAuditOptions {
+  /** The chain's JSON-RPC URL (`medrec init --rpc`). */
   rpcUrl: string;
   /** The deployment file. */
   file: string;
