@@ -1,6 +1,7 @@
 import { JsonRpcProvider, Network, Wallet, getAddress, type TransactionResponse } from "ethers";
-import { findRevertData } from "../sdk/chain/revert-data";
+import { findRevertData } from "../sdk/chain";
 import { ConsentManager__factory, RecordToken__factory, type ConsentManager, type RecordToken } from "../sdk/chain/contracts";
+import type { DisclosureReceipt } from "../sdk/resolver/protocol";
 import { ResolverHttpError } from "./errors";
 
 /** The resolver's view of the chain: contracts for reads and the account that records disclosures. */
@@ -18,16 +19,21 @@ export interface ResolverChain {
    * @throws {ResolverHttpError} `ACCESS_DENIED` when the contract refuses (`NoAccess`), `RECORD_ERASED` on
    *   `UnknownToken`, `DISCLOSURE_FAILED` otherwise.
    */
-  disclose(tokenId: bigint, grantee: string, purpose: string): Promise<{ transactionHash: string; blockNumber: number }>;
+  disclose(tokenId: bigint, grantee: string, purpose: string): Promise<DisclosureReceipt>;
 }
 
-/** Connects to the chain at `rpcUrl`, checks the chain id once, and prepares the disclosure account. */
-export async function connectResolverChain(options: {
+/** Where the resolver's chain is and which account records its disclosures. */
+export interface ResolverChainOptions {
+  /** JSON-RPC endpoint of the chain's node. */
   rpcUrl: string;
   consentManager: string;
   recordToken: string;
+  /** The key of the account holding `RESOLVER_ROLE`. */
   signerPrivateKey: string;
-}): Promise<ResolverChain> {
+}
+
+/** Connects to the chain at `rpcUrl`, checks the chain id once, and prepares the disclosure account. */
+export async function connectResolverChain(options: ResolverChainOptions): Promise<ResolverChain> {
   const probe = new JsonRpcProvider(options.rpcUrl, undefined, { staticNetwork: true });
   let chainId: bigint;
   try {
@@ -35,6 +41,17 @@ export async function connectResolverChain(options: {
   } finally {
     probe.destroy();
   }
+  return resolverChain({ ...options, chainId });
+}
+
+/**
+ * The resolver's view of the chain `chainId` at `rpcUrl`, without asking the node anything until it is used (a
+ * request that needs the chain then fails as the node's answer, or its absence, says). {@link connectResolverChain}
+ * checks the chain id first.
+ * @param options Node, contracts, disclosure account and the chain id the node is known to serve.
+ */
+export function resolverChain(options: ResolverChainOptions & { chainId: bigint }): ResolverChain {
+  const { chainId } = options;
   // No batch stall: ethers would otherwise hold every call 10 ms to batch it, on each step of a key release.
   const provider = new JsonRpcProvider(options.rpcUrl, Network.from(chainId), { staticNetwork: true, pollingInterval: 100, batchStallTime: 0 });
   const wallet = new Wallet(options.signerPrivateKey, provider);

@@ -1,25 +1,50 @@
 import type { TypedDataDomain } from "ethers";
 import type { ResolverChain } from "./chain";
-import type { ResolverLimits } from "./config";
+import type { ResolverConfig, ResolverLimits } from "./config";
 import type { ResolverDatabase } from "./database";
 import { ResolverHttpError } from "./errors";
-import { wallClockSeconds } from "../sdk/resolver/typed-data";
+import { resolverDomain, wallClockSeconds } from "../sdk/resolver/protocol";
 import type { RecordAadFields } from "../sdk/crypto";
 import type { ResolverIdentity } from "./identity";
-import type { RateLimiter } from "./rate-limiter";
-import { isEcdsaSignatureOf, type ContractSignatureChecker } from "./signature";
+import { createRateLimiter, type RateLimiter } from "./rate-limiter";
+import { createContractSignatureChecker, isEcdsaSignatureOf, type ContractSignatureChecker } from "./signature";
 
-/** What the routes share. */
+/** What the routes share: the options of the access and deposit plugins. */
 export interface ResolverContext {
   chain: ResolverChain;
   database: ResolverDatabase;
   identity: ResolverIdentity;
+  /** The EIP-712 domain requests and deposits are signed under (`resolverDomain`). */
   domain: TypedDataDomain;
   limits: ResolverLimits;
   /** Per requester or depositor (see {@link authenticate}). */
   perRequester: RateLimiter;
   /** ERC-1271 checks, capped in gas and time. */
   contractSignatures: ContractSignatureChecker;
+}
+
+/**
+ * The context a resolver runs with: its domain (the chain's id and `config.consentManager`), a per-requester limit
+ * and a contract-signature checker on the chain's node, both from `config.limits`.
+ * @param chain The connected chain.
+ * @param database The opened database.
+ * @param config Identity, ConsentManager address and limits.
+ */
+export function createResolverContext(
+  chain: ResolverChain,
+  database: ResolverDatabase,
+  config: Pick<ResolverConfig, "identity" | "consentManager" | "limits">,
+): ResolverContext {
+  const { limits } = config;
+  return {
+    chain,
+    database,
+    identity: config.identity,
+    domain: resolverDomain(chain.chainId, config.consentManager),
+    limits,
+    perRequester: createRateLimiter({ perMinute: limits.perRequesterPerMinute }),
+    contractSignatures: createContractSignatureChecker(chain.provider, { gas: limits.signatureCheckGas, timeoutMs: limits.signatureCheckTimeoutMs }),
+  };
 }
 
 /**

@@ -1,39 +1,15 @@
 /**
- * The resolver's refusals: each has a stable `code` (what clients branch on) and an HTTP status. Messages say
- * what was wrong and never carry key material or health data.
+ * The resolver's refusals as thrown inside the service: each carries a stable code of the protocol
+ * (`RESOLVER_ERRORS` of `sdk/resolver/protocol`) and so its HTTP status and category. Messages say what was wrong
+ * and never carry key material or health data.
  *
  * @module
  */
+import { RESOLVER_ERRORS, type ResolverErrorCode } from "../sdk/resolver/protocol";
 
-/** Stable error codes and their HTTP status. */
-export const ERROR_STATUS = {
-  INVALID_REQUEST: 400,
-  WRONG_RESOLVER: 400,
-  INVALID_SIGNATURE: 401,
-  REQUEST_EXPIRED: 401,
-  ACCESS_DENIED: 403,
-  NOT_RECORD_WRITER: 403,
-  UNKNOWN_RECORD: 404,
-  KEY_NOT_DEPOSITED: 404,
-  NOT_FOUND: 404,
-  NONCE_REPLAYED: 409,
-  VERSION_MISMATCH: 409,
-  KEY_ALREADY_DEPOSITED: 409,
-  RECORD_ERASED: 410,
-  PAYLOAD_TOO_LARGE: 413,
-  UNSUPPORTED_MEDIA_TYPE: 415,
-  KEY_DOES_NOT_OPEN: 422,
-  RATE_LIMITED: 429,
-  INTERNAL: 500,
-  DISCLOSURE_FAILED: 502,
-  CHAIN_UNAVAILABLE: 503,
-  SHUTTING_DOWN: 503,
-} as const;
-
-export type ResolverErrorCode = keyof typeof ERROR_STATUS;
-
-/** A refusal that becomes `{"error": {"code", "message"}}` with the code's HTTP status. */
+/** A refusal that becomes an `ErrorBody` (`{"error": {"code", "category", "message"}}`) with the code's HTTP status. */
 export class ResolverHttpError extends Error {
+  /** The HTTP status of {@link ResolverHttpError.code}. */
   readonly status: number;
   /**
    * @param code Stable code.
@@ -46,6 +22,17 @@ export class ResolverHttpError extends Error {
     readonly headers: Record<string, string> = {},
   ) {
     super(message);
-    this.status = ERROR_STATUS[code];
+    this.status = RESOLVER_ERRORS[code].status;
   }
+}
+
+/** Seconds a client is asked to wait (`retry-after`) when the chain's node does not answer. */
+export const CHAIN_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * The refusal when the chain's node did not answer (or not in time): 503 `CHAIN_UNAVAILABLE` with `retry-after`.
+ * @param message What did not answer, and that nothing was done or released.
+ */
+export function chainUnavailable(message: string): ResolverHttpError {
+  return new ResolverHttpError("CHAIN_UNAVAILABLE", message, { "retry-after": String(CHAIN_RETRY_AFTER_SECONDS) });
 }

@@ -1,18 +1,17 @@
-import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
+import Fastify, { type FastifyInstance } from "fastify";
 import type { AddressInfo } from "node:net";
-import { isNodeUnreachable } from "../sdk/chain/unreachable";
-import { resolverDomain, wallClockSeconds } from "../sdk/resolver/typed-data";
+import { wallClockSeconds } from "../sdk/resolver/protocol";
 import { startBurnWatcher, type BurnWatcher } from "./burn-watcher";
 import { connectResolverChain, type ResolverChain } from "./chain";
 import type { ResolverConfig } from "./config";
-import type { ResolverContext } from "./context";
+import { createResolverContext, type ResolverContext } from "./context";
 import { openResolverDatabase, type ResolverDatabase } from "./database";
-import { ResolverHttpError } from "./errors";
-import { createRateLimiter } from "./rate-limiter";
-import { createContractSignatureChecker } from "./signature";
-import { registerAccessRoute } from "./routes/access";
-import { registerDepositRoute } from "./routes/deposit";
-import { registerHealthRoutes } from "./routes/health";
+import { installErrorHandlers } from "./error-handler";
+import { installIpRateLimit } from "./ip-limit";
+import { accessRoutes } from "./routes/access";
+import { depositRoutes } from "./routes/deposit";
+import { healthRoutes } from "./routes/health";
+import { infoRoutes } from "./routes/info";
 
 /** A resolver listening on HTTP. */
 export interface RunningResolver {
@@ -46,36 +45,27 @@ const serializers = {
   res: (reply: { statusCode: number }) => ({ statusCode: reply.statusCode }),
 };
 
-/** Maps any error to `{"error": {"code", "message"}}` with a 4xx/5xx status. */
-function errorResponse(error: FastifyError | ResolverHttpError | Error): { status: number; code: string; message: string; headers: Record<string, string> } {
-  if (error instanceof ResolverHttpError) return { status: error.status, code: error.code, message: error.message, headers: error.headers };
-  const fastifyError = error as FastifyError;
-  if (fastifyError.validation) return { status: 400, code: "INVALID_REQUEST", message: fastifyError.message, headers: {} };
-  switch (fastifyError.code) {
-    case "FST_ERR_CTP_BODY_TOO_LARGE":
-      return { status: 413, code: "PAYLOAD_TOO_LARGE", message: "the request body is too large", headers: {} };
-    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
-      return { status: 415, code: "UNSUPPORTED_MEDIA_TYPE", message: "send application/json", headers: {} };
-  }
-  // The chain's node being unreachable (rather than a fault of this service): retryable.
-  if (isNodeUnreachable(error)) {
-    return { status: 503, code: "CHAIN_UNAVAILABLE", message: "the chain's node does not answer; nothing was released", headers: { "retry-after": "5" } };
-  }
-  if (fastifyError.statusCode && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
-    return { status: fastifyError.statusCode, code: "INVALID_REQUEST", message: fastifyError.message, headers: {} };
-  }
-  return { status: 500, code: "INTERNAL", message: "internal error; nothing was released", headers: {} };
+/** Options of {@link buildResolverApp} that are not the routes' context. */
+export interface ResolverAppOptions {
+  /** pino level (`silent` to mute). */
+  logLevel: string;
+  /** Where the JSON log lines go (default: stdout). */
+  logStream?: NodeJS.WritableStream;
+  /** The last block scanned for burns, for `/healthz`. */
+  scannedBlock: () => number;
+  /** Proxy hops trusted for the client address (see `ResolverConfig.trustedProxyHops`). */
+  trustedProxyHops?: number;
 }
 
 /**
- * Builds the HTTP app over a ready context (no listening, no background work).
+ * Builds the HTTP app over a ready context (no listening, no background work): JSON only, the limits of
+ * `context.limits` on sizes, times and connections, the per-address rate limit, the error answers, and the route
+ * plugins (`/healthz`, `/v1/info`, `/v1/access`, key deposits) registered with the context as their options. The
+ * process ({@link startResolver}) and the tests build the app with this one function.
  * @param context Chain, database, identity, limits.
- * @param options Logging and the burn scan position for `/healthz`.
+ * @param options Logging, the burn scan position for `/healthz`, trusted proxy hops.
  */
-export function buildResolverApp(
-  context: ResolverContext,
-  options: { logLevel: string; logStream?: NodeJS.WritableStream; scannedBlock: () => number; trustedProxyHops?: number },
-): FastifyInstance {
+export function buildResolverApp(context: ResolverContext, options: ResolverAppOptions): FastifyInstance {
   const { limits } = context;
   const app = Fastify({
     logger: { level: options.logLevel, stream: options.logStream, serializers },
@@ -100,28 +90,12 @@ export function buildResolverApp(
   // Beyond this many open connections, new ones are closed at once.
   app.server.maxConnections = limits.maxConnections;
   app.removeContentTypeParser("text/plain"); // JSON only: anything else is a 415
-  const perIp = createRateLimiter({ perMinute: limits.perIpPerMinute });
-  // /healthz has its own bucket, so that monitoring and clients behind one address do not starve each other.
-  const healthPerIp = createRateLimiter({ perMinute: limits.healthPerIpPerMinute });
-  app.addHook("onRequest", async (request, reply) => {
-    const limiter = request.routeOptions.url === "/healthz" ? healthPerIp : perIp;
-    const decision = limiter.take(request.ip);
-    if (!decision.allowed) {
-      return reply
-        .code(429)
-        .header("retry-after", String(decision.retryAfterSeconds))
-        .send({ error: { code: "RATE_LIMITED", message: "too many requests from this address" } });
-    }
-  });
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    const response = errorResponse(error);
-    if (response.status >= 500) request.log.error({ code: response.code, err: { type: error.name, message: error.message } }, "request failed");
-    return reply.code(response.status).headers(response.headers).send({ error: { code: response.code, message: response.message } });
-  });
-  app.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: { code: "NOT_FOUND", message: "no such route" } }));
-  registerHealthRoutes(app, context, options.scannedBlock);
-  registerAccessRoute(app, context);
-  registerDepositRoute(app, context);
+  installIpRateLimit(app, limits);
+  installErrorHandlers(app);
+  app.register(healthRoutes, { chain: context.chain, database: context.database, scannedBlock: options.scannedBlock });
+  app.register(infoRoutes, { chain: context.chain, identity: context.identity });
+  app.register(accessRoutes, context);
+  app.register(depositRoutes, context);
   return app;
 }
 
@@ -142,18 +116,7 @@ export async function startResolver(config: ResolverConfig, options: StartResolv
       recordToken: config.recordToken,
       signerPrivateKey: config.identity.signerPrivateKey,
     });
-    const context: ResolverContext = {
-      chain,
-      database,
-      identity: config.identity,
-      domain: resolverDomain(chain.chainId, config.consentManager),
-      limits: config.limits,
-      perRequester: createRateLimiter({ perMinute: config.limits.perRequesterPerMinute }),
-      contractSignatures: createContractSignatureChecker(chain.provider, {
-        gas: config.limits.signatureCheckGas,
-        timeoutMs: config.limits.signatureCheckTimeoutMs,
-      }),
-    };
+    const context = createResolverContext(chain, database, config);
     let watcher: BurnWatcher | undefined;
     app = buildResolverApp(context, {
       logLevel: config.logLevel,

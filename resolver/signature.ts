@@ -1,5 +1,5 @@
 import { Interface, getAddress, recoverAddress, type Provider } from "ethers";
-import { ResolverHttpError } from "./errors";
+import { chainUnavailable } from "./errors";
 
 const ERC1271 = new Interface(["function isValidSignature(bytes32 hash, bytes signature) view returns (bytes4)"]);
 const MAGIC_VALUE = "0x1626ba7e";
@@ -44,10 +44,7 @@ export interface ContractSignatureChecker {
 async function withinTime<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new ResolverHttpError("CHAIN_UNAVAILABLE", "the signature check did not finish in time; nothing was done", { "retry-after": "5" })),
-      timeoutMs,
-    );
+    timer = setTimeout(() => reject(chainUnavailable("the signature check did not finish in time; nothing was done")), timeoutMs);
   });
   try {
     return await Promise.race([work, timeout]);

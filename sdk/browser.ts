@@ -1,7 +1,9 @@
 /**
  * The browser-ready core of the medrec SDK: what a patient's phone needs, importing no Node built-in (no
  * `node:*`, `Buffer`, `process`, worker threads or file system). Same namespaces and names as `sdk/index.ts`;
- * a namespace holds the whole domain or the part of it that runs anywhere (its `core.ts`).
+ * a namespace holds the whole domain or the part of it that runs anywhere (its `core.ts`), with the actions that
+ * run on a phone: `createMedrecClient`, `records.read | list | forget`, `consent.grant | revoke | list`,
+ * `audit.accounting`, `wallet.*`, `resolver.keys | info | release` (`records.ingest` is Node-side).
  *
  * - `crypto`: envelope encryption, key wrapping and re-wrapping, X25519 keys (noble, WebCrypto randomness).
  * - `consent`: EIP-712 consents and revocations (typed data, signing), purposes, consent metadata documents and
@@ -21,14 +23,15 @@
  *
  * @module
  */
-export * as audit from "./audit";
+export * as audit from "./namespaces/browser/audit";
 export * as chain from "./chain";
-export * as consent from "./consent/core";
+export * as consent from "./namespaces/browser/consent";
 export * as crypto from "./crypto";
 export * as fhir from "./fhir/core";
-export * as records from "./records/core";
-export * as resolver from "./resolver";
+export * as records from "./namespaces/browser/records";
+export * as resolver from "./namespaces/browser/resolver";
 export * as storage from "./storage/core";
 export * as vocabulary from "./vocabulary";
-export * as wallet from "./wallet";
+export * as wallet from "./namespaces/browser/wallet";
 export * from "./errors";
+export * from "./client";

@@ -1,29 +1,21 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyPluginAsync } from "fastify";
 import { getAddress } from "ethers";
 import { bytesToHex, rewrapKey } from "../../sdk/crypto";
 import { InvalidKeyError, KeyUnwrapError } from "../../sdk/errors";
 import { Scope } from "../../sdk/vocabulary";
-import { accessRequestDigest } from "../../sdk/resolver/typed-data";
-import { accessRequestFromBody, type AccessRequestBody, type KeyReleaseBody } from "../../sdk/resolver/wire";
+import {
+  ACCESS_REQUEST_BODY_SCHEMA,
+  RESOLVER_ROUTES,
+  UINT256_BITS,
+  UINT64_BITS,
+  accessRequestDigest,
+  accessRequestFromBody,
+  type AccessRequestBody,
+  type KeyReleaseBody,
+} from "../../sdk/resolver/protocol";
 import { authenticate, checkDeadline, recordBinding, requireLiveRecord, type ResolverContext } from "../context";
 import { ResolverHttpError } from "../errors";
-import { ADDRESS, BYTES32, SIGNATURE, UINT256, UINT64, uintField } from "./schemas";
-
-const BODY = {
-  type: "object",
-  additionalProperties: false,
-  required: ["requester", "resolver", "tokenId", "purpose", "ephemeralPublicKey", "deadline", "nonce", "signature"],
-  properties: {
-    requester: ADDRESS,
-    resolver: ADDRESS,
-    tokenId: UINT256,
-    purpose: BYTES32,
-    ephemeralPublicKey: BYTES32,
-    deadline: UINT64,
-    nonce: UINT256,
-    signature: SIGNATURE,
-  },
-} as const;
+import { uintField } from "./fields";
 
 /**
  * `POST /v1/access`: releases a record's key to a reader the chain allows, after logging the disclosure
@@ -33,14 +25,15 @@ const BODY = {
  * erased) → `hasAccessFor(requester, tokenId, READ, purpose)` at the latest block → a deposited wrap of the current
  * version → re-wrap to the ephemeral key, bound to that record version (in memory) → `recordDisclosure` mined →
  * response. Any failure releases nothing.
+ * @param context The plugin's options: chain, database, identity, domain, limits and signature checks.
  */
-export function registerAccessRoute(app: FastifyInstance, context: ResolverContext): void {
-  app.post<{ Body: AccessRequestBody }>("/v1/access", { schema: { body: BODY } }, async (httpRequest, reply) => {
+export const accessRoutes: FastifyPluginAsync<ResolverContext> = async (app, context) => {
+  app.post<{ Body: AccessRequestBody }>(RESOLVER_ROUTES.access, { schema: { body: ACCESS_REQUEST_BODY_SCHEMA } }, async (httpRequest, reply) => {
     const started = performance.now();
     const body = httpRequest.body;
-    uintField(body.tokenId, 256, "tokenId");
-    uintField(body.deadline, 64, "deadline");
-    uintField(body.nonce, 256, "nonce");
+    uintField(body.tokenId, UINT256_BITS, "tokenId");
+    uintField(body.deadline, UINT64_BITS, "deadline");
+    uintField(body.nonce, UINT256_BITS, "nonce");
     const request = accessRequestFromBody(body);
     const logFields = { requester: request.requester, tokenId: request.tokenId.toString(), purpose: request.purpose };
     try {
@@ -84,4 +77,4 @@ export function registerAccessRoute(app: FastifyInstance, context: ResolverConte
       throw error;
     }
   });
-}
+};

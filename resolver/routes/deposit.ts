@@ -1,20 +1,22 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyPluginAsync } from "fastify";
 import { getAddress, keccak256 } from "ethers";
 import { hexToBytes, unwrapKey } from "../../sdk/crypto";
 import { Scope } from "../../sdk/vocabulary";
-import { keyDepositDigest } from "../../sdk/resolver/typed-data";
-import { keyDepositFromBody, type KeyDepositBody } from "../../sdk/resolver/wire";
+import {
+  KEY_DEPOSIT_BODY_SCHEMA,
+  KEY_DEPOSIT_PARAMS_SCHEMA,
+  RESOLVER_ROUTES,
+  UINT256_BITS,
+  UINT64_BITS,
+  keyDepositDigest,
+  keyDepositFromBody,
+  type KeyDepositBody,
+  type KeyDepositParams,
+  type KeyDepositResultBody,
+} from "../../sdk/resolver/protocol";
 import { authenticate, checkDeadline, recordBinding, requireLiveRecord, type ResolverContext } from "../context";
 import { ResolverHttpError } from "../errors";
-import { ADDRESS, SIGNATURE, UINT256, UINT64, WRAPPED_KEY, uintField } from "./schemas";
-
-const PARAMS = { type: "object", required: ["tokenId"], properties: { tokenId: UINT256 } } as const;
-const BODY = {
-  type: "object",
-  additionalProperties: false,
-  required: ["depositor", "version", "wrappedKey", "deadline", "signature"],
-  properties: { depositor: ADDRESS, version: UINT64, wrappedKey: WRAPPED_KEY, deadline: UINT64, signature: SIGNATURE },
-} as const;
+import { uintField } from "./fields";
 
 /**
  * `PUT /v1/records/:tokenId/key`: the writer of a record version deposits the data key wrapped to the resolver's
@@ -25,16 +27,17 @@ const BODY = {
  * - once per record version: the same wrap again is accepted as a retry (200), any other is refused
  *   (`KEY_ALREADY_DEPOSITED`), so no late, revoked or replayed deposit can swap the key readers get.
  * A record erased while its deposit was being stored is shredded again and refused (410).
+ * @param context The plugin's options: chain, database, identity, domain, limits and signature checks.
  */
-export function registerDepositRoute(app: FastifyInstance, context: ResolverContext): void {
-  app.put<{ Params: { tokenId: string }; Body: KeyDepositBody }>(
-    "/v1/records/:tokenId/key",
-    { schema: { params: PARAMS, body: BODY } },
+export const depositRoutes: FastifyPluginAsync<ResolverContext> = async (app, context) => {
+  app.put<{ Params: KeyDepositParams; Body: KeyDepositBody }>(
+    RESOLVER_ROUTES.keyDeposit,
+    { schema: { params: KEY_DEPOSIT_PARAMS_SCHEMA, body: KEY_DEPOSIT_BODY_SCHEMA } },
     async (httpRequest, reply) => {
-      const tokenId = uintField(httpRequest.params.tokenId, 256, "tokenId");
+      const tokenId = uintField(httpRequest.params.tokenId, UINT256_BITS, "tokenId");
       const body = httpRequest.body;
-      uintField(body.version, 64, "version");
-      uintField(body.deadline, 64, "deadline");
+      uintField(body.version, UINT64_BITS, "version");
+      uintField(body.deadline, UINT64_BITS, "deadline");
       const deposit = keyDepositFromBody(tokenId, body, keccak256(body.wrappedKey));
       checkDeadline(context, deposit.deadline);
       await authenticate(context, deposit.depositor, keyDepositDigest(context.domain, deposit), body.signature, "depositor");
@@ -74,7 +77,8 @@ export function registerDepositRoute(app: FastifyInstance, context: ResolverCont
         throw new ResolverHttpError("RECORD_ERASED", `record #${tokenId} was erased`);
       }
       httpRequest.log.info({ depositor, tokenId: tokenId.toString(), version: deposit.version.toString(), outcome }, "key deposit");
-      return reply.code(outcome === "stored" ? 201 : 200).send({ tokenId: tokenId.toString(), version: deposit.version.toString() });
+      const response: KeyDepositResultBody = { tokenId: tokenId.toString(), version: deposit.version.toString() };
+      return reply.code(outcome === "stored" ? 201 : 200).send(response);
     },
   );
-}
+};

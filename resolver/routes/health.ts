@@ -1,14 +1,20 @@
-import type { FastifyInstance } from "fastify";
-import { bytesToHex } from "../../sdk/crypto";
+import type { FastifyPluginAsync } from "fastify";
+import { RESOLVER_ROUTES, errorBody, type HealthBody, type HealthUnavailableBody } from "../../sdk/resolver/protocol";
 import type { ResolverContext } from "../context";
 
 /** How long one `/healthz` answer is served to every caller, in ms. */
 export const HEALTH_CACHE_MS = 1_000;
 
+/** Options of {@link healthRoutes}. */
+export interface HealthRoutesOptions extends Pick<ResolverContext, "chain" | "database"> {
+  /** The last block scanned for burns (-1 before the first scan). */
+  scannedBlock(): number;
+}
+
 /** A health answer: the HTTP status and the body. */
 interface Health {
   status: number;
-  body: Record<string, unknown>;
+  body: HealthBody | HealthUnavailableBody;
 }
 
 /**
@@ -16,36 +22,36 @@ interface Health {
  * head block, the last block scanned for burns and the counts of wraps, erased records and live nonces. The chain
  * reads and the counts run at most once per {@link HEALTH_CACHE_MS}: concurrent and repeated requests share one
  * answer, so a flood of health checks costs neither the node nor the database (and the route is rate-limited per
- * client address too).
- * `GET /v1/info`: chain, contracts, the disclosure account and the key-release public key writers wrap to.
+ * client address too, in a bucket of its own).
+ * @param options Chain, database and the burn scan position.
  */
-export function registerHealthRoutes(app: FastifyInstance, context: ResolverContext, scannedBlock: () => number): void {
+export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app, options) => {
   const check = async (): Promise<Health> => {
     try {
-      const { consentManager, provider, wallet } = context.chain;
+      const { consentManager, provider, wallet } = options.chain;
       const [blockNumber, hasRole, counts] = await Promise.all([
         provider.getBlockNumber(),
         consentManager.RESOLVER_ROLE().then((role) => consentManager.hasRole(role, wallet.address)),
-        context.database.counts(),
+        options.database.counts(),
       ]);
-      const body = { status: hasRole ? "ok" : "degraded", chainId: context.chain.chainId.toString(), blockNumber, scannedBlock: scannedBlock(), hasResolverRole: hasRole, ...counts };
+      const body: HealthBody = {
+        status: hasRole ? "ok" : "degraded",
+        chainId: options.chain.chainId.toString(),
+        blockNumber,
+        scannedBlock: options.scannedBlock(),
+        hasResolverRole: hasRole,
+        ...counts,
+      };
       return { status: hasRole ? 200 : 503, body };
     } catch {
-      return { status: 503, body: { status: "unavailable", error: { code: "CHAIN_UNAVAILABLE", message: "the chain does not answer" } } };
+      return { status: 503, body: { status: "unavailable", ...errorBody("CHAIN_UNAVAILABLE", "the chain does not answer") } };
     }
   };
   let cached: { at: number; health: Promise<Health> } | undefined;
-  app.get("/healthz", async (_request, reply) => {
+  app.get(RESOLVER_ROUTES.health, async (_request, reply) => {
     const now = Date.now();
     if (!cached || now - cached.at >= HEALTH_CACHE_MS) cached = { at: now, health: check() };
     const { status, body } = await cached.health;
     return reply.code(status).send(body);
   });
-  app.get("/v1/info", async () => ({
-    chainId: context.chain.chainId.toString(),
-    consentManager: await context.chain.consentManager.getAddress(),
-    recordToken: context.chain.recordTokenAddress,
-    address: context.identity.address,
-    encryptionPublicKey: bytesToHex(context.identity.encryptionPublicKey),
-  }));
-}
+};

@@ -7,7 +7,8 @@
 import { requireAccount, requireResolver, type MedrecClient } from "../client/client";
 import { typedDataSigner } from "../client/account";
 import type { KeySource } from "../records/read";
-import { requestKeyRelease, resolverInfo, resolverKeys, type KeyRelease, type ResolverInfo } from "../resolver/client";
+import { requestKeyRelease, resolverInfo, resolverKeys, type KeyRelease } from "../resolver/client";
+import type { ResolverInfo } from "../resolver/protocol";
 
 /** The client's resolver's `GET /v1/info`: its disclosure account, X25519 key, chain and contracts. */
 export function info(client: MedrecClient): Promise<ResolverInfo> {

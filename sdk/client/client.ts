@@ -17,7 +17,7 @@ import { recordTokenDomain } from "../chain/record-attestation";
 import { consentDomain } from "../consent/typed-data";
 import type { ConsentStore } from "../consent/consent-store";
 import type { KeyStore } from "../records/key-store";
-import { resolverDomain } from "../resolver/typed-data";
+import { resolverDomain } from "../resolver/protocol/typed-data";
 import type { ContentStore } from "../storage/types";
 import type { BytesLike } from "../crypto/bytes";
 import { InvalidArgumentError, MedrecError } from "../errors";

@@ -2,32 +2,32 @@ import { getAddress, hexlify, keccak256, randomBytes, toBigInt, type Signer, typ
 import { bytesToHex, generateEncryptionKeyPair, hexToBytes, WRAPPED_KEY_LENGTH, type BytesLike } from "../crypto";
 import type { RecordsContext } from "../records/context";
 import { readRecord, type KeySource, type ReadRecordResult } from "../records/read";
-import { ResolverError } from "./errors";
-import { resolverFetch, type ResolverUrl } from "./http";
-import { signAccessRequest, signKeyDeposit, wallClockSeconds, type AccessRequest, type KeyDeposit } from "./typed-data";
-import { accessRequestToBody, type KeyDepositBody, type KeyReleaseBody } from "./wire";
-
-/** What a resolver tells about itself (`GET /v1/info`). */
-export interface ResolverInfo {
-  chainId: string;
-  consentManager: string;
-  recordToken: string;
-  /** The account that records disclosures (holds `RESOLVER_ROLE`). */
-  address: string;
-  /** The X25519 key that record keys are wrapped to at ingest (bytes32 hex). */
-  encryptionPublicKey: string;
-}
+import { clientError, resolverFetch, type ResolverUrl } from "./http";
+import {
+  RESOLVER_ROUTES,
+  accessRequestToBody,
+  keyDepositPath,
+  signAccessRequest,
+  signKeyDeposit,
+  wallClockSeconds,
+  type AccessRequest,
+  type DisclosureReceipt,
+  type KeyDeposit,
+  type KeyDepositBody,
+  type KeyDepositResultBody,
+  type KeyReleaseBody,
+  type ResolverInfo,
+} from "./protocol";
 
 /** Default lifetime of a signed request: two minutes. */
 export const DEFAULT_REQUEST_TTL_SECONDS = 120n;
-
 
 /**
  * Asks a resolver who it is: chain, contracts, its disclosure account and its key-release public key.
  * @param url The resolver's base URL.
  */
 export function resolverInfo(url: ResolverUrl): Promise<ResolverInfo> {
-  return resolverFetch<ResolverInfo>(url, "/v1/info", { method: "GET" });
+  return resolverFetch<ResolverInfo>(url, RESOLVER_ROUTES.info, { method: "GET" });
 }
 
 /** Options of {@link requestKeyRelease}. */
@@ -59,7 +59,7 @@ export interface KeyRelease {
   wrappedKey: Uint8Array;
   /** The one-time private key that opens `wrappedKey`. Zeroise (`fill(0)`) when done. */
   ephemeralPrivateKey: Uint8Array;
-  disclosure: { transactionHash: string; blockNumber: number };
+  disclosure: DisclosureReceipt;
 }
 
 /**
@@ -82,13 +82,13 @@ export async function requestKeyRelease(options: KeyReleaseOptions): Promise<Key
       nonce: toBigInt(randomBytes(16)),
     };
     const signature = await signAccessRequest(options.signer, options.domain, request);
-    const released = await resolverFetch<KeyReleaseBody>(options.url, "/v1/access", {
+    const released = await resolverFetch<KeyReleaseBody>(options.url, RESOLVER_ROUTES.access, {
       method: "POST",
       body: accessRequestToBody(request, signature),
     });
     const wrappedKey = hexToBytes(released.wrappedKey);
     if (wrappedKey.length !== WRAPPED_KEY_LENGTH || BigInt(released.tokenId) !== options.tokenId) {
-      throw new ResolverError("RESOLVER_BAD_RESPONSE", 200, "resolver released a malformed key");
+      throw clientError("RESOLVER_BAD_RESPONSE", 200, "resolver released a malformed key");
     }
     return {
       tokenId: options.tokenId,
@@ -104,7 +104,7 @@ export async function requestKeyRelease(options: KeyReleaseOptions): Promise<Key
 }
 
 /** A record read through the resolver, with the disclosure that released its key. */
-export type ResolvedRecord = ReadRecordResult<{ disclosure: { transactionHash: string; blockNumber: number } }>;
+export type ResolvedRecord = ReadRecordResult<{ disclosure: DisclosureReceipt }>;
 
 /**
  * A {@link KeySource} whose keys the resolver releases under the reader's on-chain grant: each key is
@@ -112,7 +112,7 @@ export type ResolvedRecord = ReadRecordResult<{ disclosure: { transactionHash: s
  * when the read is done. The read's result carries the `disclosure`.
  * @param options Resolver, signer, domain and purpose; see {@link KeyReleaseOptions} (the token comes from the read).
  */
-export function resolverKeys(options: Omit<KeyReleaseOptions, "tokenId">): KeySource<{ disclosure: { transactionHash: string; blockNumber: number } }> {
+export function resolverKeys(options: Omit<KeyReleaseOptions, "tokenId">): KeySource<{ disclosure: DisclosureReceipt }> {
   return {
     async keyFor(_context, ref) {
       const release = await requestKeyRelease({ ...options, tokenId: ref.tokenId });
@@ -179,5 +179,5 @@ export async function depositRecordKey(options: KeyDepositOptions): Promise<void
     deadline: deposit.deadline.toString(),
     signature,
   };
-  await resolverFetch<unknown>(options.url, `/v1/records/${options.tokenId}/key`, { method: "PUT", body });
+  await resolverFetch<KeyDepositResultBody>(options.url, keyDepositPath(options.tokenId), { method: "PUT", body });
 }

@@ -1,11 +1,19 @@
 import { ResolverError } from "./errors";
-import type { ErrorBody } from "./wire";
+import type { ErrorBody, ResolverClientErrorCode } from "./protocol";
 
 /** Where a resolver listens, e.g. `http://127.0.0.1:8787`. */
 export type ResolverUrl = string;
 
+/** An error of the client's own (no answer, or one it cannot read). */
+export function clientError(code: ResolverClientErrorCode, status: number, message: string, options?: ErrorOptions): ResolverError {
+  return new ResolverError(code, status, message, options);
+}
+
 /**
  * Sends one JSON request to a resolver and returns the parsed 2xx body.
+ * @param url The resolver's base URL.
+ * @param path A path of `RESOLVER_ROUTES` (filled in).
+ * @param init Method, JSON body and time limit (default 30 s).
  * @throws {ResolverError} With the resolver's code and HTTP status on a 4xx/5xx, `RESOLVER_UNREACHABLE` when no
  *   response arrived (within `timeoutMs`), `RESOLVER_BAD_RESPONSE` when the body is not the expected JSON.
  */
@@ -23,19 +31,19 @@ export async function resolverFetch<T>(
       signal: AbortSignal.timeout(init.timeoutMs ?? 30_000),
     });
   } catch (error) {
-    throw new ResolverError("RESOLVER_UNREACHABLE", 0, `resolver at ${url} did not answer`, { cause: error });
+    throw clientError("RESOLVER_UNREACHABLE", 0, `resolver at ${url} did not answer`, { cause: error });
   }
   const text = await response.text();
   let body: unknown;
   try {
     body = text.length === 0 ? undefined : JSON.parse(text);
   } catch {
-    throw new ResolverError("RESOLVER_BAD_RESPONSE", response.status, `resolver answered ${response.status} with a body that is not JSON`);
+    throw clientError("RESOLVER_BAD_RESPONSE", response.status, `resolver answered ${response.status} with a body that is not JSON`);
   }
   if (!response.ok) {
     const error = (body as ErrorBody | undefined)?.error;
     if (!error || typeof error.code !== "string") {
-      throw new ResolverError("RESOLVER_BAD_RESPONSE", response.status, `resolver answered ${response.status} without an error code`);
+      throw clientError("RESOLVER_BAD_RESPONSE", response.status, `resolver answered ${response.status} without an error code`);
     }
     throw new ResolverError(error.code, response.status, String(error.message ?? error.code));
   }

@@ -1,7 +1,8 @@
 /**
  * `sdk/resolver`: the client of the key-release service (`resolver/`). A grantee signs an EIP-712 access
  * request; the resolver checks `ConsentManager` at the latest block, mines the `Disclosure`, and only then
- * returns the record's key re-wrapped to a one-time key of the grantee (ARCHITECTURE.md, flow 4).
+ * returns the record's key re-wrapped to a one-time key of the grantee (ARCHITECTURE.md, flow 4). The protocol
+ * both sides speak (routes, bodies, schemas, typed data, error codes) is `./protocol`, re-exported here.
  *
  * ```ts
  * const domain = resolver.resolverDomain(chainId, consentManager);
@@ -10,9 +11,8 @@
  *
  * @module
  */
-export * from "./typed-data";
-export * from "./wire";
-export { RESOLVER_ERROR_CATEGORIES, ResolverError, resolverErrorCategory } from "./errors";
+export * from "./protocol";
+export { ResolverError } from "./errors";
 export { resolverFetch, type ResolverUrl } from "./http";
 export {
   resolverInfo,
@@ -21,7 +21,6 @@ export {
   resolverKeys,
   depositRecordKey,
   DEFAULT_REQUEST_TTL_SECONDS,
-  type ResolverInfo,
   type KeyReleaseOptions,
   type KeyRelease,
   type ResolvedRecord,

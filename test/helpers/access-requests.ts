@@ -1,15 +1,25 @@
 import { getAddress, toBigInt, randomBytes, type Signer } from "ethers";
 import { generateEncryptionKeyPair } from "../../sdk/crypto";
-import { accessRequestToBody, resolverFetch, signAccessRequest, wallClockSeconds, type AccessRequest, type AccessRequestBody, type KeyReleaseBody } from "../../sdk/resolver";
+import {
+  RESOLVER_ROUTES,
+  accessRequestToBody,
+  resolverFetch,
+  signAccessRequest,
+  wallClockSeconds,
+  type AccessRequest,
+  type AccessRequestBody,
+  type KeyReleaseBody,
+} from "../../sdk/resolver";
 import { Purpose } from "../../sdk/vocabulary";
 import type { ResolverStack } from "./resolver-stack";
 
 /**
  * A signed `POST /v1/access` body, built by hand so that tests can bend any field: `overrides` change the
  * signed request, `tamper` changes the body after signing.
+ * @param target The resolver the request names and the domain it is signed under (a stack, or a chainless resolver).
  */
 export async function signedAccessBody(
-  stack: ResolverStack,
+  target: Pick<ResolverStack, "identity" | "domain">,
   signer: Signer,
   tokenId: bigint,
   overrides: Partial<AccessRequest> = {},
@@ -18,7 +28,7 @@ export async function signedAccessBody(
   const ephemeral = generateEncryptionKeyPair();
   const request: AccessRequest = {
     requester: getAddress(await signer.getAddress()),
-    resolver: stack.identity.address,
+    resolver: target.identity.address,
     tokenId,
     purpose: Purpose.TREATMENT,
     ephemeralPublicKey: ephemeral.publicKeyHex,
@@ -26,13 +36,13 @@ export async function signedAccessBody(
     nonce: toBigInt(randomBytes(16)),
     ...overrides,
   };
-  const signature = await signAccessRequest(signer, stack.domain, request);
+  const signature = await signAccessRequest(signer, target.domain, request);
   return { body: { ...accessRequestToBody(request, signature), ...tamper }, ephemeralPrivateKey: ephemeral.privateKey };
 }
 
 /** Posts an access body to `url` (default: the stack's resolver). */
 export function postAccess(stack: ResolverStack, body: unknown, url = stack.resolver.url): Promise<KeyReleaseBody> {
-  return resolverFetch<KeyReleaseBody>(url, "/v1/access", { method: "POST", body });
+  return resolverFetch<KeyReleaseBody>(url, RESOLVER_ROUTES.access, { method: "POST", body });
 }
 
 /** A raw HTTP exchange: status, headers and parsed body, for requests the SDK would never send. */

@@ -4,8 +4,7 @@ import path from "node:path";
 import * as sdk from "../../sdk";
 import { ERROR_CATEGORIES, MedrecError, type ErrorCategory } from "../../sdk/errors";
 import { BREAK_GLASS_CATEGORIES, BreakGlassError, type BreakGlassErrorCode } from "../../sdk/breakglass";
-import { RESOLVER_ERROR_CATEGORIES, ResolverError } from "../../sdk/resolver";
-import { ERROR_STATUS } from "../../resolver/errors";
+import { RESOLVER_CLIENT_ERRORS, RESOLVER_ERROR_CATEGORIES, RESOLVER_ERRORS, ResolverError } from "../../sdk/resolver";
 
 type ErrorClass = new (...args: never[]) => MedrecError;
 
@@ -100,7 +99,16 @@ describe("sdk/errors categories", () => {
   });
 
   it("every code the resolver answers with has a category, and an unknown code is internal", () => {
-    for (const code of Object.keys(ERROR_STATUS)) expect(Object.hasOwn(RESOLVER_ERROR_CATEGORIES, code), code).to.equal(true);
+    for (const [code, { status, category }] of Object.entries(RESOLVER_ERRORS)) {
+      expect(status, code).to.be.within(400, 599);
+      expect(ERROR_CATEGORIES, code).to.include(category);
+      expect(RESOLVER_ERROR_CATEGORIES[code as keyof typeof RESOLVER_ERRORS], code).to.equal(category);
+      expect(new ResolverError(code, status, "m").category, code).to.equal(category);
+    }
+    for (const [code, { category }] of Object.entries(RESOLVER_CLIENT_ERRORS)) {
+      expect(Object.hasOwn(RESOLVER_ERRORS, code), `${code} is the client's and the resolver's`).to.equal(false);
+      expect(new ResolverError(code, 0, "m").category, code).to.equal(category);
+    }
     expect(new ResolverError("RECORD_ERASED", 410, "m").category).to.equal("not-found");
     expect(new ResolverError("CHAIN_UNAVAILABLE", 503, "m").category).to.equal("unavailable");
     expect(new ResolverError("RESOLVER_UNREACHABLE", 0, "m").category).to.equal("unavailable");

@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { builtinModules } from "node:module";
 import path from "node:path";
 
 const SDK = path.resolve(__dirname, "../../sdk");
@@ -36,6 +37,32 @@ function crossImports(from: string, to: string): [string, string][] {
   return tsFiles(path.join(SDK, from)).flatMap((file) =>
     importedDomains(file).filter((domain) => domain === to).map((domain): [string, string] => [path.relative(SDK, file), domain]),
   );
+}
+
+/** The `.ts` file a relative specifier of `file` names (`x.ts` or `x/index.ts`). */
+function resolveRelative(file: string, spec: string): string {
+  const target = path.resolve(path.dirname(file), spec);
+  return existsSync(`${target}.ts`) ? `${target}.ts` : path.join(target, "index.ts");
+}
+
+/** Every `.ts` file `roots` reach through relative imports (type-only ones too), the roots included. */
+function reachableFiles(roots: string[]): string[] {
+  const seen = new Set<string>();
+  const queue = [...roots];
+  for (let file = queue.pop(); file !== undefined; file = queue.pop()) {
+    if (seen.has(file)) continue;
+    seen.add(file);
+    for (const spec of importSpecifiers(readFileSync(file, "utf8"))) if (spec.startsWith(".")) queue.push(resolveRelative(file, spec));
+  }
+  return [...seen];
+}
+
+/** What in `source` needs Node.js: `node:` or built-in module imports, `Buffer`, `process`. */
+function nodeDependencies(source: string): string[] {
+  const builtins = new Set(builtinModules);
+  const found = importSpecifiers(source).filter((spec) => spec.startsWith("node:") || builtins.has(spec.split("/")[0]));
+  for (const global of ["Buffer", "process"]) if (new RegExp(`\\b${global}\\b`).test(source.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, ""))) found.push(global);
+  return found;
 }
 
 describe("sdk import boundaries", () => {
@@ -82,5 +109,19 @@ describe("sdk import boundaries", () => {
     expect(files).to.not.be.empty;
     const actions = files.flatMap((file) => importedDomains(file).filter((target) => target === "actions" || target === "namespaces").map((t) => `${path.relative(SDK, file)} → ${t}`));
     expect(actions).to.deep.equal([]);
+  });
+
+  it("nodeDependencies finds node: and built-in imports, Buffer and process, not words in comments", () => {
+    const source = ['import { a } from "node:fs";', 'import b from "crypto";', "const c = Buffer.from([]);", "// Buffer in a comment", 'import { d } from "ethers";'].join("\n");
+    expect(nodeDependencies(source)).to.have.members(["node:fs", "crypto", "Buffer"]);
+    expect(nodeDependencies("/** process */\nconst x = 1;")).to.deep.equal([]);
+  });
+
+  it("sdk/resolver/protocol, and everything it imports of the SDK, needs no Node built-in (browser-ready core)", () => {
+    const roots = tsFiles(path.join(SDK, "resolver", "protocol"));
+    expect(roots.map((file) => path.basename(file))).to.include.members(["index.ts", "errors.ts", "schemas.ts", "typed-data.ts"]);
+    const files = reachableFiles(roots);
+    const offending = files.flatMap((file) => nodeDependencies(readFileSync(file, "utf8")).map((dep) => `${path.relative(SDK, file)}: ${dep}`));
+    expect(offending).to.deep.equal([]);
   });
 });

@@ -1,3 +1,9 @@
+/**
+ * The EIP-712 typed data of the resolver's signed messages: a reader's access request and a writer's key deposit,
+ * their domain, signing and digests, and the wall clock their deadlines are measured by.
+ *
+ * @module
+ */
 import { TypedDataEncoder, type Signer, type TypedDataDomain, type TypedDataField } from "ethers";
 
 /**

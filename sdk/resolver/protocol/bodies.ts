@@ -1,0 +1,131 @@
+/**
+ * The JSON bodies of the resolver's HTTP API, requests and responses, and their conversion to and from the typed
+ * messages. Integers travel as decimal strings (uint256 does not fit a JSON number); byte strings as `0x` hex.
+ * Error responses are an `ErrorBody` (`./errors`).
+ *
+ * @module
+ */
+import type { ErrorBody } from "./errors";
+import type { AccessRequest, KeyDeposit } from "./typed-data";
+
+/** `POST /v1/access` request body. */
+export interface AccessRequestBody {
+  requester: string;
+  resolver: string;
+  tokenId: string;
+  purpose: string;
+  ephemeralPublicKey: string;
+  deadline: string;
+  nonce: string;
+  signature: string;
+}
+
+/** `POST /v1/access` response body (200). */
+export interface KeyReleaseBody {
+  tokenId: string;
+  version: string;
+  /** The record's data key wrapped to the request's ephemeral public key (93 bytes, hex). */
+  wrappedKey: string;
+  /** The on-chain `Disclosure` that was mined before the key was released. */
+  disclosure: DisclosureReceipt;
+}
+
+/** The on-chain `Disclosure` mined for a key release. */
+export interface DisclosureReceipt {
+  transactionHash: string;
+  blockNumber: number;
+}
+
+/** `PUT /v1/records/:tokenId/key` path parameters. */
+export interface KeyDepositParams {
+  tokenId: string;
+}
+
+/** `PUT /v1/records/:tokenId/key` request body. */
+export interface KeyDepositBody {
+  depositor: string;
+  version: string;
+  wrappedKey: string;
+  deadline: string;
+  signature: string;
+}
+
+/** `PUT /v1/records/:tokenId/key` response body: 201 when stored, 200 when the very same wrap was there already. */
+export interface KeyDepositResultBody {
+  tokenId: string;
+  version: string;
+}
+
+/** `GET /v1/info` response body: what a resolver tells about itself. */
+export interface ResolverInfo {
+  chainId: string;
+  consentManager: string;
+  recordToken: string;
+  /** The account that records disclosures (holds `RESOLVER_ROLE`). */
+  address: string;
+  /** The X25519 key that record keys are wrapped to at ingest (bytes32 hex). */
+  encryptionPublicKey: string;
+}
+
+/** `GET /healthz` response body while the chain answers (200 with `ok`; 503 with `degraded` without `RESOLVER_ROLE`). */
+export interface HealthBody {
+  status: "ok" | "degraded";
+  chainId: string;
+  /** The chain's head. */
+  blockNumber: number;
+  /** The last block scanned for burns (-1 before the first scan). */
+  scannedBlock: number;
+  hasResolverRole: boolean;
+  /** Key wraps held. */
+  wraps: number;
+  /** Records erased (tombstones). */
+  erased: number;
+  /** Access-request nonces kept (until their deadline). */
+  nonces: number;
+}
+
+/** `GET /healthz` response body (503) when the chain does not answer. */
+export interface HealthUnavailableBody extends ErrorBody {
+  status: "unavailable";
+}
+
+/** An access request as it travels. */
+export function accessRequestToBody(request: AccessRequest, signature: string): AccessRequestBody {
+  return {
+    requester: request.requester,
+    resolver: request.resolver,
+    tokenId: request.tokenId.toString(),
+    purpose: request.purpose,
+    ephemeralPublicKey: request.ephemeralPublicKey,
+    deadline: request.deadline.toString(),
+    nonce: request.nonce.toString(),
+    signature,
+  };
+}
+
+/** The typed access request of a body (the body must have passed the schema). */
+export function accessRequestFromBody(body: AccessRequestBody): AccessRequest {
+  return {
+    requester: body.requester,
+    resolver: body.resolver,
+    tokenId: BigInt(body.tokenId),
+    purpose: body.purpose,
+    ephemeralPublicKey: body.ephemeralPublicKey,
+    deadline: BigInt(body.deadline),
+    nonce: BigInt(body.nonce),
+  };
+}
+
+/**
+ * The typed key deposit of a body and the token id of its path.
+ * @param wrappedKeyHash keccak256 of the body's wrapped key (what the depositor signed).
+ */
+export function keyDepositFromBody(tokenId: bigint, body: KeyDepositBody, wrappedKeyHash: string): KeyDeposit {
+  return {
+    depositor: body.depositor,
+    tokenId,
+    version: BigInt(body.version),
+    wrappedKeyHash,
+    deadline: BigInt(body.deadline),
+  };
+}
