@@ -2,7 +2,7 @@ import hre from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { ContractTransactionResponse } from "ethers";
 import { id } from "ethers";
-import { deployCore, randomKey, randomPointer, RECORD_KIND } from "../test/helpers/fixture";
+import { deployCore, randomKey, randomPointer, RECORD_KIND, SAMPLE_METADATA_ID } from "../test/helpers/fixture";
 import { consentDomain, signRevocation } from "../sdk/consent/typed-data";
 import { ALL_RECORDS, Scope, Purpose } from "../sdk/vocabulary";
 import { ParticipantKind } from "../sdk/chain/participant-kind";
@@ -46,11 +46,12 @@ export async function measureCoreGas(): Promise<Measurement[]> {
   let pointer = randomPointer();
   await run("RecordToken.mint", records.connect(signers.patient).mint(signers.patient.address, pointer.cid, pointer.contentHash, RECORD_KIND));
 
-  const consent = await core.consentFor({ scopes: Scope.READ | Scope.APPEND });
+  // Grants name their consent document (metadataId = keccak256(streamId)), as the product's do.
+  const consent = await core.consentFor({ scopes: Scope.READ | Scope.APPEND, metadataId: SAMPLE_METADATA_ID });
   await run("ConsentManager.grant", consents.grant(consent, await core.sign(consent)));
-  const wide = await core.consentFor({ grantee: signers.lab.address, tokenId: ALL_RECORDS, scopes: Scope.APPEND | Scope.READ });
+  const wide = await core.consentFor({ grantee: signers.lab.address, tokenId: ALL_RECORDS, scopes: Scope.APPEND | Scope.READ, metadataId: SAMPLE_METADATA_ID });
   await run("ConsentManager.grant (all records)", consents.grant(wide, await core.sign(wide)));
-  const direct = await core.consentFor({ grantee: signers.insurer.address, purpose: Purpose.PAYMENT });
+  const direct = await core.consentFor({ grantee: signers.insurer.address, purpose: Purpose.PAYMENT, metadataId: SAMPLE_METADATA_ID });
   await run("ConsentManager.grantDirect", consents.connect(signers.patient).grantDirect(direct));
 
   pointer = randomPointer();

@@ -4,7 +4,7 @@ import { startResolverStack } from "../test/helpers/resolver-stack";
 import { disclosuresInRange, registerLoadReaders, runReaderLoad } from "../test/helpers/resolver-load";
 import { generatePatientBundles } from "../test/fixtures/generate";
 import { percentile } from "./percentiles";
-import { connectSafe, executeEmergencyAccess, proposeEmergencyAccess, signEmergencyAccess } from "../sdk/breakglass";
+import { breakglass } from "../sdk";
 import type { ResolverStack } from "../test/helpers/resolver-stack";
 
 /** One concurrency level of the resolver benchmark. */
@@ -95,19 +95,22 @@ export async function measureResolver(
   }
 }
 
-/** Gas of the officers' Safe `execTransaction` (2 of 3 signatures) that calls `ConsentManager.emergencyAccess`. */
+/**
+ * Gas of the officers' Safe `execTransaction` (2 of 3 signatures) that calls `ConsentManager.emergencyAccess`
+ * (`breakglass.propose`, `approve` twice, `execute`).
+ */
 async function breakGlassGas(stack: ResolverStack, tokenId: bigint): Promise<number> {
-  const { address, officers, executor, contractNetworks } = stack.breakGlass!;
-  const connect = (privateKey: string) => connectSafe({ provider: stack.chain.rpcUrl, signerPrivateKey: privateKey, safeAddress: address, contractNetworks });
-  const proposal = await proposeEmergencyAccess({
-    safe: await connect(officers[0].privateKey),
-    consentManager: stack.config.consentManager,
+  const { officers, executor } = stack.breakGlass!;
+  const client = await stack.clientOf(executor);
+  const safeOf = (key: { privateKey: string }) => breakglass.connect(client, { signerPrivateKey: key.privateKey });
+  const proposal = await breakglass.propose(client, {
+    safe: await safeOf(officers[0]),
     tokenId,
     grantee: stack.signers.stranger.address,
     reason: "bench: synthetic emergency",
     durationSeconds: 3600,
   });
-  let transaction = await signEmergencyAccess(await connect(officers[0].privateKey), proposal.safeTransaction);
-  transaction = await signEmergencyAccess(await connect(officers[1].privateKey), transaction);
-  return Number((await executeEmergencyAccess(await connect(executor.privateKey), transaction)).gasUsed);
+  let transaction = await breakglass.approve(client, { safe: await safeOf(officers[0]), transaction: proposal.safeTransaction });
+  transaction = await breakglass.approve(client, { safe: await safeOf(officers[1]), transaction });
+  return Number((await breakglass.execute(client, { safe: await safeOf(executor), transaction })).gasUsed);
 }

@@ -8,7 +8,8 @@ import { deployCore } from "../test/helpers/fixture";
 import { generatePatientBundles } from "../test/fixtures/generate";
 import { HeliaContentStore } from "../sdk/storage";
 import { generateEncryptionKeyPair, randomBytes, sealRecord } from "../sdk/crypto";
-import { eoaRecordWriter, fileKeyStore, ingestBundles, prepareRecords, readRecord, recordsContext } from "../sdk/records";
+import { fileKeyStore, prepareRecords } from "../sdk/records";
+import { createMedrecClient, eoaAccount, records as recordActions } from "../sdk";
 import { elapsedMs, percentile } from "./percentiles";
 
 /** What `npm run bench` reports for the SDK's data path (the `sdk` section of bench/results.json). */
@@ -48,9 +49,9 @@ async function encryptPutThroughput(store: HeliaContentStore, sizeMB: number) {
 const round = (value: number, digits = 1) => Number(value.toFixed(digits));
 
 /**
- * Ingests the synthetic fixture set (`patients` bundles, all for the fixture patient) through validate →
- * split → encrypt → put (real Helia store on disk) → mint (in-process Hardhat chain), then measures encrypt+put
- * MB/s for 1 and 50 MB payloads against raw AES-256-GCM, and read-back latency.
+ * Ingests the synthetic fixture set (`patients` bundles, all for the fixture patient) with `records.ingest`
+ * (validate → split → encrypt → put into a real Helia store on disk → mint on the in-process Hardhat chain), then
+ * measures encrypt+put MB/s for 1 and 50 MB payloads against raw AES-256-GCM, and the latency of `records.read`.
  */
 export async function measureSdk(patients: number, onProgress?: (done: number, total: number) => void): Promise<SdkFigures> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "medrec-bench-"));
@@ -58,18 +59,16 @@ export async function measureSdk(patients: number, onProgress?: (done: number, t
   try {
     const core = await deployCore();
     const patientKeys = generateEncryptionKeyPair();
-    const context = recordsContext({
-      chainId: core.chainId,
-      recordToken: await core.records.getAddress(),
-      runner: ethers.provider,
+    await (await core.patients.connect(core.signers.patient).rotateEncryptionKey(patientKeys.publicKeyHex)).wait();
+    const client = createMedrecClient({
+      provider: ethers.provider,
+      deployment: core.deployment,
       store,
       keys: fileKeyStore(path.join(dir, "keys")),
+      account: await eoaAccount(core.signers.patient),
     });
-    const options = {
-      patient: core.signers.patient.address,
-      recipients: [patientKeys.publicKey, generateEncryptionKeyPair().publicKey],
-      writer: eoaRecordWriter(await core.records.getAddress(), core.signers.patient),
-    };
+    // Two wraps per record, as in the product: the patient's registered key and a resolver's (here a key of its own).
+    const resolverStandIn = generateEncryptionKeyPair().publicKey;
     const bundles = generatePatientBundles({ seed: 2026, patients });
 
     prepareRecords(bundles[0]); // loads the FHIR definitions once, outside the timing
@@ -78,11 +77,12 @@ export async function measureSdk(patients: number, onProgress?: (done: number, t
     const prepareMsPerBundle = elapsedMs(start) / Math.min(50, bundles.length);
 
     start = process.hrtime.bigint();
-    const results = await ingestBundles(
-      context,
-      bundles.map((input) => ({ input, options })),
-      { concurrency: 4, onProgress: (p) => onProgress?.(p.done, p.total) },
-    );
+    const results = await recordActions.ingest(client, {
+      inputs: bundles,
+      recipients: [resolverStandIn],
+      concurrency: 4,
+      onProgress: (p) => onProgress?.(p.done, p.total),
+    });
     const ingestMs = elapsedMs(start);
     const records = results.flat();
 
@@ -90,7 +90,7 @@ export async function measureSdk(patients: number, onProgress?: (done: number, t
     const step = Math.max(1, Math.floor(records.length / 200));
     for (let i = 0; i < records.length; i += step) {
       const t = process.hrtime.bigint();
-      await readRecord(context, records[i].tokenId, patientKeys.privateKey);
+      await recordActions.read(client, { tokenId: records[i].tokenId, keys: recordActions.localKeys(patientKeys.privateKey) });
       latencies.push(elapsedMs(t));
     }
 

@@ -1,7 +1,7 @@
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { Interface, Wallet } from "ethers";
 import { deployWalletsFixture } from "../test/helpers/wallet-fixture";
-import { randomPointer, RECORD_KIND } from "../test/helpers/fixture";
+import { randomPointer, RECORD_KIND, SAMPLE_METADATA_ID } from "../test/helpers/fixture";
 import { ALL_RECORDS } from "../sdk/vocabulary";
 import { PatientAccountBase__factory } from "../sdk/chain/contracts";
 import { approveRecovery, cancelRecovery, executeRecovery, proposeRecovery, sendSponsored, type AaTransactionResult } from "../sdk/wallet";
@@ -56,7 +56,7 @@ export async function measureWalletGas(): Promise<Measurement[]> {
 
   pointer = randomPointer();
   const guardians = f.guardians.map((g) => g.address);
-  const consent = await f.consentFor({ patient: wallet.address, tokenId: ALL_RECORDS, grantee: f.signers.provider.address });
+  const consent = await f.consentFor({ patient: wallet.address, tokenId: ALL_RECORDS, grantee: f.signers.provider.address, metadataId: SAMPLE_METADATA_ID });
   const batch = await sendSponsored(f.context, wallet, [
     { target: wallet.address, data: account.encodeFunctionData("proposeGuardians", [guardians, 2]) },
     { target: consents, data: f.consents.interface.encodeFunctionData("grantDirect", [consent]) },

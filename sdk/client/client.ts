@@ -37,7 +37,11 @@ export interface ResolverEndpoint {
 export interface MedrecClientConfig {
   /** A provider for the deployment's chain; or give `rpcUrl`. */
   provider?: Provider;
-  /** A JSON-RPC URL; the provider is made pinned to the deployment's chain id (no network probing). */
+  /**
+   * A JSON-RPC URL; the provider is made pinned to the deployment's chain id (no network probing), without ethers'
+   * 250 ms result cache (an action reads what it just wrote: a balance, a nonce, a grant) and polling receipts
+   * every {@link RECEIPT_POLLING_MS} ms.
+   */
   rpcUrl?: string;
   /** The deployment (a parsed `deployments/<network>.json` fits). */
   deployment: Deployment;
@@ -94,6 +98,9 @@ export interface MedrecClient {
   readonly logPageSize?: number;
 }
 
+/** How often a client made from an `rpcUrl` polls for a transaction's receipt (ethers' default is 4 s). */
+export const RECEIPT_POLLING_MS = 250;
+
 /**
  * Makes a client. Synchronous and offline: nothing is read from the chain until an action runs.
  * @throws InvalidArgumentError when neither or both of `provider` and `rpcUrl` are given, or the deployment is
@@ -106,7 +113,12 @@ export function createMedrecClient(config: MedrecClientConfig): MedrecClient {
   const addresses = checkDeployment(config.deployment);
   const chainId = BigInt(config.deployment.chainId);
   const provider =
-    config.provider ?? new JsonRpcProvider(config.rpcUrl, Network.from(chainId), { staticNetwork: Network.from(chainId), batchMaxCount: 1 });
+    config.provider ?? new JsonRpcProvider(config.rpcUrl, Network.from(chainId), {
+      staticNetwork: Network.from(chainId),
+      batchMaxCount: 1,
+      cacheTimeout: -1,
+      pollingInterval: RECEIPT_POLLING_MS,
+    });
   return Object.freeze({
     provider,
     rpcUrl: config.rpcUrl,

@@ -6,6 +6,7 @@
  */
 export {
   createMedrecClient,
+  RECEIPT_POLLING_MS,
   withAccount,
   requireAccount,
   requireStore,

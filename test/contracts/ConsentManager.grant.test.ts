@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { Signature, TypedDataEncoder, ZeroHash, concat, dataSlice, encodeBytes32String, toBeHex, zeroPadValue } from "ethers";
-import { deployCore, randomKey, randomPointer, RECORD_KIND, type Core } from "../helpers/fixture";
+import { deployCore, randomKey, randomPointer, RECORD_KIND, SAMPLE_METADATA_ID, type Core } from "../helpers/fixture";
 import { CONSENT_TYPES, consentDomain, signConsent, type Consent } from "../../sdk/consent/typed-data";
 import { ALL_RECORDS, ALL_SCOPES, Scope, Purpose } from "../../sdk/vocabulary";
 import { ConsentManager__factory, TestSmartAccount__factory } from "../../sdk/chain/contracts";
@@ -466,7 +466,7 @@ describe("ConsentManager.grant", () => {
       ["purpose", () => ({ purpose: Purpose.RESEARCH })],
       ["expiresAt", (c) => ({ expiresAt: c.expiresAt + 365n * 86_400n })],
       ["nonce", (c) => ({ nonce: c.nonce + 1000n })],
-      ["metadataId", () => ({ metadataId: randomKey() })],
+      ["metadataId", () => ({ metadataId: SAMPLE_METADATA_ID })],
     ];
     for (const [field, tamper] of tamperings) {
       it(`rejects a consent whose ${field} was changed after signing`, async () => {

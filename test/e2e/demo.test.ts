@@ -3,7 +3,7 @@ import { connect } from "node:net";
 import { stat } from "node:fs/promises";
 import path from "node:path";
 import { expect } from "chai";
-import { isAddress } from "ethers";
+import { id, isAddress } from "ethers";
 import { readDeployment } from "../../deploy/deployment-file";
 import { CORE_CONTRACTS } from "../../deploy/medrec";
 import { localChainSigners } from "../../era-test-node/local-chain";
@@ -17,10 +17,14 @@ interface RunResult {
   stderr: string;
 }
 
-/** The demo's environment: no telemetry prompt, and no ZKSYNC_RPC_URL so that it starts its own chain. */
-function demoEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, HARDHAT_TELEMETRY_DISABLED: "1", HARDHAT_DISABLE_TELEMETRY_PROMPT: "true" };
+/**
+ * The demo's environment: no telemetry prompt, no ZKSYNC_RPC_URL (it starts its own chain), Ceramic as `extra`
+ * says (default on: it starts its own daemon).
+ */
+function demoEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, HARDHAT_TELEMETRY_DISABLED: "1", HARDHAT_DISABLE_TELEMETRY_PROMPT: "true", ...extra };
   delete env.ZKSYNC_RPC_URL;
+  if (extra.MEDREC_DEMO_CERAMIC === undefined) delete env.MEDREC_DEMO_CERAMIC;
   return env;
 }
 
@@ -28,13 +32,13 @@ function demoEnv(): NodeJS.ProcessEnv {
  * Runs `command` in its own process group; on timeout sends SIGTERM (the demo then stops its chain)
  * and SIGKILL 5 s later.
  */
-function run(command: string, args: string[], timeoutMs: number): Promise<RunResult> {
+function run(command: string, args: string[], timeoutMs: number, env: NodeJS.ProcessEnv = demoEnv()): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       cwd: ROOT,
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
-      env: demoEnv(),
+      env,
     });
     let stdout = "";
     let stderr = "";
@@ -72,15 +76,18 @@ function refused(host: string, port: number): Promise<boolean> {
   });
 }
 
-describe("e2e: npm run demo", function () {
-  this.timeout(150_000);
+/** The purpose text the demo's patient writes into the consent document. */
+const PURPOSE_TEXT = "Dr. Rivera at the demo clinic may read my latest lab results for my follow-up visit";
+
+describe("e2e: npm run demo (with its own Ceramic daemon, the default)", function () {
+  this.timeout(180_000);
 
   let result: RunResult;
   let startedAt: number;
 
   before(async () => {
     startedAt = Date.now();
-    result = await run("npx", ["hardhat", "run", "demo/run.ts"], 120_000);
+    result = await run("npx", ["hardhat", "run", "demo/run.ts"], 150_000);
   });
 
   it("exits with code 0", () => {
@@ -114,7 +121,7 @@ describe("e2e: npm run demo", function () {
   it("ingests the synthetic bundle, reads a record back identical, and audits grant, disclosure and revocation", () => {
     expect(result.stdout).to.match(/17 resources → \d+ records/);
     expect(result.stdout).to.match(/identical to the input: true/);
-    expect(result.stdout).to.match(/a stranger's key cannot open it: RECORD_KEY_NOT_FOUND/);
+    expect(result.stdout).to.match(/a stranger's key cannot open it: refused, RECORD_KEY_NOT_FOUND/);
     const audit = result.stdout.slice(result.stdout.indexOf("Audit:"));
     for (const kind of ["grant", "disclosure", "revocation", "emergency-access"]) expect(audit).to.match(new RegExp(`\\s${kind}\\s`));
     expect(result.stdout).to.match(/medrec CLI[\s\S]*kind,timestamp,blockNumber[\s\S]*\n\s+disclosure,/);
@@ -137,6 +144,25 @@ describe("e2e: npm run demo", function () {
     expect(audit).to.match(/\srecord-erased\s/);
   });
 
+  it("writes the grant's consent document to Ceramic (metadataId = keccak256(streamId)) and shows its purpose text in the consent list and the audit", () => {
+    const out = result.stdout;
+    const document = /consent document (k[0-9a-z]+) \(active\); metadataId = keccak256\(streamId\) = (0x[0-9a-f]{4})…([0-9a-f]{4})/.exec(out);
+    expect(document, out).to.not.equal(null);
+    const metadataId = id(document![1]);
+    expect(metadataId.startsWith(document![2]) && metadataId.endsWith(document![3]), "metadataId is keccak256(streamId)").to.equal(true);
+    expect(out).to.include(`consent list: record #`);
+    expect(out).to.include(`(provider): "${PURPOSE_TEXT}"`);
+    expect(out).to.include(`document ${document![1]} now inactive`);
+    const audit = out.slice(out.indexOf("Audit:"));
+    expect(audit).to.match(new RegExp(`grant of record #\\d+ to 0x[0-9a-fA-F]{4}…[0-9a-fA-F]{4} \\(provider\\), in the patient's words: "${PURPOSE_TEXT}"`));
+  });
+
+  it("stops the Ceramic daemon it started", async () => {
+    const match = /ceramic: http:\/\/([\d.]+):(\d+), MedrecConsent model k/.exec(result.stdout);
+    expect(match, "URL of the demo's Ceramic daemon").to.not.equal(null);
+    expect(await refused(match![1], Number(match![2]))).to.equal(true);
+  });
+
   it("never prints a private key", () => {
     const output = (result.stdout + result.stderr).toLowerCase();
     const wallets = localChainSigners("http://127.0.0.1:1", 20);
@@ -157,5 +183,26 @@ describe("e2e: npm run demo", function () {
     const match = /local chain: hardhat-node at http:\/\/([\d.]+):(\d+)/.exec(result.stdout);
     expect(match, "RPC URL of the demo chain").to.not.equal(null);
     expect(await refused(match![1], Number(match![2]))).to.equal(true);
+  });
+});
+
+describe("e2e: MEDREC_DEMO_CERAMIC=0 npm run demo (no Ceramic)", function () {
+  this.timeout(180_000);
+
+  let result: RunResult;
+
+  before(async () => {
+    result = await run("npx", ["hardhat", "run", "demo/run.ts"], 150_000, demoEnv({ MEDREC_DEMO_CERAMIC: "0" }));
+  });
+
+  it("runs the whole story; the grant carries no document (metadataId zero) and the audit says so", () => {
+    expect(result.code, `stdout:\n${result.stdout}\nstderr:\n${result.stderr}`).to.equal(0);
+    const out = result.stdout;
+    expect(out).to.include("ceramic: off (MEDREC_DEMO_CERAMIC=0)");
+    expect(out).to.include(`no consent document; metadataId 0x${"0".repeat(64)}`);
+    expect(out).to.match(/consent list: record #\d+ to .*\(provider\): \(no document\)/);
+    expect(out).to.match(/byte-identical to what was written: true/);
+    expect(out).to.match(/in the patient's words: no consent document \(metadataId 0\)/);
+    expect(out).to.not.include(PURPOSE_TEXT);
   });
 });

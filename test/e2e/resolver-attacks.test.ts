@@ -9,9 +9,9 @@ import { expectRejects } from "../helpers/rejects";
 import { postAccess, rawRequest, signedAccessBody } from "../helpers/access-requests";
 import { randomPointer, RECORD_KIND } from "../helpers/fixture";
 import { prepareRecords, type IngestedRecord } from "../../sdk/records";
+import { consent } from "../../sdk";
 import {
   depositRecordKey,
-  readRecordThroughResolver,
   ResolverError,
   signKeyDeposit,
   wallClockSeconds,
@@ -67,7 +67,7 @@ describe("e2e: resolver attacks of the security review", function () {
 
   const disclosures = () => stack.disclosureCount();
   const read = (signer: Signer, tokenId: bigint, url = stack.resolver.url) =>
-    readRecordThroughResolver(stack.readContext, { url, signer, domain: stack.domain, tokenId, purpose: Purpose.TREATMENT });
+    stack.read(signer, tokenId, { url });
   const bindingOf = (tokenId: bigint, version: bigint) => ({ chainId: stack.chain.chainId, recordToken: stack.config.recordToken, tokenId, version });
   const wait = async (tx: Promise<{ wait(): Promise<unknown> }>) => (await tx).wait();
 
@@ -112,14 +112,9 @@ describe("e2e: resolver attacks of the security review", function () {
       const recordToken = RecordToken__factory.connect(stack.config.recordToken, attacker);
       await wait(recordToken.mint(attacker.address, junk.cid, junk.contentHash, RECORD_KIND));
       const tokenB = (await recordToken.nextTokenId()) - 1n;
-      const consents = stack.consentManager.connect(attacker);
-      await wait(
-        consents.grantDirect({
-          patient: attacker.address, grantee: attacker.address, tokenId: tokenB, scopes: Scope.READ, purpose: Purpose.TREATMENT,
-          expiresAt: wallClockSeconds() + 3600n, nonce: 1n, epoch: await consents.consentEpochOf(attacker.address, tokenB, attacker.address),
-          metadataId: bytesToHex(new Uint8Array(32)),
-        }),
-      );
+      await consent.grant(await stack.clientOf(attacker), {
+        grantee: attacker.address, tokenId: tokenB, scopes: Scope.READ, purpose: Purpose.TREATMENT, expiresAt: wallClockSeconds() + 3600n,
+      });
       expect(await stack.consentManager.hasAccessFor(attacker.address, tokenB, Scope.READ, Purpose.TREATMENT)).to.equal(true);
       // Wraps are not secret: this one sits in the resolver's database (and in deposit bodies, in writers' stores).
       const wrapOfA = (await stack.resolver.database.getWrap(victim.tokenId, victim.version))!;
@@ -186,13 +181,9 @@ describe("e2e: resolver attacks of the security review", function () {
       expect(await fresh.database.getWrap(record.tokenId, record.version)).to.equal(undefined);
 
       // APPEND back, but the registrar suspends the writer: still refused.
-      const epoch = await stack.consentManager.consentEpochOf(patient.address, ALL_RECORDS, writer.address);
-      await wait(
-        stack.consentManager.connect(patient).grantDirect({
-          patient: patient.address, grantee: writer.address, tokenId: ALL_RECORDS, scopes: Scope.APPEND, purpose: Purpose.TREATMENT,
-          expiresAt: wallClockSeconds() + 86_400n * 365n, nonce: 77n, epoch, metadataId: bytesToHex(new Uint8Array(32)),
-        }),
-      );
+      await consent.grant(await stack.clientOf(patient), {
+        grantee: writer.address, tokenId: ALL_RECORDS, scopes: Scope.APPEND, purpose: Purpose.TREATMENT, expiresAt: wallClockSeconds() + 86_400n * 365n,
+      });
       await wait(stack.providerRegistry.suspend(writer.address, keccak256(encodeBytes32String("licence under review"))));
       await expectRejects(deposit(writer), ResolverError, "NOT_RECORD_WRITER");
       expect(await fresh.database.getWrap(record.tokenId, record.version)).to.equal(undefined);

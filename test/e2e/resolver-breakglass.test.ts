@@ -5,7 +5,7 @@ import { Wallet, hexlify, randomBytes, sha256, concat, encodeBytes32String } fro
 import { startResolverStack, type ResolverStack } from "../helpers/resolver-stack";
 import { expectRejects } from "../helpers/rejects";
 import { prepareRecords, type IngestedRecord } from "../../sdk/records";
-import { readRecordThroughResolver, ResolverError } from "../../sdk/resolver";
+import { ResolverError } from "../../sdk/resolver";
 import { Purpose } from "../../sdk/vocabulary";
 import { accountingOfDisclosures } from "../../sdk/audit";
 import {
@@ -32,7 +32,7 @@ describe("e2e: break-glass by a 2-of-3 Safe, the record read through the resolve
   const connect = (wallet: Wallet, safeAddress: string) =>
     connectSafe({ provider: stack.chain.rpcUrl, signerPrivateKey: wallet.privateKey, safeAddress, contractNetworks: stack.breakGlass!.contractNetworks });
   const readEmergency = (tokenId: bigint, reader = emergencyReader) =>
-    readRecordThroughResolver(stack.readContext, { url: stack.resolver.url, signer: reader, domain: stack.domain, tokenId, purpose: Purpose.EMERGENCY });
+    stack.read(reader, tokenId, { purpose: Purpose.EMERGENCY });
   const disclosures = () => stack.disclosureCount();
   const accounting = (patient: string) =>
     accountingOfDisclosures({

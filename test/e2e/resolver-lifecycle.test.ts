@@ -6,8 +6,9 @@ import path from "node:path";
 import { startResolverStack, type ResolverStack } from "../helpers/resolver-stack";
 import { expectRejects } from "../helpers/rejects";
 import { postAccess, rawRequest, signedAccessBody } from "../helpers/access-requests";
-import { eoaRecordWriter, fileKeyStore, forgetRecord, recordsContext, type IngestedRecord } from "../../sdk/records";
-import { depositRecordKey, readRecordThroughResolver, ResolverError } from "../../sdk/resolver";
+import { fileKeyStore, type IngestedRecord } from "../../sdk/records";
+import { records as recordActions } from "../../sdk";
+import { depositRecordKey, ResolverError } from "../../sdk/resolver";
 import { ContentNotFoundError } from "../../sdk/storage";
 import { Purpose } from "../../sdk/vocabulary";
 
@@ -28,10 +29,10 @@ describe("e2e: erasure, restart, shutdown and limits of the resolver", function 
   let records: IngestedRecord[];
 
   const disclosures = () => stack.disclosureCount();
-  const patientContext = () =>
-    recordsContext({ chainId: stack.chain.chainId, recordToken: stack.config.recordToken, runner: stack.provider, store: stack.store, keys: fileKeyStore(path.join(stack.dir, "writer-keys")) });
+  // The patient's client, on the key store the stack's ingest wrote to (so that forgetting deletes its wraps too).
+  const patientClient = () => stack.clientOf(stack.signers.patient, { keys: fileKeyStore(path.join(stack.dir, "writer-keys")) });
   const read = (tokenId: bigint, url = stack.resolver.url) =>
-    readRecordThroughResolver(stack.readContext, { url, signer: stack.signers.reader, domain: stack.domain, tokenId, purpose: Purpose.TREATMENT });
+    stack.read(stack.signers.reader, tokenId, { url });
 
   before(async () => {
     stack = await startResolverStack({ burnPollMs: 100 });
@@ -43,7 +44,7 @@ describe("e2e: erasure, restart, shutdown and limits of the resolver", function 
   it("erasure: after the patient burns, the resolver shreds its wrap, answers 410, and the ciphertext is unpinned", async () => {
     const record = records[0];
     await read(record.tokenId);
-    const forgotten = await forgetRecord(patientContext(), record.tokenId, eoaRecordWriter(stack.config.recordToken, stack.signers.patient));
+    const forgotten = await recordActions.forget(await patientClient(), { tokenId: record.tokenId });
     expect(forgotten.unpinned).to.equal(true);
     await expectRejects(stack.store.get(forgotten.cid), ContentNotFoundError, "CONTENT_NOT_FOUND");
     await eventually(() => stack.resolver.database.isErased(record.tokenId));

@@ -5,7 +5,7 @@ import path from "node:path";
 import { bytesToHex } from "../../sdk/crypto";
 import { findFreePort } from "../../era-test-node/ports";
 import { startResolverStack, type ResolverStack } from "../helpers/resolver-stack";
-import { depositRecordKey, readRecordThroughResolver, resolverInfo } from "../../sdk/resolver";
+import { depositRecordKey, resolverInfo } from "../../sdk/resolver";
 import { Purpose } from "../../sdk/vocabulary";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -67,7 +67,7 @@ describe("e2e: `npm run resolver` as a process: configuration from env, graceful
       RESOLVER_START_BLOCK: String(stack.deployment.startBlock),
     };
     const read = () =>
-      readRecordThroughResolver(stack.readContext, { url, signer: stack.signers.reader, domain: stack.domain, tokenId: record.tokenId, purpose: Purpose.TREATMENT });
+      stack.read(stack.signers.reader, record.tokenId, { url });
 
     const first = spawnResolver(env);
     running.push(first.child);

@@ -4,7 +4,7 @@ import path from "node:path";
 import { startResolverStack, type ResolverStack } from "../helpers/resolver-stack";
 import { expectRejects } from "../helpers/rejects";
 import { prepareRecords, type IngestedRecord } from "../../sdk/records";
-import { readRecordThroughResolver, ResolverError } from "../../sdk/resolver";
+import { ResolverError } from "../../sdk/resolver";
 import { Purpose } from "../../sdk/vocabulary";
 import { accountingOfDisclosures } from "../../sdk/audit";
 import { bytesToHex, generateEncryptionKeyPair } from "../../sdk/crypto";
@@ -37,13 +37,7 @@ describe("e2e: read, audit and revoke through the resolver (real chain, Helia, H
     await stack.grantRead(reader.address, record.tokenId);
     const before = await stack.disclosureCount(record.tokenId);
 
-    const read = await readRecordThroughResolver(stack.readContext, {
-      url: stack.resolver.url,
-      signer: reader,
-      domain: stack.domain,
-      tokenId: record.tokenId,
-      purpose: Purpose.TREATMENT,
-    });
+    const read = await stack.read(reader, record.tokenId);
     const expected = prepareRecords(BUNDLE)[0].plaintext;
     expect(Buffer.from(read.plaintext).equals(Buffer.from(expected))).to.equal(true);
     expect(read.bundle.resourceType).to.equal("Bundle");
@@ -71,7 +65,7 @@ describe("e2e: read, audit and revoke through the resolver (real chain, Helia, H
     await (await stack.consentManager.revoke(record.tokenId, reader.address)).wait();
     const afterRevoke = await stack.disclosureCount(record.tokenId);
     const refused = await expectRejects(
-      readRecordThroughResolver(stack.readContext, { url: stack.resolver.url, signer: reader, domain: stack.domain, tokenId: record.tokenId, purpose: Purpose.TREATMENT }),
+      stack.read(reader, record.tokenId),
       ResolverError,
       "ACCESS_DENIED",
     );
@@ -89,7 +83,7 @@ describe("e2e: read, audit and revoke through the resolver (real chain, Helia, H
     const record = records[1];
     await stack.grantRead(accountAddress, record.tokenId);
     const read = () =>
-      readRecordThroughResolver(stack.readContext, { url: stack.resolver.url, signer: owner, requester: accountAddress, domain: stack.domain, tokenId: record.tokenId, purpose: Purpose.TREATMENT });
+      stack.read(owner, record.tokenId, { requester: accountAddress });
 
     const released = await read();
     expect(Buffer.from(released.plaintext).equals(Buffer.from(prepareRecords(BUNDLE)[1].plaintext))).to.equal(true);

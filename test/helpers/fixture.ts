@@ -1,5 +1,5 @@
 import { ethers } from "hardhat";
-import { hexlify, randomBytes, sha256, concat, encodeBytes32String, type Signer } from "ethers";
+import { ZeroHash, hexlify, randomBytes, sha256, concat, encodeBytes32String, type Signer } from "ethers";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { testContractDeployer, testSigners } from "./chain";
 import { deployMedrec } from "../../deploy/medrec";
@@ -10,6 +10,7 @@ import {
   RecordToken__factory,
 } from "../../sdk/chain/contracts";
 import { consentDomain, signConsent, type Consent } from "../../sdk/consent/typed-data";
+import { metadataIdOf } from "../../sdk/consent/consent-store";
 import { Scope, Purpose } from "../../sdk/vocabulary";
 import { ParticipantKind } from "../../sdk/chain/participant-kind";
 
@@ -28,6 +29,16 @@ export function randomPointer(): { cid: string; contentHash: string } {
 }
 
 export const RECORD_KIND = encodeBytes32String("Observation");
+
+/**
+ * A Ceramic stream id of the form consent documents get (a ModelInstanceDocument, dag-jose genesis), for
+ * contract-level tests that need a consent naming a document: `metadataId` has one meaning, `keccak256(streamId)`
+ * of the consent's document, or zero for none.
+ */
+export const SAMPLE_STREAM_ID = "kjzl6kcym7w8y5nmvcbt0mccb5appw38hwwtm4m88syv6q27ybo8fdzkqc2lnba";
+
+/** `metadataIdOf(SAMPLE_STREAM_ID)`: the `metadataId` of a consent whose document is {@link SAMPLE_STREAM_ID}. */
+export const SAMPLE_METADATA_ID = metadataIdOf(SAMPLE_STREAM_ID);
 
 /**
  * Deploys the core with deploy/medrec.ts on the in-process Hardhat chain and sets up one registered patient
@@ -64,7 +75,8 @@ export async function deployCore() {
   let nextNonce = 1n;
   /**
    * A consent from `patient` to `provider` on the fixture's record, READ for treatment, one day long, at the
-   * pair's current epoch (read from the chain unless `overrides.epoch` is given).
+   * pair's current epoch (read from the chain unless `overrides.epoch` is given), with no document (`metadataId`
+   * zero). For contract-level tests that sign raw consents; flows use `consent.grant`.
    */
   async function consentFor(overrides: Partial<Consent> = {}): Promise<Consent> {
     const consent = {
@@ -76,7 +88,7 @@ export async function deployCore() {
       expiresAt: BigInt(await time.latest()) + 86_400n,
       nonce: nextNonce++,
       epoch: 0n,
-      metadataId: randomKey(),
+      metadataId: ZeroHash,
       ...overrides,
     };
     if (overrides.epoch === undefined) consent.epoch = await consents.consentEpochOf(consent.patient, consent.tokenId, consent.grantee);

@@ -1,12 +1,12 @@
 import { deployWalletsFixture } from "./wallet-fixture";
-import { setGuardians } from "../../sdk/wallet";
+import { wallet, withAccount } from "../../sdk";
 
-/** An onboarded account whose guardians are the wallets fixture's three, threshold 2 (set through a sponsored transaction). */
+/** An onboarded account whose guardians are the wallets fixture's three, threshold 2 (`wallet.setGuardians`, a sponsored transaction). */
 export async function guardedAccount() {
   const f = await deployWalletsFixture();
   const owner = f.newOwner();
   const w = { ...(await f.onboard(owner)), owner };
-  await setGuardians(f.context, w, f.guardians.map((g) => g.address), 2);
+  await wallet.setGuardians(withAccount(f.client, w), { guardians: f.guardians.map((g) => g.address), threshold: 2 });
   return { f, w };
 }
 

@@ -2,7 +2,8 @@ import { Wallet, getBytes } from "ethers";
 import { bytesToHex, generateEncryptionKeyPair, openRecord } from "../../sdk/crypto";
 import { ParticipantKind } from "../../sdk/chain/participant-kind";
 import type { IngestedRecord } from "../../sdk/records";
-import { requestKeyRelease, ResolverError } from "../../sdk/resolver";
+import { ResolverError } from "../../sdk/resolver";
+import { resolver } from "../../sdk";
 import { Purpose } from "../../sdk/vocabulary";
 import type { ResolverStack } from "./resolver-stack";
 
@@ -47,9 +48,10 @@ export async function registerLoadReaders(stack: ResolverStack, count: number, g
 }
 
 /**
- * Runs `concurrency` workers against the resolver for `durationMs`: worker `w` signs as reader `w mod
- * readers.length` and asks for the tokens of `records` in turn. Every released key is opened against the
- * ciphertext of the token asked for, so a key of the wrong record counts as a wrong release.
+ * Runs `concurrency` workers against the resolver for `durationMs`: worker `w` asks as reader `w mod
+ * readers.length` (`resolver.release` on the reader's client) for the tokens of `records` in turn. Every released
+ * key is opened against the ciphertext of the token asked for, so a key of the wrong record counts as a wrong
+ * release.
  */
 export async function runReaderLoad(
   stack: ResolverStack,
@@ -58,6 +60,7 @@ export async function runReaderLoad(
   options: { concurrency: number; durationMs: number; url?: string },
 ): Promise<LoadResult> {
   const url = options.url ?? stack.resolver.url;
+  const clients = await Promise.all(readers.map((reader) => stack.clientOf(reader.wallet, { url })));
   const sealed = new Map<bigint, { bytes: Uint8Array; contentHash: string; version: bigint }>();
   for (const record of records) {
     const onChain = await stack.recordToken.recordOf(record.tokenId);
@@ -70,11 +73,12 @@ export async function runReaderLoad(
 
   const worker = async (w: number) => {
     const reader = readers[w % readers.length];
+    const client = clients[w % readers.length];
     for (let i = w; performance.now() < end; i++) {
       const record = records[i % records.length];
       const t0 = performance.now();
       try {
-        const release = await requestKeyRelease({ url, signer: reader.wallet, domain: stack.domain, tokenId: record.tokenId, purpose: Purpose.TREATMENT });
+        const release = await resolver.release(client, { tokenId: record.tokenId, purpose: Purpose.TREATMENT });
         result.latenciesMs.push(performance.now() - t0);
         const target = sealed.get(record.tokenId)!;
         let opens = false;

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
-import { HDNodeWallet, Wallet, parseEther, type JsonRpcProvider, type TypedDataDomain } from "ethers";
+import { HDNodeWallet, Wallet, parseEther, type JsonRpcProvider, type Signer, type TypedDataDomain } from "ethers";
 import { startLocalChain, localChainSigners, type LocalChain } from "../../era-test-node/local-chain";
 import { evmContractDeployer } from "../../deploy/contract-deployer";
 import { deployMedrec, type MedrecDeployment } from "../../deploy/medrec";
@@ -18,10 +18,13 @@ import {
 } from "../../sdk/chain/contracts";
 import { HeliaContentStore } from "../../sdk/storage";
 import { bytesToHex, generateEncryptionKeyPair, type EncryptionKeyPair } from "../../sdk/crypto";
-import { eoaRecordWriter, fileKeyStore, ingestRecord, recordsContext, type IngestedRecord, type RecordsContext } from "../../sdk/records";
-import { resolverDomain, resolverKeyStore } from "../../sdk/resolver";
-import { type Consent } from "../../sdk/consent/typed-data";
-import { Scope, Purpose } from "../../sdk/vocabulary";
+import { fileKeyStore, type IngestedRecord, type ReadRecordResult } from "../../sdk/records";
+import { resolverDomain } from "../../sdk/resolver";
+import { consent, createMedrecClient, eoaAccount, records, resolver as resolverActions, smartAccount, type MedrecAccount, type MedrecClient } from "../../sdk";
+import type { ReleasedKeyExtra } from "../../sdk/actions/resolver";
+import type { KeyStore } from "../../sdk/records/key-store";
+import { bootloaderTransport } from "../../era-test-node/bootloader/driver";
+import { ALL_RECORDS, Scope, Purpose } from "../../sdk/vocabulary";
 import { ParticipantKind } from "../../sdk/chain/participant-kind";
 import { DEFAULT_LIMITS, type ResolverConfig, type ResolverLimits } from "../../resolver/config";
 import { resolverIdentity, type ResolverIdentity } from "../../resolver/identity";
@@ -71,12 +74,22 @@ export interface ResolverStack {
   breakGlass?: { address: string; officers: Wallet[]; executor: Wallet; contractNetworks: SafeContractNetworks; deployment: SafeDeployment };
   /** Every log line the resolver wrote. */
   logs: string[];
-  /** A records context for reads (no key store of its own). */
-  readContext: RecordsContext;
-  /** The writer ingests `input` for the patient; its resolver wrap is deposited on the way. */
+  /**
+   * A client of the stack (its chain, deployment with the officers' Safe when there is one, Helia store and the main
+   * resolver, or the one at `url`) acting as `account` (a key: its EOA account), with `keys` as its key store
+   * (default in memory).
+   */
+  clientOf(account: Signer | MedrecAccount, options?: { url?: string; keys?: KeyStore }): Promise<MedrecClient>;
+  /** The writer ingests `input` for the patient (`records.ingest`): wrapped to the patient's key and the resolver's, deposited with it. */
   ingest(input: unknown): Promise<IngestedRecord[]>;
-  /** The patient grants `grantee` READ on `tokenId` for `purpose` (default treatment) for `seconds` (default 1 h). */
+  /** The patient grants `grantee` READ on `tokenId` for `purpose` (default treatment) for `seconds` (default 1 h) (`consent.grant`). */
   grantRead(grantee: string, tokenId: bigint, purpose?: string, seconds?: number): Promise<void>;
+  /**
+   * `reader` reads `tokenId` through the resolver (`records.read` with `resolver.keys`) for `purpose` (default
+   * treatment), from the main resolver or the one at `url`; with `requester`, `reader` is the owner key of that
+   * smart account (ERC-1271).
+   */
+  read(reader: Signer, tokenId: bigint, options?: { purpose?: string; url?: string; requester?: string }): Promise<ReadRecordResult<ReleasedKeyExtra>>;
   /** Number of `Disclosure` events of the deployment (of `tokenId` only, when given). */
   disclosureCount(tokenId?: bigint): Promise<number>;
   /** Starts a second resolver (same chain and keys) with other settings; stopped with the stack. */
@@ -164,23 +177,18 @@ export async function startResolverStack(
     resolver = await startResolver(config, { logStream: logSink(logs) });
     const domain = resolverDomain(chain.chainId, config.consentManager);
 
-    // The patient lets the writer append records (patient-wide APPEND for treatment).
-    const now = BigInt((await provider.getBlock("latest"))!.timestamp);
-    const appendConsent: Consent = {
-      patient: patient.address,
-      grantee: writer.address,
-      tokenId: (1n << 256n) - 1n,
-      scopes: Scope.APPEND,
-      purpose: Purpose.TREATMENT,
-      expiresAt: now + 86_400n * 365n,
-      nonce: 1n,
-      epoch: await consentManager.consentEpochOf(patient.address, (1n << 256n) - 1n, writer.address),
-      metadataId: bytesToHex(new Uint8Array(32)),
-    };
-    await wait(consentManager.grantDirect(appendConsent));
+    const clientOf: ResolverStack["clientOf"] = async (account, clientOptions = {}) =>
+      createMedrecClient({
+        provider,
+        deployment: { ...deployment, safe: breakGlass?.deployment },
+        store: store!,
+        keys: clientOptions.keys,
+        resolver: { url: clientOptions.url ?? stack.resolver.url, publicKey: identity.encryptionPublicKey },
+        account: "kind" in account ? account : await eoaAccount(account),
+      });
+    const writerKeys = fileKeyStore(path.join(dir, "writer-keys"));
+    const secondsFromHead = async (seconds: number) => BigInt((await provider.getBlock("latest"))!.timestamp) + BigInt(seconds);
 
-    const readContext = recordsContext({ chainId: chain.chainId, recordToken: config.recordToken, runner: provider, store, keys: fileKeyStore(path.join(dir, "reader-keys")) });
-    let grantNonce = 100n;
     const stack: ResolverStack = {
       chain,
       provider,
@@ -198,37 +206,21 @@ export async function startResolverStack(
       patientKeys,
       breakGlass,
       logs,
-      readContext,
+      clientOf,
       async ingest(input) {
-        const resolverNow = stack.resolver;
-        const keys = resolverKeyStore(fileKeyStore(path.join(dir, "writer-keys")), {
-          url: resolverNow.url,
-          resolverPublicKey: identity.encryptionPublicKey,
-          signer: writer,
-          domain,
-        });
-        const context = recordsContext({ chainId: chain.chainId, recordToken: config.recordToken, runner: provider, store: store!, keys });
-        return ingestRecord(context, input, {
-          patient: patient.address,
-          recipients: [patientKeys.publicKey, identity.encryptionPublicKey],
-          writer: eoaRecordWriter(config.recordToken, writer),
-        });
+        const [ingested] = await records.ingest(await clientOf(writer, { keys: writerKeys }), { inputs: [input], patient: patient.address });
+        return ingested;
       },
       async grantRead(grantee, tokenId, purpose = Purpose.TREATMENT, seconds = 3600) {
-        const head = BigInt((await provider.getBlock("latest"))!.timestamp);
-        await wait(
-          consentManager.grantDirect({
-            patient: patient.address,
-            grantee,
-            tokenId,
-            scopes: Scope.READ,
-            purpose,
-            expiresAt: head + BigInt(seconds),
-            nonce: grantNonce++,
-            epoch: await consentManager.consentEpochOf(patient.address, tokenId, grantee),
-            metadataId: bytesToHex(new Uint8Array(32)),
-          }),
-        );
+        await consent.grant(await clientOf(patient), { grantee, tokenId, scopes: Scope.READ, purpose, expiresAt: await secondsFromHead(seconds) });
+      },
+      async read(reader, tokenId, readOptions = {}) {
+        const account =
+          readOptions.requester === undefined
+            ? reader
+            : smartAccount({ address: readOptions.requester, owner: reader, transport: bootloaderTransport(provider) }); // a read sends nothing
+        const client = await clientOf(account, { url: readOptions.url });
+        return records.read(client, { tokenId, keys: resolverActions.keys(client, { purpose: readOptions.purpose ?? Purpose.TREATMENT }) });
       },
       async disclosureCount(tokenId) {
         return (await consentManager.queryFilter(consentManager.filters.Disclosure(tokenId), deployment.startBlock)).length;
@@ -254,6 +246,14 @@ export async function startResolverStack(
         await rm(dir, { recursive: true, force: true });
       },
     };
+    // The patient lets the writer append records (patient-wide APPEND for treatment, a year).
+    await consent.grant(await clientOf(patient), {
+      grantee: writer.address,
+      tokenId: ALL_RECORDS,
+      scopes: Scope.APPEND,
+      purpose: Purpose.TREATMENT,
+      expiresAt: await secondsFromHead(86_400 * 365),
+    });
     return stack;
   } catch (error) {
     await resolver?.close();

@@ -4,12 +4,13 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { Wallet, ZeroHash } from "ethers";
+import { Wallet, ZeroHash, type JsonRpcProvider } from "ethers";
 import { deployCore } from "../../helpers/fixture";
 import { expectMedrecError } from "../../helpers/rejects";
 import {
   ClientConfigError,
   InvalidArgumentError,
+  RECEIPT_POLLING_MS,
   audit,
   consent,
   createMedrecClient,
@@ -70,6 +71,20 @@ describe("sdk/client: createMedrecClient and the actions over a real chain and a
     expect(client.addresses.ConsentManager).to.equal(core.deployment.contracts.ConsentManager.address);
     expect(await client.contracts.recordToken.getAddress()).to.equal(core.deployment.contracts.RecordToken.address);
     expect(Object.isFrozen(client)).to.equal(true);
+  });
+
+  it("a client made from an rpcUrl reads its own writes (no result cache) and polls receipts every RECEIPT_POLLING_MS", async () => {
+    const { deployment } = await loadFixture(setup);
+    const client = createMedrecClient({ rpcUrl: "http://127.0.0.1:1", deployment });
+    const provider = client.provider as JsonRpcProvider;
+    try {
+      // ethers' default caches identical reads for 250 ms: a balance or a grant read right after a write came back stale.
+      expect(provider._getOption("cacheTimeout")).to.equal(-1);
+      expect(provider.pollingInterval).to.equal(RECEIPT_POLLING_MS);
+      expect((await provider.getNetwork()).chainId).to.equal(BigInt(deployment.chainId)); // pinned: no probe of the (closed) port
+    } finally {
+      provider.destroy();
+    }
   });
 
   it("an action that needs an account, a store or a resolver says which is missing", async () => {
