@@ -15,6 +15,7 @@ import type { PreparedRecord } from "../records/prepare";
 import { readRecord, type KeySource, type ReadRecordResult } from "../records/read";
 import { forgetRecord, type ForgottenRecord } from "../records/forget";
 import { recordKindText } from "../records/kind";
+import { RecordPermissionError } from "../records/errors";
 import { InvalidArgumentError } from "../errors";
 import { recordsContextOf, recordWriterOf, registeredEncryptionKey, resolverPublicKey } from "./context";
 
@@ -47,7 +48,9 @@ export interface IngestParams {
  * to chain, RecordToken, token id and version), store the ciphertext by CID, mint one soulbound token per record
  * from the acting account, keep the wraps (and deposit the resolver's wrap with the resolver).
  * @returns Per input, the records written (or found unchanged).
- * @throws InvalidArgumentError when there is no recipient at all (the patient has no registered key and none given).
+ * @throws InvalidArgumentError when there is no recipient at all (the patient has no registered key and none given);
+ *   {@link RecordPermissionError} when the patient is not registered, or the acting account is another writer
+ *   without the patient's APPEND consent.
  */
 export async function ingest(client: MedrecClient, params: IngestParams): Promise<IngestedRecord[][]> {
   const account = requireAccount(client, "records.ingest");
@@ -63,12 +66,30 @@ export async function ingest(client: MedrecClient, params: IngestParams): Promis
   if (client.resolver !== undefined) add(await resolverPublicKey(client, "records.ingest"));
   for (const key of params.recipients ?? []) add(key);
   if (recipients.length === 0) throw new InvalidArgumentError(`records.ingest: ${patient} has no registered encryption key and no recipient was given`);
+  await requireWriter(client, account.address, patient);
   const options = { patient, recipients, writer: recordWriterOf(client, "records.ingest"), index: params.index, rewrapWith: params.rewrapWith };
   return ingestBundles(
     context,
     params.inputs.map((input) => (isPrepared(input) ? { prepared: input.prepared, options } : { input, options })),
     { concurrency: params.concurrency, onProgress: params.onProgress },
   );
+}
+
+/**
+ * Checks that `writer` may add records for `patient` (before anything is stored or minted): the patient is
+ * registered, and a writer other than the patient holds the patient's APPEND consent over all records.
+ * @throws {@link RecordPermissionError} `NOT_A_PATIENT` or `NOT_AUTHORISED`.
+ */
+async function requireWriter(client: MedrecClient, writer: string, patient: string): Promise<void> {
+  if (!(await client.contracts.patientRegistry.isPatient(patient))) {
+    throw new RecordPermissionError("NOT_A_PATIENT", `${patient} is not a registered patient`);
+  }
+  if (getAddress(writer) !== patient && !(await client.contracts.consentManager.canAppend(writer, patient))) {
+    throw new RecordPermissionError(
+      "NOT_AUTHORISED",
+      `${writer} may not add records for ${patient}: it needs to be an active provider or lab with the patient's APPEND consent over all records`,
+    );
+  }
 }
 
 const isPrepared = (input: unknown): input is { prepared: PreparedRecord[] } =>
@@ -142,7 +163,14 @@ export async function list(client: MedrecClient, params: { patient?: string } = 
  * Forgets a record (the patient's right to erasure): burns the token from the acting account (the patient's key
  * or smart account), deletes the client's wraps of it and unpins its ciphertext; resolvers shred theirs when
  * they see the burn.
+ * @throws {@link RecordNotFoundError} when the token does not exist; {@link RecordPermissionError} `NOT_AUTHORISED`
+ *   when the acting account is not the record's patient (nothing is sent).
  */
 export async function forget(client: MedrecClient, params: { tokenId: bigint }): Promise<ForgottenRecord> {
+  const account = requireAccount(client, "records.forget");
+  const patient = await client.contracts.recordToken.patientOf(params.tokenId);
+  if (BigInt(patient) !== 0n && getAddress(patient) !== account.address) {
+    throw new RecordPermissionError("NOT_AUTHORISED", `only the record's patient ${getAddress(patient)} may forget record #${params.tokenId}`);
+  }
   return forgetRecord(await recordsContextOf(client, "records.forget"), params.tokenId, recordWriterOf(client, "records.forget"));
 }

@@ -18,9 +18,10 @@ export {
   type BulkIngestItem,
   type PreparedRecord,
 } from "./ingest";
-export { fileIngestIndex, memoryIngestIndex, recordIdentity, type IngestIndex } from "./ingest-index";
+export { fileIngestIndex, ingestIndexKey, memoryIngestIndex, recordIdentity, type IngestIndex } from "./ingest-index";
 export { prepareInParallel, PrepareFailedError, PARALLEL_THRESHOLD_BYTES, type PrepareSettings, type PrepareOutcome } from "./prepare-pool";
 export { readRecord, localKeys, type ReadRecordResult, type KeySource, type RecordKey } from "./read";
 export { recordKindText } from "./kind";
 export { forgetRecord, type ForgottenRecord } from "./forget";
-export { RecordKeyNotFoundError, RecordNotFoundError, RecordVersionChangedError, RecordWriteError } from "./errors";
+export { RecordKeyNotFoundError, RecordNotFoundError, RecordPermissionError, RecordVersionChangedError, RecordWriteError } from "./errors";
+export { describeRecord, type RecordDescription } from "./describe";

@@ -2,7 +2,8 @@ import { MedrecError, type ErrorCategory } from "../errors";
 
 /**
  * The {@link ErrorCategory} of each code a {@link ResolverError} can carry: the resolver's own codes (see
- * `resolver/errors.ts`) and the client's `RESOLVER_UNREACHABLE`, `RESOLVER_BAD_RESPONSE`, `RECORD_VERSION_CHANGED`.
+ * `resolver/errors.ts`) and the client's `RESOLVER_UNREACHABLE`, `RESOLVER_BAD_RESPONSE`, `RECORD_VERSION_CHANGED`, and
+ * `RESOLVER_MISMATCH` (a resolver of another chain or deployment: the caller's configuration).
  * A code not listed (a newer resolver's) is `internal`. Malformed requests (`INVALID_REQUEST`, `WRONG_RESOLVER`,
  * `PAYLOAD_TOO_LARGE`, `UNSUPPORTED_MEDIA_TYPE`, `NOT_FOUND`) are `internal` too: the SDK composes the request, so
  * one the resolver cannot take is a client/resolver mismatch (versions, configuration), not the caller's input.
@@ -32,6 +33,7 @@ export const RESOLVER_ERROR_CATEGORIES: Readonly<Record<string, ErrorCategory>> 
   NOT_FOUND: "internal",
   RESOLVER_BAD_RESPONSE: "internal",
   INTERNAL: "internal",
+  RESOLVER_MISMATCH: "invalid-input",
 });
 
 /** The category of a resolver error code: {@link RESOLVER_ERROR_CATEGORIES}, `internal` for an unknown code. */
