@@ -11,7 +11,7 @@ import { chmod, mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { getAddress, isAddress } from "ethers";
 import type { DeploymentFile } from "../../deploy/deployment-file";
-import { writePrivateFile } from "../../sdk/files/private-file";
+import { files } from "../../sdk";
 import { CliError, ExitCode } from "./errors";
 import { checkSafeConfig, safeConfigFromDeployment, type CliSafeConfig } from "./safe-config";
 
@@ -123,7 +123,7 @@ export async function makePrivateDir(dir: string): Promise<void> {
 /** Writes `<home>/config.json` (mode 0600). */
 export async function writeConfig(home: string, config: CliConfig): Promise<string> {
   const file = path.join(home, CONFIG_FILE);
-  await writePrivateFile(file, JSON.stringify(config, null, 2) + "\n");
+  await files.writePrivateFile(file, JSON.stringify(config, null, 2) + "\n");
   return file;
 }
 

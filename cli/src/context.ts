@@ -1,13 +1,13 @@
 /**
  * What every command starts from: the global options (`--json`, `--home`, `--wide`), the output, and helpers that load
- * the config, connect to the chain and unlock the identity, closing what they opened.
+ * the config, unlock the identity and make the command's medrec client (`client.ts`), closing what they opened.
  *
  * @module
  */
 import type { Command } from "commander";
-import type { Wallet } from "ethers";
+import type { JsonRpcProvider, Wallet } from "ethers";
 import { loadConfig, resolveHome, type CliConfig } from "./config";
-import { openChain, type Chain } from "./chain";
+import { withMedrecClient, type ClientAccount, type ClientOptions, type CliClient } from "./client";
 import { loadIdentity, passphraseFromEnv, unlockEncryptionKey, unlockSigner, type IdentityInfo } from "./identity";
 import { CliError, ExitCode } from "./errors";
 import { Output, type TextSink } from "./output";
@@ -84,19 +84,19 @@ export class CommandContext {
   }
 
   /**
-   * The identity's Ethereum key, decrypted and connected to `chain`, after checking that it holds ETH for gas.
+   * The identity's Ethereum key, decrypted and connected to `provider`, after checking that it holds ETH for gas.
    * @throws {CliError} `INSUFFICIENT_FUNDS` (5) when its balance is zero (naming `--fund-from-dev-account` on a
    *   local chain).
    */
-  async fundedSigner(config: CliConfig, chain: Chain): Promise<Wallet> {
-    const signer = (await this.signer(config)).connect(chain.provider);
-    if ((await chain.provider.getBalance(signer.address)) === 0n) {
+  async fundedSigner(config: CliConfig, provider: JsonRpcProvider): Promise<Wallet> {
+    const signer = (await this.signer(config)).connect(provider);
+    if ((await provider.getBalance(signer.address)) === 0n) {
       const hint = isLocalChain(config)
         ? ` (on this local chain, \`medrec patient create ${FUND_OPTION}\` sends it ETH from the node's dev account)`
         : "";
       throw new CliError(
         "INSUFFICIENT_FUNDS",
-        `${signer.address} has no ETH to pay for gas on chain ${chain.chainId}; fund it first${hint}`,
+        `${signer.address} has no ETH to pay for gas on chain ${config.chainId}; fund it first${hint}`,
         ExitCode.REFUSED,
       );
     }
@@ -108,13 +108,18 @@ export class CommandContext {
     return unlockEncryptionKey(config.identity, passphraseFromEnv(this.io.env));
   }
 
-  /** Runs `work` with a connection to the configured chain, closed afterwards. */
-  async withChain<T>(config: CliConfig, work: (chain: Chain) => Promise<T>): Promise<T> {
-    const chain = await openChain(config);
-    try {
-      return await work(chain);
-    } finally {
-      chain.close();
-    }
+  /**
+   * Runs `work` with the command's medrec client (see `client.ts`), closed afterwards.
+   * @param options `account`: `none` (default: reads only, no passphrase needed), `signer` (the identity signs),
+   *   `funded` (the identity signs and pays gas: its balance is checked first); the store, the resolver, the page size.
+   */
+  withClient<T>(config: CliConfig, options: ClientOptions, work: (session: CliClient) => Promise<T>): Promise<T> {
+    return withMedrecClient(config, options, (provider) => this.accountKey(config, provider, options.account ?? "none"), work);
+  }
+
+  private async accountKey(config: CliConfig, provider: JsonRpcProvider, account: ClientAccount): Promise<Wallet | undefined> {
+    if (account === "none") return undefined;
+    if (account === "funded") return this.fundedSigner(config, provider);
+    return (await this.signer(config)).connect(provider);
   }
 }

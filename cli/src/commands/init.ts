@@ -10,7 +10,7 @@ import { rename } from "node:fs/promises";
 import path from "node:path";
 import type { Command } from "commander";
 import { JsonRpcProvider, Network, Wallet } from "ethers";
-import { didPkh } from "../../../sdk/vocabulary";
+import { vocabulary } from "../../../sdk";
 import { fetchChainId } from "../chain";
 import { CONTRACT_NAMES, makePrivateDir, readDeploymentFile, writeConfig, type CliConfig } from "../config";
 import { CommandContext, type CliIo } from "../context";
@@ -87,7 +87,7 @@ async function init(ctx: CommandContext, options: InitOptions): Promise<void> {
   const { identity, created } = await ensureIdentity(config.identity, passphrase, importedKey, options.force === true);
   const file = await writeConfig(home, config);
 
-  const did = didPkh(chainId, identity.address);
+  const did = vocabulary.didPkh(chainId, identity.address);
   await ctx.output.result(
     {
       home,
