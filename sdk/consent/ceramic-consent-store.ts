@@ -8,7 +8,10 @@
  * content against the model's schema. The store checks the same before writing, so refusals are typed errors and
  * nothing is sent.
  *
- * The stream id (base36 `k…`) is the document id; `metadataIdOf(streamId)` goes on-chain.
+ * The stream id (base36 `k…`) is the document id; `metadataIdOf(streamId)` goes on-chain. `find(metadataId)` goes
+ * the other way through the node's index (the model must be indexed: `indexConsentModel`): it pages through the
+ * controller's documents of the model and keeps what it saw (metadataId → stream id, also for the documents the
+ * store created) in memory, so a known id is only loaded, not searched for again.
  *
  * Backend: js-ceramic (`@ceramicnetwork/cli` 6.x daemon, tested on its `inmemory` network). js-ceramic is
  * deprecated upstream in favour of ceramic-one; only the ceramic-*.ts files know about it.
@@ -35,6 +38,7 @@ import {
   ConsentNotControllerError,
   ConsentStoreError,
   metadataIdOf,
+  normalizeMetadataId,
   type ConsentDocumentRef,
   type ConsentStore,
   type StoredConsentDocument,
@@ -42,7 +46,15 @@ import {
 import { CONSENT_MODEL_NAME, describeCeramicError, type CeramicConsentContent } from "./ceramic-model";
 import { createPkhSession, type PkhSessionOptions } from "./ceramic-session";
 
-export { deployConsentModel, CONSENT_MODEL_DEFINITION, CONSENT_MODEL_NAME, type CeramicConsentContent } from "./ceramic-model";
+export {
+  deployConsentModel,
+  indexConsentModel,
+  keyDidFromSeed,
+  CONSENT_MODEL_DEFINITION,
+  CONSENT_MODEL_NAME,
+  type CeramicConsentContent,
+  type DeployConsentModelOptions,
+} from "./ceramic-model";
 export { createPkhSession, eip1193FromSigner, type Eip1193Provider, type PkhSessionOptions } from "./ceramic-session";
 
 /** Options of {@link CeramicConsentStore.open}. */
@@ -53,18 +65,26 @@ export interface CeramicConsentStoreOptions {
   modelId: string;
   /** The writer: a did:pkh session (`createPkhSession`) or its DID (a did:key with a did:pkh capability). */
   session: DIDSession | DID;
+  /** Documents per index page `find` asks for, 1…1000 (the node's limit); default 100. */
+  findPageSize?: number;
 }
 
 type ModelStreamId = Model["id"];
 
+/** Documents per index page `find` asks for by default (the node allows up to 1000). */
+const FIND_PAGE_SIZE = 100;
+
 /** The ConsentStore on a js-ceramic node; one instance writes as one did:pkh. */
 export class CeramicConsentStore implements ConsentStore {
   readonly controller: string;
+  /** metadataId → stream id of the controller's documents seen so far (created, loaded, or listed by the index). */
+  private readonly seen = new Map<string, string>();
 
   private constructor(
     private readonly client: CeramicClient,
     private readonly model: ModelStreamId,
     controller: string,
+    private readonly findPageSize: number,
   ) {
     this.controller = controller;
   }
@@ -78,6 +98,8 @@ export class CeramicConsentStore implements ConsentStore {
     if (!did.authenticated || !did.hasParent || !did.parent.startsWith("did:pkh:")) {
       throw new ConsentStoreError("connect", "the session must be an authorised did:pkh session (did-session)");
     }
+    const pageSize = options.findPageSize ?? FIND_PAGE_SIZE;
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) throw new ConsentStoreError("connect", "findPageSize must be an integer in 1…1000");
     const client = new CeramicClient(options.ceramicUrl);
     client.did = did;
     let model: Model;
@@ -91,7 +113,7 @@ export class CeramicConsentStore implements ConsentStore {
       await client.close().catch(() => undefined);
       throw new ConsentStoreError("connect", `model ${options.modelId} is not a ${CONSENT_MODEL_NAME} model`);
     }
-    return new CeramicConsentStore(client, model.id, did.parent);
+    return new CeramicConsentStore(client, model.id, did.parent, pageSize);
   }
 
   /**
@@ -122,13 +144,22 @@ export class CeramicConsentStore implements ConsentStore {
     } catch (error) {
       throw new ConsentStoreError("create", describeCeramicError(error), { cause: error });
     }
-    const streamId = stream.id.toString();
-    return { streamId, metadataId: metadataIdOf(streamId) };
+    return this.remember(stream.id.toString());
   }
 
   async load(streamId: string): Promise<StoredConsentDocument> {
     const stream = await this.loadStream(streamId, "load");
-    return stored(stream, fromStream(stream));
+    const document = fromStream(stream);
+    if (document.controller === this.controller) this.remember(stream.id.toString());
+    return stored(stream, document);
+  }
+
+  async find(metadataId: string): Promise<StoredConsentDocument | undefined> {
+    const wanted = normalizeMetadataId(metadataId);
+    const known = this.seen.get(wanted);
+    if (known !== undefined) return this.load(known);
+    const found = await this.searchIndex(wanted);
+    return found === undefined ? undefined : stored(found, fromStream(found));
   }
 
   async update(streamId: string, patch: ConsentDocumentPatch): Promise<StoredConsentDocument> {
@@ -146,6 +177,43 @@ export class CeramicConsentStore implements ConsentStore {
 
   async close(): Promise<void> {
     await this.client.close();
+  }
+
+  /** Records a document of the controller in {@link seen}; returns its ref. */
+  private remember(streamId: string): ConsentDocumentRef {
+    const ref = { streamId, metadataId: metadataIdOf(streamId) };
+    this.seen.set(ref.metadataId, streamId);
+    return ref;
+  }
+
+  /**
+   * Pages through the index (the controller's documents of the model, oldest first) until a document with
+   * `metadataId` turns up, remembering every document on the way; the document as the index returns it (the
+   * node's latest state), or undefined.
+   */
+  private async searchIndex(metadataId: string): Promise<ModelInstanceDocument<CeramicConsentContent> | undefined> {
+    let after: string | undefined;
+    for (;;) {
+      let page: Awaited<ReturnType<CeramicClient["index"]["query"]>>;
+      try {
+        page = await this.client.index.query({ model: this.model, account: this.controller, first: this.findPageSize, ...(after === undefined ? {} : { after }) });
+      } catch (error) {
+        throw new ConsentStoreError("find", `index query of model ${this.model.toString()} failed: ${describeCeramicError(error)}`, { cause: error });
+      }
+      let match: ModelInstanceDocument<CeramicConsentContent> | undefined;
+      for (const edge of page.edges) {
+        if (edge.node === null) continue; // indexed, but the node lost its state (it logs a warning)
+        const stream = this.client.buildStreamFromState<ModelInstanceDocument<CeramicConsentContent>>(edge.node);
+        if (!(stream instanceof ModelInstanceDocument) || !stream.metadata.model?.equals(this.model)) continue;
+        if (stream.metadata.controller !== this.controller) continue;
+        const ref = this.remember(stream.id.toString());
+        if (ref.metadataId === metadataId) match ??= stream;
+      }
+      if (match !== undefined) return match;
+      const next = page.pageInfo.endCursor;
+      if (!page.pageInfo.hasNextPage || next === undefined || next === after) return undefined;
+      after = next;
+    }
   }
 
   /** The latest version of a MedrecConsent document of this store's model. */

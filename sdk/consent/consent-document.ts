@@ -31,7 +31,7 @@
 import type { CodeableConcept, Coding, Consent as FhirConsent, ConsentProvision, Identifier } from "@medplum/fhirtypes";
 import { decodeBytes32String, isHexString } from "ethers";
 import { MedrecError } from "../errors";
-import { FhirValidationError, validateFhir, type FhirIssue } from "../fhir";
+import { FhirValidationError, validateFhir, type FhirIssue } from "../fhir/core";
 import {
   ACT_REASON_SYSTEM,
   ALL_RECORDS,

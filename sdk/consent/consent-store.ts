@@ -54,7 +54,13 @@ export interface ConsentStore {
    *   ConsentStoreError.
    */
   update(streamId: string, patch: ConsentDocumentPatch): Promise<StoredConsentDocument>;
-  /** The document whose `metadataIdOf(streamId)` is `metadataId`, among the documents of this store's controller; `undefined` when there is none. */
+  /**
+   * The document whose `metadataIdOf(streamId)` is `metadataId`, among the documents of this store's controller;
+   * `undefined` when there is none. This is how a caller holding only an on-chain consent (its `metadataId`) gets
+   * back to the document (e.g. its `purposeText`). The document is its latest version.
+   * @throws ConsentMetadataIdInvalidError when `metadataId` is not a bytes32 0x-hex string (nothing is sent);
+   *   ConsentStoreError (backend failure, e.g. the model is not indexed by the node); ConsentDocumentInvalidError.
+   */
   find(metadataId: string): Promise<StoredConsentDocument | undefined>;
   /** Releases the backend connection. */
   close(): Promise<void>;
@@ -72,7 +78,17 @@ export function metadataIdOf(streamId: string): string {
 }
 
 /** What a {@link ConsentStoreError} was doing. */
-export type ConsentStoreOperation = "connect" | "deploy-model" | "create" | "load" | "update" | "metadata-id";
+export type ConsentStoreOperation = "connect" | "deploy-model" | "index-model" | "create" | "load" | "update" | "find" | "metadata-id";
+
+/**
+ * `metadataId` in canonical form (lowercase 0x-hex, as {@link metadataIdOf} returns it), for comparisons and as a
+ * cache key.
+ * @throws ConsentMetadataIdInvalidError when it is not a bytes32 as 0x-hex (64 hex digits, either case).
+ */
+export function normalizeMetadataId(metadataId: string): string {
+  if (typeof metadataId !== "string" || !/^0x[0-9a-fA-F]{64}$/.test(metadataId)) throw new ConsentMetadataIdInvalidError(metadataId);
+  return metadataId.toLowerCase();
+}
 
 /** The backend failed or refused: unreachable, unknown document, not a consent document, commit rejected. */
 export class ConsentStoreError extends MedrecError {
@@ -106,5 +122,16 @@ export class ConsentNotControllerError extends MedrecError {
     super("CONSENT_NOT_CONTROLLER", "refused", `document controller ${controller} is not the session's DID ${session}`, options);
     this.controller = controller;
     this.session = session;
+  }
+}
+
+/** A `metadataId` that is not a bytes32 as 0x-hex, refused before asking the backend. */
+export class ConsentMetadataIdInvalidError extends MedrecError {
+  declare readonly code: "CONSENT_METADATA_ID_INVALID";
+
+  /** @param metadataId What was given (public: a hash, or garbage; quoted truncated). */
+  constructor(metadataId: unknown, options?: ErrorOptions) {
+    const shown = typeof metadataId === "string" ? JSON.stringify(metadataId.length > 80 ? `${metadataId.slice(0, 80)}…` : metadataId) : typeof metadataId;
+    super("CONSENT_METADATA_ID_INVALID", "invalid-input", `a consent metadataId is a bytes32 as 0x-hex, got ${shown}`, options);
   }
 }

@@ -2,12 +2,18 @@
  * `sdk/consent`: the EIP-712 consent and revocation of `ConsentManager`, the purpose-of-use codes, and the
  * consent metadata documents (a FHIR Consent plus human-readable purpose) behind the backend-neutral
  * `ConsentStore`, with Ceramic as the first backend. Smart-account patients sign with
- * `wallet.signConsentAsAccount`.
+ * `wallet.signConsentAsAccount`. Everything but the Ceramic backend is in `./core`, which runs in a browser.
  *
  * @module
  */
-export * from "./typed-data";
-export { ALL_RECORDS, ALL_SCOPES, PURPOSE_DISPLAY, Purpose, Scope } from "../vocabulary";
-export * from "./consent-store";
-export * from "./consent-document";
-export { CeramicConsentStore, deployConsentModel, createPkhSession, eip1193FromSigner, type CeramicConsentStoreOptions } from "./ceramic-consent-store";
+export * from "./core";
+export {
+  CeramicConsentStore,
+  deployConsentModel,
+  indexConsentModel,
+  keyDidFromSeed,
+  createPkhSession,
+  eip1193FromSigner,
+  type CeramicConsentStoreOptions,
+  type DeployConsentModelOptions,
+} from "./ceramic-consent-store";

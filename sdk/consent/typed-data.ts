@@ -1,4 +1,4 @@
-import type { Signer, TypedDataDomain, TypedDataField } from "ethers";
+import { TypedDataEncoder, type Signer, type TypedDataDomain, type TypedDataField } from "ethers";
 
 /** A consent as the patient signs it (EIP-712 `Consent`). */
 export interface Consent {
@@ -81,4 +81,25 @@ export function signConsent(signer: Signer, domain: TypedDataDomain, consent: Co
  */
 export function signRevocation(signer: Signer, domain: TypedDataDomain, revocation: Revocation): Promise<string> {
   return signer.signTypedData(domain, REVOCATION_TYPES, revocation);
+}
+
+/**
+ * The EIP-712 digest of a consent: what the patient's key (or account, through ERC-1271) signs, e.g. to show or
+ * check it on a device without a signer at hand.
+ * @param domain From {@link consentDomain}.
+ * @param consent The consent.
+ * @returns The 32-byte digest as hex.
+ */
+export function consentDigest(domain: TypedDataDomain, consent: Consent): string {
+  return TypedDataEncoder.hash(domain, CONSENT_TYPES, consent);
+}
+
+/**
+ * The EIP-712 digest of a revocation.
+ * @param domain From {@link consentDomain}.
+ * @param revocation The revocation.
+ * @returns The 32-byte digest as hex.
+ */
+export function revocationDigest(domain: TypedDataDomain, revocation: Revocation): string {
+  return TypedDataEncoder.hash(domain, REVOCATION_TYPES, revocation);
 }

@@ -1,10 +1,10 @@
 /**
- * A benchmark-friendly envelope round trip, for `bench/` scripts. Not used by the SDK itself.
+ * A benchmark-friendly envelope round trip, for `bench/` scripts. Not used by the SDK itself. Timed with the
+ * global `performance` clock (WebCrypto-era browsers and Node alike).
  *
  * @module
  */
 
-import { performance } from "node:perf_hooks";
 import { DecryptionError } from "../errors";
 import type { RecordAadFields } from "./aad";
 import { equalBytes, randomBytes } from "./bytes";

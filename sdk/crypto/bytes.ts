@@ -13,13 +13,18 @@ export type BytesLike = Uint8Array | string;
 
 const HEX_RE = /^0x(?:[0-9a-fA-F]{2})*$/;
 
+/** `HEX_DIGITS[b]` = the two lowercase hex digits of byte `b`. */
+const HEX_DIGITS: readonly string[] = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+
 /**
  * Encodes bytes as a lowercase `0x`-prefixed hex string.
  * @param bytes The bytes to encode.
  * @returns `0x` followed by two lowercase hex digits per byte.
  */
 export function bytesToHex(bytes: Uint8Array): `0x${string}` {
-  return `0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex")}`;
+  let hex = "0x";
+  for (let i = 0; i < bytes.length; i++) hex += HEX_DIGITS[bytes[i]];
+  return hex as `0x${string}`;
 }
 
 /**
@@ -32,7 +37,17 @@ export function hexToBytes(hex: string): Uint8Array {
   if (typeof hex !== "string" || !HEX_RE.test(hex)) {
     throw new InvalidArgumentError("expected a 0x-prefixed hex string with an even number of digits");
   }
-  return new Uint8Array(Buffer.from(hex.slice(2), "hex"));
+  return decodeHexDigits(hex);
+}
+
+/**
+ * Decodes the digits after `0x` of a string the caller has already checked against {@link HEX_RE}
+ * (`0x`, an even number of hex digits, either case). Uses no `Buffer`, so it runs in a browser. @internal
+ */
+export function decodeHexDigits(hex: string): Uint8Array {
+  const out = new Uint8Array((hex.length - 2) / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 + 2 * i, 4 + 2 * i), 16);
+  return out;
 }
 
 /**
@@ -90,7 +105,7 @@ export function copyKey(key: BytesLike, length: number, what: string): Uint8Arra
     bytes = Uint8Array.from(key);
   } else if (typeof key === "string") {
     if (!HEX_RE.test(key)) throw new InvalidKeyError(`${what} hex string is malformed`);
-    bytes = new Uint8Array(Buffer.from(key.slice(2), "hex"));
+    bytes = decodeHexDigits(key);
   } else {
     throw new InvalidKeyError(`${what} must be a Uint8Array or a 0x-prefixed hex string`);
   }

@@ -8,7 +8,7 @@
 import { sha256 } from "@noble/hashes/sha2";
 import { ContentHashMismatchError, InvalidArgumentError, InvalidEnvelopeError } from "../errors";
 import type { RecordAadFields } from "./aad";
-import { bytesToHex, copyKey, equalBytes, wipe, type BytesLike } from "./bytes";
+import { bytesToHex, copyKey, decodeHexDigits, equalBytes, wipe, type BytesLike } from "./bytes";
 import { generateDataKey, X25519_KEY_LENGTH } from "./keys";
 import { decodeSealedRecord, decryptRecord, encryptRecord } from "./record";
 import { unwrapKey, wrapKey } from "./wrap";
@@ -79,7 +79,7 @@ function expectedHashBytes(expected: BytesLike): Uint8Array {
     if (!/^0x[0-9a-fA-F]{64}$/.test(expected)) {
       throw new InvalidArgumentError("expectedContentHash must be 0x followed by 64 hex digits");
     }
-    return new Uint8Array(Buffer.from(expected.slice(2), "hex"));
+    return decodeHexDigits(expected);
   }
   if (expected instanceof Uint8Array && expected.length === 32) return expected;
   throw new InvalidArgumentError("expectedContentHash must be 32 bytes or 0x + 64 hex digits");

@@ -17,7 +17,7 @@ import { hkdf } from "@noble/hashes/hkdf";
 import { sha256 } from "@noble/hashes/sha2";
 import { InvalidEnvelopeError, InvalidKeyError, KeyUnwrapError } from "../errors";
 import { recordAad, type RecordAadFields } from "./aad";
-import { concatBytes, copyKey, randomBytes, wipe, type BytesLike } from "./bytes";
+import { concatBytes, copyKey, decodeHexDigits, randomBytes, wipe, type BytesLike } from "./bytes";
 import { DATA_KEY_LENGTH, X25519_KEY_LENGTH } from "./keys";
 import { GCM_NONCE_LENGTH, GCM_TAG_LENGTH } from "./record";
 
@@ -77,7 +77,7 @@ export function decodeWrappedKey(wrapped: BytesLike): WrappedKeyParts {
   if (wrapped instanceof Uint8Array) {
     bytes = wrapped;
   } else if (typeof wrapped === "string" && /^0x(?:[0-9a-fA-F]{2})*$/.test(wrapped)) {
-    bytes = new Uint8Array(Buffer.from(wrapped.slice(2), "hex"));
+    bytes = decodeHexDigits(wrapped);
   } else {
     throw new InvalidEnvelopeError("wrapped key must be a Uint8Array or a 0x-prefixed hex string");
   }

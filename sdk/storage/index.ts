@@ -8,6 +8,8 @@
  * - Every object is a UnixFS file with CIDv1, raw leaves and 1 MiB chunks ({@link UNIXFS_IMPORT_SETTINGS}), so
  *   both stores give the same bytes the same CID; every `get` re-hashes every block against its CID.
  *
+ * The interface, the content-hash check and the errors are in `./core`, which runs in a browser.
+ *
  * Errors are `MedrecError`s: {@link ContentNotFoundError}, {@link ContentIntegrityError},
  * `ContentHashMismatchError`, {@link UnsupportedCidError}, `InvalidArgumentError`, {@link StoreClosedError},
  * {@link StorageConfigError}, {@link FilecoinUploadError}, {@link FilecoinRetrievalError}.
@@ -15,7 +17,7 @@
  * @module
  */
 
-export type { CidInput, ContentHash, ContentStore, GetOptions, PutResult } from "./types";
+export * from "./core";
 export { HeliaContentStore, BLOCKS_FOLDER, DATASTORE_FOLDER, type HeliaContentStoreOptions } from "./helia-store";
 export {
   FilecoinPinStore,
@@ -49,17 +51,5 @@ export {
   SHA2_256_CODE,
   SHA2_256_LENGTH,
 } from "./cid";
-export { checkContentHash, normaliseContentHash } from "./content-hash";
 export { loadEsm, type EsmModules, type EsmSpecifier } from "./esm";
 export { ensurePromiseWithResolvers } from "./node-compat";
-export {
-  ContentNotFoundError,
-  ContentIntegrityError,
-  UnsupportedCidError,
-  StoreClosedError,
-  StorageConfigError,
-  FilecoinUploadError,
-  FilecoinRetrievalError,
-  ContentHashMismatchError,
-  InvalidArgumentError,
-} from "./errors";

@@ -26,6 +26,7 @@ const SAMPLES: Record<string, () => [MedrecError, ErrorCategory]> = {
   ConsentDocumentInvalidError: () => [new sdk.consent.ConsentDocumentInvalidError(issues), "invalid-input"],
   ConsentStoreError: () => [new sdk.consent.ConsentStoreError("load", "no answer"), "unavailable"],
   ConsentNotControllerError: () => [new sdk.consent.ConsentNotControllerError("did:key:a", "did:key:b"), "refused"],
+  ConsentMetadataIdInvalidError: () => [new sdk.consent.ConsentMetadataIdInvalidError("0x12"), "invalid-input"],
   FhirValidationError: () => [new sdk.fhir.FhirValidationError(issues), "invalid-input"],
   PrepareFailedError: () => [new sdk.records.PrepareFailedError("worker exited"), "internal"],
   RecordKeyNotFoundError: () => [new sdk.records.RecordKeyNotFoundError("record #1 v1"), "not-found"],

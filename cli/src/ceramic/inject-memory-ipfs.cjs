@@ -10,9 +10,10 @@
  * code. `require()` of the ES module shares Node's module cache with the CLI's own `import`, so the CLI sees the
  * patched class.
  *
- * Also ties the daemon to the test process: the harness holds the daemon's stdin open and never writes; when the
- * test process dies without stopping the daemon (killed, crashed), stdin ends, and the daemon shuts itself down
- * (SIGINT, as `stop()` does) and removes its temp dir (MEDREC_CERAMIC_DIR).
+ * Also ties the daemon to the test process when MEDREC_CERAMIC_EXIT_WITH_PARENT=1: the harness holds the daemon's
+ * stdin open and never writes; when the test process dies without stopping the daemon (killed, crashed), stdin
+ * ends, and the daemon shuts itself down (SIGINT, as `stop()` does) and removes its temp dir (MEDREC_CERAMIC_DIR,
+ * set only for a temp dir, never for a persistent state dir). A background daemon (background.ts) runs without.
  *
  * Acts only when MEDREC_CERAMIC_MEMORY_IPFS=1 (set by the harness for the daemon process): Hardhat's test runner
  * also loads this file as a test file, where it must do nothing.
@@ -23,7 +24,8 @@ if (process.env.MEDREC_CERAMIC_MEMORY_IPFS === '1') {
   }
   const { IpfsConnectionFactory } = require('@ceramicnetwork/cli/lib/ipfs-connection-factory.js')
   const { createMemoryIpfs } = require('./memory-ipfs.cjs')
-  IpfsConnectionFactory.buildIpfsConnection = async () => createMemoryIpfs()
+  // MEDREC_CERAMIC_BLOCKS_DIR: keep blocks and pins on disk there (a daemon with a persistent state dir).
+  IpfsConnectionFactory.buildIpfsConnection = async () => createMemoryIpfs({ blocksDir: process.env.MEDREC_CERAMIC_BLOCKS_DIR || undefined })
 
   if (process.env.MEDREC_CERAMIC_EXIT_WITH_PARENT === '1') {
     let orphaned = false

@@ -13,7 +13,11 @@
  *   swarm.{peers,connect}, stop.
  * Blocks live in a Map (CIDv1 string -> bytes) for the life of the daemon process; blocks are hashed with
  * sha2-256 and encoded with the real IPLD codecs (dag-cbor, dag-json, dag-jose, raw, json), so CIDs and stream ids
- * are the ones a kubo-backed node computes. What it does NOT do: networking, libp2p, peers, bitswap, persistence.
+ * are the ones a kubo-backed node computes. With `blocksDir` (inject-memory-ipfs.cjs passes
+ * MEDREC_CERAMIC_BLOCKS_DIR), blocks and pins are also written to files there (block-files.cjs) before a put
+ * returns, pins are read back at start and a block missing from the Map is read from its file (its sha2-256
+ * checked against the CID), so a daemon restarted on the same directories keeps its streams.
+ * What it does NOT do: networking, libp2p, peers, bitswap.
  * Pubsub has no peers (own messages are not echoed, as with gossipsub's emitSelf=false); a missing block fails
  * at once instead of waiting on the network.
  *
@@ -37,17 +41,18 @@ async function loadDeps () {
 }
 
 /**
- * A fresh, empty in-process IPFS node.
- * @param {{ agentVersion?: string }} [options]
+ * An in-process IPFS node: empty, or with the blocks and pins stored in `blocksDir`.
+ * @param {{ agentVersion?: string, blocksDir?: string }} [options]
  */
-async function createMemoryIpfs ({ agentVersion = 'medrec-memory-ipfs/1.0.0 (in-process stand-in for kubo)' } = {}) {
+async function createMemoryIpfs ({ agentVersion = 'medrec-memory-ipfs/1.0.0 (in-process stand-in for kubo)', blocksDir } = {}) {
   const { CID, sha256, raw, json, dagCbor, dagJson, dagJose, CARFactory } = await loadDeps()
-  const { randomBytes } = require('node:crypto')
+  const { randomBytes, createHash } = require('node:crypto')
+  const files = blocksDir ? require('./block-files.cjs').openBlockFiles(blocksDir) : undefined
   const { base58btc } = await import('multiformats/bases/base58')
   const CODECS = [dagCbor, dagJson, dagJose, raw, json]
 
   const blocks = new Map() // CIDv1 string -> Uint8Array
-  const pins = new Set()
+  const pins = new Set(files ? files.readPins() : [])
   const subs = new Map() // topic -> Set<handler>
   const peerIdStr = 'z' + base58btc.baseEncode(randomBytes(32)).slice(0, 44) // opaque; nobody dials it
   const peerId = { toString: () => peerIdStr, equals: (other) => String(other) === peerIdStr }
@@ -67,13 +72,30 @@ async function createMemoryIpfs ({ agentVersion = 'medrec-memory-ipfs/1.0.0 (in-
   const notFound = (cid) =>
     Object.assign(new Error(`memory-ipfs: block ${cid} not found (offline in-process store)`), { code: 'ERR_NOT_FOUND' })
 
+  /** Keeps a block in the Map and, with a blocks dir, on disk before resolving. */
+  async function storeBlock (cidString, bytes) {
+    blocks.set(cidString, bytes)
+    if (files) await files.writeBlock(cidString, bytes)
+  }
   async function putBlock (bytes, code) {
     const cid = CID.createV1(code, await sha256.digest(bytes))
-    blocks.set(cid.toString(), bytes)
+    await storeBlock(cid.toString(), bytes)
     return cid
   }
+  /** A block from its file, if its sha2-256 matches the CID (other hashes are not written by this node). */
+  function readBlockFile (cid) {
+    const bytes = files.readBlock(cid.toString())
+    if (!bytes) return undefined
+    const expected = cid.multihash.code === sha256.code ? cid.multihash.digest : undefined
+    if (expected && !createHash('sha256').update(bytes).digest().equals(Buffer.from(expected))) {
+      throw new Error(`memory-ipfs: block file of ${cid} does not match its CID (corrupt ${blocksDir})`)
+    }
+    blocks.set(cid.toString(), bytes)
+    return bytes
+  }
   function getBlock (cid) {
-    const bytes = blocks.get(key(cid))
+    const v1 = toCid(cid).toV1()
+    const bytes = blocks.get(v1.toString()) ?? (files ? readBlockFile(v1) : undefined)
     if (!bytes) throw notFound(cid)
     return bytes
   }
@@ -145,13 +167,21 @@ async function createMemoryIpfs ({ agentVersion = 'medrec-memory-ipfs/1.0.0 (in-
           for (const codec of CODECS) factory.codecs.add(codec)
           car = factory.fromBytes(Buffer.concat(chunks.map((c) => Buffer.from(c))))
         }
-        for (const block of car.blocks) blocks.set(key(block.cid), block.payload)
+        for (const block of car.blocks) await storeBlock(key(block.cid), block.payload)
         for (const root of car.roots) yield { root: { cid: root, pinErrorMsg: '' } }
       }
     },
     pin: {
-      async add (cid) { pins.add(key(cid)); return toCid(cid) },
-      async rm (cid) { pins.delete(key(cid)); return toCid(cid) },
+      async add (cid) {
+        pins.add(key(cid))
+        if (files) await files.addPin(key(cid))
+        return toCid(cid)
+      },
+      async rm (cid) {
+        pins.delete(key(cid))
+        if (files) await files.removePin(key(cid))
+        return toCid(cid)
+      },
       async * ls () { for (const pin of pins) yield { cid: CID.parse(pin), type: 'recursive' } }
     },
     pubsub: {

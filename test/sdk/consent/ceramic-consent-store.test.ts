@@ -13,18 +13,23 @@ import { deployCore } from "../../helpers/fixture";
 import { expectMedrecError, expectRejects } from "../../helpers/rejects";
 import { didPkh, Purpose, ALL_RECORDS, Scope } from "../../../sdk/vocabulary";
 import { FhirValidationError, validateFhir } from "../../../sdk/fhir";
+import { randomBytes } from "node:crypto";
 import {
   ConsentDocumentInvalidError,
+  ConsentMetadataIdInvalidError,
   ConsentNotControllerError,
   ConsentStoreError,
   metadataIdOf,
   type ConsentDocument,
+  type ConsentDocumentRef,
 } from "../../../sdk/consent/consent-store";
 import { consentResource, CONSENT_ID_SYSTEM, SCOPE_SYSTEM } from "../../../sdk/consent/consent-document";
 import {
   CeramicConsentStore,
   createPkhSession,
   deployConsentModel,
+  indexConsentModel,
+  keyDidFromSeed,
   type CeramicConsentContent,
 } from "../../../sdk/consent/ceramic-consent-store";
 
@@ -74,8 +79,9 @@ describe("sdk/consent CeramicConsentStore on a real js-ceramic daemon (inmemory,
   let otherStore: CeramicConsentStore;
 
   before(async function () {
-    daemon = await startCeramicDaemon();
-    modelId = await deployConsentModel(daemon.url);
+    const admin = await keyDidFromSeed(randomBytes(32));
+    daemon = await startCeramicDaemon({ adminDids: [admin.id] });
+    modelId = await deployConsentModel(daemon.url, admin); // an admin DID: indexed too (find needs it)
     patient = Wallet.createRandom();
     other = Wallet.createRandom();
     patientSession = await createPkhSession(patient, { chainId: CHAIN_ID, modelId });
@@ -299,6 +305,120 @@ describe("sdk/consent CeramicConsentStore on a real js-ceramic daemon (inmemory,
     try {
       const ref = await elsewhere.create(proposedDocument(store.controller));
       await expectRejects(store.load(ref.streamId), ConsentStoreError, "CONSENT_STORE_FAILED");
+    } finally {
+      await elsewhere.close();
+    }
+  });
+
+  it("find(metadataId) from a fresh store of the same controller goes through the index and finds the document", async () => {
+    const document = proposedDocument(store.controller);
+    const ref = await store.create(document);
+    const fresh = await CeramicConsentStore.open({ ceramicUrl: daemon.url, modelId, session: patientSession });
+    try {
+      const { count, result } = await requestsTo(`${daemon.url}/api/v0/collection`, () => fresh.find(ref.metadataId));
+      expect(count, "index queries").to.be.at.least(1);
+      expect(result.status).to.equal("fulfilled");
+      const found = (result as PromiseFulfilledResult<Awaited<ReturnType<typeof fresh.find>>>).value;
+      expect(found?.streamId).to.equal(ref.streamId);
+      expect(found?.metadataId).to.equal(ref.metadataId);
+      expect(found?.document).to.deep.equal(document);
+      // Upper-case hex is the same id.
+      expect((await fresh.find(ref.metadataId.toUpperCase().replace("0X", "0x")))?.streamId).to.equal(ref.streamId);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it("find: a known id (created or found before) is not searched again; an unknown id is undefined", async () => {
+    const ref = await store.create(proposedDocument(store.controller));
+    const created = await requestsTo(`${daemon.url}/api/v0/collection`, () => store.find(ref.metadataId));
+    expect(created.count, "index queries for a document the store created").to.equal(0);
+    expect((created.result as PromiseFulfilledResult<unknown>).value).to.deep.include({ streamId: ref.streamId });
+
+    const fresh = await CeramicConsentStore.open({ ceramicUrl: daemon.url, modelId, session: patientSession });
+    try {
+      expect((await fresh.find(ref.metadataId))?.streamId).to.equal(ref.streamId);
+      const again = await requestsTo(`${daemon.url}/api/v0/collection`, () => fresh.find(ref.metadataId));
+      expect(again.count, "index queries for a document found before").to.equal(0);
+      expect((again.result as PromiseFulfilledResult<unknown>).value).to.deep.include({ streamId: ref.streamId });
+
+      expect(await fresh.find(keccakUtf8("no such stream"))).to.equal(undefined);
+      expect(await fresh.find(metadataIdOf(modelId))).to.equal(undefined); // a stream, but not a document of the model
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it("find of another controller's document is undefined; the other controller finds it", async () => {
+    const ref = await otherStore.create(proposedDocument(otherStore.controller, { controller: otherStore.controller }));
+    expect(await store.find(ref.metadataId)).to.equal(undefined);
+    const fresh = await CeramicConsentStore.open({ ceramicUrl: daemon.url, modelId, session: otherSession });
+    try {
+      expect((await fresh.find(ref.metadataId))?.document.controller).to.equal(otherStore.controller);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it("find after update returns the latest version, from the index and from the cache", async () => {
+    const ref = await store.create(proposedDocument(store.controller));
+    const consentId = keccakUtf8("signed for find");
+    await store.update(ref.streamId, { status: "active", consentId });
+    const fresh = await CeramicConsentStore.open({ ceramicUrl: daemon.url, modelId, session: patientSession });
+    try {
+      const found = await fresh.find(ref.metadataId);
+      expect(found?.document.status).to.equal("active");
+      expect(found?.document.consentId).to.equal(consentId);
+      expect(found?.document.purposeText).to.equal(PURPOSE_TEXT);
+      await store.update(ref.streamId, { status: "inactive" });
+      const cached = await fresh.find(ref.metadataId); // known id: loaded, so the latest version
+      expect(cached?.document.status).to.equal("inactive");
+      expect(cached?.document.resource.status).to.equal("inactive");
+      expect((await store.find(ref.metadataId))?.document.status).to.equal("inactive");
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it("find pages through more documents than one index page", async () => {
+    const writer = Wallet.createRandom();
+    const session = await createPkhSession(writer, { chainId: CHAIN_ID, modelId });
+    const writerStore = await CeramicConsentStore.open({ ceramicUrl: daemon.url, modelId, session });
+    const fresh = await CeramicConsentStore.open({ ceramicUrl: daemon.url, modelId, session, findPageSize: 2 });
+    try {
+      const refs: ConsentDocumentRef[] = [];
+      for (let i = 0; i < 5; i++) refs.push(await writerStore.create(proposedDocument(writerStore.controller)));
+      const { count, result } = await requestsTo(`${daemon.url}/api/v0/collection`, () => fresh.find(refs[4].metadataId));
+      expect((result as PromiseFulfilledResult<Awaited<ReturnType<typeof fresh.find>>>).value?.streamId).to.equal(refs[4].streamId);
+      expect(count, "index pages").to.equal(3);
+      // Everything on the way was remembered.
+      const cached = await requestsTo(`${daemon.url}/api/v0/collection`, () => fresh.find(refs[0].metadataId));
+      expect(cached.count).to.equal(0);
+    } finally {
+      await writerStore.close();
+      await fresh.close();
+    }
+  });
+
+  it("find refuses a malformed metadataId with ConsentMetadataIdInvalidError before asking the node", async () => {
+    for (const bad of ["", "0x1234", "0x" + "zz".repeat(32), "ab".repeat(32), "0x" + "ab".repeat(33)]) {
+      const { count, result } = await requestsTo(daemon.url, () => store.find(bad));
+      expect(count, bad).to.equal(0);
+      await expectRejects(Promise.reject((result as PromiseRejectedResult).reason), ConsentMetadataIdInvalidError, "CONSENT_METADATA_ID_INVALID");
+    }
+    expect(new ConsentMetadataIdInvalidError("0x12").category).to.equal("invalid-input");
+  });
+
+  it("find on a model the node does not index fails with ConsentStoreError (find); indexConsentModel needs an admin DID", async () => {
+    const unindexed = await deployConsentModel(daemon.url);
+    const session = await createPkhSession(patient, { chainId: CHAIN_ID, modelId: unindexed });
+    const elsewhere = await CeramicConsentStore.open({ ceramicUrl: daemon.url, modelId: unindexed, session });
+    try {
+      const failure = (await expectRejects(elsewhere.find(keccakUtf8("x")), ConsentStoreError, "CONSENT_STORE_FAILED")) as ConsentStoreError;
+      expect(failure.operation).to.equal("find");
+      const refused = (await expectRejects(indexConsentModel(daemon.url, await keyDidFromSeed(randomBytes(32)), unindexed), ConsentStoreError, "CONSENT_STORE_FAILED")) as ConsentStoreError;
+      expect(refused.operation).to.equal("index-model");
+      await expectRejects(deployConsentModel(daemon.url, undefined, { index: true }), ConsentStoreError, "CONSENT_STORE_FAILED");
     } finally {
       await elsewhere.close();
     }
