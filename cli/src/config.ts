@@ -46,7 +46,12 @@ export interface CliConfig {
   identity: string;
   /** The Safe v1.4.1 contracts and the officers' Safe (break-glass), when the deployment file had them. */
   safe?: CliSafeConfig;
+  /** Where consent documents go (see `consent-store.ts`); absent: the embedded Ceramic daemon of the home. */
+  ceramic?: CliCeramicConfig;
 }
+
+/** The Ceramic setting of a config: no documents, or a node of one's own with its MedrecConsent model. */
+export type CliCeramicConfig = { enabled: false } | { enabled: true; url: string; modelId: string };
 
 /**
  * The home folder: `--home`, else `MEDREC_HOME`, else `.medrec` in `cwd`; absolute.

@@ -21,7 +21,7 @@ import {
 import type { SafeTransaction } from "../breakglass/approvals";
 import { BreakGlassError } from "../breakglass/errors";
 import { proposalFileOf, type BreakGlassProposal } from "../breakglass/proposal-file";
-import { InvalidArgumentError } from "../errors";
+import { InvalidArgumentError, MedrecError } from "../errors";
 
 /** Parameters of {@link connect}. */
 export interface ConnectParams {
@@ -85,8 +85,8 @@ export type ProposedEmergencyAccess = EmergencyAccessProposal & { file: BreakGla
 /**
  * Proposes an emergency access: the Safe transaction calling the deployment's `ConsentManager.emergencyAccess`,
  * checked with a call from the Safe, and its proposal file.
- * @throws {@link BreakGlassError} `MISSING_REASON`, `INVALID_DURATION`; `PROPOSAL_REFUSED` when ConsentManager
- *   would refuse the call from the Safe (the decoded revert is the error's cause).
+ * @throws {@link BreakGlassError} `MISSING_REASON`, `INVALID_DURATION`; a `MedrecError` `PROPOSAL_REFUSED`
+ *   (`refused`) when ConsentManager would refuse the call from the Safe (the chain's revert is its cause).
  */
 export async function propose(client: MedrecClient, params: ProposeParams): Promise<ProposedEmergencyAccess> {
   const { simulate, proposer, ...options } = params;
@@ -96,7 +96,8 @@ export async function propose(client: MedrecClient, params: ProposeParams): Prom
     try {
       await client.provider.call({ from: proposal.safeAddress, to: consentManager, data: proposal.safeTransaction.data.data });
     } catch (cause) {
-      throw new BreakGlassError("PROPOSAL_REFUSED", `ConsentManager would refuse this emergency access from the Safe ${proposal.safeAddress}`, { cause });
+      // A MedrecError around the chain's refusal: callers (the CLI's exit codes) decode the revert from the cause.
+      throw new MedrecError("PROPOSAL_REFUSED", "refused", `ConsentManager would refuse this emergency access from the Safe ${proposal.safeAddress}`, { cause });
     }
   }
   const file = proposalFileOf(proposal, {

@@ -22,7 +22,6 @@ import { MedrecError, type ErrorCategory } from "../errors";
  * - `PROPOSAL_INCONSISTENT`: a proposal file's readable fields differ from its signed data (an edited file).
  * - `PROPOSAL_HASH_MISMATCH`: a proposal's transaction does not hash to its `safeTxHash` for the Safe it names.
  * - `PROPOSAL_WRONG_CHAIN`, `PROPOSAL_WRONG_DEPLOYMENT`: a proposal for another chain or ConsentManager.
- * - `PROPOSAL_REFUSED`: ConsentManager would refuse the emergency access from the Safe (checked before proposing).
  * - `SAFE_NOT_FOUND`: there is no contract at the Safe's address.
  * - `NOT_A_SAFE`: the contract at the address does not answer as a Safe.
  */
@@ -41,7 +40,6 @@ export type BreakGlassErrorCode =
   | "PROPOSAL_HASH_MISMATCH"
   | "PROPOSAL_WRONG_CHAIN"
   | "PROPOSAL_WRONG_DEPLOYMENT"
-  | "PROPOSAL_REFUSED"
   | "SAFE_NOT_FOUND"
   | "NOT_A_SAFE";
 
@@ -61,7 +59,6 @@ export const BREAK_GLASS_CATEGORIES: Readonly<Record<BreakGlassErrorCode, ErrorC
   PROPOSAL_HASH_MISMATCH: "invalid-input",
   PROPOSAL_WRONG_CHAIN: "invalid-input",
   PROPOSAL_WRONG_DEPLOYMENT: "invalid-input",
-  PROPOSAL_REFUSED: "refused",
   SAFE_NOT_FOUND: "not-found",
   NOT_A_SAFE: "invalid-input",
 });

@@ -317,7 +317,6 @@ describe("medrec CLI units", function () {
         expect(describeError(new BreakGlassError(code, "x")), code).to.deep.include({ code, exitCode: 3 });
       }
       expect(describeError(new BreakGlassError("SAFE_NOT_FOUND", "x")).exitCode).to.equal(4);
-      expect(describeError(new BreakGlassError("PROPOSAL_REFUSED", "x")).exitCode).to.equal(5);
       expect(codeOf(() => parseProposal("{", "p.json"))).to.equal("PROPOSAL_INVALID");
       expect(describeError(errorOf(() => parseProposal("{", "p.json"))).exitCode).to.equal(3);
     });

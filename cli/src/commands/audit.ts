@@ -44,7 +44,8 @@ export function registerAudit(program: Command, io: CliIo): void {
 async function audit(ctx: CommandContext, patientArg: string | undefined, options: AuditOptions): Promise<void> {
   const config = await ctx.config();
   const patient = patientArg ?? (await ctx.identity(config)).address;
-  const accounting = await ctx.withClient(config, { logPageSize: options.pageSize }, async ({ client }) => {
+  const documents = ctx.consentDocuments(config);
+  const accounting = await ctx.withClient(config, { logPageSize: options.pageSize, consents: documents.open }, async ({ client }) => {
     const latest = await client.provider.getBlock("latest");
     if (!latest) throw new CliError("NO_BLOCK", "the node returned no latest block", ExitCode.FAILURE, undefined, { category: "unavailable" });
     const to = options.to ?? new Date(Math.max(Date.now(), latest.timestamp * 1000));
@@ -52,6 +53,7 @@ async function audit(ctx: CommandContext, patientArg: string | undefined, option
     return audits.accounting(client, { patient, from: options.from ?? new Date(0), to });
   });
   const format: AuditFormat = ctx.json ? "json" : options.format;
+  if (documents.note !== undefined && accounting.entries.some((entry) => entry.kind === "grant")) await ctx.output.note(documents.note);
   await ctx.output.raw(render(accounting, format, ctx.output, !(ctx.wide || options.all === true)));
 }
 
@@ -77,13 +79,14 @@ function tableOf(accounting: audits.AnnotatedAccounting, output: Output, collaps
   if (accounting.entries.length === 0) return `${header}\nno events\n`;
   const time = (iso: string) => iso.replace(/\.\d{3}Z$/, "Z");
   const lines = auditLines(accounting.entries, collapse);
+  const words = accounting.entries.some((entry) => entry.purposeText !== null); // the column only when documents were read
   const rows = lines.map((line) => {
     if (line.kind === "creations") {
       const first = line.entries[0];
-      return [time(first.timestamp), `${line.entries.length} records created`, tokenRange(line.entries.map((e) => e.tokenId)), "-", first.actor, "-", "-", "-", "-"];
+      return [time(first.timestamp), `${line.entries.length} records created`, tokenRange(line.entries.map((e) => e.tokenId)), "-", first.actor, "-", ...(words ? ["-"] : []), "-", "-"];
     }
     const e = line.entry;
-    return [time(e.timestamp), e.kind, e.tokenId, e.recipient ?? "-", e.actor, e.purpose ?? "-", e.purposeText ?? "-", e.scopes?.join(",") ?? "-", e.expiresAt ?? "-"];
+    return [time(e.timestamp), e.kind, e.tokenId, e.recipient ?? "-", e.actor, e.purpose ?? "-", ...(words ? [e.purposeText ?? "-"] : []), e.scopes?.join(",") ?? "-", e.expiresAt ?? "-"];
   });
   const columns = [
     { header: "TIME", shorten: "none" as const },
@@ -92,7 +95,7 @@ function tableOf(accounting: audits.AnnotatedAccounting, output: Output, collaps
     { header: "RECIPIENT", shorten: "middle" as const },
     { header: "ACTOR", shorten: "middle" as const },
     { header: "PURPOSE" },
-    { header: "IN WORDS" },
+    ...(words ? [{ header: "IN WORDS" }] : []),
     { header: "SCOPES" },
     { header: "EXPIRES" },
   ];

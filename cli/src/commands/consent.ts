@@ -56,14 +56,14 @@ export function registerConsent(program: Command, io: CliIo): void {
 }
 
 /** What the output says when a consent has no document. */
-const NO_DOCUMENT = "none (no consent store: the consent names no document)";
+const NO_DOCUMENT = "none (--no-ceramic: the consent names no document; its metadata id is zero)";
 
 /** `record #7`, or `all records`. */
 const tokenWords = (tokenId: string) => (tokenId === "all" ? "all records" : `record #${tokenId}`);
 
 async function grant(ctx: CommandContext, options: GrantOptions): Promise<void> {
   const config = await ctx.config();
-  const result = await ctx.withClient(config, { account: "funded" }, async ({ client }) => {
+  const result = await ctx.withClient(config, { account: "funded", consents: true }, async ({ client }) => {
     const latest = await client.provider.getBlock("latest");
     if (!latest) throw new CliError("NO_BLOCK", "the node returned no latest block", ExitCode.FAILURE, undefined, { category: "unavailable" });
     const expiresAt = BigInt(latest.timestamp) + BigInt(options.days) * 86_400n;
@@ -75,7 +75,7 @@ async function grant(ctx: CommandContext, options: GrantOptions): Promise<void> 
       expiresAt,
       purposeText: options.text,
     });
-    return { ...granted, hasStore: client.consents !== undefined };
+    return { ...granted, purposeText: granted.streamId === null ? null : ((await client.consents!.load(granted.streamId)).document.purposeText ?? null) };
   });
   const c = result.consent;
   const tokenId = vocabulary.formatTokenId(c.tokenId);
@@ -92,6 +92,7 @@ async function grant(ctx: CommandContext, options: GrantOptions): Promise<void> 
       expiresAt,
       metadataId: result.metadataId,
       document: result.streamId,
+      purposeText: result.purposeText,
       transactionHash: result.transactionHash,
     },
     () =>
@@ -101,6 +102,7 @@ async function grant(ctx: CommandContext, options: GrantOptions): Promise<void> 
           ["expires", expiresAt],
           ["consent id", result.consentId],
           ["document", result.streamId ?? NO_DOCUMENT],
+          ...(result.purposeText === null ? [] : [["in words", result.purposeText] as [string, string]]),
           ["metadata id", result.metadataId === ZeroHash ? `${result.metadataId} (no document)` : result.metadataId],
           ["transaction", result.transactionHash],
         ]),
@@ -111,7 +113,7 @@ async function grant(ctx: CommandContext, options: GrantOptions): Promise<void> 
 async function revoke(ctx: CommandContext, options: RevokeOptions): Promise<void> {
   const config = await ctx.config();
   const identity = await ctx.identity(config);
-  const result = await ctx.withClient(config, { account: "funded" }, ({ client }) => consents.revoke(client, { grantee: options.grantee, tokenId: options.token }));
+  const result = await ctx.withClient(config, { account: "funded", consents: true }, ({ client }) => consents.revoke(client, { grantee: options.grantee, tokenId: options.token }));
   const token = vocabulary.formatTokenId(options.token);
   await ctx.output.result(
     { revoked: true, patient: identity.address, grantee: options.grantee, tokenId: token, transactionHash: result.transactionHash, document: result.streamId },
@@ -127,22 +129,28 @@ async function revoke(ctx: CommandContext, options: RevokeOptions): Promise<void
 async function list(ctx: CommandContext, options: { patient?: string }): Promise<void> {
   const config = await ctx.config();
   const patient = options.patient ?? (await ctx.identity(config)).address;
-  const grants = await ctx.withClient(config, {}, ({ client }) => consents.list(client, { patient }));
+  const documents = ctx.consentDocuments(config);
+  const grants = await ctx.withClient(config, { consents: documents.open }, ({ client }) => consents.list(client, { patient }));
+  if (documents.note !== undefined && grants.length > 0) await ctx.output.note(documents.note);
   await ctx.output.result({ patient, grants }, () => (grants.length === 0 ? `no grants in force for ${patient}` : grantsTable(ctx.output, grants)));
 }
 
-/** The grants as a table fitted to the output's width (grantee addresses shortened in the middle). */
+/**
+ * The grants as a table fitted to the output's width (grantee addresses shortened in the middle), with the purpose
+ * in words of each document when there are documents.
+ */
 function grantsTable(output: Output, grants: readonly consents.ListedGrant[]): string {
+  const words = grants.some((g) => g.purposeText !== null);
   return output.table(
     [
       { header: "TOKEN", align: "right" },
       { header: "GRANTEE", shorten: "middle" },
       { header: "SCOPES" },
       { header: "PURPOSE" },
-      { header: "IN WORDS" },
+      ...(words ? [{ header: "IN WORDS" }] : []),
       { header: "EXPIRES" },
       { header: "GRANTED" },
     ],
-    grants.map((g) => [g.tokenId, g.grantee, g.scopes.join(","), g.purpose ?? "-", g.purposeText ?? "-", g.expiresAt ?? "never", g.grantedAt]),
+    grants.map((g) => [g.tokenId, g.grantee, g.scopes.join(","), g.purpose ?? "-", ...(words ? [g.purposeText ?? "-"] : []), g.expiresAt ?? "never", g.grantedAt]),
   );
 }
