@@ -17,8 +17,9 @@ import { consent } from "../../sdk";
 import type { CliCeramicConfig, CliConfig } from "./config";
 import { CliError, ExitCode } from "./errors";
 
-/** The environment variables naming a Ceramic node of one's own and its MedrecConsent model. */
+/** The environment variable naming a Ceramic node of one's own (its HTTP API). */
 export const CERAMIC_URL_ENV = "MEDREC_CERAMIC_URL";
+/** The environment variable naming the stream id of the MedrecConsent model on that node. */
 export const CERAMIC_MODEL_ENV = "MEDREC_CERAMIC_MODEL";
 /** The embedded daemon's folder in the home. */
 export const CERAMIC_DIR = "ceramic";

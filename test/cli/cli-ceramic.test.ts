@@ -128,7 +128,7 @@ describe("medrec CLI with consent documents on the home's Ceramic daemon", funct
     expect(plain.document).to.equal(null);
     expect(plain.purposeText).to.equal(null);
     const human = await ok(["consent", "revoke", "--no-ceramic", "--grantee", lab.address, "--token", "all"]);
-    expect(human.stdout).to.match(/document\s+none/);
+    expect(human.stdout).to.match(/document:\s+none/);
     const again = await ok(["consent", "grant", "--no-ceramic", "--grantee", lab.address, "--token", "all"]);
     expect(again.stdout).to.include("none (--no-ceramic: the consent names no document; its metadata id is zero)");
     const listed = await json(["consent", "list"]);
