@@ -6,15 +6,17 @@
  *
  * @module
  */
-import type { AuditEntry } from "../../sdk/audit";
+import type { audit } from "../../sdk";
+
+type AuditEntry = audit.AuditEntry;
 
 /** One line of the audit table: an event, or a run of record creations of one ingest. */
-export type AuditLine =
-  | { kind: "event"; entry: AuditEntry }
+export type AuditLine<E extends AuditEntry = AuditEntry> =
+  | { kind: "event"; entry: E }
   | {
       kind: "creations";
       /** The record creations, in chain order (at least two). */
-      entries: AuditEntry[];
+      entries: E[];
     };
 
 /** Whether `next` continues the ingest that `previous` is part of. */
@@ -29,9 +31,9 @@ function sameIngest(previous: AuditEntry, next: AuditEntry): boolean {
  * @param entries The accounting's entries, in chain order.
  * @param collapse `false` (`--wide`/`--all`): one line per entry.
  */
-export function auditLines(entries: readonly AuditEntry[], collapse = true): AuditLine[] {
-  const lines: AuditLine[] = [];
-  let run: AuditEntry[] = [];
+export function auditLines<E extends AuditEntry>(entries: readonly E[], collapse = true): AuditLine<E>[] {
+  const lines: AuditLine<E>[] = [];
+  let run: E[] = [];
   const flush = () => {
     if (run.length === 1) lines.push({ kind: "event", entry: run[0] });
     else if (run.length > 1) lines.push({ kind: "creations", entries: run });

@@ -11,7 +11,7 @@ import { chmod, mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { getAddress, isAddress } from "ethers";
 import type { DeploymentFile } from "../../deploy/deployment-file";
-import { writePrivateFile } from "../../sdk/files/private-file";
+import { files } from "../../sdk";
 import { CliError, ExitCode } from "./errors";
 import { checkSafeConfig, safeConfigFromDeployment, type CliSafeConfig } from "./safe-config";
 
@@ -46,7 +46,12 @@ export interface CliConfig {
   identity: string;
   /** The Safe v1.4.1 contracts and the officers' Safe (break-glass), when the deployment file had them. */
   safe?: CliSafeConfig;
+  /** Where consent documents go (see `consent-store.ts`); absent: the embedded Ceramic daemon of the home. */
+  ceramic?: CliCeramicConfig;
 }
+
+/** The Ceramic setting of a config: no documents, or a node of one's own with its MedrecConsent model. */
+export type CliCeramicConfig = { enabled: false } | { enabled: true; url: string; modelId: string };
 
 /**
  * The home folder: `--home`, else `MEDREC_HOME`, else `.medrec` in `cwd`; absolute.
@@ -123,7 +128,7 @@ export async function makePrivateDir(dir: string): Promise<void> {
 /** Writes `<home>/config.json` (mode 0600). */
 export async function writeConfig(home: string, config: CliConfig): Promise<string> {
   const file = path.join(home, CONFIG_FILE);
-  await writePrivateFile(file, JSON.stringify(config, null, 2) + "\n");
+  await files.writePrivateFile(file, JSON.stringify(config, null, 2) + "\n");
   return file;
 }
 

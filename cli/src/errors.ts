@@ -19,15 +19,7 @@
  * @module
  */
 import { getAddress, isError } from "ethers";
-import { findRevertData } from "../../sdk/chain/revert-data";
-import { revertDecoder, type DecodedRevert } from "../../sdk/chain/revert-decoder";
-import { MedrecError, type ErrorCategory } from "../../sdk/errors";
-import { BreakGlassError } from "../../sdk/breakglass/errors";
-import { findUnreachable } from "../../sdk/chain/unreachable";
-import { ConsentManager__factory } from "../../sdk/chain/contracts/factories/contracts/ConsentManager__factory";
-import { PatientRegistry__factory } from "../../sdk/chain/contracts/factories/contracts/PatientRegistry__factory";
-import { ProviderRegistry__factory } from "../../sdk/chain/contracts/factories/contracts/ProviderRegistry__factory";
-import { RecordToken__factory } from "../../sdk/chain/contracts/factories/contracts/RecordToken__factory";
+import { MedrecError, breakglass, chain as sdkChain, type ErrorCategory } from "../../sdk";
 
 /** The exit codes of the CLI. */
 export const ExitCode = {
@@ -106,13 +98,6 @@ export interface ErrorReport {
 
 // ------------------------------------------------------------------ revert decoding
 
-/** The medrec contracts whose custom errors the CLI decodes. */
-const decodeMedrecRevert = revertDecoder([
-  { name: "PatientRegistry", abi: PatientRegistry__factory.abi },
-  { name: "ProviderRegistry", abi: ProviderRegistry__factory.abi },
-  { name: "ConsentManager", abi: ConsentManager__factory.abi },
-  { name: "RecordToken", abi: RecordToken__factory.abi },
-]);
 /** Deployed address (checksummed) → contract name, registered when the CLI connects. */
 const knownContracts = new Map<string, string>();
 
@@ -121,7 +106,8 @@ export function registerContracts(contracts: Record<string, string>): void {
   for (const [name, address] of Object.entries(contracts)) knownContracts.set(getAddress(address), name);
 }
 
-export type { DecodedRevert } from "../../sdk/chain/revert-decoder";
+/** A decoded revert (the SDK's `chain.DecodedRevert`). */
+export type DecodedRevert = sdkChain.DecodedRevert;
 
 /**
  * Decodes revert data with the ABIs of the medrec contracts (custom errors), `Error(string)` and `Panic(uint256)`.
@@ -130,7 +116,7 @@ export type { DecodedRevert } from "../../sdk/chain/revert-decoder";
  * @returns The decoded revert, or `null` when the data matches none.
  */
 export function decodeRevert(data: string, to?: string | null): DecodedRevert | null {
-  return decodeMedrecRevert(data, to ? knownContracts.get(safeAddress(to) ?? "") : undefined);
+  return sdkChain.decodeMedrecRevert(data, to ? knownContracts.get(safeAddress(to) ?? "") : undefined);
 }
 
 function safeAddress(value: string): string | null {
@@ -179,7 +165,7 @@ export function describeError(error: unknown): ErrorReport {
     return { code: error.code, category: error.category, message: error.message, exitCode: error.exitCode, details: error.details };
   }
   // A break-glass error already names the decoded refusal; its cause (a viem or ethers error) must not override its code.
-  if (error instanceof BreakGlassError) return describeMedrecError(error);
+  if (error instanceof breakglass.BreakGlassError) return describeMedrecError(error);
   const chain = causeChain(error);
   const refusal = chain.find(isEthersRefusal);
   if (refusal !== undefined) return describeRefusal(refusal, chain[0]);
@@ -187,7 +173,7 @@ export function describeError(error: unknown): ErrorReport {
   if (rejection !== undefined) return describeNodeRejection(rejection);
   const medrec = chain.find((e): e is MedrecError => e instanceof MedrecError);
   if (medrec) return describeMedrecError(medrec);
-  const network = findUnreachable(error);
+  const network = sdkChain.findUnreachable(error);
   if (network !== undefined) {
     return report("NETWORK_ERROR", "unavailable", `cannot reach the chain's RPC node (${errorText(network)})`);
   }
@@ -214,7 +200,7 @@ function describeRefusal(error: unknown, outer: unknown): ErrorReport {
     return report("INSUFFICIENT_FUNDS", "refused", "the account has not enough ETH to pay for gas on this chain");
   }
   if (isError(error, "CALL_EXCEPTION")) {
-    const data = findRevertData(error);
+    const data = sdkChain.findRevertData(error);
     const revert = data ? decodeRevert(data, calledAddress(error)) : null;
     const context = outer instanceof MedrecError && (outer as unknown) !== error ? `${outer.message}: ` : "";
     if (revert) {

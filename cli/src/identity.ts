@@ -18,10 +18,11 @@ import path from "node:path";
 import { gcm } from "@noble/ciphers/aes";
 import { scryptAsync } from "@noble/hashes/scrypt";
 import { Wallet, getAddress, getBytes, isError } from "ethers";
-import { bytesToHex, generateEncryptionKeyPair, getEncryptionPublicKey, hexToBytes, randomBytes } from "../../sdk/crypto";
+import { crypto as sdkCrypto, files } from "../../sdk";
+
+const { bytesToHex, generateEncryptionKeyPair, getEncryptionPublicKey, hexToBytes, randomBytes } = sdkCrypto;
 import { CliError, ExitCode } from "./errors";
 import { makePrivateDir } from "./config";
-import { writePrivateFile } from "../../sdk/files/private-file";
 
 /** The identity folder inside the home folder. */
 export const IDENTITY_DIR = "identity";
@@ -144,8 +145,8 @@ export async function createIdentity(dir: string, passphrase: string, privateKey
   };
   const keystore = await wallet.encrypt(passphrase);
   await makePrivateDir(dir);
-  await writePrivateFile(path.join(dir, ETHEREUM_KEYSTORE_FILE), keystore + "\n");
-  await writePrivateFile(path.join(dir, X25519_KEY_FILE), JSON.stringify(keyFile, null, 2) + "\n");
+  await files.writePrivateFile(path.join(dir, ETHEREUM_KEYSTORE_FILE), keystore + "\n");
+  await files.writePrivateFile(path.join(dir, X25519_KEY_FILE), JSON.stringify(keyFile, null, 2) + "\n");
   return { address: wallet.address, encryptionPublicKey: keys.publicKeyHex, dir };
 }
 

@@ -9,14 +9,15 @@
  * medrec record add <file...> [--patient <address>] [--resolver-key <hex>] [--concurrency <n>] [--progress]
  * medrec record get <tokenId...> [--out <file>]
  * medrec record list [--patient <address>]
- * medrec consent grant --grantee <address> --token <id|all> [--scopes READ,APPEND] [--purpose TREAT] [--days <n>]
+ * medrec consent grant --grantee <address> --token <id|all> [--scopes READ,APPEND] [--purpose TREAT] [--days <n>] [--text <words>]
  * medrec consent revoke --grantee <address> --token <id|all>
  * medrec consent list [--patient <address>]
  * medrec audit [patient] [--from <iso>] [--to <iso>] [--format table|json|csv|fhir] [--page-size <blocks>] [--all]
  * medrec breakglass propose [--safe <address>] --token <id> --grantee <address> (--reason <text> | --reason-file <file|->)
  *                           [--minutes <n>] --out <proposal.json> [--force]
  * medrec breakglass sign|execute|status <proposal.json>
- * global: --json, --home <dir>, --wide; environment: MEDREC_HOME, MEDREC_PASSPHRASE, MEDREC_PRIVATE_KEY, MEDREC_DEBUG, COLUMNS
+ * global: --json, --home <dir>, --wide, --no-ceramic, --ceramic-url <url>, --ceramic-model <id>;
+ * environment: MEDREC_HOME, MEDREC_PASSPHRASE, MEDREC_PRIVATE_KEY, MEDREC_CERAMIC_URL, MEDREC_CERAMIC_MODEL, MEDREC_DEBUG, COLUMNS
  * ```
  *
  * @module
@@ -63,6 +64,9 @@ export function buildProgram(io: CliIo = processIo(), settings: { json?: boolean
     .option("--json", "machine-readable output only: one JSON document on stdout")
     .option("--home <dir>", "home folder (default: $MEDREC_HOME, else ./.medrec)")
     .option("--wide", "tables whole (not shortened to the terminal's width) and every audit event on its own line")
+    .option("--no-ceramic", "keep no consent documents (consents then name none); default: the Ceramic daemon of the home, started in the background")
+    .option("--ceramic-url <url>", "a Ceramic node of your own for consent documents (default: $MEDREC_CERAMIC_URL, else the config's, else the home's daemon)")
+    .option("--ceramic-model <id>", "the stream id of the MedrecConsent model on that node (default: $MEDREC_CERAMIC_MODEL)")
     .exitOverride()
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
@@ -79,6 +83,7 @@ export function buildProgram(io: CliIo = processIo(), settings: { json?: boolean
         "  MEDREC_HOME         home folder (config, encrypted identity, stores)",
         "  MEDREC_PASSPHRASE   passphrase of the identity (required by init and by commands that sign or decrypt)",
         "  MEDREC_PRIVATE_KEY  existing Ethereum key for init to import (e.g. a funded account of a local node)",
+        "  MEDREC_CERAMIC_URL, MEDREC_CERAMIC_MODEL  a Ceramic node of your own and its MedrecConsent model",
         "  MEDREC_DEBUG=1      print stack traces",
         "  COLUMNS             width tables are fitted to (default: the terminal's; none when stdout is not a terminal)",
         "",

@@ -6,7 +6,9 @@
  */
 import { InvalidArgumentError } from "commander";
 import { getAddress, isAddress } from "ethers";
-import { ALL_RECORDS, SCOPE_NAMES, Scope, isScopeName } from "../../sdk/vocabulary";
+import { vocabulary } from "../../sdk";
+
+const { ALL_RECORDS, SCOPE_NAMES, Scope, isScopeName } = vocabulary;
 
 /** An address (any case; checksummed when mixed case). */
 export function parseAddress(value: string): string {

@@ -7,22 +7,15 @@
  * @module
  */
 import { getAddress, isAddress } from "ethers";
-import {
-  SAFE_CONTRACT_KEYS,
-  SAFE_VERSION,
-  contractNetworksFor,
-  safeContractAddressesOf,
-  type SafeContractAddresses,
-  type SafeContractNetworks,
-} from "../../sdk/breakglass/contract-networks";
+import { breakglass } from "../../sdk";
 import { CliError, ExitCode } from "./errors";
 
 /** What `config.json` holds under `safe`. */
 export interface CliSafeConfig {
-  /** The Safe contracts' version (medrec talks to {@link SAFE_VERSION} only). */
+  /** The Safe contracts' version (medrec talks to `breakglass.SAFE_VERSION` only). */
   version: string;
   /** The Safe contracts of the chain, as protocol-kit names them. */
-  contracts: SafeContractAddresses;
+  contracts: breakglass.SafeContractAddresses;
   /** The officers' Safe holding `BREAK_GLASS_ROLE`, or null when the deployment named another authority. */
   breakGlass: string | null;
 }
@@ -37,9 +30,9 @@ export function safeConfigFromDeployment(section: unknown, invalid: (what: strin
   if (section === undefined || section === null) return undefined;
   if (typeof section !== "object") throw invalid("safe is not an object");
   const { version, contracts, breakGlass } = section as { version?: unknown; contracts?: unknown; breakGlass?: unknown };
-  if (version !== SAFE_VERSION) throw invalid(`safe.version is ${String(version)}; medrec talks to Safe ${SAFE_VERSION}`);
+  if (version !== breakglass.SAFE_VERSION) throw invalid(`safe.version is ${String(version)}; medrec talks to Safe ${breakglass.SAFE_VERSION}`);
   if (typeof contracts !== "object" || contracts === null) throw invalid("safe.contracts is missing");
-  const addresses = safeContractAddressesOf(contracts as Record<string, { address?: unknown } | undefined>, invalid);
+  const addresses = breakglass.safeContractAddressesOf(contracts as Record<string, { address?: unknown } | undefined>, invalid);
   let officers: string | null = null;
   if (breakGlass !== undefined && breakGlass !== null) {
     const address = (breakGlass as { address?: unknown }).address;
@@ -60,7 +53,7 @@ export function checkSafeConfig(value: unknown, file: string): void {
   const invalid = (what: string) => new CliError("CONFIG_INVALID", `${file}: ${what}`, ExitCode.INVALID_INPUT);
   const safe = value as Partial<CliSafeConfig> | null;
   if (safe === null || typeof safe !== "object" || typeof safe.contracts !== "object" || safe.contracts === null) throw invalid("safe is malformed");
-  for (const key of Object.values(SAFE_CONTRACT_KEYS)) {
+  for (const key of Object.values(breakglass.SAFE_CONTRACT_KEYS)) {
     const address = (safe.contracts as unknown as Record<string, unknown>)[key];
     if (typeof address !== "string" || !isAddress(address)) throw invalid(`safe.contracts.${key} is not an address`);
   }
@@ -68,11 +61,11 @@ export function checkSafeConfig(value: unknown, file: string): void {
 }
 
 /**
- * protocol-kit's `contractNetworks` for the configured chain.
- * @param config The CLI config (its `chainId` and `safe`).
+ * The config's Safe part, or an error saying how to get one.
+ * @param config The CLI config.
  * @throws {CliError} `SAFE_NOT_CONFIGURED` (2) when the config has no Safe contracts.
  */
-export function configuredSafe(config: { chainId: string; safe?: CliSafeConfig }): { safe: CliSafeConfig; contractNetworks: SafeContractNetworks } {
+export function configuredSafe(config: { safe?: CliSafeConfig }): CliSafeConfig {
   if (!config.safe) {
     throw new CliError(
       "SAFE_NOT_CONFIGURED",
@@ -80,5 +73,12 @@ export function configuredSafe(config: { chainId: string; safe?: CliSafeConfig }
       ExitCode.USAGE,
     );
   }
-  return { safe: config.safe, contractNetworks: contractNetworksFor(BigInt(config.chainId), config.safe.contracts) };
+  return config.safe;
+}
+
+/** The config's Safe part as a deployment's `safe` section (contracts by their deployment-file names). */
+export function safeDeploymentOf(safe: CliSafeConfig): { contracts: Record<string, { address: string }>; breakGlass: { address: string } | null } {
+  const contracts: Record<string, { address: string }> = {};
+  for (const [name, key] of Object.entries(breakglass.SAFE_CONTRACT_KEYS)) contracts[name] = { address: safe.contracts[key] };
+  return { contracts, breakGlass: safe.breakGlass ? { address: safe.breakGlass } : null };
 }

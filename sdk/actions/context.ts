@@ -4,20 +4,40 @@
  *
  * @module
  */
-import { getBytes, isHexString, ZeroHash } from "ethers";
+import { getAddress, getBytes, isHexString, ZeroHash } from "ethers";
 import { requireAccount, requireResolver, requireStore, ClientConfigError, type MedrecClient, type ResolverEndpoint } from "../client/client";
 import { typedDataSigner, type SmartAccount } from "../client/account";
 import { hexToBytes, type BytesLike } from "../crypto/bytes";
 import type { RecordsContext } from "../records/context";
 import { accountRecordWriter, eoaRecordWriter, type RecordWriter } from "../records/record-writer";
 import { resolverInfo } from "../resolver/client";
+import type { ResolverInfo } from "../resolver/protocol";
+import { ResolverError } from "../resolver/errors";
 import { resolverKeyStore } from "../resolver/key-store";
 import type { PatientWallet, WalletContext } from "../wallet/account";
 import { InvalidArgumentError } from "../errors";
 
 const resolverKeys = new WeakMap<ResolverEndpoint, Promise<Uint8Array>>();
 
-/** The X25519 public key of the client's resolver (configured, or read once from its `/v1/info`). */
+/**
+ * The client's resolver's `GET /v1/info`, checked to serve the client's chain and ConsentManager: keys are never
+ * deposited with, nor requests signed for, another deployment's resolver.
+ * @throws {@link ResolverError} `RESOLVER_MISMATCH` (`invalid-input`) when it serves another chain or deployment.
+ */
+export async function checkedResolverInfo(client: MedrecClient, action: string): Promise<ResolverInfo> {
+  const resolver = requireResolver(client, action);
+  const info = await resolverInfo(resolver.url);
+  if (BigInt(info.chainId) !== client.chainId || getAddress(info.consentManager) !== client.addresses.ConsentManager) {
+    throw new ResolverError(
+      "RESOLVER_MISMATCH",
+      0,
+      `the resolver at ${resolver.url} serves chain ${info.chainId}, ConsentManager ${info.consentManager}; this client is for chain ${client.chainId}, ConsentManager ${client.addresses.ConsentManager}`,
+    );
+  }
+  return info;
+}
+
+/** The X25519 public key of the client's resolver (configured, or read once from its checked `/v1/info`). */
 export function resolverPublicKey(client: MedrecClient, action: string): Promise<Uint8Array> {
   const resolver = requireResolver(client, action);
   let key = resolverKeys.get(resolver);
@@ -25,7 +45,7 @@ export function resolverPublicKey(client: MedrecClient, action: string): Promise
     key =
       resolver.publicKey !== undefined
         ? Promise.resolve(toKeyBytes(resolver.publicKey))
-        : resolverInfo(resolver.url).then((info) => hexToBytes(info.encryptionPublicKey));
+        : checkedResolverInfo(client, action).then((info) => hexToBytes(info.encryptionPublicKey));
     key.catch(() => resolverKeys.delete(resolver)); // a failed lookup is retried next time
     resolverKeys.set(resolver, key);
   }

@@ -10,6 +10,7 @@ import { bytesToHex, hexToBytes, type BytesLike } from "../crypto/bytes";
 import { ingestBundles, type IngestProgress, type IngestedRecord } from "../records/ingest";
 import type { IngestIndex } from "../records/ingest-index";
 import type { PreparedRecord } from "../records/prepare";
+import { RecordPermissionError } from "../records/errors";
 import { InvalidArgumentError } from "../errors";
 import { recordsContextOf, recordWriterOf, registeredEncryptionKey, resolverPublicKey } from "./context";
 
@@ -42,7 +43,9 @@ export interface IngestParams {
  * to chain, RecordToken, token id and version), store the ciphertext by CID, mint one soulbound token per record
  * from the acting account, keep the wraps (and deposit the resolver's wrap with the resolver).
  * @returns Per input, the records written (or found unchanged).
- * @throws InvalidArgumentError when there is no recipient at all (the patient has no registered key and none given).
+ * @throws InvalidArgumentError when there is no recipient at all (the patient has no registered key and none given);
+ *   {@link RecordPermissionError} when the patient is not registered, or the acting account is another writer
+ *   without the patient's APPEND consent.
  */
 export async function ingest(client: MedrecClient, params: IngestParams): Promise<IngestedRecord[][]> {
   const account = requireAccount(client, "records.ingest");
@@ -58,12 +61,30 @@ export async function ingest(client: MedrecClient, params: IngestParams): Promis
   if (client.resolver !== undefined) add(await resolverPublicKey(client, "records.ingest"));
   for (const key of params.recipients ?? []) add(key);
   if (recipients.length === 0) throw new InvalidArgumentError(`records.ingest: ${patient} has no registered encryption key and no recipient was given`);
+  await requireWriter(client, account.address, patient);
   const options = { patient, recipients, writer: recordWriterOf(client, "records.ingest"), index: params.index, rewrapWith: params.rewrapWith };
   return ingestBundles(
     context,
     params.inputs.map((input) => (isPrepared(input) ? { prepared: input.prepared, options } : { input, options })),
     { concurrency: params.concurrency, onProgress: params.onProgress },
   );
+}
+
+/**
+ * Checks that `writer` may add records for `patient` (before anything is stored or minted): the patient is
+ * registered, and a writer other than the patient holds the patient's APPEND consent over all records.
+ * @throws {@link RecordPermissionError} `NOT_A_PATIENT` or `NOT_AUTHORISED`.
+ */
+async function requireWriter(client: MedrecClient, writer: string, patient: string): Promise<void> {
+  if (!(await client.contracts.patientRegistry.isPatient(patient))) {
+    throw new RecordPermissionError("NOT_A_PATIENT", `${patient} is not a registered patient`);
+  }
+  if (getAddress(writer) !== patient && !(await client.contracts.consentManager.canAppend(writer, patient))) {
+    throw new RecordPermissionError(
+      "NOT_AUTHORISED",
+      `${writer} may not add records for ${patient}: it needs to be an active provider or lab with the patient's APPEND consent over all records`,
+    );
+  }
 }
 
 const isPrepared = (input: unknown): input is { prepared: PreparedRecord[] } =>

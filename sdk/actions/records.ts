@@ -13,6 +13,7 @@ import { RecordToken__factory } from "../chain/contracts/factories/contracts/Rec
 import { readRecord, type KeySource, type ReadRecordResult } from "../records/read";
 import { forgetRecord, type ForgottenRecord } from "../records/forget";
 import { recordKindText } from "../records/kind";
+import { RecordPermissionError } from "../records/errors";
 import { recordsContextOf, recordWriterOf } from "./context";
 
 /** Parameters of {@link read}. */
@@ -83,7 +84,14 @@ export async function list(client: MedrecClient, params: { patient?: string } = 
  * Forgets a record (the patient's right to erasure): burns the token from the acting account (the patient's key
  * or smart account), deletes the client's wraps of it and unpins its ciphertext; resolvers shred theirs when
  * they see the burn.
+ * @throws {@link RecordNotFoundError} when the token does not exist; {@link RecordPermissionError} `NOT_AUTHORISED`
+ *   when the acting account is not the record's patient (nothing is sent).
  */
 export async function forget(client: MedrecClient, params: { tokenId: bigint }): Promise<ForgottenRecord> {
+  const account = requireAccount(client, "records.forget");
+  const patient = await client.contracts.recordToken.patientOf(params.tokenId);
+  if (BigInt(patient) !== 0n && getAddress(patient) !== account.address) {
+    throw new RecordPermissionError("NOT_AUTHORISED", `only the record's patient ${getAddress(patient)} may forget record #${params.tokenId}`);
+  }
   return forgetRecord(await recordsContextOf(client, "records.forget"), params.tokenId, recordWriterOf(client, "records.forget"));
 }

@@ -7,12 +7,16 @@
 import { requireAccount, requireResolver, type MedrecClient } from "../client/client";
 import { typedDataSigner } from "../client/account";
 import type { KeySource } from "../records/read";
-import { requestKeyRelease, resolverInfo, resolverKeys, type KeyRelease } from "../resolver/client";
+import { requestKeyRelease, resolverKeys, type KeyRelease } from "../resolver/client";
 import type { ResolverInfo } from "../resolver/protocol";
+import { checkedResolverInfo } from "./context";
 
-/** The client's resolver's `GET /v1/info`: its disclosure account, X25519 key, chain and contracts. */
+/**
+ * The client's resolver's `GET /v1/info`: its disclosure account, X25519 key, chain and contracts.
+ * @throws {@link ResolverError} `RESOLVER_MISMATCH` when it serves another chain or ConsentManager than the client's.
+ */
 export function info(client: MedrecClient): Promise<ResolverInfo> {
-  return resolverInfo(requireResolver(client, "resolver.info").url);
+  return checkedResolverInfo(client, "resolver.info");
 }
 
 /** Parameters of {@link keys} and {@link release}. */
@@ -21,6 +25,8 @@ export interface ReleaseParams {
   purpose: string;
   /** Seconds each signed request stays valid (default the resolver client's). */
   ttlSeconds?: bigint;
+  /** The resolver's disclosure account (`info(client).address`); looked up per request when absent. */
+  resolverAddress?: string;
 }
 
 /** The disclosure the resolver mined before releasing a key. */
@@ -39,6 +45,7 @@ export function keys(client: MedrecClient, params: ReleaseParams): KeySource<Rel
     domain: client.domains.resolver,
     purpose: params.purpose,
     ttlSeconds: params.ttlSeconds,
+    resolver: params.resolverAddress,
   });
 }
 

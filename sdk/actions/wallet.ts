@@ -1,7 +1,7 @@
 /**
- * Wallet actions of zkSync native accounts: create a patient's account (sponsored, registered in the same
- * transaction), send sponsored calls from it, set its guardians, cancel a recovery; and the guardians' side:
- * propose, approve and execute a recovery.
+ * Wallet actions: register the acting account as a patient (an EOA or a smart account); and of zkSync native
+ * accounts: create a patient's account (sponsored, registered in the same transaction), send sponsored calls from
+ * it, set its guardians, cancel a recovery; and the guardians' side: propose, approve and execute a recovery.
  *
  * @module
  */
@@ -19,7 +19,42 @@ import {
   setGuardians as setGuardiansOf,
   type AccountCall,
 } from "../wallet/account";
-import { requireSmartAccount } from "./context";
+import { PatientKeyDiffersError } from "../wallet/errors";
+import { requireSmartAccount, walletOf } from "./context";
+
+/** What {@link registerPatient} did. */
+export interface RegisteredPatient {
+  /** The registration transaction; `null` when the account was already registered with this key. */
+  transactionHash: string | null;
+  /** The patient's did:pkh, as the registry has it. */
+  did: string;
+}
+
+/**
+ * Registers the acting account as a patient with its X25519 public key (`PatientRegistry.register`): an EOA sends
+ * it (and pays the gas), a smart account sends it as a sponsored AA call. Registering again with the same key does
+ * nothing.
+ * @param params `encryptionKey`: the X25519 public key, hex (32 bytes).
+ * @throws {@link PatientKeyDiffersError} when the account is registered with another key.
+ */
+export async function registerPatient(client: MedrecClient, params: { encryptionKey: string }): Promise<RegisteredPatient> {
+  const account = requireAccount(client, "wallet.registerPatient");
+  const registry = client.contracts.patientRegistry;
+  if (await registry.isPatient(account.address)) {
+    const registered = (await registry.encryptionKeyOf(account.address)).toLowerCase();
+    if (registered !== params.encryptionKey.toLowerCase()) throw new PatientKeyDiffersError(account.address, registered);
+    return { transactionHash: null, did: await registry.didOf(account.address) };
+  }
+  let transactionHash: string;
+  if (account.kind === "eoa") {
+    transactionHash = (await (await registry.connect(account.signer).register(params.encryptionKey)).wait())!.hash;
+  } else {
+    const { context, wallet } = walletOf(client, account);
+    const data = registry.interface.encodeFunctionData("register", [params.encryptionKey]);
+    transactionHash = (await sendSponsored(context, wallet, [{ target: client.addresses.PatientRegistry, data }])).hash;
+  }
+  return { transactionHash, did: await registry.didOf(account.address) };
+}
 
 /** Parameters of {@link createAccount}. */
 export interface CreateAccountParams {

@@ -5,7 +5,9 @@
  * @module
  */
 import { ZeroAddress, decodeBytes32String, getAddress, hexlify, type Log, type LogDescription } from "ethers";
-import { ConsentManager__factory, RecordToken__factory } from "../chain/contracts";
+// The factories one by one: the index of the contract types loads every factory (start-up time).
+import { ConsentManager__factory } from "../chain/contracts/factories/contracts/ConsentManager__factory";
+import { RecordToken__factory } from "../chain/contracts/factories/contracts/RecordToken__factory";
 import { ALL_RECORDS, EMERGENCY_PURPOSE, Scope, formatTokenId, scopeNames } from "../vocabulary";
 import type { AuditEntry, AuditEventKind } from "./types";
 

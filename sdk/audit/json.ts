@@ -8,7 +8,9 @@ import { AUDIT_ENTRY_FIELDS, type AccountingOfDisclosures, type AuditEntry } fro
 /**
  * The accounting as JSON. Keys are always written in the same order — `patient`, `chainId`, `contracts`,
  * `period`, `blocks`, `generatedAt`, `entries`, and each entry's fields in {@link AUDIT_ENTRY_FIELDS} order —
- * whatever the key order of the object given, so equal accountings give equal text. Unknown keys are dropped.
+ * whatever the key order of the object given, so equal accountings give equal text. Unknown keys are dropped, but
+ * for `purposeText` (the consent document's purpose in words, of an accounting annotated by `audit.accounting`),
+ * written last when an entry has it.
  * @param accounting From `accountingOfDisclosures`.
  * @param indent Spaces of indentation; 0 for one line. Default 2.
  */
@@ -35,5 +37,7 @@ function orderedEntry(entry: AuditEntry): Record<string, unknown> {
     const value = entry[field];
     ordered[field] = Array.isArray(value) ? [...value] : value ?? null;
   }
+  const purposeText = (entry as AuditEntry & { purposeText?: string | null }).purposeText;
+  if (purposeText !== undefined) ordered.purposeText = purposeText;
   return ordered;
 }

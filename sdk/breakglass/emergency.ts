@@ -1,5 +1,6 @@
 import { Interface, getAddress } from "ethers";
-import { ConsentManager__factory } from "../chain/contracts";
+// The factories one by one: the index of the contract types loads every factory (start-up time).
+import { ConsentManager__factory } from "../chain/contracts/factories/contracts/ConsentManager__factory";
 import { InvalidArgumentError } from "../errors";
 import { BreakGlassError } from "./errors";
 import { emergencyDuration, emergencyReasonHash } from "./reason";

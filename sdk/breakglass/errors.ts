@@ -18,6 +18,12 @@ import { MedrecError, type ErrorCategory } from "../errors";
  * - `MISSING_REASON`: the reason is empty.
  * - `INVALID_SAFE_CONFIG`: owners or threshold of a Safe to create are invalid.
  * - `NO_GUARDIANS`: the patient's account has no guardians to build a Safe from.
+ * - `PROPOSAL_INVALID`: a proposal file is malformed, or its transaction is not a plain call without refunds.
+ * - `PROPOSAL_INCONSISTENT`: a proposal file's readable fields differ from its signed data (an edited file).
+ * - `PROPOSAL_HASH_MISMATCH`: a proposal's transaction does not hash to its `safeTxHash` for the Safe it names.
+ * - `PROPOSAL_WRONG_CHAIN`, `PROPOSAL_WRONG_DEPLOYMENT`: a proposal for another chain or ConsentManager.
+ * - `SAFE_NOT_FOUND`: there is no contract at the Safe's address.
+ * - `NOT_A_SAFE`: the contract at the address does not answer as a Safe.
  */
 export type BreakGlassErrorCode =
   | "THRESHOLD_NOT_MET"
@@ -28,7 +34,14 @@ export type BreakGlassErrorCode =
   | "INVALID_DURATION"
   | "MISSING_REASON"
   | "INVALID_SAFE_CONFIG"
-  | "NO_GUARDIANS";
+  | "NO_GUARDIANS"
+  | "PROPOSAL_INVALID"
+  | "PROPOSAL_INCONSISTENT"
+  | "PROPOSAL_HASH_MISMATCH"
+  | "PROPOSAL_WRONG_CHAIN"
+  | "PROPOSAL_WRONG_DEPLOYMENT"
+  | "SAFE_NOT_FOUND"
+  | "NOT_A_SAFE";
 
 /** The {@link ErrorCategory} of each {@link BreakGlassErrorCode}: wrong inputs, or refusals by the Safe or the chain. */
 export const BREAK_GLASS_CATEGORIES: Readonly<Record<BreakGlassErrorCode, ErrorCategory>> = Object.freeze({
@@ -41,6 +54,13 @@ export const BREAK_GLASS_CATEGORIES: Readonly<Record<BreakGlassErrorCode, ErrorC
   MISSING_REASON: "invalid-input",
   INVALID_SAFE_CONFIG: "invalid-input",
   NO_GUARDIANS: "invalid-input",
+  PROPOSAL_INVALID: "invalid-input",
+  PROPOSAL_INCONSISTENT: "invalid-input",
+  PROPOSAL_HASH_MISMATCH: "invalid-input",
+  PROPOSAL_WRONG_CHAIN: "invalid-input",
+  PROPOSAL_WRONG_DEPLOYMENT: "invalid-input",
+  SAFE_NOT_FOUND: "not-found",
+  NOT_A_SAFE: "invalid-input",
 });
 
 /** A break-glass step was refused or failed. Messages never carry the reason text or keys. */

@@ -1,5 +1,7 @@
 import { AbiCoder, Interface, ZeroAddress, getAddress, keccak256, toBigInt, type Signer } from "ethers";
-import { ConsentManager__factory, PatientAccountBase__factory } from "../chain/contracts";
+// The factories one by one: the index of the contract types loads every factory (start-up time).
+import { ConsentManager__factory } from "../chain/contracts/factories/contracts/ConsentManager__factory";
+import { PatientAccountBase__factory } from "../chain/contracts/factories/aa-wallets/base/PatientAccountBase.sol/PatientAccountBase__factory";
 import { BreakGlassError } from "./errors";
 import { createSafe, type CreatedSafe } from "./create-safe";
 import type { SafeContractNetworks } from "./contract-networks";

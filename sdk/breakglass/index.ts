@@ -53,3 +53,19 @@ export {
 } from "./emergency";
 export { decodeConsentManagerRevert } from "./revert";
 export { safeInterface, safeProxyFactoryInterface } from "./safe-abi";
+export {
+  PROPOSAL_KIND,
+  PROPOSAL_VERSION,
+  checkProposalTarget,
+  parseProposal,
+  proposalCall,
+  proposalFileOf,
+  proposalText,
+  type BreakGlassProposal,
+  type ProposalCall,
+  type ProposalFacts,
+  type ProposalSafeTransaction,
+} from "./proposal-file";
+export { signaturesOf } from "./proposal-signatures";
+export { requireCurrentNonce, safeTransactionOf } from "./proposal-transaction";
+export { proposalStatus, type ProposalState, type ProposalStatus } from "./proposal-status";

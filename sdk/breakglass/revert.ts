@@ -1,6 +1,7 @@
 import { Interface } from "ethers";
 import { findRevertData } from "../chain/revert-data";
-import { ConsentManager__factory } from "../chain/contracts";
+// The factories one by one: the index of the contract types loads every factory (start-up time).
+import { ConsentManager__factory } from "../chain/contracts/factories/contracts/ConsentManager__factory";
 
 const consentInterface = new Interface(ConsentManager__factory.abi);
 

@@ -11,3 +11,4 @@ export { findRevertData } from "./revert-data";
 export { fetchChainId, rpcRequest } from "./json-rpc";
 export { revertDecoder, formatRevert, type DecodedRevert, type ErrorSource } from "./revert-decoder";
 export { findUnreachable, isNodeUnreachable, UNREACHABLE_ERRNO_CODES, UNREACHABLE_ETHERS_CODES } from "./unreachable";
+export { MEDREC_ERROR_SOURCES, decodeMedrecRevert } from "./medrec-reverts";

@@ -57,6 +57,11 @@ export interface MedrecClientConfig {
   resolver?: ResolverEndpoint;
   /** Blocks per `eth_getLogs` query of event-reading actions (default the audit's page size). */
   logPageSize?: number;
+  /**
+   * With `rpcUrl`: how often the provider polls for receipts, in ms (default ethers' 4000; a local chain mines at
+   * once, and a command-line tool wants ~200).
+   */
+  pollingInterval?: number;
 }
 
 /** The EIP-712 domains of the deployment. */
@@ -112,12 +117,15 @@ export function createMedrecClient(config: MedrecClientConfig): MedrecClient {
   }
   const addresses = checkDeployment(config.deployment);
   const chainId = BigInt(config.deployment.chainId);
+  // Made from a URL: pinned to the chain, one request per call, no cached answers (a nonce read twice in 250 ms
+  // must not be served stale between two transactions of one account).
   const provider =
-    config.provider ?? new JsonRpcProvider(config.rpcUrl, Network.from(chainId), {
+    config.provider ??
+    new JsonRpcProvider(config.rpcUrl, Network.from(chainId), {
       staticNetwork: Network.from(chainId),
       batchMaxCount: 1,
       cacheTimeout: -1,
-      pollingInterval: RECEIPT_POLLING_MS,
+      pollingInterval: config.pollingInterval ?? RECEIPT_POLLING_MS,
     });
   return Object.freeze({
     provider,

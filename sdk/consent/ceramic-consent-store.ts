@@ -19,9 +19,9 @@
  * @module
  */
 import type { Signer } from "ethers";
-import { CeramicClient } from "@ceramicnetwork/http-client";
-import { Model } from "@ceramicnetwork/stream-model";
-import { ModelInstanceDocument } from "@ceramicnetwork/stream-model-instance";
+import type { CeramicClient } from "@ceramicnetwork/http-client";
+import type { Model } from "@ceramicnetwork/stream-model";
+import type { ModelInstanceDocument } from "@ceramicnetwork/stream-model-instance";
 import type { DIDSession } from "did-session";
 import type { DID } from "dids";
 import type { Consent as FhirConsent } from "@medplum/fhirtypes";
@@ -45,6 +45,7 @@ import {
 } from "./consent-store";
 import { CONSENT_MODEL_NAME, describeCeramicError, type CeramicConsentContent } from "./ceramic-model";
 import { createPkhSession, type PkhSessionOptions } from "./ceramic-session";
+import { ceramicModules } from "./ceramic-modules";
 
 export {
   deployConsentModel,
@@ -100,6 +101,7 @@ export class CeramicConsentStore implements ConsentStore {
     }
     const pageSize = options.findPageSize ?? FIND_PAGE_SIZE;
     if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) throw new ConsentStoreError("connect", "findPageSize must be an integer in 1…1000");
+    const { CeramicClient, Model } = await ceramicModules();
     const client = new CeramicClient(options.ceramicUrl);
     client.did = did;
     let model: Model;
@@ -135,6 +137,7 @@ export class CeramicConsentStore implements ConsentStore {
   async create(document: ConsentDocument): Promise<ConsentDocumentRef> {
     validateConsentDocument(document);
     if (document.controller !== this.controller) throw new ConsentNotControllerError(document.controller, this.controller);
+    const { ModelInstanceDocument } = await ceramicModules();
     let stream: ModelInstanceDocument<CeramicConsentContent>;
     try {
       stream = await ModelInstanceDocument.create<CeramicConsentContent>(this.client, toContent(document), {
@@ -192,6 +195,7 @@ export class CeramicConsentStore implements ConsentStore {
    * node's latest state), or undefined.
    */
   private async searchIndex(metadataId: string): Promise<ModelInstanceDocument<CeramicConsentContent> | undefined> {
+    const { ModelInstanceDocument } = await ceramicModules();
     let after: string | undefined;
     for (;;) {
       let page: Awaited<ReturnType<CeramicClient["index"]["query"]>>;
@@ -218,6 +222,7 @@ export class CeramicConsentStore implements ConsentStore {
 
   /** The latest version of a MedrecConsent document of this store's model. */
   private async loadStream(streamId: string, operation: "load" | "update"): Promise<ModelInstanceDocument<CeramicConsentContent>> {
+    const { ModelInstanceDocument } = await ceramicModules();
     let stream: ModelInstanceDocument<CeramicConsentContent>;
     try {
       stream = await ModelInstanceDocument.load<CeramicConsentContent>(this.client, streamId);

@@ -18,11 +18,9 @@
  * @module
  */
 import { randomBytes } from "node:crypto";
-import { CeramicClient } from "@ceramicnetwork/http-client";
-import { Model, type ModelDefinition } from "@ceramicnetwork/stream-model";
-import { DID } from "dids";
-import { Ed25519Provider } from "key-did-provider-ed25519";
-import { getResolver as getKeyResolver } from "key-did-resolver";
+import type { ModelDefinition } from "@ceramicnetwork/stream-model";
+import type { DID } from "dids";
+import { ceramicModules } from "./ceramic-modules";
 import { CONSENT_STATUSES } from "./consent-document";
 import { ConsentStoreError } from "./consent-store";
 
@@ -75,6 +73,7 @@ export async function randomKeyDid(): Promise<DID> {
  */
 export async function keyDidFromSeed(seed: Uint8Array): Promise<DID> {
   if (!(seed instanceof Uint8Array) || seed.length !== 32) throw new ConsentStoreError("connect", "a did:key seed is 32 bytes");
+  const { DID, Ed25519Provider, getKeyResolver } = await ceramicModules();
   const did = new DID({ provider: new Ed25519Provider(seed), resolver: getKeyResolver() });
   await did.authenticate();
   return did;
@@ -101,6 +100,7 @@ export interface DeployConsentModelOptions {
 export async function deployConsentModel(ceramicUrl: string, adminDid?: DID, options: DeployConsentModelOptions = {}): Promise<string> {
   const index = options.index ?? adminDid !== undefined;
   if (index && adminDid === undefined) throw new ConsentStoreError("index-model", "indexing the model needs the node's admin DID");
+  const { CeramicClient, Model } = await ceramicModules();
   const client = new CeramicClient(ceramicUrl);
   let modelId: string;
   try {
@@ -132,6 +132,7 @@ export async function deployConsentModel(ceramicUrl: string, adminDid?: DID, opt
  * @throws ConsentStoreError (operation `index-model`): not an admin DID, unknown or other model, node failure.
  */
 export async function indexConsentModel(ceramicUrl: string, adminDid: DID, modelId: string): Promise<void> {
+  const { CeramicClient, Model } = await ceramicModules();
   const client = new CeramicClient(ceramicUrl);
   try {
     if (!adminDid.authenticated) await adminDid.authenticate();

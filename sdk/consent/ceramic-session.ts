@@ -16,8 +16,8 @@
  */
 import type { Signer } from "ethers";
 import { getBytes, isHexString } from "ethers";
-import { DIDSession } from "did-session";
-import { EthereumNodeAuth, getAccountId } from "@didtools/pkh-ethereum";
+import type { DIDSession } from "did-session";
+import { ceramicModules } from "./ceramic-modules";
 import { ConsentStoreError } from "./consent-store";
 import { describeCeramicError } from "./ceramic-model";
 
@@ -74,6 +74,7 @@ export interface PkhSessionOptions {
  */
 export async function createPkhSession(signer: Signer, options: PkhSessionOptions = {}): Promise<DIDSession> {
   try {
+    const { DIDSession, EthereumNodeAuth, getAccountId } = await ceramicModules();
     const chainId = options.chainId ?? (await signer.provider?.getNetwork())?.chainId ?? 1n;
     const provider = eip1193FromSigner(signer, chainId);
     const accountId = await getAccountId(provider, await signer.getAddress());

@@ -5,4 +5,5 @@
  * @module
  */
 export * from "../wallet";
+export { registerPatient, type RegisteredPatient } from "../actions/wallet";
 export { createAccount, send, setGuardians, cancelRecovery, proposeRecovery, approveRecovery, executeRecovery, type CreateAccountParams, type RecoveryParams } from "../actions/wallet";

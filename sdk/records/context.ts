@@ -1,5 +1,7 @@
 import type { ContractRunner } from "ethers";
-import { RecordToken__factory, type RecordToken } from "../chain/contracts";
+// The factories one by one: the index of the contract types loads every factory (start-up time).
+import { RecordToken__factory } from "../chain/contracts/factories/contracts/RecordToken__factory";
+import type { RecordToken } from "../chain/contracts";
 import type { ContentStore } from "../storage/types";
 import type { RecordAadFields } from "../crypto";
 import type { KeyStore, RecordVersionRef } from "./key-store";

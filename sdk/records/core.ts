@@ -12,4 +12,4 @@ export { eoaRecordWriter, accountRecordWriter, type RecordWriter, type MintReque
 export { readRecord, localKeys, type ReadRecordResult, type KeySource, type RecordKey } from "./read";
 export { recordKindText } from "./kind";
 export { forgetRecord, type ForgottenRecord } from "./forget";
-export { RecordKeyNotFoundError, RecordNotFoundError, RecordVersionChangedError, RecordWriteError } from "./errors";
+export { RecordKeyNotFoundError, RecordNotFoundError, RecordPermissionError, RecordVersionChangedError, RecordWriteError } from "./errors";

@@ -35,3 +35,19 @@ export class RecordVersionChangedError extends MedrecError {
     super("RECORD_VERSION_CHANGED", "unavailable", `record #${tokenId} changed while its key was released; ask again`);
   }
 }
+
+/**
+ * The acting account may not write or erase this record: `NOT_A_PATIENT` (the patient is not registered),
+ * `NOT_AUTHORISED` (a writer without the patient's APPEND consent over all records, or an account other than the
+ * record's patient asking to forget it). Checked before anything is stored or sent.
+ */
+export class RecordPermissionError extends MedrecError {
+  declare readonly code: "NOT_A_PATIENT" | "NOT_AUTHORISED";
+  /**
+   * @param code Which refusal.
+   * @param message Who may not do what (addresses and token ids only).
+   */
+  constructor(code: "NOT_A_PATIENT" | "NOT_AUTHORISED", message: string) {
+    super(code, "refused", message);
+  }
+}

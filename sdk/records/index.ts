@@ -18,5 +18,6 @@ export {
   type BulkIngestItem,
   type PreparedRecord,
 } from "./ingest";
-export { fileIngestIndex, memoryIngestIndex, recordIdentity, type IngestIndex } from "./ingest-index";
+export { fileIngestIndex, ingestIndexKey, memoryIngestIndex, recordIdentity, type IngestIndex } from "./ingest-index";
 export { prepareInParallel, PrepareFailedError, PARALLEL_THRESHOLD_BYTES, type PrepareSettings, type PrepareOutcome } from "./prepare-pool";
+export { describeRecord, type RecordDescription } from "./describe";

@@ -17,6 +17,7 @@
 import { constants as fsConstants } from "node:fs";
 import { mkdir, open, readFile } from "node:fs/promises";
 import path from "node:path";
+import { hkdf } from "@noble/hashes/hkdf";
 import { hmac } from "@noble/hashes/hmac";
 import { sha256 } from "@noble/hashes/sha2";
 import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils";
@@ -33,6 +34,16 @@ export interface IngestIndex {
   lookup(identity: string): Promise<bigint | undefined>;
   /** Notes that the record of `identity` is token `tokenId`. */
   remember(identity: string, tokenId: bigint): Promise<void>;
+}
+
+/**
+ * The key of a writer's ingest index, derived from the writer's X25519 private key (HKDF-SHA256, info
+ * `medrec/ingest-index/v1`): only that writer can test the index, and the index needs no key of its own.
+ * @param secret The writer's X25519 private key (32 bytes); not kept.
+ */
+export function ingestIndexKey(secret: Uint8Array): Uint8Array {
+  if (secret.length !== 32) throw new InvalidArgumentError("ingestIndexKey: an X25519 private key is 32 bytes");
+  return hkdf(sha256, secret, undefined, "medrec/ingest-index/v1", 32);
 }
 
 /** The keyed identity of a record (see the module notes). */

@@ -1,5 +1,7 @@
 import { getAddress, hexlify, type Signer } from "ethers";
-import { RecordToken__factory, type RecordToken } from "../chain/contracts";
+// The factories one by one: the index of the contract types loads every factory (start-up time).
+import { RecordToken__factory } from "../chain/contracts/factories/contracts/RecordToken__factory";
+import type { RecordToken } from "../chain/contracts";
 import { recordTokenDomain, signRecordUpdate, type RecordUpdate } from "../chain/record-attestation";
 import { sendSponsored, type PatientWallet, type WalletContext } from "../wallet";
 import { RecordWriteError } from "./errors";

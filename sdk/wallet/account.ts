@@ -1,5 +1,7 @@
 import { Interface, type Provider, type Signer, type TypedDataDomain } from "ethers";
-import { AccountFactoryBase__factory, PatientAccountBase__factory } from "../chain/contracts";
+// The factories one by one: the index of the contract types loads every factory (start-up time).
+import { AccountFactoryBase__factory } from "../chain/contracts/factories/aa-wallets/base/AccountFactoryBase.sol/AccountFactoryBase__factory";
+import { PatientAccountBase__factory } from "../chain/contracts/factories/aa-wallets/base/PatientAccountBase.sol/PatientAccountBase__factory";
 import { CONSENT_TYPES, type Consent } from "../consent/typed-data";
 import { signAaTransaction, type AaTransactionRequest } from "./transaction";
 import type { AaTransactionResult, AaTransport } from "./transport";

@@ -51,3 +51,15 @@ export class TransactionWouldRevertError extends MedrecError {
     super("AA_TX_WOULD_REVERT", "refused", `transaction would revert: ${reason}`, options);
   }
 }
+
+/** The account is already registered as a patient with another encryption key (rotating it is another call). */
+export class PatientKeyDiffersError extends MedrecError {
+  declare readonly code: "PATIENT_KEY_DIFFERS";
+  /**
+   * @param account The patient's address.
+   * @param registered The X25519 public key it is registered with (hex).
+   */
+  constructor(account: string, registered: string) {
+    super("PATIENT_KEY_DIFFERS", "refused", `${account} is already registered with another encryption key (${registered})`);
+  }
+}

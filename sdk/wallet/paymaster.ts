@@ -1,6 +1,7 @@
 import { AbiCoder, hexlify, randomBytes, toBigInt, type Provider, type Signer, type TypedDataField } from "ethers";
 import { utils } from "zksync-ethers";
-import { SponsorPaymaster__factory } from "../chain/contracts";
+// The factories one by one: the index of the contract types loads every factory (start-up time).
+import { SponsorPaymaster__factory } from "../chain/contracts/factories/aa-wallets/SponsorPaymaster.sol/SponsorPaymaster__factory";
 
 /**
  * EIP-712 types of the paymaster's onboarding voucher. Each voucher carries a nonce the paymaster spends when it

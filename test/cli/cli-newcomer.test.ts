@@ -67,7 +67,7 @@ describe("medrec CLI for a newcomer: fund, add, list, audit on a fresh local cha
   });
 
   it("a new identity without ETH is told the way forward: --fund-from-dev-account", async () => {
-    const init = JSON.parse((await ok(["init", "--rpc", chain.rpcUrl, "--deployment", deploymentFile, "--json"])).stdout);
+    const init = JSON.parse((await ok(["init", "--rpc", chain.rpcUrl, "--deployment", deploymentFile, "--no-ceramic", "--json"])).stdout);
     address = init.identity.address;
     expect(init.identity.imported).to.equal(false);
     expect(await rpc.getBalance(address)).to.equal(0n);
@@ -138,7 +138,7 @@ describe("medrec CLI for a newcomer: fund, add, list, audit on a fresh local cha
 
   it("record list for an identity that holds no wrap: on-chain columns, '-' and why", async () => {
     const other = { MEDREC_HOME: path.join(dir, "other") };
-    await ok(["init", "--rpc", chain.rpcUrl, "--deployment", deploymentFile], other);
+    await ok(["init", "--rpc", chain.rpcUrl, "--deployment", deploymentFile, "--no-ceramic"], other);
     const human = await ok(["record", "list", "--patient", address], other);
     expect(human.stdout).to.include(`for ${tokens.length} records`);
     expect(human.stdout).to.include("not readable with this identity's key");

@@ -61,7 +61,7 @@ describe("medrec CLI with the resolver: record add --resolver, record get --reso
     await writeFile(bundleFile, JSON.stringify(bundle));
     // One site's embedded store, shared by both identities (elsewhere the reader fetches by CID from IPFS/Filecoin).
     const ipfs = path.join(stack.dir, "site-ipfs");
-    for (const who of ["patient", "reader"] as const) await ok(who, ["init", "--rpc", stack.chain.rpcUrl, "--deployment", deploymentFile, "--ipfs", ipfs]);
+    for (const who of ["patient", "reader"] as const) await ok(who, ["init", "--rpc", stack.chain.rpcUrl, "--deployment", deploymentFile, "--ipfs", ipfs, "--no-ceramic"]);
     await ok("patient", ["patient", "create"]);
   });
   after(async () => stack?.stop());

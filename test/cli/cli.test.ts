@@ -105,7 +105,8 @@ describe("medrec CLI: bin/medrec against a local chain", function () {
   });
 
   it("init writes the config and an encrypted identity (files 0600) for the imported key", async () => {
-    const { stdout } = await ok(["init", "--rpc", chain.rpcUrl, "--deployment", deploymentFile, "--json"]);
+    // Without Ceramic (its own test, cli-ceramic.test.ts, runs the daemon): consents name no document.
+    const { stdout } = await ok(["init", "--rpc", chain.rpcUrl, "--deployment", deploymentFile, "--no-ceramic", "--json"]);
     const result = JSON.parse(stdout);
     expect(result.identity.address).to.equal(patientAddress);
     expect(result.identity.imported).to.equal(true);
@@ -117,6 +118,7 @@ describe("medrec CLI: bin/medrec against a local chain", function () {
     expect(config.contracts.ConsentManager).to.equal(deployment.contracts.ConsentManager.address);
     expect(config.ipfs).to.equal(path.join(home, "ipfs"));
     expect(config.keys).to.equal(path.join(home, "keys"));
+    expect(config.ceramic).to.deep.equal({ enabled: false });
     for (const file of ["config.json", "identity/ethereum.json", "identity/x25519.json"]) {
       expect((await stat(path.join(home, file))).mode & 0o777, file).to.equal(0o600);
     }
@@ -284,6 +286,8 @@ describe("medrec CLI: bin/medrec against a local chain", function () {
     const granted = JSON.parse(stdout);
     expect(granted.consentId).to.match(/^0x[0-9a-f]{64}$/);
     expect(granted.metadataId).to.match(/^0x[0-9a-f]{64}$/);
+    expect(granted.metadataId).to.equal(`0x${"0".repeat(64)}`); // --no-ceramic: no document, metadataId zero
+    expect(granted.document).to.equal(null);
     expect(await consents().hasAccess(provider.address, BigInt(token), Scope.READ)).to.equal(true);
 
     const [listJson, listHuman] = await Promise.all([ok(["consent", "list", "--json"]), ok(["consent", "list"])]);

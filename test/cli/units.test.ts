@@ -22,12 +22,12 @@ import { main } from "../../cli/src/main";
 import type { CliIo } from "../../cli/src/context";
 import type { TextSink } from "../../cli/src/output";
 import type { AuditEntry } from "../../sdk/audit";
-import { BreakGlassError, type BreakGlassErrorCode } from "../../sdk/breakglass";
+import { BreakGlassError, parseProposal, type BreakGlassErrorCode } from "../../sdk/breakglass";
 import { SAFE_CONTRACTS } from "../../deploy/safe";
 import { configuredSafe } from "../../cli/src/safe-config";
-import { SAFE_CONTRACT_KEYS } from "../../sdk/breakglass/contract-networks";
+import { SAFE_CONTRACT_KEYS, contractNetworksFor, safeContractAddressesOf } from "../../sdk/breakglass/contract-networks";
+import { deploymentOf } from "../../cli/src/client";
 import { loadConfig, readDeploymentFile, writeConfig, type CliConfig } from "../../cli/src/config";
-import { PROPOSAL_KIND, parseProposal, proposalText, type BreakGlassProposal } from "../../cli/src/proposal-file";
 import { reasonText } from "../../cli/src/reason-input";
 
 /** A stream that keeps what is written. */
@@ -241,36 +241,7 @@ describe("medrec CLI units", function () {
   });
 
   describe("break-glass", () => {
-    const cm = ConsentManager__factory.createInterface();
     const address = () => Wallet.createRandom().address;
-    const consentManager = address();
-    const grantee = address();
-    const reasonHash = keccak256(toUtf8Bytes("synthetic reason"));
-    const proposal = (): BreakGlassProposal => ({
-      kind: PROPOSAL_KIND,
-      version: 1,
-      chainId: "31337",
-      safe: address(),
-      consentManager,
-      proposer: address(),
-      createdAt: new Date(0).toISOString(),
-      call: { function: "emergencyAccess", tokenId: "7", grantee, durationSeconds: 3600 },
-      reasonHash,
-      safeTransaction: {
-        to: consentManager,
-        value: "0",
-        data: cm.encodeFunctionData("emergencyAccess", [7n, grantee, reasonHash, 3600n]),
-        operation: 0,
-        safeTxGas: "0",
-        baseGas: "0",
-        gasPrice: "0",
-        gasToken: ZeroAddress,
-        refundReceiver: ZeroAddress,
-        nonce: 3,
-      },
-      safeTxHash: keccak256("0x01"),
-      signatures: {},
-    });
     const codeOf = (fn: () => unknown) => {
       try {
         fn();
@@ -279,7 +250,14 @@ describe("medrec CLI units", function () {
       }
       return undefined;
     };
-    const parse = (value: unknown) => () => parseProposal(JSON.stringify(value), "p.json");
+    const errorOf = (fn: () => unknown): unknown => {
+      try {
+        fn();
+      } catch (error) {
+        return error;
+      }
+      return undefined;
+    };
 
     it("maps BreakGlassError codes to exit codes, keeping the SDK's code over its cause's", () => {
       const expected: Partial<Record<BreakGlassErrorCode, number>> = {
@@ -323,31 +301,24 @@ describe("medrec CLI units", function () {
         expect(describeError(new CliError("SAFE_NOT_CONFIGURED", "x", ExitCode.USAGE)).exitCode).to.equal(2);
         await writeConfig(dir, { ...old, safe: read.safe });
         const withSafe = configuredSafe(await loadConfig(dir));
-        expect(withSafe.contractNetworks["31337"].safeSingletonAddress).to.equal(read.safe!.contracts.safeSingleton);
+        expect(withSafe.contracts.safeSingleton).to.equal(read.safe!.contracts.safeSingleton);
+        // The client's deployment names the Safe contracts as the deployment file does; the SDK maps them back.
+        const deployment = deploymentOf({ ...old, safe: withSafe });
+        expect(deployment.safe!.contracts.SafeL2.address).to.equal(read.safe!.contracts.safeSingleton);
+        const networks = contractNetworksFor(31337n, safeContractAddressesOf(deployment.safe!.contracts, (what) => new Error(what)));
+        expect(networks["31337"].safeSingletonAddress).to.equal(read.safe!.contracts.safeSingleton);
       } finally {
         await rm(dir, { recursive: true, force: true });
       }
     });
 
-    it("parses proposal files strictly: round trip, unknown fields, edits, refunds, signature kinds", () => {
-      const good = proposal();
-      expect(parseProposal(proposalText(good), "p.json")).to.deep.equal(good);
-      expect(codeOf(parse({ ...good, reason: "text" }))).to.equal("PROPOSAL_INVALID");
-      expect(codeOf(parse({ ...good, kind: "other" }))).to.equal("PROPOSAL_INVALID");
-      expect(codeOf(parse({ ...good, call: { ...good.call, tokenId: "8" } }))).to.equal("PROPOSAL_INCONSISTENT");
-      expect(codeOf(parse({ ...good, call: { ...good.call, durationSeconds: 7200 } }))).to.equal("PROPOSAL_INCONSISTENT");
-      expect(codeOf(parse({ ...good, reasonHash: keccak256("0x02") }))).to.equal("PROPOSAL_INCONSISTENT");
-      expect(codeOf(parse({ ...good, consentManager: address() }))).to.equal("PROPOSAL_INCONSISTENT");
-      expect(codeOf(parse({ ...good, safeTransaction: { ...good.safeTransaction, operation: 1 } }))).to.equal("PROPOSAL_INVALID");
-      expect(codeOf(parse({ ...good, safeTransaction: { ...good.safeTransaction, gasPrice: "1", refundReceiver: address() } }))).to.equal("PROPOSAL_INVALID");
-      const owner = Wallet.createRandom();
-      const signature = owner.signingKey.sign(good.safeTxHash).serialized;
-      expect(parseProposal(JSON.stringify({ ...good, signatures: { [owner.address.toLowerCase()]: signature } }), "p.json").signatures).to.deep.equal({
-        [owner.address]: signature.toLowerCase(),
-      });
-      const preValidated = `0x${"00".repeat(64)}01`;
-      expect(codeOf(parse({ ...good, signatures: { [owner.address]: preValidated } }))).to.equal("PROPOSAL_INVALID");
+    it("a proposal file the SDK refuses exits 3 (invalid input), whatever its code", () => {
+      for (const code of ["PROPOSAL_INVALID", "PROPOSAL_INCONSISTENT", "PROPOSAL_HASH_MISMATCH", "PROPOSAL_WRONG_CHAIN", "PROPOSAL_WRONG_DEPLOYMENT", "NOT_A_SAFE"] as const) {
+        expect(describeError(new BreakGlassError(code, "x")), code).to.deep.include({ code, exitCode: 3 });
+      }
+      expect(describeError(new BreakGlassError("SAFE_NOT_FOUND", "x")).exitCode).to.equal(4);
       expect(codeOf(() => parseProposal("{", "p.json"))).to.equal("PROPOSAL_INVALID");
+      expect(describeError(errorOf(() => parseProposal("{", "p.json"))).exitCode).to.equal(3);
     });
 
     it("takes the reason from exactly one of --reason and --reason-file (- is standard input, one newline dropped)", async () => {

@@ -32,6 +32,8 @@ const SAMPLES: Record<string, () => [MedrecError, ErrorCategory]> = {
   RecordNotFoundError: () => [new sdk.records.RecordNotFoundError(1n), "not-found"],
   RecordVersionChangedError: () => [new sdk.records.RecordVersionChangedError(1n), "unavailable"],
   RecordWriteError: () => [new sdk.records.RecordWriteError("reverted"), "refused"],
+  RecordPermissionError: () => [new sdk.records.RecordPermissionError("NOT_AUTHORISED", "no APPEND consent"), "refused"],
+  PatientKeyDiffersError: () => [new sdk.wallet.PatientKeyDiffersError("0x0000000000000000000000000000000000000001", "0x00"), "refused"],
   ResolverError: () => [new sdk.resolver.ResolverError("ACCESS_DENIED", 403, "no consent"), "refused"],
   ContentNotFoundError: () => [new sdk.storage.ContentNotFoundError("bafy"), "not-found"],
   ContentIntegrityError: () => [new sdk.storage.ContentIntegrityError("bafy", "digest"), "integrity"],

@@ -17,7 +17,9 @@ import { closeSync, mkdirSync, openSync, readFileSync, statSync } from "node:fs"
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { findFreePort, isPortFree } from "../../../era-test-node/ports";
-import { deployConsentModel, indexConsentModel, keyDidFromSeed } from "../../../sdk/consent/ceramic-model";
+import { consent } from "../../../sdk";
+
+const { deployConsentModel, indexConsentModel, keyDidFromSeed } = consent;
 import { daemonCommand, daemonConfig, daemonEnv, daemonPaths, type DaemonConfigOptions } from "./daemon-config";
 import { newAdminSeed, readDaemonRecord, writeDaemonRecord, type CeramicDaemonRecord } from "./daemon-record";
 import { isCeramicHealthy, waitUntilCeramicHealthy } from "./health";

@@ -1,13 +1,14 @@
 /**
  * `medrec audit [patient] [--from <iso>] [--to <iso>] [--format table|json|csv|fhir]`: the accounting of
- * disclosures of a patient (default: the identity), built from the chain's events from the deployment's start
- * block on, read in pages of `--page-size` blocks. `--json` is `--format json`. The table fits the terminal and
- * shows the record creations of one ingest as one line; `--wide` or `--all` shows every event whole.
+ * disclosures of a patient (default: the identity), built by the `audit.accounting` action from the chain's events
+ * from the deployment's start block on, read in pages of `--page-size` blocks; each grant carries the purpose in
+ * words of its consent document when the client has a consent store. `--json` is `--format json`. The table fits
+ * the terminal and shows the record creations of one ingest as one line; `--wide` or `--all` shows every event whole.
  *
  * @module
  */
 import { Option, type Command } from "commander";
-import type { AccountingOfDisclosures } from "../../../sdk/audit";
+import { audit as audits } from "../../../sdk";
 import { CommandContext, type CliIo } from "../context";
 import { CliError, ExitCode } from "../errors";
 import { parseAddress, parseIsoDate, parsePositiveInt } from "../options";
@@ -43,37 +44,27 @@ export function registerAudit(program: Command, io: CliIo): void {
 async function audit(ctx: CommandContext, patientArg: string | undefined, options: AuditOptions): Promise<void> {
   const config = await ctx.config();
   const patient = patientArg ?? (await ctx.identity(config)).address;
-  const from = options.from ?? new Date(0);
-  const accounting = await ctx.withChain(config, async (chain) => {
-    const { accountingOfDisclosures } = await import("../../../sdk/audit");
-    const latest = await chain.provider.getBlock("latest");
+  const documents = ctx.consentDocuments(config);
+  const accounting = await ctx.withClient(config, { logPageSize: options.pageSize, consents: documents.open }, async ({ client }) => {
+    const latest = await client.provider.getBlock("latest");
     if (!latest) throw new CliError("NO_BLOCK", "the node returned no latest block", ExitCode.FAILURE, undefined, { category: "unavailable" });
     const to = options.to ?? new Date(Math.max(Date.now(), latest.timestamp * 1000));
-    if (from.getTime() > to.getTime()) throw new CliError("INVALID_PERIOD", "--from is after --to", ExitCode.USAGE);
-    return accountingOfDisclosures({
-      provider: chain.provider,
-      contracts: chain.addresses,
-      patient,
-      from,
-      to,
-      fromBlock: Math.min(config.startBlock, latest.number),
-      toBlock: latest.number,
-      pageSize: options.pageSize,
-    });
+    if (options.from !== undefined && options.from.getTime() > to.getTime()) throw new CliError("INVALID_PERIOD", "--from is after --to", ExitCode.USAGE);
+    return audits.accounting(client, { patient, from: options.from ?? new Date(0), to });
   });
   const format: AuditFormat = ctx.json ? "json" : options.format;
-  await ctx.output.raw(await render(accounting, format, ctx.output, !(ctx.wide || options.all === true)));
+  if (documents.note !== undefined && accounting.entries.some((entry) => entry.kind === "grant")) await ctx.output.note(documents.note);
+  await ctx.output.raw(render(accounting, format, ctx.output, !(ctx.wide || options.all === true)));
 }
 
-async function render(accounting: AccountingOfDisclosures, format: AuditFormat, output: Output, collapse: boolean): Promise<string> {
-  const { toCsv, toFhirAuditEvents, toJson } = await import("../../../sdk/audit");
+function render(accounting: audits.AnnotatedAccounting, format: AuditFormat, output: Output, collapse: boolean): string {
   switch (format) {
     case "json":
-      return toJson(accounting) + "\n";
+      return audits.toJson(accounting) + "\n";
     case "csv":
-      return toCsv(accounting);
+      return audits.toCsv(accounting);
     case "fhir": {
-      const events = toFhirAuditEvents(accounting);
+      const events = audits.toFhirAuditEvents(accounting);
       const bundle = { resourceType: "Bundle", type: "collection", entry: events.map((resource) => ({ resource })) };
       return JSON.stringify(bundle, null, 2) + "\n";
     }
@@ -83,18 +74,19 @@ async function render(accounting: AccountingOfDisclosures, format: AuditFormat, 
 }
 
 /** The accounting as a table fitted to the output (record creations of one ingest on one line when `collapse`). */
-function tableOf(accounting: AccountingOfDisclosures, output: Output, collapse: boolean): string {
+function tableOf(accounting: audits.AnnotatedAccounting, output: Output, collapse: boolean): string {
   const header = `accounting of disclosures of ${accounting.patient}\n${accounting.period.from} – ${accounting.period.to} (blocks ${accounting.blocks.from}–${accounting.blocks.to})`;
   if (accounting.entries.length === 0) return `${header}\nno events\n`;
   const time = (iso: string) => iso.replace(/\.\d{3}Z$/, "Z");
   const lines = auditLines(accounting.entries, collapse);
+  const words = accounting.entries.some((entry) => entry.purposeText !== null); // the column only when documents were read
   const rows = lines.map((line) => {
     if (line.kind === "creations") {
       const first = line.entries[0];
-      return [time(first.timestamp), `${line.entries.length} records created`, tokenRange(line.entries.map((e) => e.tokenId)), "-", first.actor, "-", "-", "-"];
+      return [time(first.timestamp), `${line.entries.length} records created`, tokenRange(line.entries.map((e) => e.tokenId)), "-", first.actor, "-", ...(words ? ["-"] : []), "-", "-"];
     }
     const e = line.entry;
-    return [time(e.timestamp), e.kind, e.tokenId, e.recipient ?? "-", e.actor, e.purpose ?? "-", e.scopes?.join(",") ?? "-", e.expiresAt ?? "-"];
+    return [time(e.timestamp), e.kind, e.tokenId, e.recipient ?? "-", e.actor, e.purpose ?? "-", ...(words ? [e.purposeText ?? "-"] : []), e.scopes?.join(",") ?? "-", e.expiresAt ?? "-"];
   });
   const columns = [
     { header: "TIME", shorten: "none" as const },
@@ -103,6 +95,7 @@ function tableOf(accounting: AccountingOfDisclosures, output: Output, collapse: 
     { header: "RECIPIENT", shorten: "middle" as const },
     { header: "ACTOR", shorten: "middle" as const },
     { header: "PURPOSE" },
+    ...(words ? [{ header: "IN WORDS" }] : []),
     { header: "SCOPES" },
     { header: "EXPIRES" },
   ];

@@ -2,35 +2,35 @@
  * `medrec breakglass …`: emergency READ access through an M-of-N Safe (ARCHITECTURE.md, flow 6), done by officers
  * from their own machines, passing a proposal file (`proposal-file.ts`) from one to the next:
  *
- * - `propose`: builds the Safe transaction calling `ConsentManager.emergencyAccess` (checked first with a call from
- *   the Safe) and writes the proposal file; the reason text is only hashed, never written or printed;
- * - `sign <file>`: checks the file (chain, deployment, hash recomputed by protocol-kit, current nonce, signatures
- *   collected so far) and adds the identity's owner signature (EIP-712); the file is rewritten atomically;
- * - `execute <file>`: sends `execTransaction` from the identity's funded key through `executeEmergencyAccess`;
- * - `status <file>`: threshold, who signed (each signature checked), the Safe's nonce, executed or not.
+ * - `propose`: `breakglass.propose` builds the Safe transaction calling `ConsentManager.emergencyAccess` (checked
+ *   first with a call from the Safe) and its proposal file (the format is the SDK's, `breakglass.parseProposal`);
+ *   the reason text is only hashed, never written or printed;
+ * - `sign <file>`: `breakglass.approveProposal` checks the file (chain, deployment, hash recomputed by protocol-kit,
+ *   current nonce, signatures collected so far) and adds the identity's owner signature (EIP-712); the file is
+ *   rewritten atomically;
+ * - `execute <file>`: `breakglass.executeProposal` sends `execTransaction` from the identity's funded key;
+ * - `status <file>`: `breakglass.status`: threshold, who signed (each signature checked), the Safe's nonce, executed or not.
  *
  * The Safe contract addresses come from the config (`medrec init` with a deployment that has a `safe` section).
  *
  * @module
  */
-import { access } from "node:fs/promises";
+import { access, readFile } from "node:fs/promises";
 import path from "node:path";
 import type { Command } from "commander";
-import { getAddress, id, type JsonRpcProvider } from "ethers";
-import { checkProposalTarget, connectConfiguredSafe, proposalFileOf, safeTransactionOf, signaturesOf } from "../breakglass-safe";
+import { breakglass, files, vocabulary } from "../../../sdk";
 import type { CliConfig } from "../config";
 import { CommandContext, type CliIo } from "../context";
-import { MedrecError } from "../../../sdk/errors";
 import { CliError, ExitCode } from "../errors";
 import { parseAddress, parsePositiveInt, parseTokenId } from "../options";
 import { keyValues, table } from "../output";
-import { readProposalFile, writeProposalFile, type BreakGlassProposal } from "../proposal-file";
 import { reasonText } from "../reason-input";
 import { configuredSafe } from "../safe-config";
-import { MAX_EMERGENCY_DURATION_SECONDS } from "../../../sdk/vocabulary";
 
 /** The longest emergency access the CLI proposes, in minutes (the vocabulary's cap, `ConsentManager`'s 24 h). */
-export const MAX_EMERGENCY_MINUTES = MAX_EMERGENCY_DURATION_SECONDS / 60;
+export const MAX_EMERGENCY_MINUTES = vocabulary.MAX_EMERGENCY_DURATION_SECONDS / 60;
+
+type BreakGlassProposal = breakglass.BreakGlassProposal;
 
 interface ProposeOptions {
   safe?: string;
@@ -81,8 +81,7 @@ export function registerBreakGlass(program: Command, io: CliIo): void {
 
 async function propose(ctx: CommandContext, options: ProposeOptions): Promise<void> {
   const config = await ctx.config();
-  const { safe: safeConfig } = configuredSafe(config);
-  const safeAddress = options.safe ?? safeConfig.breakGlass;
+  const safeAddress = options.safe ?? configuredSafe(config).breakGlass;
   if (!safeAddress) {
     throw new CliError("SAFE_REQUIRED", "the deployment has no officers' Safe: name the break-glass Safe with --safe <address>", ExitCode.USAGE);
   }
@@ -95,36 +94,20 @@ async function propose(ctx: CommandContext, options: ProposeOptions): Promise<vo
   }
   const reason = await reasonText(options, ctx.io);
   const identity = await ctx.identity(config);
-  const durationSeconds = options.minutes * 60;
 
-  const proposal = await ctx.withChain(config, async (chain) => {
-    const connection = await connectConfiguredSafe(config, chain.provider, safeAddress);
-    const { proposeEmergencyAccess } = await import("../../../sdk/breakglass");
-    const built = await proposeEmergencyAccess({
-      safe: connection,
-      consentManager: config.contracts.ConsentManager,
+  const proposal = await ctx.withClient(config, {}, async ({ client }) => {
+    const safe = await breakglass.connect(client, { safeAddress });
+    const proposed = await breakglass.propose(client, {
+      safe,
       tokenId: options.token,
       grantee: options.grantee,
       reason,
-      durationSeconds,
-    });
-    // ConsentManager must accept the call from the Safe now (role or delegate, active grantee, live record):
-    // officers should not collect signatures for a call the chain refuses. The error mapper decodes the revert.
-    try {
-      await chain.provider.call({ from: built.safeAddress, to: config.contracts.ConsentManager, data: built.safeTransaction.data.data });
-    } catch (cause) {
-      throw new MedrecError("PROPOSAL_REFUSED", "refused", `ConsentManager would refuse this emergency access from the Safe ${built.safeAddress}`, { cause });
-    }
-    return proposalFileOf(built, {
-      chainId: config.chainId,
-      consentManager: config.contracts.ConsentManager,
+      durationSeconds: options.minutes * 60,
       proposer: identity.address,
-      tokenId: options.token,
-      grantee: options.grantee,
-      durationSeconds,
     });
+    return proposed.file;
   });
-  await writeProposalFile(out, proposal);
+  await files.writePrivateFile(out, breakglass.proposalText(proposal));
 
   await ctx.output.result({ file: out, ...summary(proposal), signatures: {} }, () =>
     [
@@ -138,50 +121,45 @@ async function propose(ctx: CommandContext, options: ProposeOptions): Promise<vo
 
 // ------------------------------------------------------------------ sign
 
-/**
- * The configuration (which must name the Safe contracts) and the proposal file `name`, checked to be for this
- * chain and deployment.
- */
-async function openProposal(ctx: CommandContext, name: string): Promise<{ config: CliConfig; file: string; proposal: BreakGlassProposal }> {
+/** The configuration (which must name the Safe contracts), and the proposal file `name`, read. */
+async function readProposal(ctx: CommandContext, name: string): Promise<{ config: CliConfig; file: string; text: string }> {
   const config = await ctx.config();
   configuredSafe(config);
   const file = path.resolve(ctx.io.cwd, name);
-  const proposal = await readProposalFile(file);
-  checkProposalTarget(proposal, config);
-  return { config, file, proposal };
+  try {
+    return { config, file, text: await readFile(file, "utf8") };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") throw new CliError("FILE_NOT_FOUND", `no such file: ${file}`, ExitCode.NOT_FOUND);
+    throw new CliError("FILE_UNREADABLE", `cannot read ${file} (${code ?? "error"})`, ExitCode.INVALID_INPUT);
+  }
 }
 
 async function sign(ctx: CommandContext, name: string): Promise<void> {
-  const { config, file, proposal } = await openProposal(ctx, name);
-  const signer = await ctx.signer(config);
-
-  const result = await ctx.withChain(config, async (chain) => {
-    const connection = await connectConfiguredSafe(config, chain.provider, proposal.safe, signer.privateKey);
-    const transaction = await safeTransactionOf(connection, proposal);
-    const { collectedApprovals, signEmergencyAccess } = await import("../../../sdk/breakglass");
-    await requireCurrentNonce(proposal, await connection.getNonce());
-    // Every signature collected so far must be an owner's, over this transaction.
-    const current = await collectedApprovals(connection, transaction);
-    if (proposal.signatures[signer.address] !== undefined) return { added: false, signatures: proposal.signatures, approvals: current };
-    const signed = await signEmergencyAccess(connection, transaction);
-    return { added: true, signatures: signaturesOf(signed), approvals: await collectedApprovals(connection, signed) };
+  const { config, file, text } = await readProposal(ctx, name);
+  const result = await ctx.withClient(config, {}, async ({ client }) => {
+    const proposal = breakglass.openProposal(client, { text, source: file }); // checked before the key is unlocked
+    const signer = await ctx.signer(config);
+    const safe = await breakglass.connect(client, { safeAddress: proposal.safe, signerPrivateKey: signer.privateKey });
+    return { signer: signer.address, ...(await breakglass.approveProposal(client, { safe, proposal })) };
   });
-  if (result.added) await writeProposalFile(file, { ...proposal, signatures: result.signatures });
+  const { proposal, added, signer } = result;
+  if (added) await files.writePrivateFile(file, breakglass.proposalText(proposal));
 
   const { approvers, threshold } = result.approvals;
   await ctx.output.result(
     {
       file,
       ...summary(proposal),
-      signer: signer.address,
-      added: result.added,
+      signer,
+      added,
       approvals: approvers,
       threshold,
       executable: approvers.length >= threshold,
     },
     () =>
       [
-        result.added ? `signed by ${signer.address}; ${file} updated` : `${signer.address} had already signed; ${file} unchanged`,
+        added ? `signed by ${signer}; ${file} updated` : `${signer} had already signed; ${file} unchanged`,
         keyValues([
           ...summaryPairs(proposal),
           ["approvals", `${approvers.length} of ${threshold}${approvers.length > 0 ? ` (${approvers.join(", ")})` : ""}`],
@@ -194,14 +172,12 @@ async function sign(ctx: CommandContext, name: string): Promise<void> {
 // ------------------------------------------------------------------ execute
 
 async function execute(ctx: CommandContext, name: string): Promise<void> {
-  const { config, file, proposal } = await openProposal(ctx, name);
-
-  const done = await ctx.withChain(config, async (chain) => {
-    const payer = await ctx.fundedSigner(config, chain);
-    const connection = await connectConfiguredSafe(config, chain.provider, proposal.safe, payer.privateKey);
-    const transaction = await safeTransactionOf(connection, proposal);
-    const { executeEmergencyAccess } = await import("../../../sdk/breakglass");
-    return executeEmergencyAccess(connection, transaction, { pollingIntervalMs: 200 });
+  const { config, file, text } = await readProposal(ctx, name);
+  const done = await ctx.withClient(config, {}, async ({ client, provider }) => {
+    const proposal = breakglass.openProposal(client, { text, source: file }); // checked before the key is unlocked
+    const payer = await ctx.fundedSigner(config, provider);
+    const safe = await breakglass.connect(client, { safeAddress: proposal.safe, signerPrivateKey: payer.privateKey });
+    return breakglass.executeProposal(client, { safe, proposal, pollingIntervalMs: 200 });
   });
 
   const expiresAt = new Date(Number(done.expiresAt) * 1000).toISOString();
@@ -238,43 +214,13 @@ async function execute(ctx: CommandContext, name: string): Promise<void> {
 
 // ------------------------------------------------------------------ status
 
-/** Where a proposal stands. */
-type ProposalState = "awaiting-signatures" | "executable" | "executed" | "stale" | "queued";
-
-const EXECUTION_SUCCESS_TOPIC = id("ExecutionSuccess(bytes32,uint256)");
-
 async function status(ctx: CommandContext, name: string): Promise<void> {
-  const { config, file, proposal } = await openProposal(ctx, name);
-
-  const facts = await ctx.withChain(config, async (chain) => {
-    const connection = await connectConfiguredSafe(config, chain.provider, proposal.safe);
-    await safeTransactionOf(connection, proposal);
-    const [owners, threshold, safeNonce, approvedOnChain] = await Promise.all([
-      connection.getOwners(),
-      connection.getThreshold(),
-      connection.getNonce(),
-      connection.getOwnersWhoApprovedTx(proposal.safeTxHash),
-    ]);
-    const execution = proposal.safeTransaction.nonce < safeNonce ? await findExecution(chain.provider, config, proposal) : null;
-    return { owners: owners.map((owner) => getAddress(owner)), threshold, safeNonce, approvedOnChain: approvedOnChain.map((o) => getAddress(o)), execution };
+  const { config, file, text } = await readProposal(ctx, name);
+  const { proposal, facts } = await ctx.withClient(config, {}, async ({ client }) => {
+    const opened = breakglass.openProposal(client, { text, source: file });
+    const safe = await breakglass.connect(client, { safeAddress: opened.safe });
+    return { proposal: opened, facts: await breakglass.status(client, { safe, proposal: opened }) };
   });
-
-  const { ownerSignatureSigner } = await import("../../../sdk/breakglass");
-  const signatures = Object.entries(proposal.signatures).map(([owner, signature]) => ({
-    owner,
-    valid: facts.owners.includes(owner) && ownerSignatureSigner(proposal.safeTxHash, signature) === owner,
-  }));
-  const approvals = [...new Set([...signatures.filter((s) => s.valid).map((s) => s.owner), ...facts.approvedOnChain])];
-  const nonce = proposal.safeTransaction.nonce;
-  const state: ProposalState = facts.execution
-    ? "executed"
-    : nonce < facts.safeNonce
-      ? "stale"
-      : nonce > facts.safeNonce
-        ? "queued"
-        : approvals.length >= facts.threshold
-          ? "executable"
-          : "awaiting-signatures";
 
   await ctx.output.result(
     {
@@ -283,12 +229,12 @@ async function status(ctx: CommandContext, name: string): Promise<void> {
       safeNonce: facts.safeNonce,
       threshold: facts.threshold,
       owners: facts.owners,
-      signatures,
+      signatures: facts.signatures,
       approvedOnChain: facts.approvedOnChain,
-      approvals,
-      missing: Math.max(0, facts.threshold - approvals.length),
-      state,
-      executable: state === "executable",
+      approvals: facts.approvals,
+      missing: facts.missing,
+      state: facts.state,
+      executable: facts.state === "executable",
       execution: facts.execution,
     },
     () =>
@@ -297,40 +243,20 @@ async function status(ctx: CommandContext, name: string): Promise<void> {
           ...summaryPairs(proposal),
           ["Safe nonce", String(facts.safeNonce)],
           ["owners", facts.owners.join(", ")],
-          ["approvals", `${approvals.length} of ${facts.threshold}`],
-          ["state", state + (facts.execution ? ` in ${facts.execution.transactionHash}` : "")],
+          ["approvals", `${facts.approvals.length} of ${facts.threshold}`],
+          ["state", facts.state + (facts.execution ? ` in ${facts.execution.transactionHash}` : "")],
         ]),
-        signatures.length > 0
+        facts.signatures.length > 0
           ? table(
               [{ header: "signed by" }, { header: "valid" }],
-              signatures.map((s) => [s.owner, s.valid ? "yes" : "no"]),
+              facts.signatures.map((s) => [s.owner, s.valid ? "yes" : "no"]),
             )
           : "no signatures yet",
       ].join("\n"),
   );
 }
 
-/** The Safe's `ExecutionSuccess` of this proposal, if any (looked for only once the Safe's nonce has passed it). */
-async function findExecution(
-  provider: JsonRpcProvider,
-  config: CliConfig,
-  proposal: BreakGlassProposal,
-): Promise<{ transactionHash: string; blockNumber: number } | null> {
-  const logs = await provider.getLogs({ address: proposal.safe, topics: [EXECUTION_SUCCESS_TOPIC, proposal.safeTxHash], fromBlock: config.startBlock });
-  return logs.length > 0 ? { transactionHash: logs[0].transactionHash, blockNumber: logs[0].blockNumber } : null;
-}
-
 // ------------------------------------------------------------------ shared
-
-/** @throws `BreakGlassError` `STALE_NONCE` (5) when the proposal is not at the Safe's current nonce. */
-async function requireCurrentNonce(proposal: BreakGlassProposal, safeNonce: number): Promise<void> {
-  if (proposal.safeTransaction.nonce === safeNonce) return;
-  const { BreakGlassError } = await import("../../../sdk/breakglass");
-  throw new BreakGlassError(
-    "STALE_NONCE",
-    `the proposal has nonce ${proposal.safeTransaction.nonce} but the Safe is at ${safeNonce} (${proposal.safeTransaction.nonce < safeNonce ? "already executed or replaced" : "an earlier Safe transaction is pending"})`,
-  );
-}
 
 /** The facts of a proposal that every command prints (never the reason text: it is not in the file). */
 function summary(proposal: BreakGlassProposal) {

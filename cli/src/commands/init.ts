@@ -10,10 +10,11 @@ import { rename } from "node:fs/promises";
 import path from "node:path";
 import type { Command } from "commander";
 import { JsonRpcProvider, Network, Wallet } from "ethers";
-import { didPkh } from "../../../sdk/vocabulary";
+import { vocabulary } from "../../../sdk";
 import { fetchChainId } from "../chain";
 import { CONTRACT_NAMES, makePrivateDir, readDeploymentFile, writeConfig, type CliConfig } from "../config";
 import { CommandContext, type CliIo } from "../context";
+import { CERAMIC_DIR, ceramicSetting } from "../consent-store";
 import type { CliSafeConfig } from "../safe-config";
 import { CliError, ExitCode } from "../errors";
 import {
@@ -81,13 +82,16 @@ async function init(ctx: CommandContext, options: InitOptions): Promise<void> {
     identity: identityDir(home),
     ...(deployment.safe ? { safe: deployment.safe } : {}),
   };
+  // `--no-ceramic` or a node of one's own at init is remembered; the embedded daemon is the default and not written.
+  const ceramic = ceramicSetting(ctx.ceramic(config));
+  if (ceramic !== undefined) config.ceramic = ceramic;
   await makePrivateDir(home);
   await makePrivateDir(config.ipfs);
   await makePrivateDir(config.keys);
   const { identity, created } = await ensureIdentity(config.identity, passphrase, importedKey, options.force === true);
   const file = await writeConfig(home, config);
 
-  const did = didPkh(chainId, identity.address);
+  const did = vocabulary.didPkh(chainId, identity.address);
   await ctx.output.result(
     {
       home,
@@ -97,6 +101,7 @@ async function init(ctx: CommandContext, options: InitOptions): Promise<void> {
       contracts: config.contracts,
       startBlock: config.startBlock,
       safe: config.safe ?? null,
+      ceramic: config.ceramic ?? { enabled: true, embedded: path.join(home, CERAMIC_DIR) },
       identity: { address: identity.address, did, encryptionPublicKey: identity.encryptionPublicKey, created, imported: created && importedKey !== undefined },
     },
     () =>
@@ -108,6 +113,7 @@ async function init(ctx: CommandContext, options: InitOptions): Promise<void> {
           ...CONTRACT_NAMES.map((name) => [name, config.contracts[name]] as const),
           ["start block", String(config.startBlock)],
           ["break-glass Safe", config.safe ? (config.safe.breakGlass ?? "(another authority)") : "(no Safe in this deployment)"],
+          ["consent documents", config.ceramic === undefined ? `Ceramic daemon in ${path.join(home, CERAMIC_DIR)} (started when first needed)` : config.ceramic.enabled ? `Ceramic node ${config.ceramic.url}` : "none (--no-ceramic)"],
           ["address", `${identity.address}${created && importedKey !== undefined ? " (imported key)" : ""}`],
           ["did", did],
           ["encryption key", identity.encryptionPublicKey],

@@ -1,15 +1,14 @@
 /**
- * `medrec patient create`: registers the identity as a patient (`PatientRegistry.register` with its X25519
- * public key), sent from its Ethereum key (which pays the gas). With `--fund-from-dev-account`, on a local chain
+ * `medrec patient create`: registers the identity as a patient with its X25519 public key (`wallet.registerPatient`),
+ * sent from its Ethereum key (which pays the gas). With `--fund-from-dev-account`, on a local chain
  * only, the identity first gets ETH from the node's dev account (see `dev-funding.ts`).
  * `medrec patient show [address]`: a patient's registration, read from the chain.
  *
  * @module
  */
 import type { Command } from "commander";
-import { didPkh } from "../../../sdk/vocabulary";
+import { eoaAccount, vocabulary, wallet, withAccount } from "../../../sdk";
 import { CommandContext, type CliIo } from "../context";
-import { CliError, ExitCode } from "../errors";
 import { parseAddress } from "../options";
 import { keyValues } from "../output";
 import { DEV_FUNDING_WEI, FUND_OPTION, fundFromDevAccount, requireLocalChain, type DevFunding } from "../dev-funding";
@@ -39,24 +38,12 @@ async function create(ctx: CommandContext, options: CreateOptions): Promise<void
   const identity = await ctx.identity(config);
   if (options.fundFromDevAccount) requireLocalChain(config);
   let funding: DevFunding | null = null;
-  const result = await ctx.withChain(config, async (chain) => {
-    if (options.fundFromDevAccount) funding = await fundFromDevAccount(chain.provider, identity.address);
-    const registry = chain.contracts.patients;
-    if (await registry.isPatient(identity.address)) {
-      const key = (await registry.encryptionKeyOf(identity.address)).toLowerCase();
-      if (key !== identity.encryptionPublicKey.toLowerCase()) {
-        throw new CliError(
-          "PATIENT_KEY_DIFFERS",
-          `${identity.address} is already registered with another encryption key (${key})`,
-          ExitCode.REFUSED,
-        );
-      }
-      return { transactionHash: null as string | null, did: await registry.didOf(identity.address) };
-    }
-    const signer = await ctx.fundedSigner(config, chain);
-    const receipt = await (await registry.connect(signer).register(identity.encryptionPublicKey)).wait();
-    if (!receipt || receipt.status !== 1) throw new CliError("TRANSACTION_FAILED", "the registration transaction failed", ExitCode.REFUSED);
-    return { transactionHash: receipt.hash as string | null, did: await registry.didOf(identity.address) };
+  const result = await ctx.withClient(config, {}, async ({ client, provider }) => {
+    if (options.fundFromDevAccount) funding = await fundFromDevAccount(provider, identity.address);
+    // Gas is checked (with the way to get some) only when a registration will be sent.
+    const registered = await client.contracts.patientRegistry.isPatient(identity.address);
+    const signer = registered ? (await ctx.signer(config)).connect(provider) : await ctx.fundedSigner(config, provider);
+    return wallet.registerPatient(withAccount(client, await eoaAccount(signer, signer.address)), { encryptionKey: identity.encryptionPublicKey });
   });
   const fundedWith = funding as DevFunding | null;
   await ctx.output.result(
@@ -88,12 +75,12 @@ async function create(ctx: CommandContext, options: CreateOptions): Promise<void
 async function show(ctx: CommandContext, address: string | undefined): Promise<void> {
   const config = await ctx.config();
   const account = address ?? (await ctx.identity(config)).address;
-  const state = await ctx.withChain(config, async (chain) => {
-    const registry = chain.contracts.patients;
+  const state = await ctx.withClient(config, {}, async ({ client }) => {
+    const registry = client.contracts.patientRegistry;
     const registered = await registry.isPatient(account);
     return { registered, encryptionKey: registered ? await registry.encryptionKeyOf(account) : null };
   });
-  const did = didPkh(config.chainId, account);
+  const did = vocabulary.didPkh(config.chainId, account);
   await ctx.output.result({ address: account, did, registered: state.registered, encryptionPublicKey: state.encryptionKey }, () =>
     keyValues([
       ["address", account],

@@ -2,22 +2,21 @@
  * `medrec record list [--patient <address>]`: the patient's records (default: the identity's) as a table — token,
  * kind, encounter, period, size, version — or JSON with `--json`.
  *
- * Token, kind and version come from the chain (`RecordMinted` events, then `recordOf`; burned tokens are left
- * out). Encounter, period and size are health metadata and are not on-chain: they come from reading each record
- * with the identity's own X25519 key (its wraps in the local key store, as `record get` does) and describing the
- * plaintext (`sdk/records/describe`); a record the identity cannot read shows `-`, and the listing says why.
+ * Token, kind and version come from the chain (`records.list`: `RecordMinted` events, then `recordOf`; burned
+ * tokens are left out). Encounter, period and size are health metadata and are not on-chain: they come from reading
+ * each record (`records.read`) with the identity's own X25519 key (its wraps in the local key store, as `record get`
+ * does) and describing the plaintext (`records.describeRecord`); a record the identity cannot read shows `-`, and
+ * the listing says why.
  * Without `MEDREC_PASSPHRASE` nothing is decrypted and only the on-chain columns are filled.
  *
  * @module
  */
 import type { Command } from "commander";
 import type { Bundle } from "@medplum/fhirtypes";
-import type { CliConfig } from "../config";
-import type { Chain } from "../chain";
+import { fhir, records, storage, type MedrecClient } from "../../../sdk";
 import { CommandContext, type CliIo } from "../context";
 import { PASSPHRASE_ENV } from "../identity";
 import { parseAddress, parsePositiveInt } from "../options";
-import { patientRecordTokens, type PatientRecordToken } from "../patient-records";
 
 interface ListOptions {
   patient?: string;
@@ -33,7 +32,7 @@ export const UNREADABLE_REASONS = {
 type Unreadable = keyof typeof UNREADABLE_REASONS;
 
 /** One row of the listing. */
-interface ListedRecord extends PatientRecordToken {
+interface ListedRecord extends records.RecordSummary {
   encounter?: string;
   period?: { start: string; end: string };
   /** Plaintext bytes (the record's canonical JSON). */
@@ -80,14 +79,13 @@ async function list(ctx: CommandContext, options: ListOptions): Promise<void> {
   const patient = options.patient ?? identity.address;
   const canDecrypt = !!ctx.io.env[PASSPHRASE_ENV];
   const privateKey = canDecrypt ? await ctx.encryptionKey(config) : undefined;
-  let records: ListedRecord[];
+  let listed: ListedRecord[];
   try {
-    records = await ctx.withChain(config, async (chain) => {
-      const latest = await chain.provider.getBlockNumber();
-      const tokens = await patientRecordTokens(chain.provider, chain.contracts.records, patient, { fromBlock: Math.min(config.startBlock, latest), toBlock: latest }, options.pageSize);
+    listed = await ctx.withClient(config, { store: privateKey !== undefined, logPageSize: options.pageSize }, async ({ client }) => {
+      const tokens = await records.list(client, { patient });
       if (tokens.length === 0) return [];
       if (!privateKey) return tokens.map((token) => ({ ...token, unreadable: "no-passphrase" as const }));
-      return describeAll(config, chain, tokens, privateKey);
+      return describeAll(client, tokens, privateKey);
     });
   } finally {
     privateKey?.fill(0);
@@ -96,7 +94,7 @@ async function list(ctx: CommandContext, options: ListOptions): Promise<void> {
   await ctx.output.result(
     {
       patient,
-      records: records.map((r) => ({
+      records: listed.map((r) => ({
         tokenId: r.tokenId,
         kind: r.kind,
         version: r.version,
@@ -108,7 +106,7 @@ async function list(ctx: CommandContext, options: ListOptions): Promise<void> {
       })),
     },
     () => {
-      if (records.length === 0) return `no records of ${patient}`;
+      if (listed.length === 0) return `no records of ${patient}`;
       const table = ctx.output.table(
         [
           { header: "TOKEN", align: "right", shorten: "none" },
@@ -118,53 +116,34 @@ async function list(ctx: CommandContext, options: ListOptions): Promise<void> {
           { header: "SIZE", align: "right", shorten: "none" },
           { header: "VERSION", align: "right", shorten: "none" },
         ],
-        records.map((r) => [r.tokenId.toString(10), r.kind, r.encounter ?? "-", periodText(r.period), r.size === undefined ? "-" : humanBytes(r.size), r.version.toString(10)]),
+        listed.map((r) => [r.tokenId.toString(10), r.kind, r.encounter ?? "-", periodText(r.period), r.size === undefined ? "-" : humanBytes(r.size), r.version.toString(10)]),
       );
       const notes = (Object.keys(UNREADABLE_REASONS) as Unreadable[]).flatMap((reason) => {
-        const ids = records.filter((r) => r.unreadable === reason).map((r) => `#${r.tokenId}`);
+        const ids = listed.filter((r) => r.unreadable === reason).map((r) => `#${r.tokenId}`);
         return ids.length === 0 ? [] : [`- for ${ids.length} record${ids.length === 1 ? "" : "s"} (${ids.join(", ")}): ${UNREADABLE_REASONS[reason]}`];
       });
-      return [`${records.length} record${records.length === 1 ? "" : "s"} of ${patient}`, table, ...notes].join("\n");
+      return [`${listed.length} record${listed.length === 1 ? "" : "s"} of ${patient}`, table, ...notes].join("\n");
     },
   );
 }
 
 /** Reads every record it can with the identity's key and describes it; the others are marked unreadable. */
-async function describeAll(config: CliConfig, chain: Chain, tokens: PatientRecordToken[], privateKey: Uint8Array): Promise<ListedRecord[]> {
-  const [{ HeliaContentStore }, { ContentNotFoundError }, records, { describeRecord }, { canonicalize }] = await Promise.all([
-    import("../../../sdk/storage"),
-    import("../../../sdk/storage/errors"),
-    import("../../../sdk/records"),
-    import("../../../sdk/records/describe"),
-    import("../../../sdk/fhir"),
-  ]);
-  const store = await HeliaContentStore.open({ directory: config.ipfs });
-  try {
-    const context = records.recordsContext({
-      chainId: chain.chainId,
-      recordToken: chain.addresses.RecordToken,
-      runner: chain.provider,
-      store,
-      keys: records.fileKeyStore(config.keys),
-    });
-    const read: { token: PatientRecordToken; bundle?: Bundle; unreadable?: Unreadable }[] = [];
-    for (const token of tokens) {
-      try {
-        read.push({ token, bundle: (await records.readRecord(context, token.tokenId, privateKey)).bundle });
-      } catch (error) {
-        if (error instanceof records.RecordKeyNotFoundError) read.push({ token, unreadable: "no-key" });
-        else if (error instanceof ContentNotFoundError) read.push({ token, unreadable: "no-content" });
-        else if (error instanceof records.RecordNotFoundError) continue; // burned meanwhile
-        else throw error;
-      }
+async function describeAll(client: MedrecClient, tokens: records.RecordSummary[], privateKey: Uint8Array): Promise<ListedRecord[]> {
+  const read: { token: records.RecordSummary; bundle?: Bundle; unreadable?: Unreadable }[] = [];
+  for (const token of tokens) {
+    try {
+      read.push({ token, bundle: (await records.read(client, { tokenId: token.tokenId, keys: records.localKeys(privateKey) })).bundle });
+    } catch (error) {
+      if (error instanceof records.RecordKeyNotFoundError) read.push({ token, unreadable: "no-key" });
+      else if (error instanceof storage.ContentNotFoundError) read.push({ token, unreadable: "no-content" });
+      else if (error instanceof records.RecordNotFoundError) continue; // burned meanwhile
+      else throw error;
     }
-    const bundles = read.flatMap((r) => (r.bundle ? [r.bundle] : []));
-    return read.map(({ token, bundle, unreadable }) => {
-      if (!bundle) return { ...token, unreadable };
-      const description = describeRecord(bundle, bundles);
-      return { ...token, encounter: description.encounter, period: description.period, size: canonicalize(bundle).length };
-    });
-  } finally {
-    await store.close();
   }
+  const bundles = read.flatMap((r) => (r.bundle ? [r.bundle] : []));
+  return read.map(({ token, bundle, unreadable }) => {
+    if (!bundle) return { ...token, unreadable };
+    const description = records.describeRecord(bundle, bundles);
+    return { ...token, encounter: description.encounter, period: description.period, size: fhir.canonicalize(bundle).length };
+  });
 }

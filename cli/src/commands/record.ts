@@ -1,34 +1,33 @@
 /**
  * `medrec record add <file...>`: validates every FHIR JSON file first (nothing is stored when one is invalid),
- * then ingests them with `sdk/records` (split → encrypt → store in the embedded Helia store → mint), with a
- * progress bar over the files.
- * With `--resolver <url>` the records' keys are also wrapped to the resolver's key and deposited with it.
- * `medrec record get <tokenId...>`: reads records back with the identity's X25519 key and prints the FHIR
- * Bundle (one record's Bundle, or one Bundle of all the records asked for). With `--resolver <url>` the keys
- * are released by the resolver under the identity's on-chain grant (each release is an on-chain disclosure).
- * `medrec record forget <tokenId>`: burns the record, destroys the local key wraps and unpins the ciphertext.
+ * then ingests them with the `records.ingest` action (split → encrypt → store in the embedded Helia store → mint),
+ * with a progress bar over the files. The action decides who the keys are wrapped to (the patient's registered key,
+ * the resolver of `--resolver <url>`, whose wrap is also deposited with it); the CLI adds the identity's own key
+ * (to read back what it wrote) and `--resolver-key`.
+ * `medrec record get <tokenId...>`: reads records back (`records.read`) with the identity's X25519 key and prints
+ * the FHIR Bundle (one record's Bundle, or one Bundle of all the records asked for). With `--resolver <url>` the
+ * keys are released by the resolver under the identity's on-chain grant (`resolver.keys`: each release is an
+ * on-chain disclosure).
+ * `medrec record forget <tokenId>`: `records.forget`: burns the record, destroys the local key wraps and unpins the
+ * ciphertext.
  *
  * @module
  */
 import { readFile } from "node:fs/promises";
-import { writePrivateFile } from "../../../sdk/files/private-file";
 import path from "node:path";
 import { InvalidArgumentError, Option, type Command } from "commander";
-import { getAddress } from "ethers";
+import { encodeBytes32String, getAddress } from "ethers";
 import type { Bundle } from "@medplum/fhirtypes";
-import type { RecordsContext, ReadRecordResult, IngestedRecord } from "../../../sdk/records";
+import { fhir, files, records, resolver, vocabulary } from "../../../sdk";
 import type { CliConfig } from "../config";
-import type { Chain } from "../chain";
 import { CommandContext, type CliIo } from "../context";
 import { CliError, ExitCode, fhirIssuesMessage, issueList } from "../errors";
 import { parseAddress, parsePositiveInt, parsePublicKey, parseTokenId } from "../options";
-import { checkedResolver } from "../resolver";
 import { createProgress, progressWanted } from "../progress";
 import { humanBytes, registerRecordList } from "./record-list";
-import { CONSENT_PURPOSES, EMERGENCY_PURPOSE, PURPOSES } from "../../../sdk/vocabulary";
 
 /** Purposes a reader may name when asking the resolver: a consent's, or the emergency one under break-glass. */
-const READ_PURPOSES = [...CONSENT_PURPOSES, EMERGENCY_PURPOSE] as const;
+const READ_PURPOSES = [...vocabulary.CONSENT_PURPOSES, vocabulary.EMERGENCY_PURPOSE] as const;
 
 interface AddOptions {
   patient?: string;
@@ -49,13 +48,6 @@ const INGEST_INDEX_FILE = "ingest-index";
 /** The progress bar is redrawn at most this often (and at the end). */
 const PROGRESS_INTERVAL_MS = 200;
 
-/** The key of the ingest index: derived from the identity's X25519 key, so that only this identity can test it. */
-async function ingestIndexKey(secret: Uint8Array): Promise<Uint8Array> {
-  const { hkdf } = await import("@noble/hashes/hkdf");
-  const { sha256 } = await import("@noble/hashes/sha2");
-  return hkdf(sha256, secret, undefined, "medrec/ingest-index/v1", 32);
-}
-
 /** Registers `medrec record …`. */
 export function registerRecord(program: Command, io: CliIo): void {
   const record = program.command("record").description("health records: add FHIR, read it back");
@@ -75,7 +67,7 @@ export function registerRecord(program: Command, io: CliIo): void {
     .argument("<tokenId...>", "record token ids (several: one Bundle of all their resources)")
     .option("--out <file>", "write the Bundle to this file (mode 0600) instead of stdout")
     .option("--resolver <url>", "have the keys released by this resolver under the identity's grant (logged on-chain)")
-    .addOption(new Option("--purpose <code>", "purpose of use, with --resolver").choices(READ_PURPOSES).default(PURPOSES.TREATMENT.code))
+    .addOption(new Option("--purpose <code>", "purpose of use, with --resolver").choices(READ_PURPOSES).default(vocabulary.PURPOSES.TREATMENT.code))
     .action(async (ids: string[], options: GetOptions, command: Command) => get(CommandContext.of(command, io), ids, options));
   record
     .command("forget")
@@ -95,31 +87,6 @@ function tokenIdArgument(id: string): bigint {
   }
 }
 
-/**
- * Opens the embedded store and the key store of the home folder (which also deposits with `deposit.resolver`
- * the wraps made for its key); close the store when done.
- */
-async function openRecords(
-  config: CliConfig,
-  chain: Chain,
-  deposit?: { url: string; publicKey: `0x${string}`; signer: import("ethers").Signer; domain: import("ethers").TypedDataDomain },
-): Promise<{ context: RecordsContext; close: () => Promise<void> }> {
-  const [{ HeliaContentStore }, { fileKeyStore, recordsContext }] = await Promise.all([import("../../../sdk/storage"), import("../../../sdk/records")]);
-  const local = fileKeyStore(config.keys);
-  const keys = deposit
-    ? (await import("../../../sdk/resolver")).resolverKeyStore(local, { url: deposit.url, resolverPublicKey: deposit.publicKey, signer: deposit.signer, domain: deposit.domain })
-    : local;
-  const store = await HeliaContentStore.open({ directory: config.ipfs });
-  const context = recordsContext({
-    chainId: chain.chainId,
-    recordToken: chain.addresses.RecordToken,
-    runner: chain.provider,
-    store,
-    keys,
-  });
-  return { context, close: () => store.close() };
-}
-
 /** The bytes of an input file. @throws {CliError} `FILE_NOT_FOUND` (4) or `FILE_UNREADABLE` (3). */
 async function readInput(file: string): Promise<Uint8Array> {
   try {
@@ -134,7 +101,6 @@ async function readInput(file: string): Promise<Uint8Array> {
 async function add(ctx: CommandContext, files: string[], options: AddOptions): Promise<void> {
   const config = await ctx.config();
   const identity = await ctx.identity(config);
-  const { prepareInParallel, ingestBundles, fileIngestIndex } = await import("../../../sdk/records");
   const wantProgress = progressWanted({ json: ctx.json, progress: options.progress }, ctx.io.stderr);
 
   // 1. Every file is read, validated and split once, in parallel, before anything is stored or minted.
@@ -146,7 +112,7 @@ async function add(ctx: CommandContext, files: string[], options: AddOptions): P
   const outcomes = await (async () => {
     try {
       checking.update(0, totalBytes, humanBytes(totalBytes));
-      return await prepareInParallel(
+      return await records.prepareInParallel(
         texts.map((t) => t.bytes),
         {
           concurrency: options.concurrency,
@@ -174,82 +140,49 @@ async function add(ctx: CommandContext, files: string[], options: AddOptions): P
   }
   const inputs = outcomes.map((outcome, index) => ({ file: files[index], records: "records" in outcome ? outcome.records : [] }));
 
-  // 2. Who the records are for and who can open them.
-  const written = await ctx.withChain(config, async (chain) => {
-    const patient = options.patient ?? identity.address;
-    const { patients, consents } = chain.contracts;
-    if (!(await patients.isPatient(patient))) {
-      const hint = patient === identity.address ? " (run `medrec patient create`)" : "";
-      throw new CliError("NOT_A_PATIENT", `${patient} is not a registered patient${hint}`, ExitCode.REFUSED);
-    }
-    if (getAddress(patient) !== identity.address && !(await consents.canAppend(identity.address, patient))) {
-      throw new CliError(
-        "NOT_AUTHORISED",
-        `${identity.address} may not add records for ${patient}: it needs to be an active provider or lab with the patient's APPEND consent over all records`,
-        ExitCode.REFUSED,
-      );
-    }
-    const resolver = options.resolver ? await checkedResolver(options.resolver, chain) : undefined;
-    const recipients = [
-      ...new Set(
-        [await patients.encryptionKeyOf(patient), identity.encryptionPublicKey, options.resolverKey, resolver?.encryptionPublicKey]
-          .filter((k): k is string => !!k)
-          .map((k) => k.toLowerCase()),
-      ),
-    ];
-    const signer = await ctx.fundedSigner(config, chain);
-    const { eoaRecordWriter } = await import("../../../sdk/records");
-    const { hexToBytes } = await import("../../../sdk/crypto");
+  // 2. Ingest through the client, one record after the other, with a progress bar over records and bytes.
+  const patient = options.patient ?? identity.address;
+  const written = await ctx.withClient(config, { account: "funded", store: true, resolver: options.resolver }, async ({ client }) => {
     // The identity's X25519 key: the ingest index's key derives from it, and it re-wraps a stored record's key to
     // a recipient added since (a resolver). Zeroised when the ingest is done.
     const secret = await ctx.encryptionKey(config);
-    let records: Awaited<ReturnType<typeof openRecords>>;
-    let ingestOptions;
-    try {
-      const index = await fileIngestIndex(path.join(ctx.home, INGEST_INDEX_FILE), await ingestIndexKey(secret));
-      ingestOptions = { patient, recipients: recipients.map(hexToBytes), writer: eoaRecordWriter(chain.addresses.RecordToken, signer), index, rewrapWith: secret };
-      // 3. Ingest, one record after the other, with a progress bar over records and bytes.
-      records = await openRecords(
-        config,
-        chain,
-        resolver && { url: resolver.url, publicKey: resolver.encryptionPublicKey, signer, domain: resolver.domain },
-      );
-    } catch (error) {
-      secret.fill(0);
-      throw error;
-    }
     const progress = createProgress("records", wantProgress, ctx.io.stderr);
     const recordsTotal = inputs.reduce((n, input) => n + input.records.length, 0);
     const bytesTotal = inputs.reduce((n, input) => n + input.records.reduce((m, r) => m + r.plaintext.length, 0), 0);
     let lastDrawn = 0;
     try {
+      const index = await records.fileIngestIndex(path.join(ctx.home, INGEST_INDEX_FILE), records.ingestIndexKey(secret));
       progress.update(0, recordsTotal, `0 B of ${humanBytes(bytesTotal)}`);
-      const results = await ingestBundles(
-        records.context,
-        inputs.map((input) => ({ prepared: input.records, options: ingestOptions })),
-        {
-          onProgress: (p) => {
-            const now = Date.now();
-            if (p.records < recordsTotal && now - lastDrawn < PROGRESS_INTERVAL_MS) return;
-            lastDrawn = now;
-            const files = inputs.length > 1 ? `, file ${Math.min(p.done + 1, inputs.length)}/${inputs.length}` : "";
-            const skipped = p.unchanged > 0 ? `, ${p.unchanged} unchanged` : "";
-            progress.update(p.records, recordsTotal, `${humanBytes(p.bytes)} of ${humanBytes(bytesTotal)}${files}${skipped}`);
-          },
+      return await records.ingest(client, {
+        inputs: inputs.map((input) => ({ prepared: input.records })),
+        patient,
+        recipients: [identity.encryptionPublicKey, ...(options.resolverKey ? [options.resolverKey] : [])],
+        index,
+        rewrapWith: secret,
+        onProgress: (p) => {
+          const now = Date.now();
+          if (p.records < recordsTotal && now - lastDrawn < PROGRESS_INTERVAL_MS) return;
+          lastDrawn = now;
+          const files = inputs.length > 1 ? `, file ${Math.min(p.done + 1, inputs.length)}/${inputs.length}` : "";
+          const skipped = p.unchanged > 0 ? `, ${p.unchanged} unchanged` : "";
+          progress.update(p.records, recordsTotal, `${humanBytes(p.bytes)} of ${humanBytes(bytesTotal)}${files}${skipped}`);
         },
-      );
-      return { patient, results };
+      });
+    } catch (error) {
+      if (error instanceof records.RecordPermissionError && error.code === "NOT_A_PATIENT" && getAddress(patient) === identity.address) {
+        throw new CliError(error.code, `${error.message} (run \`medrec patient create\`)`, ExitCode.REFUSED, undefined, { cause: error });
+      }
+      throw error;
     } finally {
       progress.finish();
-      await records.close();
       secret.fill(0);
     }
   });
 
-  const rows = written.results.flatMap((records: IngestedRecord[], index: number) => records.map((record) => ({ file: inputs[index].file, ...record })));
+  const rows = written.flatMap((ingested, index) => ingested.map((record) => ({ file: inputs[index].file, ...record })));
   await ctx.output.result(
     {
-      patient: written.patient,
+      patient: getAddress(patient),
       minted: rows.filter((row) => row.status === "minted").length,
       unchanged: rows.filter((row) => row.status === "unchanged").length,
       records: rows.map((row) => ({
@@ -287,7 +220,7 @@ async function add(ctx: CommandContext, files: string[], options: AddOptions): P
       const minted = rows.filter((row) => row.status === "minted").length;
       const unchanged = rows.length - minted;
       const summary =
-        `${minted} record${minted === 1 ? "" : "s"} minted to ${written.patient}` +
+        `${minted} record${minted === 1 ? "" : "s"} minted to ${getAddress(patient)}` +
         (unchanged > 0 ? `; ${unchanged} already stored unchanged (not minted again)` : "");
       return `${summary}\n${ctx.output.table(columns, body)}`;
     },
@@ -301,9 +234,8 @@ async function get(ctx: CommandContext, ids: string[], options: GetOptions): Pro
 
   // The exact stored bytes (every decimal digit as written), rebuilt into the ingested bundle where the
   // records given make it whole, printed in the element order of the FHIR specification.
-  const { exportRecords, formatFhirJson, parseFhirJson } = await import("../../../sdk/fhir");
-  const exported = exportRecords(results.map((result) => ({ kind: result.kind, bundle: parseFhirJson(result.plaintext) as Bundle })));
-  const text = formatFhirJson(exported.bundle) + "\n";
+  const exported = fhir.exportRecords(results.map((result) => ({ kind: result.kind, bundle: fhir.parseFhirJson(result.plaintext) as Bundle })));
+  const text = fhir.formatFhirJson(exported.bundle) + "\n";
   if (!ctx.json && !exported.exact) for (const difference of exported.differences) ctx.io.stderr.write(`note: ${difference}\n`);
   const disclosures = results.flatMap((r) => ("disclosure" in r ? [{ tokenId: r.tokenId, ...(r as { disclosure: object }).disclosure }] : []));
   if (disclosures.length > 0 && !ctx.json) {
@@ -315,7 +247,7 @@ async function get(ctx: CommandContext, ids: string[], options: GetOptions): Pro
   }
   // Health data: never readable by anyone else, not even for a moment, and never written through a planted link.
   const out = path.resolve(ctx.io.cwd, options.out);
-  await writePrivateFile(out, text);
+  await files.writePrivateFile(out, text);
   await ctx.output.result(
     {
       out,
@@ -328,19 +260,13 @@ async function get(ctx: CommandContext, ids: string[], options: GetOptions): Pro
 }
 
 /** Reads records with the identity's own X25519 key (its wraps in the local key store). */
-async function readOwn(ctx: CommandContext, config: CliConfig, tokenIds: bigint[]): Promise<ReadRecordResult[]> {
+async function readOwn(ctx: CommandContext, config: CliConfig, tokenIds: bigint[]): Promise<records.ReadRecordResult[]> {
   const privateKey = await ctx.encryptionKey(config);
   try {
-    return await ctx.withChain(config, async (chain) => {
-      const { readRecord } = await import("../../../sdk/records");
-      const records = await openRecords(config, chain);
-      try {
-        const read: ReadRecordResult[] = [];
-        for (const tokenId of tokenIds) read.push(await readRecord(records.context, tokenId, privateKey));
-        return read;
-      } finally {
-        await records.close();
-      }
+    return await ctx.withClient(config, { store: true }, async ({ client }) => {
+      const read: records.ReadRecordResult[] = [];
+      for (const tokenId of tokenIds) read.push(await records.read(client, { tokenId, keys: records.localKeys(privateKey) }));
+      return read;
     });
   } finally {
     privateKey.fill(0);
@@ -348,46 +274,20 @@ async function readOwn(ctx: CommandContext, config: CliConfig, tokenIds: bigint[
 }
 
 /** Reads records whose keys the resolver releases to the identity under its on-chain grant for `purpose`. */
-async function readThroughResolver(
-  ctx: CommandContext,
-  config: CliConfig,
-  tokenIds: bigint[],
-  url: string,
-  purpose: string,
-): Promise<(ReadRecordResult & { disclosure: { transactionHash: string; blockNumber: number } })[]> {
-  const signer = await ctx.signer(config);
-  return ctx.withChain(config, async (chain) => {
-    const resolver = await checkedResolver(url, chain);
-    const [{ resolverKeys }, { readRecord }, { encodeBytes32String }] = await Promise.all([import("../../../sdk/resolver"), import("../../../sdk/records"), import("ethers")]);
-    const keys = resolverKeys({ url, signer, domain: resolver.domain, resolver: resolver.address, purpose: encodeBytes32String(purpose) });
-    const records = await openRecords(config, chain);
-    try {
-      const read = [];
-      for (const tokenId of tokenIds) read.push(await readRecord(records.context, tokenId, keys));
-      return read;
-    } finally {
-      await records.close();
-    }
+async function readThroughResolver(ctx: CommandContext, config: CliConfig, tokenIds: bigint[], url: string, purpose: string) {
+  return ctx.withClient(config, { account: "signer", store: true, resolver: url }, async ({ client }) => {
+    const info = await resolver.info(client); // refuses another deployment's resolver before anything is signed
+    const keys = resolver.keys(client, { purpose: encodeBytes32String(purpose), resolverAddress: info.address });
+    const read: records.ReadRecordResult<resolver.ReleasedKeyExtra>[] = [];
+    for (const tokenId of tokenIds) read.push(await records.read(client, { tokenId, keys }));
+    return read;
   });
 }
 
 async function forget(ctx: CommandContext, id: string): Promise<void> {
   const tokenId = tokenIdArgument(id);
   const config = await ctx.config();
-  const forgotten = await ctx.withChain(config, async (chain) => {
-    const signer = await ctx.fundedSigner(config, chain);
-    const { eoaRecordWriter, forgetRecord } = await import("../../../sdk/records");
-    const patient = await chain.contracts.records.patientOf(tokenId);
-    if (BigInt(patient) !== 0n && getAddress(patient) !== signer.address) {
-      throw new CliError("NOT_AUTHORISED", `only the record's patient ${patient} may forget record #${tokenId}`, ExitCode.REFUSED);
-    }
-    const records = await openRecords(config, chain);
-    try {
-      return await forgetRecord(records.context, tokenId, eoaRecordWriter(chain.addresses.RecordToken, signer));
-    } finally {
-      await records.close();
-    }
-  });
+  const forgotten = await ctx.withClient(config, { account: "funded", store: true }, ({ client }) => records.forget(client, { tokenId }));
   await ctx.output.result(
     { tokenId: forgotten.tokenId, burned: true, unpinned: forgotten.unpinned },
     () => `record #${forgotten.tokenId} burned; local key wraps destroyed; ciphertext ${forgotten.unpinned ? "unpinned" : "was not in the local store"}`,

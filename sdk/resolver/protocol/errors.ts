@@ -48,12 +48,15 @@ export type ResolverErrorCode = keyof typeof RESOLVER_ERRORS;
 
 /**
  * The client's own codes: no answer (`RESOLVER_UNREACHABLE`, status 0), an answer the client cannot read
- * (`RESOLVER_BAD_RESPONSE`), and a record that changed while its key was released (`RECORD_VERSION_CHANGED`).
+ * (`RESOLVER_BAD_RESPONSE`), a record that changed while its key was released (`RECORD_VERSION_CHANGED`), and a
+ * resolver of another chain or
+ * deployment than the client's (`RESOLVER_MISMATCH`: the caller's configuration).
  */
 export const RESOLVER_CLIENT_ERRORS = Object.freeze({
   RESOLVER_UNREACHABLE: { category: "unavailable" },
   RESOLVER_BAD_RESPONSE: { category: "internal" },
   RECORD_VERSION_CHANGED: { category: "unavailable" },
+  RESOLVER_MISMATCH: { category: "invalid-input" },
 } as const satisfies Record<string, Pick<ResolverErrorSpec, "category">>);
 
 /** A code of the client's own. */

@@ -163,6 +163,14 @@ describe("sdk/audit toJson", () => {
     expect(JSON.parse(toJson(sample))).to.deep.equal(sample);
   });
 
+  it("keeps the purpose in words of an annotated accounting (audit.accounting), after the fields", () => {
+    const annotated = { ...sample, entries: sample.entries.map((e) => ({ ...e, purposeText: e.kind === "grant" ? "physiotherapy" : null })) };
+    const parsed = JSON.parse(toJson(annotated));
+    expect(parsed).to.deep.equal(annotated);
+    expect(Object.keys(parsed.entries[1]).at(-1)).to.equal("purposeText");
+    expect(JSON.parse(toJson(sample)).entries[1]).to.not.have.property("purposeText");
+  });
+
   it("writes keys in a fixed order whatever the input's key order", () => {
     const text = toJson(sample);
     const reversed = reversedKeys(sample);

@@ -18,6 +18,7 @@ import {
   eoaAccount,
   records,
   vocabulary,
+  wallet,
   withAccount,
   type MedrecClient,
 } from "../../../sdk";
@@ -161,5 +162,35 @@ describe("sdk/client: createMedrecClient and the actions over a real chain and a
     const error = await records.ingest(client, { inputs: [await readFile(IPS, "utf8")], patient: outsider.address }).then(() => undefined, (e: unknown) => e);
     expect(error).to.be.instanceOf(InvalidArgumentError);
     expect((error as Error).message).to.match(/no registered encryption key/);
+  });
+
+  it("ingest and forget check who may write before anything is stored or sent; registerPatient is idempotent", async () => {
+    const { client, providerClient, patient, outsider, patientKeys } = await loadFixture(setup);
+    const text = await readFile(IPS, "utf8");
+    const refusal = async (promise: Promise<unknown>) => promise.then(() => undefined, (e: unknown) => e as records.RecordPermissionError);
+    // An unregistered patient, even with a recipient given: NOT_A_PATIENT (refused), nothing minted.
+    const before = await client.contracts.recordToken.nextTokenId();
+    const unregistered = await refusal(records.ingest(client, { inputs: [text], patient: outsider.address, recipients: [patientKeys.publicKey] }));
+    expect(unregistered).to.be.instanceOf(records.RecordPermissionError);
+    expect(unregistered).to.include({ code: "NOT_A_PATIENT", category: "refused" });
+    // A provider without the patient's APPEND consent: NOT_AUTHORISED.
+    const stranger = await refusal(records.ingest(providerClient, { inputs: [text], patient: patient.address }));
+    expect(stranger).to.include({ code: "NOT_AUTHORISED", category: "refused" });
+    expect(await client.contracts.recordToken.nextTokenId()).to.equal(before);
+    // Only the record's patient may forget it.
+    const [[record]] = await records.ingest(client, { inputs: [text] });
+    const notPatient = await refusal(records.forget(providerClient, { tokenId: record.tokenId }));
+    expect(notPatient).to.include({ code: "NOT_AUTHORISED", category: "refused" });
+    expect(await client.contracts.recordToken.patientOf(record.tokenId)).to.equal(patient.address);
+
+    const again = await wallet.registerPatient(client, { encryptionKey: patientKeys.publicKeyHex });
+    expect(again.transactionHash).to.equal(null);
+    expect(again.did).to.equal(vocabulary.didPkh(client.chainId, patient.address));
+    const other = crypto.generateEncryptionKeyPair();
+    const differs = await wallet.registerPatient(client, { encryptionKey: other.publicKeyHex }).then(() => undefined, (e: unknown) => e);
+    expect(differs).to.be.instanceOf(wallet.PatientKeyDiffersError);
+    const registered = await wallet.registerPatient(withAccount(client, await eoaAccount(outsider)), { encryptionKey: other.publicKeyHex });
+    expect(registered.transactionHash).to.match(/^0x[0-9a-f]{64}$/);
+    expect(await client.contracts.patientRegistry.encryptionKeyOf(outsider.address)).to.equal(other.publicKeyHex);
   });
 });
