@@ -99,7 +99,7 @@ export async function measureFhir(): Promise<FhirFigures> {
   ];
   await ensureCliBuild();
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- the compiled SDK, so that workers run compiled code as in the CLI
-  const { prepareInParallel } = require("../build/sdk/records") as typeof import("../sdk/records");
+  const { prepareInParallel } = require("../sdk/dist/cjs/records") as typeof import("../sdk/records");
   const bundles = [1, 2, 3, 4, 5, 6].map((seed) => clinicTransaction(seed));
   const MB = bundles.reduce((n, b) => n + b.length, 0) / 1e6;
   const parallel = [];

@@ -65,8 +65,8 @@ export interface CliAuditOptions {
 
 /** Runs `medrec init` and `medrec audit <patient> --format csv` (compiled CLI) and prints the header and the first disclosure. */
 export async function printCliAudit(options: CliAuditOptions): Promise<void> {
-  const bin = path.resolve(__dirname, "..", "bin", "medrec");
-  await ensureCliBuild(); // bin/medrec runs the compiled CLI (build/)
+  const bin = path.resolve(__dirname, "..", "cli", "bin", "medrec");
+  await ensureCliBuild(); // cli/bin/medrec runs the compiled CLI (cli/dist/)
   const env = { ...process.env, MEDREC_HOME: options.home, MEDREC_PASSPHRASE: hexlify(randomBytes(16)), MEDREC_PRIVATE_KEY: options.privateKey };
   let stdout = "";
   for (const args of [["init", "--rpc", options.rpcUrl, "--deployment", options.file], ["audit", options.patient, "--format", "csv"]]) {

@@ -7,7 +7,7 @@ import {
   PatientRegistry__factory,
   RecordToken__factory,
   SponsorPaymaster__factory,
-} from "../sdk/chain/contracts";
+} from "@medrec/sdk/chain/contracts";
 import type { ContractDeployer, DeployedContract } from "./contract-deployer";
 import type { CoreContractName, MedrecDeployment } from "./medrec";
 

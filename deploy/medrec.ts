@@ -1,5 +1,5 @@
 import { ZeroAddress, getAddress, type Signer } from "ethers";
-import { ConsentManager__factory, ProviderRegistry__factory } from "../sdk/chain/contracts";
+import { ConsentManager__factory, ProviderRegistry__factory } from "@medrec/sdk/chain/contracts";
 import type { ContractDeployer, DeployedContract } from "./contract-deployer";
 
 /** The contracts of the on-chain core, in deployment order. */

@@ -33,7 +33,7 @@ import {
   type SafeContractAddresses,
   type SafeContractNetworks,
   type SafeRpc,
-} from "../sdk/breakglass";
+} from "@medrec/sdk/breakglass";
 import { HARDHAT_MNEMONIC, hardhatAccountPath } from "../era-test-node/signers";
 
 type DeploymentLookup = typeof getSafeL2SingletonDeployment;

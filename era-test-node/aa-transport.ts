@@ -1,5 +1,5 @@
 import { Provider as ZkProvider } from "zksync-ethers";
-import { zkSyncNodeTransport, type AaTransport } from "../sdk/wallet/transport";
+import { zkSyncNodeTransport, type AaTransport } from "@medrec/sdk/wallet/transport";
 import { bootloaderTransport } from "./bootloader/driver";
 import type { RpcProvider } from "./bootloader/impersonation";
 

@@ -1,6 +1,6 @@
-import { fetchChainId } from "../sdk/chain/json-rpc";
+import { fetchChainId } from "@medrec/sdk/chain/json-rpc";
 
-export { fetchChainId, rpcRequest } from "../sdk/chain/json-rpc";
+export { fetchChainId, rpcRequest } from "@medrec/sdk/chain/json-rpc";
 
 /** Options of {@link waitForChainId}. */
 export interface WaitForChainIdOptions {

@@ -1,7 +1,7 @@
 import { JsonRpcProvider, Network, Wallet, getAddress, type TransactionResponse } from "ethers";
-import { findRevertData } from "../sdk/chain";
-import { ConsentManager__factory, RecordToken__factory, type ConsentManager, type RecordToken } from "../sdk/chain/contracts";
-import type { DisclosureReceipt } from "../sdk/resolver/protocol";
+import { findRevertData } from "@medrec/sdk/chain";
+import { ConsentManager__factory, RecordToken__factory, type ConsentManager, type RecordToken } from "@medrec/sdk/chain/contracts";
+import type { DisclosureReceipt } from "@medrec/sdk/resolver/protocol";
 import { ResolverHttpError } from "./errors";
 
 /** The resolver's view of the chain: contracts for reads and the account that records disclosures. */

@@ -5,8 +5,8 @@
  * @module
  */
 import type { FastifyError, FastifyInstance } from "fastify";
-import { RESOLVER_ERRORS, errorBody, type ResolverErrorCode } from "../sdk/resolver/protocol";
-import { isNodeUnreachable } from "../sdk/chain";
+import { RESOLVER_ERRORS, errorBody, type ResolverErrorCode } from "@medrec/sdk/resolver/protocol";
+import { isNodeUnreachable } from "@medrec/sdk/chain";
 import { ResolverHttpError, chainUnavailable } from "./errors";
 
 /** A failure as it is answered: its code, the message sent, and extra headers. */

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { RESOLVER_ERRORS, type ResolverErrorCode } from "../sdk/resolver/protocol";
+import { RESOLVER_ERRORS, type ResolverErrorCode } from "@medrec/sdk/resolver/protocol";
 
 /** A refusal that becomes an `ErrorBody` (`{"error": {"code", "category", "message"}}`) with the code's HTTP status. */
 export class ResolverHttpError extends Error {

@@ -1,7 +1,7 @@
 import { readFile, writeFile, mkdir } from "node:fs/promises";
 import path from "node:path";
 import { Wallet } from "ethers";
-import { bytesToHex, generateEncryptionKeyPair, getEncryptionPublicKey, hexToBytes } from "../sdk/crypto";
+import { bytesToHex, generateEncryptionKeyPair, getEncryptionPublicKey, hexToBytes } from "@medrec/sdk/crypto";
 
 /**
  * The resolver's two keys: the Ethereum key that sends `recordDisclosure` (the account granted

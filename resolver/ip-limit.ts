@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import { RESOLVER_ERRORS, RESOLVER_ROUTES, errorBody } from "../sdk/resolver/protocol";
+import { RESOLVER_ERRORS, RESOLVER_ROUTES, errorBody } from "@medrec/sdk/resolver/protocol";
 import type { ResolverLimits } from "./config";
 import { createRateLimiter } from "./rate-limiter";
 

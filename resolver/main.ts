@@ -6,7 +6,7 @@
  *
  * SIGTERM / SIGINT shut it down gracefully: requests in flight finish, then the database is closed.
  */
-import { bytesToHex } from "../sdk/crypto";
+import { bytesToHex } from "@medrec/sdk/crypto";
 import { resolverConfigFromEnv } from "./config";
 import { generateIdentityFile } from "./identity";
 import { startResolver } from "./server";

@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance } from "fastify";
 import type { AddressInfo } from "node:net";
-import { wallClockSeconds } from "../sdk/resolver/protocol";
+import { wallClockSeconds } from "@medrec/sdk/resolver/protocol";
 import { startBurnWatcher, type BurnWatcher } from "./burn-watcher";
 import { connectResolverChain, type ResolverChain } from "./chain";
 import type { ResolverConfig } from "./config";

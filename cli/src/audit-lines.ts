@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { audit } from "../../sdk";
+import type { audit } from "@medrec/sdk";
 
 type AuditEntry = audit.AuditEntry;
 

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { chain } from "../../sdk";
+import { chain } from "@medrec/sdk";
 import type { CliConfig } from "./config";
 import { CliError, ExitCode } from "./errors";
 

@@ -7,7 +7,7 @@
  * @module
  */
 import type { JsonRpcProvider, Wallet } from "ethers";
-import { createMedrecClient, eoaAccount, records, storage, withAccount, type Deployment, type MedrecClient } from "../../sdk";
+import { createMedrecClient, eoaAccount, records, storage, withAccount, type Deployment, type MedrecClient } from "@medrec/sdk";
 import { checkServedChain } from "./chain";
 import { openConsentStore, type CeramicChoice } from "./consent-store";
 import { CONTRACT_NAMES, type CliConfig } from "./config";

@@ -11,7 +11,7 @@ import { chmod, mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { getAddress, isAddress } from "ethers";
 import type { DeploymentFile } from "../../deploy/deployment-file";
-import { files } from "../../sdk";
+import { files } from "@medrec/sdk";
 import { CliError, ExitCode } from "./errors";
 import { checkSafeConfig, safeConfigFromDeployment, type CliSafeConfig } from "./safe-config";
 

@@ -13,7 +13,7 @@
  */
 import path from "node:path";
 import type { Wallet } from "ethers";
-import { consent } from "../../sdk";
+import { consent } from "@medrec/sdk";
 import type { CliCeramicConfig, CliConfig } from "./config";
 import { CliError, ExitCode } from "./errors";
 

@@ -19,7 +19,7 @@
  * @module
  */
 import { getAddress, isError } from "ethers";
-import { MedrecError, breakglass, chain as sdkChain, type ErrorCategory } from "../../sdk";
+import { MedrecError, breakglass, chain as sdkChain, type ErrorCategory } from "@medrec/sdk";
 
 /** The exit codes of the CLI. */
 export const ExitCode = {

@@ -18,7 +18,7 @@ import path from "node:path";
 import { gcm } from "@noble/ciphers/aes";
 import { scryptAsync } from "@noble/hashes/scrypt";
 import { Wallet, getAddress, getBytes, isError } from "ethers";
-import { crypto as sdkCrypto, files } from "../../sdk";
+import { crypto as sdkCrypto, files } from "@medrec/sdk";
 
 const { bytesToHex, generateEncryptionKeyPair, getEncryptionPublicKey, hexToBytes, randomBytes } = sdkCrypto;
 import { CliError, ExitCode } from "./errors";

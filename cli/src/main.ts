@@ -1,7 +1,7 @@
 /**
  * The `medrec` command-line interface over the SDK: builds the commander program and runs it, turning every
- * failure into a one-line message and an exit code (see `errors.ts`). Run it with `bin/medrec`, which loads the
- * compiled JavaScript of this file (`npm run build` → `build/cli/src/main.js`).
+ * failure into a one-line message and an exit code (see `errors.ts`). Run it with `cli/bin/medrec`, which loads the
+ * compiled JavaScript of this file (`npm run build` → `cli/dist/cli/src/main.js`).
  *
  * ```
  * medrec init --rpc <url> --deployment <file> [--import-key <hex>] [--force]
@@ -37,7 +37,7 @@ import { writeAll } from "./output";
 
 /**
  * The package version, for `--version`: from the nearest `package.json` above this file (`cli/src/` when run
- * from the sources, `build/cli/src/` when compiled).
+ * from the sources, `cli/dist/cli/src/` when compiled).
  */
 function packageVersion(): string {
   for (let dir = __dirname, depth = 0; depth < 5; dir = path.dirname(dir), depth++) {

@@ -6,7 +6,7 @@
  */
 import { InvalidArgumentError } from "commander";
 import { getAddress, isAddress } from "ethers";
-import { vocabulary } from "../../sdk";
+import { vocabulary } from "@medrec/sdk";
 
 const { ALL_RECORDS, SCOPE_NAMES, Scope, isScopeName } = vocabulary;
 

@@ -7,7 +7,7 @@
  * @module
  */
 import { getAddress, isAddress } from "ethers";
-import { breakglass } from "../../sdk";
+import { breakglass } from "@medrec/sdk";
 import { CliError, ExitCode } from "./errors";
 
 /** What `config.json` holds under `safe`. */

@@ -1,8 +1,8 @@
 import { Interface, getAddress, recoverAddress, toBeHex, type TransactionReceipt } from "ethers";
-import { NonceHolderDouble__factory, SponsorPaymaster__factory, TestPatientAccount__factory } from "../../sdk/chain/contracts";
-import { estimationSignature, signedDigest, toSystemTransaction, transactionHash, type SignedAaTransaction } from "../../sdk/wallet/transaction";
-import type { AaTransactionResult, AaTransport } from "../../sdk/wallet/transport";
-import { TransactionRejectedError, TransactionWouldRevertError, type RejectionStage } from "../../sdk/wallet/errors";
+import { NonceHolderDouble__factory, SponsorPaymaster__factory, TestPatientAccount__factory } from "@medrec/sdk/chain/contracts";
+import { estimationSignature, signedDigest, toSystemTransaction, transactionHash, type SignedAaTransaction } from "@medrec/sdk/wallet/transaction";
+import type { AaTransactionResult, AaTransport } from "@medrec/sdk/wallet/transport";
+import { TransactionRejectedError, TransactionWouldRevertError, type RejectionStage } from "@medrec/sdk/wallet/errors";
 import { SystemAddress } from "./system-addresses";
 import { installSystemDoubles } from "./system-doubles";
 import { gasNeeded, sendAs, sendStep, simulate, type RpcProvider, type SystemCall } from "./impersonation";

@@ -7,8 +7,8 @@ import {
   SponsorPaymaster__factory,
   TestAccountFactory__factory,
   TestPatientAccount__factory,
-} from "../../sdk/chain/contracts";
-import { formatRevert, revertDecoder } from "../../sdk/chain/revert-decoder";
+} from "@medrec/sdk/chain/contracts";
+import { formatRevert, revertDecoder } from "@medrec/sdk/chain/revert-decoder";
 
 /** The medrec contracts and the system-contract doubles a type-113 transaction can revert in. */
 const decode = revertDecoder([

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsync } from "fastify";
 import { getAddress } from "ethers";
-import { bytesToHex, rewrapKey } from "../../sdk/crypto";
-import { InvalidKeyError, KeyUnwrapError } from "../../sdk/errors";
-import { Scope } from "../../sdk/vocabulary";
+import { bytesToHex, rewrapKey } from "@medrec/sdk/crypto";
+import { InvalidKeyError, KeyUnwrapError } from "@medrec/sdk/errors";
+import { Scope } from "@medrec/sdk/vocabulary";
 import {
   ACCESS_REQUEST_BODY_SCHEMA,
   RESOLVER_ROUTES,
@@ -12,7 +12,7 @@ import {
   accessRequestFromBody,
   type AccessRequestBody,
   type KeyReleaseBody,
-} from "../../sdk/resolver/protocol";
+} from "@medrec/sdk/resolver/protocol";
 import { authenticate, checkDeadline, recordBinding, requireLiveRecord, type ResolverContext } from "../context";
 import { ResolverHttpError } from "../errors";
 import { uintField } from "./fields";

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from "fastify";
 import { getAddress, keccak256 } from "ethers";
-import { hexToBytes, unwrapKey } from "../../sdk/crypto";
-import { Scope } from "../../sdk/vocabulary";
+import { hexToBytes, unwrapKey } from "@medrec/sdk/crypto";
+import { Scope } from "@medrec/sdk/vocabulary";
 import {
   KEY_DEPOSIT_BODY_SCHEMA,
   KEY_DEPOSIT_PARAMS_SCHEMA,
@@ -13,7 +13,7 @@ import {
   type KeyDepositBody,
   type KeyDepositParams,
   type KeyDepositResultBody,
-} from "../../sdk/resolver/protocol";
+} from "@medrec/sdk/resolver/protocol";
 import { authenticate, checkDeadline, recordBinding, requireLiveRecord, type ResolverContext } from "../context";
 import { ResolverHttpError } from "../errors";
 import { uintField } from "./fields";

@@ -1,4 +1,4 @@
-import { fitsUint, type UintBits } from "../../sdk/resolver/protocol";
+import { fitsUint, type UintBits } from "@medrec/sdk/resolver/protocol";
 import { ResolverHttpError } from "../errors";
 
 /**

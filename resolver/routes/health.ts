@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from "fastify";
-import { RESOLVER_ROUTES, errorBody, type HealthBody, type HealthUnavailableBody } from "../../sdk/resolver/protocol";
+import { RESOLVER_ROUTES, errorBody, type HealthBody, type HealthUnavailableBody } from "@medrec/sdk/resolver/protocol";
 import type { ResolverContext } from "../context";
 
 /** How long one `/healthz` answer is served to every caller, in ms. */

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from "fastify";
-import { bytesToHex } from "../../sdk/crypto";
-import { RESOLVER_ROUTES, type ResolverInfo } from "../../sdk/resolver/protocol";
+import { bytesToHex } from "@medrec/sdk/crypto";
+import { RESOLVER_ROUTES, type ResolverInfo } from "@medrec/sdk/resolver/protocol";
 import type { ResolverContext } from "../context";
 
 /** Options of {@link infoRoutes}. */

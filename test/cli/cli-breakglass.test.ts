@@ -15,7 +15,7 @@ import { startResolverStack, type ResolverStack } from "../helpers/resolver-stac
 import { ConsentManager__factory } from "../../sdk/chain/contracts";
 import { ensureCliBuild } from "../helpers/cli-build";
 
-const BIN = path.resolve(__dirname, "..", "..", "bin", "medrec");
+const BIN = path.resolve(__dirname, "..", "..", "cli", "bin", "medrec");
 /** Synthetic, and distinctive enough to find anywhere it must not be. */
 const REASON = "synthetic: unconscious patient 4411 in resus bay 3, anaphylaxis suspected, no consent on file";
 

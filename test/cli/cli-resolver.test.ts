@@ -13,7 +13,7 @@ import { generatePatientBundles } from "../fixtures/generate";
 import { startResolverStack, type ResolverStack } from "../helpers/resolver-stack";
 import { ensureCliBuild } from "../helpers/cli-build";
 
-const BIN = path.resolve(__dirname, "..", "..", "bin", "medrec");
+const BIN = path.resolve(__dirname, "..", "..", "cli", "bin", "medrec");
 
 interface RunResult {
   code: number | null;

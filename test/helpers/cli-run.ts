@@ -8,7 +8,7 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 
 /** The `medrec` launcher of the repository. */
-export const MEDREC_BIN = path.resolve(__dirname, "..", "..", "bin", "medrec");
+export const MEDREC_BIN = path.resolve(__dirname, "..", "..", "cli", "bin", "medrec");
 
 /** Output and exit status of one CLI run. */
 export interface CliRun {

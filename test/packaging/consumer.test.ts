@@ -13,7 +13,7 @@ import { PatientRegistry__factory, ProviderRegistry__factory } from "../../sdk/c
 import { ParticipantKind } from "../../sdk/chain/participant-kind";
 import { bytesToHex, generateEncryptionKeyPair } from "../../sdk/crypto";
 import { writeConsumerProject } from "./consumer-project";
-import { ensureSdkBuild, REPO_ROOT, SDK_DIR } from "./sdk-build";
+import { ensureSdkBuild, REPO_ROOT, SDK_DIR } from "../helpers/sdk-build";
 
 /** The Node binary the consumer's scripts (and `tsc`) run on: another Node line in CI, this one otherwise. */
 const CONSUMER_NODE = process.env.MEDREC_CONSUMER_NODE ?? process.execPath;

@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import * as sdkFromSource from "../../sdk";
-import { ensureSdkBuild, REPO_ROOT, SDK_DIR } from "./sdk-build";
+import { ensureSdkBuild, REPO_ROOT, SDK_DIR } from "../helpers/sdk-build";
 
 const run = promisify(execFile);
 

@@ -1,7 +1,7 @@
 /**
  * Where the daemon launcher's plain-JavaScript helpers are: `inject-memory-ipfs.cjs` (preloaded into the daemon),
  * which loads `memory-ipfs.cjs` and `block-files.cjs` next to itself. tsc does not emit `.cjs` files, so code
- * compiled to `build/cli/src/ceramic/` looks next to itself first (the `build` script copies them there) and then
+ * compiled to `cli/dist/cli/src/ceramic/` looks next to itself first (the `build` script copies them there) and then
  * in the source folder `cli/src/ceramic/` of the package it belongs to.
  *
  * @module

@@ -17,7 +17,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, statSync } from "node:fs"
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { findFreePort, isPortFree } from "../../../era-test-node/ports";
-import { consent } from "../../../sdk";
+import { consent } from "@medrec/sdk";
 
 const { deployConsentModel, indexConsentModel, keyDidFromSeed } = consent;
 import { daemonCommand, daemonConfig, daemonEnv, daemonPaths, type DaemonConfigOptions } from "./daemon-config";

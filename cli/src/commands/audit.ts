@@ -8,7 +8,7 @@
  * @module
  */
 import { Option, type Command } from "commander";
-import { audit as audits } from "../../../sdk";
+import { audit as audits } from "@medrec/sdk";
 import { CommandContext, type CliIo } from "../context";
 import { CliError, ExitCode } from "../errors";
 import { parseAddress, parseIsoDate, parsePositiveInt } from "../options";

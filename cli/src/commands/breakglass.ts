@@ -18,7 +18,7 @@
 import { access, readFile } from "node:fs/promises";
 import path from "node:path";
 import type { Command } from "commander";
-import { breakglass, files, vocabulary } from "../../../sdk";
+import { breakglass, files, vocabulary } from "@medrec/sdk";
 import type { CliConfig } from "../config";
 import { CommandContext, type CliIo } from "../context";
 import { CliError, ExitCode } from "../errors";

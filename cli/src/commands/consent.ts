@@ -8,7 +8,7 @@
  */
 import { Option, type Command } from "commander";
 import { ZeroHash } from "ethers";
-import { consent as consents, vocabulary } from "../../../sdk";
+import { consent as consents, vocabulary } from "@medrec/sdk";
 import { CommandContext, type CliIo } from "../context";
 import { CliError, ExitCode } from "../errors";
 import { parseAddress, parsePositiveInt, parseScopes, parseTokenOrAll } from "../options";

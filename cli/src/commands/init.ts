@@ -10,7 +10,7 @@ import { rename } from "node:fs/promises";
 import path from "node:path";
 import type { Command } from "commander";
 import { JsonRpcProvider, Network, Wallet } from "ethers";
-import { vocabulary } from "../../../sdk";
+import { vocabulary } from "@medrec/sdk";
 import { fetchChainId } from "../chain";
 import { CONTRACT_NAMES, makePrivateDir, readDeploymentFile, writeConfig, type CliConfig } from "../config";
 import { CommandContext, type CliIo } from "../context";

@@ -7,7 +7,7 @@
  * @module
  */
 import type { Command } from "commander";
-import { eoaAccount, vocabulary, wallet, withAccount } from "../../../sdk";
+import { eoaAccount, vocabulary, wallet, withAccount } from "@medrec/sdk";
 import { CommandContext, type CliIo } from "../context";
 import { parseAddress } from "../options";
 import { keyValues } from "../output";

@@ -13,7 +13,7 @@
  */
 import type { Command } from "commander";
 import type { Bundle } from "@medplum/fhirtypes";
-import { fhir, records, storage, type MedrecClient } from "../../../sdk";
+import { fhir, records, storage, type MedrecClient } from "@medrec/sdk";
 import { CommandContext, type CliIo } from "../context";
 import { PASSPHRASE_ENV } from "../identity";
 import { parseAddress, parsePositiveInt } from "../options";

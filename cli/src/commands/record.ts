@@ -18,7 +18,7 @@ import path from "node:path";
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { encodeBytes32String, getAddress } from "ethers";
 import type { Bundle } from "@medplum/fhirtypes";
-import { fhir, files, records, resolver, vocabulary } from "../../../sdk";
+import { fhir, files, records, resolver, vocabulary } from "@medrec/sdk";
 import type { CliConfig } from "../config";
 import { CommandContext, type CliIo } from "../context";
 import { CliError, ExitCode, fhirIssuesMessage, issueList } from "../errors";

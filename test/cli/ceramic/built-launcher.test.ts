@@ -22,7 +22,7 @@ async function node(script: string, timeoutMs: number): Promise<string> {
   return stdout;
 }
 
-describe("cli/src/ceramic compiled launcher (npm run build → build/cli/src/ceramic)", function () {
+describe("cli/src/ceramic compiled launcher (npm run build → cli/dist/cli/src/ceramic)", function () {
   this.timeout(240_000);
 
   let stateDir: string;
@@ -45,9 +45,9 @@ describe("cli/src/ceramic compiled launcher (npm run build → build/cli/src/cer
     expect(() => ceramicHelpersDir(tmpdir())).to.throw(/ceramic daemon helpers/);
   });
 
-  it("startCeramicDaemon from build/ starts a healthy daemon and stops it", async () => {
+  it("startCeramicDaemon from cli/dist starts a healthy daemon and stops it", async () => {
     const out = await node(
-      `const { startCeramicDaemon } = require("./build/cli/src/ceramic/daemon.js");
+      `const { startCeramicDaemon } = require("./cli/dist/cli/src/ceramic/daemon.js");
        (async () => {
          const started = Date.now();
          const daemon = await startCeramicDaemon();
@@ -63,8 +63,8 @@ describe("cli/src/ceramic compiled launcher (npm run build → build/cli/src/cer
     console.log(`      (built launcher: start + stop ${result.ms} ms)`);
   });
 
-  it("ensureCeramicDaemon from build/ leaves a daemon running after its process exits; the next process reuses it", async () => {
-    const ensure = `const { ensureCeramicDaemon } = require("./build/cli/src/ceramic/background.js");
+  it("ensureCeramicDaemon from cli/dist leaves a daemon running after its process exits; the next process reuses it", async () => {
+    const ensure = `const { ensureCeramicDaemon } = require("./cli/dist/cli/src/ceramic/background.js");
       ensureCeramicDaemon({ stateDir: ${JSON.stringify(stateDir)} })
         .then((daemon) => console.log(JSON.stringify(daemon)))
         .catch((error) => { console.error(error); process.exit(1); });`;
