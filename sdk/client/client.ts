@@ -147,7 +147,7 @@ export function createMedrecClient(config: MedrecClientConfig): MedrecClient {
     }),
     store: config.store,
     keys: config.keys ?? memoryKeyStore(),
-    account: config.account,
+    account: onChain(config.account, provider),
     consents: config.consents,
     resolver: config.resolver,
     logPageSize: config.logPageSize,
@@ -156,7 +156,16 @@ export function createMedrecClient(config: MedrecClientConfig): MedrecClient {
 
 /** A client for another account, sharing everything else (e.g. a relayer, a guardian). */
 export function withAccount(client: MedrecClient, account: MedrecAccount | undefined): MedrecClient {
-  return Object.freeze({ ...client, account });
+  return Object.freeze({ ...client, account: onChain(account, client.provider) });
+}
+
+/**
+ * `account` with an EOA key that has no provider connected to the client's (a bare `new Wallet(key)`), so that
+ * it can send; a key connected elsewhere is kept as it is (the caller chose its provider).
+ */
+function onChain(account: MedrecAccount | undefined, provider: Provider): MedrecAccount | undefined {
+  if (account?.kind !== "eoa" || account.signer.provider !== null) return account;
+  return { ...account, signer: account.signer.connect(provider) };
 }
 
 /** An action needed a part of the client it was not given (an account, a store, a resolver…). */

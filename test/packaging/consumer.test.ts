@@ -199,6 +199,23 @@ describe("packaging: the packed @medrec/sdk in a fresh project (ESM JavaScript a
     await runConsumer(path.join("out", "consumer.mjs"), 1);
   });
 
+  it("the README's ten-line integration of a provider system type-checks (strict) against the installed package", async () => {
+    const readme = await readFile(path.join(REPO_ROOT, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("## A provider system's integration"));
+    const code = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
+    expect(code, "the README has the integration snippet").to.be.a("string");
+    const lines = code!.split("\n").filter((line) => line.trim() !== "");
+    expect(lines.length, "ten lines of code").to.be.at.most(10);
+    expect(code).to.include('from "@medrec/sdk"');
+    await writeFile(path.join(project, "readme-integration.mts"), `${code}\nexport {};\n`);
+    const config = JSON.parse(await readFile(path.join(project, "tsconfig.json"), "utf8")) as { compilerOptions: object };
+    await writeFile(
+      path.join(project, "tsconfig.readme.json"),
+      JSON.stringify({ compilerOptions: { ...config.compilerOptions, noEmit: true }, files: ["readme-integration.mts"] }),
+    );
+    await run(CONSUMER_NODE, [path.join("node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.readme.json"], { cwd: project, timeoutMs: 240_000 });
+  });
+
   it("CommonJS require() of the package gets the same surface", async () => {
     const script = "const sdk = require('@medrec/sdk'); const k = sdk.crypto.generateEncryptionKeyPair(); console.log(JSON.stringify({ keys: Object.keys(sdk).sort(), pub: k.publicKeyHex.length }))";
     const esm = "import * as sdk from '@medrec/sdk'; console.log(JSON.stringify(Object.keys(sdk).sort()))";

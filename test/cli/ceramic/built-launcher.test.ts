@@ -11,7 +11,7 @@ import { isCeramicHealthy } from "../../../cli/src/ceramic/health";
 import { isProcessAlive } from "../../../cli/src/ceramic/processes";
 
 const ROOT = path.resolve(__dirname, "..", "..", "..");
-const BUILT = path.join(ROOT, "build", "cli", "src", "ceramic");
+const BUILT = path.join(ROOT, "cli", "dist", "cli", "src", "ceramic");
 const run = promisify(execFile);
 
 /** Runs `script` in a plain node process (no ts-node) in the package root; its stdout. */

@@ -20,6 +20,7 @@ import {
   vocabulary,
   wallet,
   withAccount,
+  type EoaAccount,
   type MedrecClient,
 } from "../../../sdk";
 import { HeliaContentStore } from "../../../sdk/storage";
@@ -86,6 +87,20 @@ describe("sdk/client: createMedrecClient and the actions over a real chain and a
     } finally {
       provider.destroy();
     }
+  });
+
+  it("a bare key (no provider) given as the account is connected to the client's chain, so it can send", async () => {
+    const { deployment, core } = await loadFixture(setup);
+    const bare = Wallet.createRandom();
+    const client = createMedrecClient({ provider: ethers.provider, deployment, account: await eoaAccount(bare) });
+    expect(client.account?.kind).to.equal("eoa");
+    const signer = (client.account as EoaAccount).signer;
+    expect(signer.provider).to.equal(ethers.provider);
+    expect(await signer.getAddress()).to.equal(bare.address);
+    expect(withAccount(client, await eoaAccount(Wallet.createRandom())).account).to.satisfy((a: EoaAccount) => a.signer.provider === ethers.provider);
+    // a key connected to its own provider is left as it is
+    const connected = await eoaAccount(core.signers.patient);
+    expect((createMedrecClient({ provider: ethers.provider, deployment, account: connected }).account as typeof connected).signer).to.equal(core.signers.patient);
   });
 
   it("an action that needs an account, a store or a resolver says which is missing", async () => {
