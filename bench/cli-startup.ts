@@ -1,5 +1,5 @@
 /**
- * The `cli` section of the bench: how long `bin/medrec` takes to start, as a person runs it — a new Node.js
+ * The `cli` section of the bench: how long `cli/bin/medrec` takes to start, as a person runs it — a new Node.js
  * process each time, the compiled CLI (`cli/dist/`, built first when stale). Timed: `--version`, `--help`, and a real
  * command that needs no chain (`--json record list` in a home that is not initialised: it loads the program,
  * parses, runs the command up to reading the config and prints the JSON error, exit 2). Median of `runs` each,

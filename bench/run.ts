@@ -13,7 +13,7 @@
  * export, formatting) on a 4 MB, 1,000-entry transaction Bundle, in MB/s against `JSON.parse`; and
  * preparation of several such bundles on 1 and 2 worker threads.
  *
- * The `cli` section: start-up of `bin/medrec` (compiled), median of `BENCH_CLI_RUNS` (default 10) new processes
+ * The `cli` section: start-up of `cli/bin/medrec` (compiled), median of `BENCH_CLI_RUNS` (default 10) new processes
  * each for `--version`, `--help` and a command that needs no chain, next to a bare `node -e 0`.
  *
  * `BENCH_SECTIONS` (comma-separated: gas, sdk, fhir, resolver, cli) runs only those; default all.
@@ -118,7 +118,7 @@ async function fhirSection(): Promise<void> {
 }
 
 function cliTable(figures: CliStartupFigures): string {
-  return `CLI start-up (bin/medrec, compiled; a new Node.js process per run, median of ${figures.runs})\n${formatTable(
+  return `CLI start-up (cli/bin/medrec, compiled; a new Node.js process per run, median of ${figures.runs})\n${formatTable(
     [{ header: "command" }, { header: "median ms", align: "right" }],
     [
       ["node -e 0 (any Node.js process)", String(figures.nodeBaselineMs)],
