@@ -5,10 +5,10 @@
  *
  * @module
  */
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { CliIo } from "./context";
 import { CliError, ExitCode } from "./errors";
+import { readInputFile } from "./input-file";
 
 /** The longest reason read from a file or standard input, in bytes. */
 export const MAX_REASON_BYTES = 16 * 1024;
@@ -26,21 +26,11 @@ export async function reasonText(options: { reason?: string; reasonFile?: string
     throw new CliError("REASON_REQUIRED", "give the reason with exactly one of --reason <text> and --reason-file <file|->", ExitCode.USAGE);
   }
   if (options.reason !== undefined) return options.reason;
-  const bytes = options.reasonFile === "-" ? await readStdin(io) : await readReasonFile(path.resolve(io.cwd, options.reasonFile as string));
+  const bytes = options.reasonFile === "-" ? await readStdin(io) : await readInputFile(path.resolve(io.cwd, options.reasonFile as string));
   if (bytes.length > MAX_REASON_BYTES) {
     throw new CliError("REASON_TOO_LONG", `the reason is longer than ${MAX_REASON_BYTES} bytes`, ExitCode.INVALID_INPUT);
   }
   return bytes.toString("utf8").replace(/\r?\n$/, "");
-}
-
-async function readReasonFile(file: string): Promise<Buffer> {
-  try {
-    return await readFile(file);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") throw new CliError("FILE_NOT_FOUND", `no such file: ${file}`, ExitCode.NOT_FOUND);
-    throw new CliError("FILE_UNREADABLE", `cannot read ${file} (${code ?? "error"})`, ExitCode.INVALID_INPUT);
-  }
 }
 
 /** Standard input, up to one byte past the limit. */

@@ -13,7 +13,6 @@
  *
  * @module
  */
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { encodeBytes32String, getAddress } from "ethers";
@@ -24,6 +23,7 @@ import { CommandContext, type CliIo } from "../context";
 import { CliError, ExitCode, fhirIssuesMessage, issueList } from "../errors";
 import { parseAddress, parsePositiveInt, parsePublicKey, parseTokenId } from "../options";
 import { createProgress, progressWanted } from "../progress";
+import { readInputFile } from "../input-file";
 import { humanBytes, registerRecordList } from "./record-list";
 
 /** Purposes a reader may name when asking the resolver: a consent's, or the emergency one under break-glass. */
@@ -87,17 +87,6 @@ function tokenIdArgument(id: string): bigint {
   }
 }
 
-/** The bytes of an input file. @throws {CliError} `FILE_NOT_FOUND` (4) or `FILE_UNREADABLE` (3). */
-async function readInput(file: string): Promise<Uint8Array> {
-  try {
-    return await readFile(file);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") throw new CliError("FILE_NOT_FOUND", `no such file: ${file}`, ExitCode.NOT_FOUND);
-    throw new CliError("FILE_UNREADABLE", `cannot read ${file} (${code ?? "error"})`, ExitCode.INVALID_INPUT);
-  }
-}
-
 async function add(ctx: CommandContext, files: string[], options: AddOptions): Promise<void> {
   const config = await ctx.config();
   const identity = await ctx.identity(config);
@@ -105,7 +94,7 @@ async function add(ctx: CommandContext, files: string[], options: AddOptions): P
 
   // 1. Every file is read, validated and split once, in parallel, before anything is stored or minted.
   const texts: { file: string; bytes: Uint8Array }[] = [];
-  for (const name of files) texts.push({ file: name, bytes: await readInput(path.resolve(ctx.io.cwd, name)) });
+  for (const name of files) texts.push({ file: name, bytes: await readInputFile(path.resolve(ctx.io.cwd, name)) });
   const totalBytes = texts.reduce((n, t) => n + t.bytes.length, 0);
   const checking = createProgress("validating", wantProgress, ctx.io.stderr);
   let checkedBytes = 0;
