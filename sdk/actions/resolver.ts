@@ -32,33 +32,29 @@ export interface ReleaseParams {
 /** The disclosure the resolver mined before releasing a key. */
 export type ReleasedKeyExtra = { disclosure: { transactionHash: string; blockNumber: number } };
 
-/**
- * A key source for `records.read`: each read is one signed access request of the acting account to the client's
- * resolver, which checks the chain, mines the read's Disclosure and re-wraps the key to a one-time key.
- */
-export function keys(client: MedrecClient, params: ReleaseParams): KeySource<ReleasedKeyExtra> {
-  const account = requireAccount(client, "resolver.keys");
-  return resolverKeys({
-    url: requireResolver(client, "resolver.keys").url,
+/** The signed-request options of the acting account for the client's resolver. */
+function requestOptions(client: MedrecClient, action: string, params: ReleaseParams) {
+  const account = requireAccount(client, action);
+  return {
+    url: requireResolver(client, action).url,
     signer: typedDataSigner(account),
     requester: account.kind === "smart" ? account.address : undefined,
     domain: client.domains.resolver,
     purpose: params.purpose,
     ttlSeconds: params.ttlSeconds,
     resolver: params.resolverAddress,
-  });
+  };
+}
+
+/**
+ * A key source for `records.read`: each read is one signed access request of the acting account to the client's
+ * resolver, which checks the chain, mines the read's Disclosure and re-wraps the key to a one-time key.
+ */
+export function keys(client: MedrecClient, params: ReleaseParams): KeySource<ReleasedKeyExtra> {
+  return resolverKeys(requestOptions(client, "resolver.keys", params));
 }
 
 /** A bare key release of one record (the key wrapped to a one-time key): for callers that open records themselves. */
 export function release(client: MedrecClient, params: ReleaseParams & { tokenId: bigint }): Promise<KeyRelease> {
-  const account = requireAccount(client, "resolver.release");
-  return requestKeyRelease({
-    url: requireResolver(client, "resolver.release").url,
-    signer: typedDataSigner(account),
-    requester: account.kind === "smart" ? account.address : undefined,
-    domain: client.domains.resolver,
-    tokenId: params.tokenId,
-    purpose: params.purpose,
-    ttlSeconds: params.ttlSeconds,
-  });
+  return requestKeyRelease({ ...requestOptions(client, "resolver.release", params), tokenId: params.tokenId });
 }
