@@ -84,6 +84,28 @@ contract ConsentManager is AccessControl, EIP712, IConsentManager {
         uint64 registration;
     }
 
+    /// @notice One key release whose disclosure {recordDisclosures} logs: `requestHash` is the EIP-712 digest of
+    /// the access request the reader signed, so that every release maps to exactly one {Disclosure}.
+    struct DisclosureRequest {
+        uint256 tokenId;
+        address grantee;
+        bytes32 purpose;
+        bytes32 requestHash;
+    }
+
+    /// @notice {checkDisclosures}' verdict on one request and the record's current version.
+    struct DisclosureCheck {
+        uint8 status;
+        uint64 version;
+    }
+
+    /// @notice Disclosure status: allowed (READ for the purpose holds now).
+    uint8 public constant DISCLOSURE_ALLOWED = 0;
+    /// @notice Disclosure status: the record is erased or was never minted.
+    uint8 public constant DISCLOSURE_ERASED = 1;
+    /// @notice Disclosure status: no READ access for the purpose.
+    uint8 public constant DISCLOSURE_DENIED = 2;
+
     /// @notice Role of the break-glass authority (an M-of-N Safe) that opens emergency access.
     bytes32 public constant BREAK_GLASS_ROLE = keccak256("BREAK_GLASS_ROLE");
     /// @notice Role of the key-release resolver that records disclosures.
@@ -200,15 +222,20 @@ contract ConsentManager is AccessControl, EIP712, IConsentManager {
     event EmergencyDelegateSet(address indexed patient, address indexed delegate);
     /// @notice `endedBy` closed the emergency access of `grantee` on `tokenId` before it expired.
     event EmergencyAccessEnded(uint256 indexed tokenId, address indexed patient, address indexed grantee, address endedBy);
-    /// @notice `resolver` released the key of `tokenId` to `grantee` for `purpose`.
+    /// @notice `resolver` released the key of `tokenId` to `grantee` for `purpose`, answering the access request
+    /// whose hash (the EIP-712 digest the reader signed) is `requestHash`.
     event Disclosure(
         uint256 indexed tokenId,
         address indexed patient,
         address indexed grantee,
         bytes32 purpose,
         address resolver,
-        bool emergency
+        bool emergency,
+        bytes32 requestHash
     );
+    /// @notice A disclosure of a batch was refused (`reason`: 1 the record is erased or unknown, 2 no access for
+    /// the purpose): nothing may be released for `requestHash`.
+    event DisclosureRefused(bytes32 indexed requestHash, uint256 indexed tokenId, address indexed grantee, uint8 reason);
     /// @notice `patient` invalidated `nonce` so that a signed, unsubmitted consent can never be used.
     event NonceInvalidated(address indexed patient, uint256 nonce);
 
@@ -372,15 +399,48 @@ contract ConsentManager is AccessControl, EIP712, IConsentManager {
     // ------------------------------------------------------------------ disclosures
 
     /**
-     * @notice Logs that the resolver released the key of `tokenId` to `grantee` for `purpose`.
-     * @dev Only `RESOLVER_ROLE`, and only while {hasAccessFor}(grantee, tokenId, READ, purpose) holds.
-     * Reverts with {UnknownToken} or {NoAccess}.
+     * @notice Logs the disclosures of a batch of key releases, each only while {hasAccessFor}(grantee, tokenId,
+     * READ, purpose) holds: an entry that fails emits {DisclosureRefused} instead and the others go on, so a
+     * revocation mined before the batch refuses only its own requests.
+     * @dev Only `RESOLVER_ROLE`. A resolver releases the key of a request only once its {Disclosure} (matched by
+     * `requestHash`) is mined.
+     * @return disclosed How many entries emitted {Disclosure}.
      */
-    function recordDisclosure(uint256 tokenId, address grantee, bytes32 purpose) external onlyRole(RESOLVER_ROLE) {
-        address patient = _patientOf(tokenId);
-        (bool allowed, bool emergency) = _access(patient, tokenId, grantee, Scopes.READ, purpose, true);
-        if (!allowed) revert NoAccess(grantee, tokenId, purpose);
-        emit Disclosure(tokenId, patient, grantee, purpose, msg.sender, emergency);
+    function recordDisclosures(DisclosureRequest[] calldata requests) external onlyRole(RESOLVER_ROLE) returns (uint256 disclosed) {
+        IRecordToken token = recordToken;
+        if (address(token) == address(0)) revert RecordTokenNotSet();
+        uint256 count = requests.length;
+        for (uint256 i; i < count; ) {
+            DisclosureRequest calldata request = requests[i];
+            (uint8 status, address patient, , bool emergency) = _disclosureStatus(token, request);
+            if (status == DISCLOSURE_ALLOWED) {
+                emit Disclosure(request.tokenId, patient, request.grantee, request.purpose, msg.sender, emergency, request.requestHash);
+                unchecked {
+                    ++disclosed;
+                }
+            } else {
+                emit DisclosureRefused(request.requestHash, request.tokenId, request.grantee, status);
+            }
+            unchecked {
+                ++i;
+            }
+        }
+    }
+
+    /**
+     * @notice What {recordDisclosures} would decide for each of `requests` now, with the record's current version:
+     * the resolver's access checks of one batch, answered at one block height.
+     * @return checks Per request: status ({DISCLOSURE_ALLOWED}, {DISCLOSURE_ERASED} or {DISCLOSURE_DENIED}) and
+     * the record's version (0 when erased).
+     */
+    function checkDisclosures(DisclosureRequest[] calldata requests) external view returns (DisclosureCheck[] memory checks) {
+        IRecordToken token = recordToken;
+        if (address(token) == address(0)) revert RecordTokenNotSet();
+        checks = new DisclosureCheck[](requests.length);
+        for (uint256 i; i < requests.length; ++i) {
+            (uint8 status, , uint64 version, ) = _disclosureStatus(token, requests[i]);
+            checks[i] = DisclosureCheck({status: status, version: version});
+        }
     }
 
     // ------------------------------------------------------------------ views
@@ -548,6 +608,20 @@ contract ConsentManager is AccessControl, EIP712, IConsentManager {
         uint256 bits = _nonceBitmaps[patient][nonce >> 8];
         if (bits & bit != 0) revert NonceAlreadyUsed(patient, nonce);
         _nonceBitmaps[patient][nonce >> 8] = bits | bit;
+    }
+
+    /// @dev The verdict on one disclosure request, with the record's patient and version and whether the grant
+    /// that allows it is an emergency grant.
+    function _disclosureStatus(
+        IRecordToken token,
+        DisclosureRequest calldata request
+    ) private view returns (uint8 status, address patient, uint64 version, bool emergency) {
+        if (request.tokenId == ALL_RECORDS) return (DISCLOSURE_ERASED, address(0), 0, false);
+        (patient, version) = token.pointerOf(request.tokenId);
+        if (patient == address(0)) return (DISCLOSURE_ERASED, address(0), 0, false);
+        bool allowed;
+        (allowed, emergency) = _access(patient, request.tokenId, request.grantee, Scopes.READ, request.purpose, true);
+        status = allowed ? DISCLOSURE_ALLOWED : DISCLOSURE_DENIED;
     }
 
     /// @dev Whether `grantee` (live, unsuspended) may hold `scope` for `purpose` on `tokenId` of `patient`,

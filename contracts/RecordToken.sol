@@ -20,22 +20,53 @@ import {Scopes} from "./libraries/Scopes.sol";
  * A record is minted to a registered patient by the patient itself, or by an active provider or lab that
  * holds the patient's APPEND consent over all records. The same parties update it; each update carries the
  * issuer's EIP-712 attestation over (tokenId, cid, contentHash, version). The patient burns it (erasure).
+ *
+ * Token ids are known before the mint: `tokenIdFor(writer, patient, salt)`, the salt picked by the writer, so
+ * that a writer encrypts a record for its real id (bound into the ciphertext's AAD) before it mints, and mints
+ * many records in one transaction ({mintBatch}). Nobody else can take a writer's id (the writer's address is in
+ * it), and an id is never used twice: a burned token leaves a tombstone.
+ *
+ * Storage: a live record is at most three slots, fewer for the common case. The CID is kept as its codec and
+ * its SHA-256 digest (only CIDv1 with a sha2-256 multihash is accepted) and rebuilt by {recordOf}/{cidOf}; a raw
+ * CID's digest is the SHA-256 of the ciphertext itself, i.e. `contentHash`, so it is not stored twice. The
+ * record kind and the issuer are in the {RecordMinted} and {DataUpdated} events only.
  */
 contract RecordToken is ERC721, EIP712, IERC5192, IRecordToken {
-    /// @notice The pointer and provenance of one record.
+    /// @notice The pointer of one record, as stored (one to three slots).
+    struct StoredRecord {
+        // slot 0: patient ‖ version ‖ codec. `version` stays non-zero after a burn (the tombstone).
+        address patient;
+        uint64 version;
+        uint32 codec;
+        // slot 1
+        bytes32 contentHash;
+        // slot 2: zero when `codec` is raw (the digest is then `contentHash`).
+        bytes32 cidDigest;
+    }
+
+    /// @notice The pointer of one record, as {recordOf} returns it.
     struct Record {
+        address patient;
+        uint64 version;
+        bytes32 contentHash;
+        bytes cid;
+    }
+
+    /// @notice One record of a {mintBatch}.
+    struct MintEntry {
+        bytes32 salt;
         bytes32 contentHash;
         bytes32 recordKind;
-        address issuer;
-        uint64 version;
         bytes cid;
     }
 
     /// @notice EIP-712 type hash of a record update attestation.
     bytes32 public constant RECORD_UPDATE_TYPEHASH =
         keccak256("RecordUpdate(uint256 tokenId,bytes cid,bytes32 contentHash,uint64 version)");
-    /// @notice Longest CID accepted, in bytes.
-    uint256 public constant MAX_CID_LENGTH = 128;
+    /// @notice Multicodec of raw bytes: a CID with this codec addresses the ciphertext itself.
+    uint32 public constant RAW_CODEC = 0x55;
+    /// @notice Multihash prefix accepted in a CID: sha2-256 (0x12), 32-byte digest (0x20).
+    bytes2 private constant _SHA256_MULTIHASH = 0x1220;
 
     /// @notice The patient registry: records are minted to registered patients only.
     IPatientRegistry public immutable patientRegistry;
@@ -44,8 +75,8 @@ contract RecordToken is ERC721, EIP712, IERC5192, IRecordToken {
     /// @notice The consent manager that holds APPEND consents.
     IConsentManager public immutable consentManager;
 
-    uint256 private _nextTokenId = 1;
-    mapping(uint256 tokenId => Record) private _records;
+    mapping(uint256 tokenId => StoredRecord) private _records;
+    mapping(address patient => uint256) private _recordCounts;
 
     /// @dev Record tokens never move: every transfer reverts.
     error SoulboundTransfer(uint256 tokenId);
@@ -59,12 +90,18 @@ contract RecordToken is ERC721, EIP712, IERC5192, IRecordToken {
     error UnauthorizedIssuer(address issuer);
     /// @dev Only the patient may do this.
     error NotRecordPatient(uint256 tokenId, address account);
-    /// @dev `cid` is not a binary CIDv1 of acceptable length.
+    /// @dev `cid` is not a binary CIDv1 with a sha2-256 multihash.
     error InvalidCid();
     /// @dev The content hash is zero.
     error InvalidContentHash();
+    /// @dev A raw CID's digest is the SHA-256 of the ciphertext: it must equal the content hash.
+    error CidHashMismatch(bytes32 cidDigest, bytes32 contentHash);
     /// @dev The attestation is not the issuer's signature over the update.
     error InvalidAttestation();
+    /// @dev `tokenId` is live or was burned: ids are never used twice (pick another salt).
+    error TokenIdUsed(uint256 tokenId);
+    /// @dev {mintBatch} was called without records.
+    error EmptyBatch();
 
     /// @notice Record `tokenId` of `patient` was created by `issuer`.
     event RecordMinted(
@@ -106,41 +143,54 @@ contract RecordToken is ERC721, EIP712, IERC5192, IRecordToken {
     }
 
     /**
-     * @notice Mints a record for `patient` pointing at the ciphertext `cid` whose SHA-256 is `contentHash`.
+     * @notice Mints record `tokenIdFor(msg.sender, patient, salt)` for `patient`, pointing at the ciphertext
+     * `cid` whose SHA-256 is `contentHash`.
      * @dev The caller is the patient, or an active provider/lab with the patient's APPEND consent over all
-     * records. Emits {RecordMinted}, {Locked} and {Transfer}. Reverts with {NotAPatient}, {UnauthorizedIssuer},
-     * {InvalidCid} or {InvalidContentHash}.
-     * @return tokenId The new token id (ids start at 1 and are never reused).
+     * records. Emits {Transfer}, {Locked} and {RecordMinted}. Reverts with {NotAPatient}, {UnauthorizedIssuer},
+     * {InvalidCid}, {InvalidContentHash}, {CidHashMismatch} or {TokenIdUsed}.
+     * @return tokenId The new token id.
      */
     function mint(
         address patient,
+        bytes32 salt,
         bytes calldata cid,
         bytes32 contentHash,
         bytes32 recordKind
     ) external returns (uint256 tokenId) {
-        if (!patientRegistry.isPatient(patient)) revert NotAPatient(patient);
-        if (msg.sender != patient && !(_isIssuerKind(msg.sender) && consentManager.canAppend(msg.sender, patient))) {
-            revert UnauthorizedIssuer(msg.sender);
+        _requireMayMint(patient);
+        tokenId = _mintOne(patient, salt, cid, contentHash, recordKind);
+        unchecked {
+            _recordCounts[patient] += 1;
         }
-        _requireValidPointer(cid, contentHash);
-        tokenId = _nextTokenId++;
-        _records[tokenId] = Record({
-            contentHash: contentHash,
-            recordKind: recordKind,
-            issuer: msg.sender,
-            version: 1,
-            cid: cid
-        });
-        _mint(patient, tokenId);
-        emit Locked(tokenId);
-        emit RecordMinted(tokenId, patient, msg.sender, cid, contentHash, recordKind);
+    }
+
+    /**
+     * @notice Mints every record of `entries` for `patient` in one transaction, each exactly as {mint} would
+     * (same checks, ids and events, in order).
+     * @dev Reverts as {mint} does, for the first entry that fails (nothing is minted then), or with {EmptyBatch}.
+     */
+    function mintBatch(address patient, MintEntry[] calldata entries) external {
+        uint256 count = entries.length;
+        if (count == 0) revert EmptyBatch();
+        _requireMayMint(patient);
+        for (uint256 i; i < count; ) {
+            MintEntry calldata entry = entries[i];
+            _mintOne(patient, entry.salt, entry.cid, entry.contentHash, entry.recordKind);
+            unchecked {
+                ++i;
+            }
+        }
+        unchecked {
+            _recordCounts[patient] += count;
+        }
     }
 
     /**
      * @notice Points record `tokenId` at a new ciphertext; the version goes up by one.
      * @dev The caller is the patient or an active provider/lab with APPEND on the token, and `attestation`
      * is the caller's EIP-712 signature (ECDSA or ERC-1271) over RecordUpdate(tokenId, cid, contentHash,
-     * version + 1). Reverts with {UnauthorizedIssuer}, {InvalidCid}, {InvalidContentHash} or {InvalidAttestation}.
+     * version + 1). Reverts with {UnauthorizedIssuer}, {InvalidCid}, {InvalidContentHash}, {CidHashMismatch} or
+     * {InvalidAttestation}.
      * @return version The new version.
      */
     function update(
@@ -153,47 +203,80 @@ contract RecordToken is ERC721, EIP712, IERC5192, IRecordToken {
         if (msg.sender != patient && !(_isIssuerKind(msg.sender) && consentManager.hasAccess(msg.sender, tokenId, Scopes.APPEND))) {
             revert UnauthorizedIssuer(msg.sender);
         }
-        _requireValidPointer(cid, contentHash);
-        Record storage record = _records[tokenId];
+        (uint32 codec, bytes32 cidDigest) = _parsePointer(cid, contentHash);
+        StoredRecord storage record = _records[tokenId];
         version = record.version + 1;
         bytes32 digest = _hashTypedDataV4(hashRecordUpdate(tokenId, cid, contentHash, version));
         if (!SignatureChecker.isValidSignatureNowCalldata(msg.sender, digest, attestation)) revert InvalidAttestation();
-        record.contentHash = contentHash;
-        record.issuer = msg.sender;
         record.version = version;
-        record.cid = cid;
+        record.codec = codec;
+        record.contentHash = contentHash;
+        record.cidDigest = cidDigest;
         emit DataUpdated(tokenId, cid, contentHash, msg.sender, version, attestation);
     }
 
     /**
      * @notice Burns record `tokenId` and deletes its pointer (right to be forgotten). Only the patient.
-     * @dev Reverts with {ERC721NonexistentToken} or {NotRecordPatient}.
+     * @dev Keeps the version as a tombstone so that the id is never minted again. Reverts with
+     * {ERC721NonexistentToken} or {NotRecordPatient}.
      */
     function burn(uint256 tokenId) external {
         address patient = _requireOwned(tokenId);
         if (msg.sender != patient) revert NotRecordPatient(tokenId, msg.sender);
-        delete _records[tokenId];
-        _burn(tokenId);
+        StoredRecord storage record = _records[tokenId];
+        record.patient = address(0);
+        record.codec = 0;
+        record.contentHash = bytes32(0);
+        record.cidDigest = bytes32(0);
+        unchecked {
+            _recordCounts[patient] -= 1;
+        }
+        emit Transfer(patient, address(0), tokenId);
         emit RecordBurned(tokenId, patient);
     }
 
     /**
-     * @notice The id the next mint will get. Writers encrypt a record for this id (it is bound into the
-     * ciphertext's AAD) and check the minted id in {RecordMinted}; ids are never reused.
+     * @notice The id `writer` mints for `patient` with `salt`: the low 128 bits of
+     * keccak256(abi.encode(writer, patient, salt)), never zero.
      */
-    function nextTokenId() external view returns (uint256) {
-        return _nextTokenId;
+    function tokenIdFor(address writer, address patient, bytes32 salt) public pure returns (uint256) {
+        uint256 id = uint256(keccak256(abi.encode(writer, patient, salt))) & type(uint128).max;
+        return id == 0 ? 1 << 128 : id;
+    }
+
+    /// @notice Whether `tokenId` was ever minted (it may have been burned since): such an id is never minted again.
+    function isUsed(uint256 tokenId) external view returns (bool) {
+        return _records[tokenId].version != 0;
     }
 
     /// @inheritdoc IRecordToken
     function patientOf(uint256 tokenId) external view returns (address) {
-        return _ownerOf(tokenId);
+        return _records[tokenId].patient;
     }
 
-    /// @notice The pointer and provenance of `tokenId`; reverts with {ERC721NonexistentToken} if burned or unknown.
+    /// @inheritdoc IRecordToken
+    function pointerOf(uint256 tokenId) external view returns (address patient, uint64 version) {
+        StoredRecord storage record = _records[tokenId];
+        return record.patient == address(0) ? (address(0), 0) : (record.patient, record.version);
+    }
+
+    /// @notice The pointer of `tokenId`; reverts with {ERC721NonexistentToken} if burned or unknown.
     function recordOf(uint256 tokenId) external view returns (Record memory) {
         _requireOwned(tokenId);
-        return _records[tokenId];
+        StoredRecord storage record = _records[tokenId];
+        return Record({patient: record.patient, version: record.version, contentHash: record.contentHash, cid: _cidOf(record)});
+    }
+
+    /// @notice The binary CIDv1 of the ciphertext of `tokenId`; reverts with {ERC721NonexistentToken} if burned or unknown.
+    function cidOf(uint256 tokenId) external view returns (bytes memory) {
+        _requireOwned(tokenId);
+        return _cidOf(_records[tokenId]);
+    }
+
+    /// @notice The number of live records of `owner`.
+    function balanceOf(address owner) public view override returns (uint256) {
+        if (owner == address(0)) revert ERC721InvalidOwner(address(0));
+        return _recordCounts[owner];
     }
 
     /// @notice The EIP-712 domain separator (name "medrec RecordToken", version "1", chain id, this contract).
@@ -232,10 +315,45 @@ contract RecordToken is ERC721, EIP712, IERC5192, IRecordToken {
         return interfaceId == type(IERC5192).interfaceId || super.supportsInterface(interfaceId);
     }
 
-    /// @dev Lets mint (from zero) and burn (to zero) through; every transfer reverts.
-    function _update(address to, uint256 tokenId, address auth) internal override returns (address) {
-        if (to != address(0) && _ownerOf(tokenId) != address(0)) revert SoulboundTransfer(tokenId);
-        return super._update(to, tokenId, auth);
+    /// @dev Ownership lives in the packed record, not in ERC721's own mapping.
+    function _ownerOf(uint256 tokenId) internal view override returns (address) {
+        return _records[tokenId].patient;
+    }
+
+    /// @dev Mints and burns write the packed record directly, so ERC721's paths (transfers) reach this only to
+    /// move a token: that reverts. Nothing else is ever written here.
+    function _update(address to, uint256 tokenId, address) internal view override returns (address from) {
+        from = _ownerOf(tokenId);
+        if (from != address(0) || to != address(0)) revert SoulboundTransfer(tokenId);
+    }
+
+    /// @dev Stores one record (1–3 new slots) and emits its events; the caller checked the patient and issuer.
+    function _mintOne(
+        address patient,
+        bytes32 salt,
+        bytes calldata cid,
+        bytes32 contentHash,
+        bytes32 recordKind
+    ) private returns (uint256 tokenId) {
+        (uint32 codec, bytes32 cidDigest) = _parsePointer(cid, contentHash);
+        tokenId = tokenIdFor(msg.sender, patient, salt);
+        StoredRecord storage record = _records[tokenId];
+        if (record.version != 0) revert TokenIdUsed(tokenId);
+        record.patient = patient;
+        record.version = 1;
+        record.codec = codec;
+        record.contentHash = contentHash;
+        if (cidDigest != bytes32(0)) record.cidDigest = cidDigest;
+        emit Transfer(address(0), patient, tokenId);
+        emit Locked(tokenId);
+        emit RecordMinted(tokenId, patient, msg.sender, cid, contentHash, recordKind);
+    }
+
+    function _requireMayMint(address patient) private view {
+        if (!patientRegistry.isPatient(patient)) revert NotAPatient(patient);
+        if (msg.sender != patient && !(_isIssuerKind(msg.sender) && consentManager.canAppend(msg.sender, patient))) {
+            revert UnauthorizedIssuer(msg.sender);
+        }
     }
 
     function _isIssuerKind(address account) private view returns (bool) {
@@ -243,9 +361,44 @@ contract RecordToken is ERC721, EIP712, IERC5192, IRecordToken {
         return kind == IProviderRegistry.Kind.Provider || kind == IProviderRegistry.Kind.Lab;
     }
 
-    /// @dev A binary CIDv1 starts with the version byte 0x01 followed by a codec and a multihash.
-    function _requireValidPointer(bytes calldata cid, bytes32 contentHash) private pure {
-        if (cid.length < 4 || cid.length > MAX_CID_LENGTH || cid[0] != 0x01) revert InvalidCid();
+    /**
+     * @dev Parses `0x01 ‖ varint codec ‖ 0x12 0x20 ‖ digest(32)`. Returns the codec and the digest to store:
+     * zero for a raw CID, whose digest must be `contentHash`.
+     */
+    function _parsePointer(bytes calldata cid, bytes32 contentHash) private pure returns (uint32 codec, bytes32 cidDigest) {
         if (contentHash == bytes32(0)) revert InvalidContentHash();
+        uint256 length = cid.length;
+        if (length < 36 || cid[0] != 0x01) revert InvalidCid();
+        uint256 offset = 1;
+        uint256 shift;
+        uint256 value;
+        while (true) {
+            if (offset >= length || shift > 28) revert InvalidCid();
+            uint8 b = uint8(cid[offset++]);
+            value |= uint256(b & 0x7f) << shift;
+            if (b & 0x80 == 0) break;
+            shift += 7;
+        }
+        if (value > type(uint32).max || length != offset + 34 || bytes2(cid[offset:offset + 2]) != _SHA256_MULTIHASH) revert InvalidCid();
+        codec = uint32(value);
+        bytes32 digest = bytes32(cid[offset + 2:offset + 34]);
+        if (codec == RAW_CODEC) {
+            if (digest != contentHash) revert CidHashMismatch(digest, contentHash);
+            return (codec, bytes32(0));
+        }
+        return (codec, digest);
+    }
+
+    /// @dev Rebuilds the binary CIDv1 of a stored record.
+    function _cidOf(StoredRecord storage record) private view returns (bytes memory) {
+        uint256 codec = record.codec;
+        bytes memory varint;
+        while (codec >= 0x80) {
+            varint = bytes.concat(varint, bytes1(uint8(codec & 0x7f) | 0x80));
+            codec >>= 7;
+        }
+        varint = bytes.concat(varint, bytes1(uint8(codec)));
+        bytes32 digest = record.codec == RAW_CODEC ? record.contentHash : record.cidDigest;
+        return bytes.concat(bytes1(0x01), varint, _SHA256_MULTIHASH, digest);
     }
 }

@@ -46,7 +46,7 @@ const SPONSORED_CALLS: Record<CoreContractName, string[]> = {
   PatientRegistry: ["register", "rotateEncryptionKey", "deregister"],
   ProviderRegistry: [],
   ConsentManager: ["grantDirect", "revoke", "invalidateNonce", "endEmergencyAccess", "setEmergencyDelegate"],
-  RecordToken: ["mint", "update", "burn"],
+  RecordToken: ["mint", "mintBatch", "update", "burn"],
 };
 
 /**

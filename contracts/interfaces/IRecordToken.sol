@@ -7,4 +7,7 @@ pragma solidity ^0.8.24;
 interface IRecordToken {
     /// @notice The patient that holds `tokenId`, or the zero address if the token does not exist.
     function patientOf(uint256 tokenId) external view returns (address);
+
+    /// @notice The patient and current version of `tokenId`, or zeros if the token does not exist.
+    function pointerOf(uint256 tokenId) external view returns (address patient, uint64 version);
 }

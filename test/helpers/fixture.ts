@@ -30,6 +30,12 @@ export function randomPointer(): { cid: string; contentHash: string } {
 
 export const RECORD_KIND = encodeBytes32String("Observation");
 
+/** The salt of the fixture's record (its id is `tokenIdFor(patient, patient, FIXTURE_SALT)`). */
+export const FIXTURE_SALT = ZeroHash;
+
+/** A fresh random mint salt. */
+export const randomSalt = (): string => hexlify(randomBytes(32));
+
 /**
  * A Ceramic stream id of the form consent documents get (a ModelInstanceDocument, dag-jose genesis), for
  * contract-level tests that need a consent naming a document: `metadataId` has one meaning, `keccak256(streamId)`
@@ -66,8 +72,8 @@ export async function deployCore() {
   await providers.register(resolver.address, ParticipantKind.Resolver, randomKey(), randomKey());
 
   const pointer = randomPointer();
-  await records.connect(patient).mint(patient.address, pointer.cid, pointer.contentHash, RECORD_KIND);
-  const tokenId = 1n;
+  await records.connect(patient).mint(patient.address, FIXTURE_SALT, pointer.cid, pointer.contentHash, RECORD_KIND);
+  const tokenId = await records.tokenIdFor(patient.address, patient.address, FIXTURE_SALT);
 
   const { chainId } = await ethers.provider.getNetwork();
   const domain = consentDomain(chainId, deployment.contracts.ConsentManager.address);
