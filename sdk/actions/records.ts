@@ -47,7 +47,8 @@ export interface RecordSummary {
   mintedInBlock: number;
 }
 
-const RECORD_MINTED = RecordToken__factory.createInterface().getEvent("RecordMinted");
+const RECORD_MINTED_INTERFACE = RecordToken__factory.createInterface();
+const RECORD_MINTED = RECORD_MINTED_INTERFACE.getEvent("RecordMinted");
 
 /**
  * The live (not burned) record tokens of a patient, in token order: the `RecordMinted` events with the patient as
@@ -64,18 +65,21 @@ export async function list(client: MedrecClient, params: { patient?: string } = 
     { fromBlock: client.startBlock, toBlock: latest },
     client.logPageSize ?? DEFAULT_PAGE_SIZE,
   );
-  const minted = new Map<bigint, number>();
+  const minted = new Map<bigint, { block: number; kind: string }>();
   for (const log of logs) {
     if (log.removed || getAddress(log.address) !== address || log.topics.length < 3) continue;
     if (getAddress(`0x${log.topics[2].slice(26)}`) !== patient) continue; // a node that ignored the topic filter
     const tokenId = BigInt(log.topics[1]);
-    if (!minted.has(tokenId)) minted.set(tokenId, log.blockNumber);
+    if (minted.has(tokenId)) continue;
+    const recordKind = RECORD_MINTED_INTERFACE.parseLog(log)?.args.recordKind as string | undefined;
+    minted.set(tokenId, { block: log.blockNumber, kind: recordKind === undefined ? "unknown" : recordKindText(recordKind) });
   }
   const records: RecordSummary[] = [];
-  for (const [tokenId, block] of [...minted].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    if (BigInt(await client.contracts.recordToken.patientOf(tokenId)) === 0n) continue; // burned
-    const record = await client.contracts.recordToken.recordOf(tokenId);
-    records.push({ tokenId, kind: recordKindText(record.recordKind), version: record.version, mintedInBlock: block });
+  // In the order they were minted (ids are not sequential: each is derived from its writer's salt).
+  for (const [tokenId, { block, kind }] of minted) {
+    const [, version] = await client.contracts.recordToken.pointerOf(tokenId);
+    if (version === 0n) continue; // burned
+    records.push({ tokenId, kind, version, mintedInBlock: block });
   }
   return records;
 }

@@ -1,4 +1,5 @@
-import { encodeBytes32String, getAddress, getBytes } from "ethers";
+import { encodeBytes32String, getAddress, getBytes, hexlify, randomBytes } from "ethers";
+import { recordTokenId } from "../chain/token-id";
 import { SEALED_RECORD_OVERHEAD, getEncryptionPublicKey, rewrapKey, sealRecord, type BytesLike } from "../crypto";
 import { equalBytes } from "../crypto/bytes";
 import { parseCid } from "../storage/cid";
@@ -57,9 +58,9 @@ async function sealAndPut(context: RecordsContext, record: PreparedRecord, token
 }
 
 /**
- * Writes one prepared record: encrypts it for the token id the chain will assign next (bound into the AAD),
- * stores the ciphertext, mints the token and keeps the wrapped keys. If another mint took that id first, the
- * record is re-encrypted for the id it got and the token is updated to it (version 2); the orphan is removed.
+ * Writes one prepared record: picks a fresh salt, so that the token id (`recordTokenId(issuer, patient, salt)`)
+ * is known before the mint and bound into the ciphertext's AAD from the start; encrypts, stores the ciphertext,
+ * keeps the wrapped keys and mints.
  */
 export async function writeRecord(context: RecordsContext, record: PreparedRecord, options: IngestOptions): Promise<IngestedRecord> {
   const identity = options.index?.identify(options.patient, record.plaintext);
@@ -124,24 +125,18 @@ function describe(record: PreparedRecord): Pick<IngestedRecord, "kind" | "encoun
 }
 
 async function mintRecord(context: RecordsContext, record: PreparedRecord, options: IngestOptions): Promise<IngestedRecord> {
-  const predicted = await context.recordToken.nextTokenId();
-  const first = await sealAndPut(context, record, predicted, 1n, options);
   let kind: string;
   try {
     kind = encodeBytes32String(record.kind);
   } catch {
     throw new RecordWriteError(`record kind ${record.kind} does not fit in 31 bytes`);
   }
-  const { tokenId } = await options.writer.mint({ patient: options.patient, cid: first.put.cidBytes, contentHash: first.put.contentHash, kind });
-  if (tokenId === predicted) {
-    await context.keys.save(first.ref, first.wraps);
-    return { status: "minted", tokenId, version: 1n, ...describe(record), cid: first.put.cid, contentHash: first.put.contentHash, size: first.put.size };
-  }
-  const second = await sealAndPut(context, record, tokenId, 2n, options);
-  await options.writer.update({ tokenId, cid: second.put.cidBytes, contentHash: second.put.contentHash, version: 2n });
-  await context.keys.save(second.ref, second.wraps);
-  await context.store.remove(first.put.cid);
-  return { status: "minted", tokenId, version: 2n, ...describe(record), cid: second.put.cid, contentHash: second.put.contentHash, size: second.put.size };
+  const salt = hexlify(randomBytes(32));
+  const tokenId = recordTokenId(await options.writer.issuer(), options.patient, salt);
+  const sealed = await sealAndPut(context, record, tokenId, 1n, options);
+  await context.keys.save(sealed.ref, sealed.wraps);
+  await options.writer.mint({ patient: options.patient, salt, cid: sealed.put.cidBytes, contentHash: sealed.put.contentHash, kind });
+  return { status: "minted", tokenId, version: 1n, ...describe(record), cid: sealed.put.cid, contentHash: sealed.put.contentHash, size: sealed.put.size };
 }
 
 /**

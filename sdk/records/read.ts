@@ -7,7 +7,7 @@ import type { RecordsContext } from "./context";
 import { versionRef } from "./context";
 import { RecordKeyNotFoundError, RecordNotFoundError, RecordVersionChangedError } from "./errors";
 import type { RecordVersionRef } from "./key-store";
-import { recordKindText } from "./kind";
+import { recordKind } from "../fhir/record";
 
 /** A record read back and verified, with what the key source adds (e.g. the disclosure of a resolver release). */
 export type ReadRecordResult<Extra extends object = object> = {
@@ -96,10 +96,16 @@ export async function readRecord<Extra extends object = object>(
     const sealed = await context.store.get(getBytes(record.cid), { expectedContentHash: record.contentHash });
     const plaintext = openRecord(sealed, key.wrappedKey, key.privateKey, ref, record.contentHash);
     const bundle = validateFhir(plaintext, "Bundle") as Bundle;
-    return { tokenId, version: record.version, patient, kind: recordKindText(record.recordKind), contentHash: record.contentHash, bundle, plaintext, ...key.extra };
+    return { tokenId, version: record.version, patient, kind: bundleKind(bundle), contentHash: record.contentHash, bundle, plaintext, ...key.extra };
   } finally {
     key.dispose();
   }
+}
+
+/** The record kind of a record's resources, as ingest assigns it (the chain's `RecordMinted` carries the declared one). */
+function bundleKind(bundle: Bundle): string {
+  const kinds = new Set((bundle.entry ?? []).flatMap((entry) => (entry.resource ? [recordKind(entry.resource.resourceType)] : [])));
+  return kinds.size === 1 ? [...kinds][0] : kinds.size === 0 ? "empty" : "mixed";
 }
 
 function isKeySource(value: unknown): value is KeySource<object> {

@@ -9,6 +9,8 @@ import { RecordWriteError } from "./errors";
 /** The on-chain part of a record write. */
 export interface MintRequest {
   patient: string;
+  /** The writer's salt: the token id is `tokenIdFor(issuer, patient, salt)` (see `recordTokenId`). */
+  salt: string;
   cid: Uint8Array;
   contentHash: string;
   /** The record kind as bytes32 (`encodeBytes32String`). */
@@ -30,19 +32,12 @@ export interface UpdateRequest {
 export interface RecordWriter {
   /** The issuer address the chain will see. */
   issuer(): Promise<string>;
-  /** Mints and returns the id the chain assigned. */
-  mint(request: MintRequest): Promise<{ tokenId: bigint }>;
+  /** Mints the record whose id is `recordTokenId(issuer, patient, salt)`, once mined. */
+  mint(request: MintRequest): Promise<void>;
   /** Updates with the issuer's attestation over (tokenId, cid, contentHash, version). */
   update(request: UpdateRequest): Promise<void>;
   /** Burns a record token (only the record's patient may: the writer must be the patient's key or account). */
   burn(tokenId: bigint): Promise<void>;
-}
-
-async function mintedTokenId(recordToken: RecordToken, patient: string, blockNumber: number, cid: Uint8Array): Promise<bigint> {
-  const events = await recordToken.queryFilter(recordToken.filters.RecordMinted(undefined, patient), blockNumber, blockNumber);
-  const minted = events.find((event) => event.args.cid === hexlify(cid));
-  if (!minted) throw new RecordWriteError(`no RecordMinted event for the mint in block ${blockNumber}`);
-  return minted.args.tokenId;
 }
 
 async function attestation(signer: Signer, recordToken: RecordToken, request: UpdateRequest): Promise<string> {
@@ -61,9 +56,8 @@ export function eoaRecordWriter(recordTokenAddress: string, signer: Signer): Rec
   return {
     issuer: () => signer.getAddress(),
     async mint(request) {
-      const receipt = await (await recordToken.mint(request.patient, request.cid, request.contentHash, request.kind)).wait();
+      const receipt = await (await recordToken.mint(request.patient, request.salt, request.cid, request.contentHash, request.kind)).wait();
       if (!receipt || receipt.status !== 1) throw new RecordWriteError("mint transaction failed");
-      return { tokenId: await mintedTokenId(recordToken, getAddress(request.patient), receipt.blockNumber, request.cid) };
     },
     async update(request) {
       const signature = await attestation(signer, recordToken, request);
@@ -90,9 +84,8 @@ export function accountRecordWriter(context: WalletContext, wallet: PatientWalle
   return {
     issuer: async () => wallet.address,
     async mint(request) {
-      const data = recordToken.interface.encodeFunctionData("mint", [request.patient, request.cid, request.contentHash, request.kind]);
-      const result = await sendSponsored(context, wallet, [{ target: recordTokenAddress, data }]);
-      return { tokenId: await mintedTokenId(recordToken, getAddress(request.patient), result.blockNumber, request.cid) };
+      const data = recordToken.interface.encodeFunctionData("mint", [request.patient, request.salt, request.cid, request.contentHash, request.kind]);
+      await sendSponsored(context, wallet, [{ target: recordTokenAddress, data }]);
     },
     async update(request) {
       const signature = await attestation(owner, recordToken, request);
