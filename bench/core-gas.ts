@@ -1,8 +1,9 @@
 import hre from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { ContractTransactionResponse } from "ethers";
-import { id } from "ethers";
-import { deployCore, randomKey, randomPointer, RECORD_KIND, SAMPLE_METADATA_ID } from "../test/helpers/fixture";
+import { concat, hexlify, id, randomBytes, sha256 } from "ethers";
+import { deployCore, randomKey, randomPointer, randomSalt, RECORD_KIND, SAMPLE_METADATA_ID } from "../test/helpers/fixture";
+import { recordTokenId } from "../sdk/chain/token-id";
 import { consentDomain, signRevocation } from "../sdk/consent/typed-data";
 import { ALL_RECORDS, Scope, Purpose } from "../sdk/vocabulary";
 import { ParticipantKind } from "../sdk/chain/participant-kind";
@@ -44,7 +45,18 @@ export async function measureCoreGas(): Promise<Measurement[]> {
   );
 
   let pointer = randomPointer();
-  await run("RecordToken.mint", records.connect(signers.patient).mint(signers.patient.address, pointer.cid, pointer.contentHash, RECORD_KIND));
+  await run("RecordToken.mint", records.connect(signers.patient).mint(signers.patient.address, randomSalt(), pointer.cid, pointer.contentHash, RECORD_KIND));
+  const root = { cid: concat(["0x01701220", sha256(randomBytes(16))]), contentHash: sha256(randomBytes(16)) };
+  await run(
+    "RecordToken.mint (dag-pb CID: a record over 1 MiB)",
+    records.connect(signers.patient).mint(signers.patient.address, randomSalt(), root.cid, root.contentHash, RECORD_KIND),
+  );
+  const batchEntries = Array.from({ length: 100 }, () => {
+    const p = randomPointer();
+    return { salt: randomSalt(), contentHash: p.contentHash, recordKind: RECORD_KIND, cid: p.cid };
+  });
+  await run("RecordToken.mintBatch (100 records)", records.connect(signers.patient).mintBatch(signers.patient.address, batchEntries));
+  const batchIds = batchEntries.map((e) => recordTokenId(signers.patient.address, signers.patient.address, e.salt));
 
   // Grants name their consent document (metadataId = keccak256(streamId)), as the product's do.
   const consent = await core.consentFor({ scopes: Scope.READ | Scope.APPEND, metadataId: SAMPLE_METADATA_ID });
@@ -57,7 +69,7 @@ export async function measureCoreGas(): Promise<Measurement[]> {
   pointer = randomPointer();
   await run(
     "RecordToken.mint (by lab, APPEND consent)",
-    records.connect(signers.lab).mint(signers.patient.address, pointer.cid, pointer.contentHash, RECORD_KIND),
+    records.connect(signers.lab).mint(signers.patient.address, randomSalt(), pointer.cid, pointer.contentHash, RECORD_KIND),
   );
   pointer = randomPointer();
   const attestation = await signRecordUpdate(signers.provider, recordTokenDomain(core.chainId, await records.getAddress()), {
@@ -67,9 +79,18 @@ export async function measureCoreGas(): Promise<Measurement[]> {
   });
   await run("RecordToken.update", records.connect(signers.provider).update(tokenId, pointer.cid, pointer.contentHash, attestation));
 
+  const request = (tokenId: bigint, purpose: string) => ({ tokenId, grantee: signers.provider.address, purpose, requestHash: hexlify(randomBytes(32)) });
+  await run("ConsentManager.recordDisclosures (1)", consents.connect(signers.resolver).recordDisclosures([request(tokenId, Purpose.TREATMENT)]));
+  // 100 releases of 100 records under one patient-wide consent (the lab's), and under 100 per-record consents.
+  const toLab = (tokenId: bigint) => ({ ...request(tokenId, Purpose.TREATMENT), grantee: signers.lab.address });
+  await run("ConsentManager.recordDisclosures (100, patient-wide consent)", consents.connect(signers.resolver).recordDisclosures(batchIds.map(toLab)));
+  for (const batchId of batchIds) {
+    const perRecord = await core.consentFor({ tokenId: batchId });
+    await (await consents.grant(perRecord, await core.sign(perRecord))).wait();
+  }
   await run(
-    "ConsentManager.recordDisclosure",
-    consents.connect(signers.resolver).recordDisclosure(tokenId, signers.provider.address, Purpose.TREATMENT),
+    "ConsentManager.recordDisclosures (100, per-record consents)",
+    consents.connect(signers.resolver).recordDisclosures(batchIds.map((id) => request(id, Purpose.TREATMENT))),
   );
   await run("ConsentManager.revoke", consents.connect(signers.patient).revoke(tokenId, signers.provider.address));
   const revocation = {
@@ -85,10 +106,7 @@ export async function measureCoreGas(): Promise<Measurement[]> {
     "ConsentManager.emergencyAccess",
     consents.connect(signers.breakGlass).emergencyAccess(tokenId, signers.provider.address, id("unconscious in ER"), 3600),
   );
-  await run(
-    "ConsentManager.recordDisclosure (emergency)",
-    consents.connect(signers.resolver).recordDisclosure(tokenId, signers.provider.address, Purpose.EMERGENCY),
-  );
+  await run("ConsentManager.recordDisclosures (1, emergency)", consents.connect(signers.resolver).recordDisclosures([request(tokenId, Purpose.EMERGENCY)]));
   await run("RecordToken.burn", records.connect(signers.patient).burn(tokenId));
 
   return results;

@@ -1,7 +1,7 @@
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { Interface, Wallet } from "ethers";
 import { deployWalletsFixture } from "../test/helpers/wallet-fixture";
-import { randomPointer, RECORD_KIND, SAMPLE_METADATA_ID } from "../test/helpers/fixture";
+import { randomPointer, randomSalt, RECORD_KIND, SAMPLE_METADATA_ID } from "../test/helpers/fixture";
 import { ALL_RECORDS } from "../sdk/vocabulary";
 import { PatientAccountBase__factory } from "../sdk/chain/contracts";
 import { approveRecovery, cancelRecovery, executeRecovery, proposeRecovery, sendSponsored, type AaTransactionResult } from "../sdk/wallet";
@@ -47,7 +47,7 @@ export async function measureWalletGas(): Promise<Measurement[]> {
   const consents = await f.consents.getAddress();
   let pointer = randomPointer();
   const call = await sendSponsored(f.context, wallet, [
-    { target: records, data: f.records.interface.encodeFunctionData("mint", [wallet.address, pointer.cid, pointer.contentHash, RECORD_KIND]) },
+    { target: records, data: f.records.interface.encodeFunctionData("mint", [wallet.address, randomSalt(), pointer.cid, pointer.contentHash, RECORD_KIND]) },
   ]);
   results.push(
     ...aa("sponsored call", "RecordToken.mint", call, ["validateTransaction", "validateAndPayForPaymasterTransaction", "executeTransaction", "postTransaction"]),
@@ -60,7 +60,7 @@ export async function measureWalletGas(): Promise<Measurement[]> {
   const batch = await sendSponsored(f.context, wallet, [
     { target: wallet.address, data: account.encodeFunctionData("proposeGuardians", [guardians, 2]) },
     { target: consents, data: f.consents.interface.encodeFunctionData("grantDirect", [consent]) },
-    { target: records, data: f.records.interface.encodeFunctionData("mint", [wallet.address, pointer.cid, pointer.contentHash, RECORD_KIND]) },
+    { target: records, data: f.records.interface.encodeFunctionData("mint", [wallet.address, randomSalt(), pointer.cid, pointer.contentHash, RECORD_KIND]) },
   ]);
   results.push(...aa("batch", "PatientAccount.executeBatch (guardians + consent + mint)", batch));
 

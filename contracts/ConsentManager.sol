@@ -99,6 +99,20 @@ contract ConsentManager is AccessControl, EIP712, IConsentManager {
         uint64 version;
     }
 
+    /// @dev What a batch of disclosures read last: the record's pointer, the grantee's kind, the patient's
+    /// registration (each valid for the key it is stored with; all within one transaction or call).
+    struct AccessCache {
+        uint256 tokenId;
+        address tokenPatient;
+        uint64 version;
+        address grantee;
+        IProviderRegistry.Kind kind;
+        bool hasKind;
+        address patient;
+        uint64 registration;
+        bool hasRegistration;
+    }
+
     /// @notice Disclosure status: allowed (READ for the purpose holds now).
     uint8 public constant DISCLOSURE_ALLOWED = 0;
     /// @notice Disclosure status: the record is erased or was never minted.
@@ -410,9 +424,10 @@ contract ConsentManager is AccessControl, EIP712, IConsentManager {
         IRecordToken token = recordToken;
         if (address(token) == address(0)) revert RecordTokenNotSet();
         uint256 count = requests.length;
+        AccessCache memory cache;
         for (uint256 i; i < count; ) {
             DisclosureRequest calldata request = requests[i];
-            (uint8 status, address patient, , bool emergency) = _disclosureStatus(token, request);
+            (uint8 status, address patient, , bool emergency) = _disclosureStatus(token, request, cache);
             if (status == DISCLOSURE_ALLOWED) {
                 emit Disclosure(request.tokenId, patient, request.grantee, request.purpose, msg.sender, emergency, request.requestHash);
                 unchecked {
@@ -437,8 +452,9 @@ contract ConsentManager is AccessControl, EIP712, IConsentManager {
         IRecordToken token = recordToken;
         if (address(token) == address(0)) revert RecordTokenNotSet();
         checks = new DisclosureCheck[](requests.length);
+        AccessCache memory cache;
         for (uint256 i; i < requests.length; ++i) {
-            (uint8 status, , uint64 version, ) = _disclosureStatus(token, requests[i]);
+            (uint8 status, , uint64 version, ) = _disclosureStatus(token, requests[i], cache);
             checks[i] = DisclosureCheck({status: status, version: version});
         }
     }
@@ -611,16 +627,22 @@ contract ConsentManager is AccessControl, EIP712, IConsentManager {
     }
 
     /// @dev The verdict on one disclosure request, with the record's patient and version and whether the grant
-    /// that allows it is an emergency grant.
+    /// that allows it is an emergency grant. `cache` carries what the previous request of the batch read.
     function _disclosureStatus(
         IRecordToken token,
-        DisclosureRequest calldata request
+        DisclosureRequest calldata request,
+        AccessCache memory cache
     ) private view returns (uint8 status, address patient, uint64 version, bool emergency) {
-        if (request.tokenId == ALL_RECORDS) return (DISCLOSURE_ERASED, address(0), 0, false);
-        (patient, version) = token.pointerOf(request.tokenId);
+        uint256 tokenId = request.tokenId;
+        if (tokenId == ALL_RECORDS) return (DISCLOSURE_ERASED, address(0), 0, false);
+        if (cache.tokenId != tokenId || cache.version == 0) {
+            (cache.tokenPatient, cache.version) = token.pointerOf(tokenId);
+            cache.tokenId = tokenId;
+        }
+        (patient, version) = (cache.tokenPatient, cache.version);
         if (patient == address(0)) return (DISCLOSURE_ERASED, address(0), 0, false);
         bool allowed;
-        (allowed, emergency) = _access(patient, request.tokenId, request.grantee, Scopes.READ, request.purpose, true);
+        (allowed, emergency) = _accessCached(cache, patient, tokenId, request.grantee, Scopes.READ, request.purpose, true);
         status = allowed ? DISCLOSURE_ALLOWED : DISCLOSURE_DENIED;
     }
 
@@ -634,14 +656,39 @@ contract ConsentManager is AccessControl, EIP712, IConsentManager {
         bytes32 purpose,
         bool matchPurpose
     ) private view returns (bool allowed, bool emergency) {
-        IProviderRegistry.Kind kind = providerRegistry.activeKindOf(grantee);
+        return _accessCached(_emptyCache(), patient, tokenId, grantee, scope, purpose, matchPurpose);
+    }
+
+    /// @dev {_access}, reading the grantee's kind and the patient's registration through `cache` (a batch asks
+    /// the registries once per run of requests of one grantee or one patient).
+    function _accessCached(
+        AccessCache memory cache,
+        address patient,
+        uint256 tokenId,
+        address grantee,
+        uint8 scope,
+        bytes32 purpose,
+        bool matchPurpose
+    ) private view returns (bool allowed, bool emergency) {
+        if (cache.grantee != grantee || !cache.hasKind) {
+            cache.grantee = grantee;
+            cache.kind = providerRegistry.activeKindOf(grantee);
+            cache.hasKind = true;
+        }
+        IProviderRegistry.Kind kind = cache.kind;
         if (!_isGranteeKind(kind)) return (false, false);
-        if (_covers(_grants[_recordKey(patient, tokenId, grantee)], scope, purpose, matchPurpose)) return (true, false);
-        uint64 registration = patientRegistry.registrationOf(patient);
+        // The patient-wide grant first: its slot is shared by all of the patient's records (warm in a batch).
+        if (cache.patient != patient || !cache.hasRegistration) {
+            cache.patient = patient;
+            cache.registration = patientRegistry.registrationOf(patient);
+            cache.hasRegistration = true;
+        }
+        uint64 registration = cache.registration;
         if (
             registration != 0 &&
             _covers(_grants[_patientWideKey(patient, grantee, registration)], scope, purpose, matchPurpose)
         ) return (true, false);
+        if (_covers(_grants[_recordKey(patient, tokenId, grantee)], scope, purpose, matchPurpose)) return (true, false);
         if (
             kind == IProviderRegistry.Kind.Provider &&
             Scopes.covers(Scopes.READ, scope) &&
@@ -650,6 +697,8 @@ contract ConsentManager is AccessControl, EIP712, IConsentManager {
         ) return (true, true);
         return (false, false);
     }
+
+    function _emptyCache() private pure returns (AccessCache memory cache) {}
 
     /// @dev `current` opened or renewed for `duration` from now, with the window's metering charged: only the
     /// seconds beyond access already open count. Reverts with {EmergencyAllowanceExceeded}.

@@ -4,7 +4,7 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import fc from "fast-check";
 import { ZeroHash, dataSlice, getAddress, hexlify, parseEther, recoverAddress, toBeHex } from "ethers";
 import { deployWithAccountFixture } from "../helpers/wallet-fixture";
-import { randomPointer, RECORD_KIND } from "../helpers/fixture";
+import { randomPointer, randomSalt, RECORD_KIND } from "../helpers/fixture";
 import { accountInterface, buildTx, chainState, eventsSince, expectUnchanged, expectWouldRevert, random32, setNonceHolderNonce } from "../helpers/aa-tx";
 import {
   signAaTransaction,
@@ -108,7 +108,7 @@ describe("aa-wallets: transaction hash equivalence and batches", () => {
       const fromBlock = (await ethers.provider.getBlockNumber()) + 1;
       const result = await sendSponsored(f.context, w, [
         { target: await f.patients.getAddress(), data: f.patients.interface.encodeFunctionData("rotateEncryptionKey", [newKey]) },
-        { target: await f.records.getAddress(), data: f.records.interface.encodeFunctionData("mint", [w.address, pointer.cid, pointer.contentHash, RECORD_KIND]) },
+        { target: await f.records.getAddress(), data: f.records.interface.encodeFunctionData("mint", [w.address, randomSalt(), pointer.cid, pointer.contentHash, RECORD_KIND]) },
         { target: await f.consents.getAddress(), data: f.consents.interface.encodeFunctionData("grantDirect", [consent]) },
       ]);
       expect(result.status).to.equal("success");
@@ -136,7 +136,7 @@ describe("aa-wallets: transaction hash equivalence and batches", () => {
       await expectWouldRevert(
         sendSponsored(f.context, w, [
           { target: await f.patients.getAddress(), data: f.patients.interface.encodeFunctionData("rotateEncryptionKey", [random32()]) },
-          { target: await f.records.getAddress(), data: f.records.interface.encodeFunctionData("mint", [w.address, "0x", pointer.contentHash, RECORD_KIND]) },
+          { target: await f.records.getAddress(), data: f.records.interface.encodeFunctionData("mint", [w.address, randomSalt(), "0x", pointer.contentHash, RECORD_KIND]) },
         ]),
         /^InvalidCid\(\)$/,
       );
@@ -152,9 +152,9 @@ describe("aa-wallets: transaction hash equivalence and batches", () => {
       const batch = accountInterface.encodeFunctionData("executeBatch", [
         [
           { target: await f.patients.getAddress(), value: 0n, data: f.patients.interface.encodeFunctionData("rotateEncryptionKey", [random32()]) },
-          { target: await f.records.getAddress(), value: 0n, data: f.records.interface.encodeFunctionData("mint", [w.address, pointer.cid, pointer.contentHash, RECORD_KIND]) },
+          { target: await f.records.getAddress(), value: 0n, data: f.records.interface.encodeFunctionData("mint", [w.address, randomSalt(), pointer.cid, pointer.contentHash, RECORD_KIND]) },
           // an empty CID is refused by RecordToken.mint
-          { target: await f.records.getAddress(), value: 0n, data: f.records.interface.encodeFunctionData("mint", [w.address, "0x", pointer.contentHash, RECORD_KIND]) },
+          { target: await f.records.getAddress(), value: 0n, data: f.records.interface.encodeFunctionData("mint", [w.address, randomSalt(), "0x", pointer.contentHash, RECORD_KIND]) },
         ],
       ]);
       // sent as is (no estimate): included, and its execution reverts

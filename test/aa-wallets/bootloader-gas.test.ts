@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { deployWithAccountFixture } from "../helpers/wallet-fixture";
-import { randomPointer, RECORD_KIND } from "../helpers/fixture";
+import { randomPointer, randomSalt, RECORD_KIND } from "../helpers/fixture";
 import { budgetCharged, buildTx, chainState, eventsSince, expectRejected, expectUnchanged, random32 } from "../helpers/aa-tx";
 import { SystemAddress } from "../../era-test-node/bootloader/system-addresses";
 import type { AaTransactionResult } from "../../sdk/wallet";
@@ -45,7 +45,7 @@ describe("era-test-node: the bootloader driver charges as the bootloader does", 
     const { f, w } = await loadFixture(withAccount);
     const pm = f.wallets.SponsorPaymaster.address;
     const pointer = randomPointer();
-    const mint = f.records.interface.encodeFunctionData("mint", [w.address, pointer.cid, pointer.contentHash, RECORD_KIND]);
+    const mint = f.records.interface.encodeFunctionData("mint", [w.address, randomSalt(), pointer.cid, pointer.contentHash, RECORD_KIND]);
     const to = await f.records.getAddress();
     // validation and payment fit in 200 000 gas, a mint (≈ 200 000 gas by itself) does not
     const tx = await buildTx(f, w.owner, w.address, { to, data: mint, gasLimit: 200_000n });

@@ -3,7 +3,7 @@ import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { TypedDataEncoder, Wallet, concat, dataSlice, hexlify, toBeHex } from "ethers";
 import { deployWalletsFixture } from "../helpers/wallet-fixture";
-import { randomPointer, RECORD_KIND } from "../helpers/fixture";
+import { randomPointer, randomSalt, RECORD_KIND } from "../helpers/fixture";
 import { eventsSince, malleate, padded, random32, truncated, withV } from "../helpers/aa-tx";
 import { approveRecovery, executeRecovery, proposeRecovery, sendSponsored, setGuardians, signConsentAsAccount } from "../../sdk/wallet";
 import { CONSENT_TYPES, type Consent } from "../../sdk/consent/typed-data";
@@ -20,7 +20,7 @@ async function accountWithRecord() {
   const pointer = randomPointer();
   const fromBlock = (await ethers.provider.getBlockNumber()) + 1;
   await sendSponsored(f.context, w, [
-    { target: await f.records.getAddress(), data: f.records.interface.encodeFunctionData("mint", [w.address, pointer.cid, pointer.contentHash, RECORD_KIND]) },
+    { target: await f.records.getAddress(), data: f.records.interface.encodeFunctionData("mint", [w.address, randomSalt(), pointer.cid, pointer.contentHash, RECORD_KIND]) },
   ]);
   const [minted] = await eventsSince(f.records, "RecordMinted", fromBlock);
   const tokenId = minted.tokenId as bigint;

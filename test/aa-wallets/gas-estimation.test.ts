@@ -4,7 +4,7 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { parseEther } from "ethers";
 import type { Provider as ZkProvider, types } from "zksync-ethers";
 import { deployWithAccountFixture } from "../helpers/wallet-fixture";
-import { randomPointer, RECORD_KIND } from "../helpers/fixture";
+import { randomPointer, randomSalt, RECORD_KIND } from "../helpers/fixture";
 import { ParticipantKind } from "../../sdk/chain/participant-kind";
 import {
   RAW_TX_GAS_LIMIT,
@@ -61,7 +61,7 @@ describe("sdk/wallet: gas estimation", () => {
     const pointer = randomPointer();
     const fromBlock = (await ethers.provider.getBlockNumber()) + 1;
     const result = await sendSponsored(f.context, w, [
-      { target: await f.records.getAddress(), data: f.records.interface.encodeFunctionData("mint", [w.address, pointer.cid, pointer.contentHash, RECORD_KIND]) },
+      { target: await f.records.getAddress(), data: f.records.interface.encodeFunctionData("mint", [w.address, randomSalt(), pointer.cid, pointer.contentHash, RECORD_KIND]) },
     ]);
     const [sponsored] = await eventsSince(f.paymaster, "Sponsored", fromBlock);
     const reserved = sponsored.gasLimit as bigint;
@@ -122,7 +122,7 @@ describe("sdk/wallet: gas estimation", () => {
     };
     const pointer = randomPointer();
     const fromBlock = (await ethers.provider.getBlockNumber()) + 1;
-    await sendAtEstimate({ target: records, data: f.records.interface.encodeFunctionData("mint", [w.address, pointer.cid, pointer.contentHash, RECORD_KIND]) });
+    await sendAtEstimate({ target: records, data: f.records.interface.encodeFunctionData("mint", [w.address, randomSalt(), pointer.cid, pointer.contentHash, RECORD_KIND]) });
     const [minted] = await eventsSince(f.records, "RecordMinted", fromBlock);
     const second = randomPointer();
     await sendAtEstimate({
@@ -130,7 +130,7 @@ describe("sdk/wallet: gas estimation", () => {
       data: accountInterface.encodeFunctionData("executeBatch", [
         [
           { target: await f.patients.getAddress(), value: 0n, data: f.patients.interface.encodeFunctionData("rotateEncryptionKey", [random32()]) },
-          { target: records, value: 0n, data: f.records.interface.encodeFunctionData("mint", [w.address, second.cid, second.contentHash, RECORD_KIND]) },
+          { target: records, value: 0n, data: f.records.interface.encodeFunctionData("mint", [w.address, randomSalt(), second.cid, second.contentHash, RECORD_KIND]) },
         ],
       ]),
     });
@@ -171,11 +171,15 @@ describe("sdk/wallet: gas estimation", () => {
     const { f, w } = fx;
     await f.paymaster.setDailyGasBudget(250_000n);
     expect(await sponsoredGasBound(f.context.provider, f.wallets.SponsorPaymaster.address, w.address, await f.transport.gasPrice())).to.equal(250_000n);
-    const pointer = randomPointer();
+    // six records in one mintBatch need well over 250 000 gas
+    const entries = Array.from({ length: 6 }, () => {
+      const pointer = randomPointer();
+      return { salt: randomSalt(), contentHash: pointer.contentHash, recordKind: RECORD_KIND, cid: pointer.cid };
+    });
     const before = await chainState(f, [w.address]);
     await expectWouldRevert(
       sendSponsored(f.context, w, [
-        { target: await f.records.getAddress(), data: f.records.interface.encodeFunctionData("mint", [w.address, pointer.cid, pointer.contentHash, RECORD_KIND]) },
+        { target: await f.records.getAddress(), data: f.records.interface.encodeFunctionData("mintBatch", [w.address, entries]) },
       ]),
       /^out of gas$/,
     );

@@ -1,7 +1,9 @@
 import { expect } from "chai";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { ZeroHash, concat, dataSlice, id } from "ethers";
-import { deployCore, randomKey, type Core } from "../helpers/fixture";
+import { ZeroHash, concat, dataSlice, hexlify, id, randomBytes } from "ethers";
+import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
+import fc from "fast-check";
+import { deployCore, randomKey, randomPointer, RECORD_KIND, type Core } from "../helpers/fixture";
 import { ALL_RECORDS, ALL_SCOPES, Scope, Purpose } from "../../sdk/vocabulary";
 
 const REASON = id("break-glass reason document");
@@ -18,17 +20,36 @@ async function openEmergency(core: Core, duration = 3600n) {
     .emergencyAccess(core.tokenId, core.signers.provider.address, REASON, duration);
 }
 
-const disclose = (core: Core, purpose: string, grantee = core.signers.provider.address, tokenId = core.tokenId) =>
-  core.consents.connect(core.signers.resolver).recordDisclosure(tokenId, grantee, purpose);
+/** A request of a batch, with a fresh request hash (the digest of the access request it answers). */
+const request = (core: Core, purpose: string, grantee = core.signers.provider.address, tokenId = core.tokenId) => ({
+  tokenId,
+  grantee,
+  purpose,
+  requestHash: hexlify(randomBytes(32)),
+});
 
-describe("ConsentManager.recordDisclosure", () => {
+/** Logs one disclosure as a batch of one. */
+const disclose = (core: Core, purpose: string, grantee = core.signers.provider.address, tokenId = core.tokenId) =>
+  core.consents.connect(core.signers.resolver).recordDisclosures([request(core, purpose, grantee, tokenId)]);
+
+const ERASED = 1n;
+const DENIED = 2n;
+
+/** The disclosure is refused (`DisclosureRefused` with `reason`, no `Disclosure`), and the batch does not revert. */
+async function expectRefused(core: Core, purpose: string, grantee = core.signers.provider.address, tokenId = core.tokenId, reason = DENIED) {
+  const tx = disclose(core, purpose, grantee, tokenId);
+  await expect(tx).to.emit(core.consents, "DisclosureRefused").withArgs(anyValue, tokenId, grantee, reason);
+  await expect(tx).not.to.emit(core.consents, "Disclosure");
+}
+
+describe("ConsentManager.recordDisclosures", () => {
   it("the resolver logs a disclosure under a live consent: Disclosure(tokenId, patient, grantee, purpose, resolver, false)", async () => {
     const core = await loadFixture(deployCore);
     const { patient, provider, resolver } = core.signers;
     await grantTo(core);
     await expect(disclose(core, Purpose.TREATMENT))
       .to.emit(core.consents, "Disclosure")
-      .withArgs(core.tokenId, patient.address, provider.address, Purpose.TREATMENT, resolver.address, false);
+      .withArgs(core.tokenId, patient.address, provider.address, Purpose.TREATMENT, resolver.address, false, anyValue);
   });
 
   it("logs a disclosure under a patient-wide (ALL_RECORDS) consent for a non-provider grantee", async () => {
@@ -37,7 +58,7 @@ describe("ConsentManager.recordDisclosure", () => {
     await grantTo(core, { tokenId: ALL_RECORDS, grantee: insurer.address, purpose: Purpose.PAYMENT });
     await expect(disclose(core, Purpose.PAYMENT, insurer.address))
       .to.emit(core.consents, "Disclosure")
-      .withArgs(core.tokenId, patient.address, insurer.address, Purpose.PAYMENT, resolver.address, false);
+      .withArgs(core.tokenId, patient.address, insurer.address, Purpose.PAYMENT, resolver.address, false, anyValue);
   });
 
   it("logs emergency=true for a disclosure under break-glass with Purpose.EMERGENCY", async () => {
@@ -46,16 +67,14 @@ describe("ConsentManager.recordDisclosure", () => {
     await openEmergency(core);
     await expect(disclose(core, Purpose.EMERGENCY))
       .to.emit(core.consents, "Disclosure")
-      .withArgs(core.tokenId, patient.address, provider.address, Purpose.EMERGENCY, resolver.address, true);
+      .withArgs(core.tokenId, patient.address, provider.address, Purpose.EMERGENCY, resolver.address, true, anyValue);
   });
 
   it("an emergency grant allows no other purpose than EMERGENCY", async () => {
     const core = await loadFixture(deployCore);
     const { provider } = core.signers;
     await openEmergency(core);
-    await expect(disclose(core, Purpose.TREATMENT))
-      .to.be.revertedWithCustomError(core.consents, "NoAccess")
-      .withArgs(provider.address, core.tokenId, Purpose.TREATMENT);
+    await expectRefused(core, Purpose.TREATMENT);
   });
 
   it("with both a consent and an emergency grant, the flag follows the grant that allows the purpose", async () => {
@@ -65,10 +84,10 @@ describe("ConsentManager.recordDisclosure", () => {
     await openEmergency(core);
     await expect(disclose(core, Purpose.TREATMENT))
       .to.emit(core.consents, "Disclosure")
-      .withArgs(core.tokenId, patient.address, provider.address, Purpose.TREATMENT, resolver.address, false);
+      .withArgs(core.tokenId, patient.address, provider.address, Purpose.TREATMENT, resolver.address, false, anyValue);
     await expect(disclose(core, Purpose.EMERGENCY))
       .to.emit(core.consents, "Disclosure")
-      .withArgs(core.tokenId, patient.address, provider.address, Purpose.EMERGENCY, resolver.address, true);
+      .withArgs(core.tokenId, patient.address, provider.address, Purpose.EMERGENCY, resolver.address, true, anyValue);
   });
 
   it("reverts with AccessControlUnauthorizedAccount for a caller without RESOLVER_ROLE", async () => {
@@ -77,33 +96,29 @@ describe("ConsentManager.recordDisclosure", () => {
     await grantTo(core);
     const role = await core.consents.RESOLVER_ROLE();
     for (const caller of [provider, patient, deployer, breakGlass]) {
-      await expect(core.consents.connect(caller).recordDisclosure(core.tokenId, provider.address, Purpose.TREATMENT))
+      await expect(core.consents.connect(caller).recordDisclosures([request(core, Purpose.TREATMENT)]))
         .to.be.revertedWithCustomError(core.consents, "AccessControlUnauthorizedAccount")
         .withArgs(caller.address, role);
     }
   });
 
-  it("reverts with NoAccess when the grantee holds no grant at all", async () => {
+  it("refuses when the grantee holds no grant at all", async () => {
     const core = await loadFixture(deployCore);
     const { lab } = core.signers;
     await grantTo(core);
-    await expect(disclose(core, Purpose.TREATMENT, lab.address))
-      .to.be.revertedWithCustomError(core.consents, "NoAccess")
-      .withArgs(lab.address, core.tokenId, Purpose.TREATMENT);
+    await expectRefused(core, Purpose.TREATMENT, lab.address);
   });
 
-  it("reverts with NoAccess for a purpose other than the consented one", async () => {
+  it("refuses for a purpose other than the consented one", async () => {
     const core = await loadFixture(deployCore);
     const { provider } = core.signers;
     await grantTo(core, { purpose: Purpose.TREATMENT });
     for (const purpose of [Purpose.RESEARCH, Purpose.PAYMENT, Purpose.EMERGENCY, ZeroHash]) {
-      await expect(disclose(core, purpose))
-        .to.be.revertedWithCustomError(core.consents, "NoAccess")
-        .withArgs(provider.address, core.tokenId, purpose);
+      await expectRefused(core, purpose);
     }
   });
 
-  it("reverts with NoAccess for a purpose that only shares the consented purpose's first 22 bytes", async () => {
+  it("refuses for a purpose that only shares the consented purpose's first 22 bytes", async () => {
     // A purpose code is at most 22 bytes (the grant path rejects anything longer with InvalidPurpose), so a
     // bytes32 with the consented code in front and extra non-zero bytes behind is a different, invalid purpose.
     const core = await loadFixture(deployCore);
@@ -112,82 +127,163 @@ describe("ConsentManager.recordDisclosure", () => {
     const smuggled = concat([dataSlice(Purpose.TREATMENT, 0, 22), "0x" + "00".repeat(9) + "01"]);
     expect(smuggled).to.not.equal(Purpose.TREATMENT);
     expect(await core.consents.hasAccessFor(provider.address, core.tokenId, Scope.READ, smuggled)).to.equal(false);
-    await expect(disclose(core, smuggled))
-      .to.be.revertedWithCustomError(core.consents, "NoAccess")
-      .withArgs(provider.address, core.tokenId, smuggled);
+    await expectRefused(core, smuggled);
   });
 
-  it("reverts with NoAccess when the consent does not include READ", async () => {
+  it("refuses when the consent does not include READ", async () => {
     const core = await loadFixture(deployCore);
     const { provider } = core.signers;
     await grantTo(core, { scopes: Scope.APPEND | Scope.ANNOTATE });
-    await expect(disclose(core, Purpose.TREATMENT))
-      .to.be.revertedWithCustomError(core.consents, "NoAccess")
-      .withArgs(provider.address, core.tokenId, Purpose.TREATMENT);
+    await expectRefused(core, Purpose.TREATMENT);
   });
 
-  it("reverts with NoAccess after the patient revoked the consent", async () => {
+  it("refuses after the patient revoked the consent", async () => {
     const core = await loadFixture(deployCore);
     const { patient, provider } = core.signers;
     await grantTo(core);
     await disclose(core, Purpose.TREATMENT);
     await core.consents.connect(patient).revoke(core.tokenId, provider.address);
-    await expect(disclose(core, Purpose.TREATMENT))
-      .to.be.revertedWithCustomError(core.consents, "NoAccess")
-      .withArgs(provider.address, core.tokenId, Purpose.TREATMENT);
+    await expectRefused(core, Purpose.TREATMENT);
   });
 
-  it("reverts with NoAccess from the consent's expiry second on (and works the second before)", async () => {
+  it("refuses from the consent's expiry second on (and works the second before)", async () => {
     const core = await loadFixture(deployCore);
     const { provider } = core.signers;
     const consent = await grantTo(core);
     await time.setNextBlockTimestamp(consent.expiresAt - 1n);
     await expect(disclose(core, Purpose.TREATMENT)).to.emit(core.consents, "Disclosure");
     await time.setNextBlockTimestamp(consent.expiresAt);
-    await expect(disclose(core, Purpose.TREATMENT))
-      .to.be.revertedWithCustomError(core.consents, "NoAccess")
-      .withArgs(provider.address, core.tokenId, Purpose.TREATMENT);
+    await expectRefused(core, Purpose.TREATMENT);
   });
 
-  it("reverts with NoAccess after the emergency access expired or was ended", async () => {
+  it("refuses after the emergency access expired or was ended", async () => {
     const core = await loadFixture(deployCore);
     const { provider, patient } = core.signers;
     await openEmergency(core, 60n);
     await time.increase(61);
-    await expect(disclose(core, Purpose.EMERGENCY))
-      .to.be.revertedWithCustomError(core.consents, "NoAccess")
-      .withArgs(provider.address, core.tokenId, Purpose.EMERGENCY);
+    await expectRefused(core, Purpose.EMERGENCY);
     await openEmergency(core, 60n);
     await core.consents.connect(patient).endEmergencyAccess(core.tokenId, provider.address);
-    await expect(disclose(core, Purpose.EMERGENCY)).to.be.revertedWithCustomError(core.consents, "NoAccess");
+    await expectRefused(core, Purpose.EMERGENCY);
   });
 
-  it("reverts with UnknownToken after the record was burned, and for tokens that never existed", async () => {
+  it("refuses (erased) a record that was burned, a token that never existed and ALL_RECORDS", async () => {
     const core = await loadFixture(deployCore);
-    const { patient } = core.signers;
+    const { patient, provider } = core.signers;
     await grantTo(core);
     await core.records.connect(patient).burn(core.tokenId);
-    await expect(disclose(core, Purpose.TREATMENT))
-      .to.be.revertedWithCustomError(core.consents, "UnknownToken")
-      .withArgs(core.tokenId);
-    await expect(disclose(core, Purpose.TREATMENT, core.signers.provider.address, 5n))
-      .to.be.revertedWithCustomError(core.consents, "UnknownToken")
-      .withArgs(5n);
-    await expect(disclose(core, Purpose.TREATMENT, core.signers.provider.address, ALL_RECORDS))
-      .to.be.revertedWithCustomError(core.consents, "UnknownToken")
-      .withArgs(ALL_RECORDS);
+    await expectRefused(core, Purpose.TREATMENT, provider.address, core.tokenId, ERASED);
+    await expectRefused(core, Purpose.TREATMENT, provider.address, 5n, ERASED);
+    await expectRefused(core, Purpose.TREATMENT, provider.address, ALL_RECORDS, ERASED);
   });
 
-  it("reverts with NoAccess while the grantee is suspended", async () => {
+  it("refuses while the grantee is suspended", async () => {
     const core = await loadFixture(deployCore);
     const { provider } = core.signers;
     await grantTo(core);
     await core.providers.suspend(provider.address, randomKey());
-    await expect(disclose(core, Purpose.TREATMENT))
-      .to.be.revertedWithCustomError(core.consents, "NoAccess")
-      .withArgs(provider.address, core.tokenId, Purpose.TREATMENT);
+    await expectRefused(core, Purpose.TREATMENT);
     await core.providers.reinstate(provider.address);
     await expect(disclose(core, Purpose.TREATMENT)).to.emit(core.consents, "Disclosure");
+  });
+
+  describe("a batch", () => {
+    it("logs each entry by its request hash, and a refusal inside the batch refuses only that entry", async () => {
+      const core = await loadFixture(deployCore);
+      const { patient, provider, lab, resolver } = core.signers;
+      await grantTo(core);
+      const requests = [
+        request(core, Purpose.TREATMENT),
+        request(core, Purpose.TREATMENT, lab.address), // no grant
+        request(core, Purpose.TREATMENT),
+        request(core, Purpose.TREATMENT, provider.address, 77n), // never minted
+      ];
+      const receipt = await (await core.consents.connect(resolver).recordDisclosures(requests)).wait();
+      const events = receipt!.logs.map((log) => core.consents.interface.parseLog(log)!);
+      expect(events.map((e) => e.name)).to.deep.equal(["Disclosure", "DisclosureRefused", "Disclosure", "DisclosureRefused"]);
+      expect(events[0].args.toArray()).to.deep.equal([core.tokenId, patient.address, provider.address, Purpose.TREATMENT, resolver.address, false, requests[0].requestHash]);
+      expect(events[1].args.toArray()).to.deep.equal([requests[1].requestHash, core.tokenId, lab.address, DENIED]);
+      expect(events[2].args.requestHash).to.equal(requests[2].requestHash);
+      expect(events[3].args.toArray()).to.deep.equal([requests[3].requestHash, 77n, provider.address, ERASED]);
+    });
+
+    it("refuses the entries of a consent revoked before the batch is mined, and releases the rest", async () => {
+      const core = await loadFixture(deployCore);
+      const { patient, provider, insurer, resolver } = core.signers;
+      await grantTo(core);
+      await grantTo(core, { grantee: insurer.address, purpose: Purpose.PAYMENT });
+      const requests = [request(core, Purpose.TREATMENT), request(core, Purpose.PAYMENT, insurer.address)];
+      const before = await core.consents.checkDisclosures(requests);
+      expect(before.map((c) => c.status)).to.deep.equal([0n, 0n]);
+      await core.consents.connect(patient).revoke(core.tokenId, provider.address);
+      const tx = core.consents.connect(resolver).recordDisclosures(requests);
+      await expect(tx).to.emit(core.consents, "DisclosureRefused").withArgs(requests[0].requestHash, core.tokenId, provider.address, DENIED);
+      await expect(tx)
+        .to.emit(core.consents, "Disclosure")
+        .withArgs(core.tokenId, patient.address, insurer.address, Purpose.PAYMENT, resolver.address, false, requests[1].requestHash);
+    });
+
+    it("checkDisclosures answers what the batch would decide, with the record's version", async () => {
+      const core = await loadFixture(deployCore);
+      const { patient, lab } = core.signers;
+      await grantTo(core);
+      const checks = await core.consents.checkDisclosures([
+        request(core, Purpose.TREATMENT),
+        request(core, Purpose.TREATMENT, lab.address),
+        request(core, Purpose.RESEARCH),
+        request(core, Purpose.TREATMENT, lab.address, 5n),
+      ]);
+      expect(checks.map((c) => [c.status, c.version])).to.deep.equal([[0n, 1n], [DENIED, 1n], [DENIED, 1n], [ERASED, 0n]]);
+      await core.records.connect(patient).burn(core.tokenId);
+      expect((await core.consents.checkDisclosures([request(core, Purpose.TREATMENT)]))[0].status).to.equal(ERASED);
+    });
+
+    it("reads each grantee and patient afresh: a cached verdict never carries over to another grantee or record", async () => {
+      const core = await loadFixture(deployCore);
+      const { patient, patient2, provider, lab, resolver } = core.signers;
+      await grantTo(core, { tokenId: ALL_RECORDS });
+      const salt = hexlify(randomBytes(32));
+      const pointer = randomPointer();
+      await core.records.connect(patient2).mint(patient2.address, salt, pointer.cid, pointer.contentHash, RECORD_KIND);
+      const other = await core.records.tokenIdFor(patient2.address, patient2.address, salt);
+      const requests = [
+        request(core, Purpose.TREATMENT),
+        request(core, Purpose.TREATMENT, provider.address, other), // patient2 granted nothing
+        request(core, Purpose.TREATMENT, lab.address), // same record, a grantee without a grant
+        request(core, Purpose.TREATMENT),
+      ];
+      const receipt = await (await core.consents.connect(resolver).recordDisclosures(requests)).wait();
+      const names = receipt!.logs.map((log) => core.consents.interface.parseLog(log)!.name);
+      expect(names).to.deep.equal(["Disclosure", "DisclosureRefused", "DisclosureRefused", "Disclosure"]);
+      expect(patient.address).to.not.equal(patient2.address);
+    });
+
+    it("fast-check: the batch's verdicts equal the one-by-one verdicts, whatever the mix and order", async () => {
+      const core = await loadFixture(deployCore);
+      const { provider, lab, insurer, resolver, patient2 } = core.signers;
+      await grantTo(core);
+      await grantTo(core, { tokenId: ALL_RECORDS, grantee: insurer.address, purpose: Purpose.PAYMENT });
+      const salt = hexlify(randomBytes(32));
+      const pointer = randomPointer();
+      await core.records.connect(patient2).mint(patient2.address, salt, pointer.cid, pointer.contentHash, RECORD_KIND);
+      const other = await core.records.tokenIdFor(patient2.address, patient2.address, salt);
+      const grantees = [provider.address, lab.address, insurer.address];
+      const tokens = [core.tokenId, other, 9n];
+      const purposes = [Purpose.TREATMENT, Purpose.PAYMENT];
+      await fc.assert(
+        fc.asyncProperty(fc.array(fc.tuple(fc.nat(2), fc.nat(2), fc.nat(1)), { minLength: 1, maxLength: 8 }), async (picks) => {
+          const requests = picks.map(([g, t, p]) => request(core, purposes[p], grantees[g], tokens[t]));
+          const single = await Promise.all(requests.map(async (r) => (await core.consents.checkDisclosures([r]))[0].status));
+          const receipt = await (await core.consents.connect(resolver).recordDisclosures(requests)).wait();
+          const verdicts = receipt!.logs.map((log) => {
+            const event = core.consents.interface.parseLog(log)!;
+            return event.name === "Disclosure" ? 0n : (event.args.reason as bigint);
+          });
+          expect(verdicts).to.deep.equal(single);
+        }),
+        { numRuns: 15 },
+      );
+    });
   });
 
   describe("hasAccessFor", () => {

@@ -51,11 +51,12 @@ describe("ConsentManager.emergencyAccess", () => {
   it("covers only the one token it was opened on", async () => {
     const core = await loadFixture(deployCore);
     const { patient, provider } = core.signers;
-    const pointer = { cid: "0x01551220" + "ab".repeat(32), contentHash: randomKey() };
-    await core.records.connect(patient).mint(patient.address, pointer.cid, pointer.contentHash, ZeroHash);
+    const pointer = { cid: "0x01701220" + "ab".repeat(32), contentHash: randomKey() };
+    await core.records.connect(patient).mint(patient.address, ZeroHash.replace(/0$/, "1"), pointer.cid, pointer.contentHash, ZeroHash);
+    const other = await core.records.tokenIdFor(patient.address, patient.address, ZeroHash.replace(/0$/, "1"));
     await openEmergency(core);
     expect(await core.consents.hasAccess(provider.address, core.tokenId, Scope.READ)).to.equal(true);
-    expect(await core.consents.hasAccess(provider.address, 2n, Scope.READ)).to.equal(false);
+    expect(await core.consents.hasAccess(provider.address, other, Scope.READ)).to.equal(false);
     expect(await core.consents.hasAccess(core.signers.lab.address, core.tokenId, Scope.READ)).to.equal(false);
   });
 
@@ -235,8 +236,8 @@ describe("ConsentManager emergency delegate (a patient's guardians' Safe)", () =
     const { patient, patient2 } = core.signers;
     const [delegateA, delegateB] = (await ethers.getSigners()).slice(12, 14);
     const pointer = randomPointer();
-    await core.records.connect(patient2).mint(patient2.address, pointer.cid, pointer.contentHash, RECORD_KIND);
-    const tokenOfB = 2n;
+    await core.records.connect(patient2).mint(patient2.address, ZeroHash, pointer.cid, pointer.contentHash, RECORD_KIND);
+    const tokenOfB = await core.records.tokenIdFor(patient2.address, patient2.address, ZeroHash);
     expect(await core.records.patientOf(tokenOfB)).to.equal(patient2.address);
     await core.consents.connect(patient).setEmergencyDelegate(delegateA.address);
     await core.consents.connect(patient2).setEmergencyDelegate(delegateB.address);
@@ -453,9 +454,10 @@ describe("ConsentManager emergency allowance and the end of a delegate's grants"
     await core.consents.connect(patient).setEmergencyDelegate(ZeroAddress);
     expect(await core.consents.hasAccess(provider.address, core.tokenId, Scope.READ)).to.equal(false);
     expect(await core.consents.hasEmergencyAccess(core.tokenId, provider.address)).to.equal(false);
-    await expect(core.consents.connect(resolver).recordDisclosure(core.tokenId, provider.address, Purpose.EMERGENCY))
-      .to.be.revertedWithCustomError(core.consents, "NoAccess")
-      .withArgs(provider.address, core.tokenId, Purpose.EMERGENCY);
+    expect((await core.consents.checkDisclosures([{ tokenId: core.tokenId, grantee: provider.address, purpose: Purpose.EMERGENCY, requestHash: ZeroHash }]))[0].status).to.equal(2n);
+    await expect(core.consents.connect(resolver).recordDisclosures([{ tokenId: core.tokenId, grantee: provider.address, purpose: Purpose.EMERGENCY, requestHash: ZeroHash }]))
+      .to.emit(core.consents, "DisclosureRefused")
+      .withArgs(ZeroHash, core.tokenId, provider.address, 2n);
     expect(await core.consents.hasAccessFor(deployer.address, core.tokenId, Scope.READ, Purpose.EMERGENCY)).to.equal(true);
     // Naming the same delegate again does not revive what it opened before.
     await core.consents.connect(patient).setEmergencyDelegate(delegate.address);

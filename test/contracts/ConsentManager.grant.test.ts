@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { Signature, TypedDataEncoder, ZeroHash, concat, dataSlice, encodeBytes32String, toBeHex, zeroPadValue } from "ethers";
-import { deployCore, randomKey, randomPointer, RECORD_KIND, SAMPLE_METADATA_ID, type Core } from "../helpers/fixture";
+import { deployCore, randomKey, randomPointer, randomSalt, RECORD_KIND, SAMPLE_METADATA_ID, type Core } from "../helpers/fixture";
 import { CONSENT_TYPES, consentDomain, signConsent, type Consent } from "../../sdk/consent/typed-data";
 import { ALL_RECORDS, ALL_SCOPES, Scope, Purpose } from "../../sdk/vocabulary";
 import { ConsentManager__factory, TestSmartAccount__factory } from "../../sdk/chain/contracts";
@@ -23,7 +23,7 @@ async function pinNextTimestamp(): Promise<bigint> {
 /** Mints a second record to the fixture patient and returns its id. */
 async function mintAnother(core: Core, to = core.signers.patient): Promise<bigint> {
   const pointer = randomPointer();
-  const tx = await core.records.connect(to).mint(to.address, pointer.cid, pointer.contentHash, RECORD_KIND);
+  const tx = await core.records.connect(to).mint(to.address, randomSalt(), pointer.cid, pointer.contentHash, RECORD_KIND);
   const receipt = await tx.wait();
   const log = receipt!.logs
     .map((l) => {
@@ -52,11 +52,12 @@ async function smartAccountPatient(core: Core) {
     core.patients.interface.encodeFunctionData("register", [randomKey()]),
   );
   const pointer = randomPointer();
+  const salt = randomSalt();
   await account.execute(
     await core.records.getAddress(),
-    core.records.interface.encodeFunctionData("mint", [accountAddress, pointer.cid, pointer.contentHash, RECORD_KIND]),
+    core.records.interface.encodeFunctionData("mint", [accountAddress, salt, pointer.cid, pointer.contentHash, RECORD_KIND]),
   );
-  const tokenId = 2n;
+  const tokenId = await core.records.tokenIdFor(accountAddress, accountAddress, salt);
   expect(await core.records.patientOf(tokenId)).to.equal(accountAddress);
   expect(await core.patients.isPatient(accountAddress)).to.equal(true);
   return { account, accountAddress, owner, newOwner, tokenId };
