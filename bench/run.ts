@@ -3,10 +3,16 @@
  * the first time) and of the AA flows, on the in-process Hardhat chain; and the SDK's data path (ingest
  * throughput over the synthetic fixture set, encrypt+put MB/s against raw AES-256-GCM, read-back latency).
  * Prints tables and writes the `gas`, `newStorageSlots` and `sdk` sections of bench/results.json (other
- * sections are kept). `BENCH_PATIENTS` sets the fixture size (default 1,000).
+ * sections are kept). `BENCH_PATIENTS` sets the fixture size (default 1,000; `BENCH_BLOCK_TIME_PATIENTS` the size
+ * ingested at the block time, default the same).
  *
- * The `resolver` section: key releases per second and p50/p99 latency at 1, 8 and 32 concurrent readers against
- * the real resolver on loopback, with a plain fastify no-op endpoint under the same load as the baseline
+ * Chain-bound sections (`sdk`: ingest and read; `resolver`) run twice: on automine and on a chain that mines one
+ * block per `BENCH_BLOCK_TIME_MS` ms (default 1000, about zkSync Era's; Hardhat interval mining), and write both,
+ * keyed by mode (`automine`, `1s`). Gas does not depend on the block time and is measured on automine only.
+ * The goals of issue 12 go into `throughput` (see bench/throughput.ts), merged key by key.
+ *
+ * The `resolver` section: key releases per second and p50/p99 latency at 1, 8, 32 and 256 concurrent readers
+ * against the real resolver on loopback, with a plain fastify no-op endpoint under the same load as the baseline
  * (`BENCH_RESOLVER_SECONDS` per level, default 10).
  *
  * The `fhir` section: the FHIR half of an ingest (lossless parse, validation, split, canonicalisation,
@@ -27,6 +33,8 @@ import { formatTable } from "../cli/src/table";
 import { measureResolver, type ResolverLevel } from "./resolver-throughput";
 import { measureFhir, type FhirFigures } from "./fhir-throughput";
 import { measureCliStartup, type CliStartupFigures } from "./cli-startup";
+import { chainModes, type ChainMode } from "./block-time";
+import { notYetMeasured, resolverThroughput, sdkThroughput, THROUGHPUT_KEYS, type Throughput } from "./throughput";
 
 const count = (value: number) => (Number.isNaN(value) ? "–" : String(value));
 
@@ -45,14 +53,18 @@ function table(title: string, results: Measurement[]): string {
   );
 }
 
-function sdkTable(figures: SdkFigures): string {
+function sdkTable(figures: SdkFigures, mode: ChainMode): string {
   const rows: string[][] = [
-    ["ingest (validate+split+encrypt+put+mint)", `${figures.recordsPerSecond} records/s`, `${figures.records} records of ${figures.patients} patients`],
+    [
+      "ingest (validate+split+encrypt+put+mint)",
+      `${figures.recordsPerSecond} records/s`,
+      `${figures.records} records of ${figures.patients} patients in ${figures.ingestSeconds} s`,
+    ],
     ["  of which preparation (validate, split, canonicalise)", `${(figures.prepareShare * 100).toFixed(1)} %`, "of the ingest wall time"],
-    ...figures.encryptPut.map((e) => [
+    ...(figures.encryptPut ?? []).map((e) => [
       `encrypt+put ${e.sizeMB} MB`,
       `${e.encryptPutMBps} MB/s`,
-      `raw AES-256-GCM ${e.rawAesGcmMBps} MB/s, ratio ${e.ratio}`,
+      `raw AES-256-GCM: @noble/ciphers ${e.rawAesGcmMBps} MB/s (ratio ${e.ratio}), OpenSSL ${e.opensslAesGcmMBps} MB/s (share ${e.shareOfOpenssl})`,
     ]),
     ["read back (fetch+verify+decrypt+validate)", `p50 ${figures.readLatencyMs.p50} ms`, `p99 ${figures.readLatencyMs.p99} ms over ${figures.readLatencyMs.samples} reads`],
     ...(figures.consentWriteLatencyMs
@@ -63,14 +75,19 @@ function sdkTable(figures: SdkFigures): string {
         ]]
       : []),
   ];
-  return `SDK data path (real Helia store on disk, in-process Hardhat chain)\n${formatTable(
+  return `SDK data path (real Helia store on disk, in-process Hardhat chain, ${describeMode(mode)})\n${formatTable(
     [{ header: "measure" }, { header: "figure", align: "right" }, { header: "detail" }],
     rows,
   )}`;
 }
 
-function resolverTable(levels: ResolverLevel[], seconds: number): string {
-  return `Resolver key release over loopback (fastify + SQLite + Disclosure mined on a Hardhat node; ${seconds} s per level)\n${formatTable(
+/** `automine` or `one block per 1000 ms`, for table titles. */
+function describeMode(mode: ChainMode): string {
+  return mode.blockTimeMs === undefined ? "automine" : `one block per ${mode.blockTimeMs} ms`;
+}
+
+function resolverTable(levels: ResolverLevel[], seconds: number, mode: ChainMode): string {
+  return `Resolver key release over loopback (fastify + SQLite + Disclosure mined on a Hardhat node, ${describeMode(mode)}; ${seconds} s per level)\n${formatTable(
     [
       { header: "readers", align: "right" },
       { header: "releases/s", align: "right" },
@@ -142,11 +159,22 @@ async function main(): Promise<void> {
 
 async function resolverSection(): Promise<void> {
   const seconds = Number(process.env.BENCH_RESOLVER_SECONDS ?? 10);
-  const resolver = await measureResolver({ secondsPerLevel: seconds });
-  console.log();
-  console.log(resolverTable(resolver.levels, seconds));
+  const modes = chainModes();
+  const resolver = await measureResolver({ secondsPerLevel: seconds, modes });
+  for (const mode of modes) {
+    console.log();
+    console.log(resolverTable(resolver.modes[mode.name].levels, seconds, mode));
+  }
   console.log(`break-glass: the officers' Safe execTransaction (2 of 3 signatures) calling emergencyAccess: ${resolver.breakGlassExecTransactionGas} gas`);
-  await writeResults({ resolver });
+  const { modes: byMode, ...rest } = resolver;
+  await writeResults({ resolver: { ...byMode, ...rest }, throughput: resolverThroughput(byMode) });
+  printThroughput(resolverThroughput(byMode));
+}
+
+/** Prints the throughput figures a section measured (the goals of issue 12). */
+function printThroughput(figures: Partial<Throughput>): void {
+  const measured = THROUGHPUT_KEYS.filter((key) => key in figures);
+  console.log(`throughput: ${measured.map((key) => `${key} ${figures[key] ?? "–"}`).join(", ")}`);
 }
 
 async function cliSection(): Promise<void> {
@@ -165,20 +193,35 @@ async function gasSection(): Promise<void> {
   await writeResults({
     gas: Object.fromEntries([...core, ...wallets].map((r) => [r.operation, Number(r.gas)])),
     newStorageSlots: Object.fromEntries(core.map((r) => [r.operation, r.newSlots])),
+    throughput: notYetMeasured(),
   });
 }
 
 async function sdkSection(): Promise<void> {
   const patients = Number(process.env.BENCH_PATIENTS ?? 1000);
-  const sdk = await measureSdk(patients, (done, total) => {
-    if (process.stderr.isTTY) process.stderr.write(`\r  ingest ${done}/${total}`);
-  });
-  if (process.stderr.isTTY) process.stderr.write("\n");
-  const consent = await measureConsentWriteLatency(50);
-  sdk.consentWriteLatencyMs = { samples: consent.n, p50: Number(consent.p50.toFixed(1)), p99: Number(consent.p99.toFixed(1)) };
-  console.log();
-  console.log(sdkTable(sdk));
-  await writeResults({ sdk });
+  const blockTimePatients = Number(process.env.BENCH_BLOCK_TIME_PATIENTS ?? patients);
+  const sdk: Record<string, SdkFigures> = {};
+  for (const mode of chainModes()) {
+    const automine = mode.blockTimeMs === undefined;
+    const figures = await measureSdk(
+      automine ? patients : blockTimePatients,
+      (done, total) => {
+        if (process.stderr.isTTY) process.stderr.write(`\r  ingest (${mode.name}) ${done}/${total}`);
+      },
+      // encrypt+put is not chain-bound: measured once, with the automine run
+      { mining: mode, encryptPut: automine },
+    );
+    if (process.stderr.isTTY) process.stderr.write("\n");
+    if (automine) {
+      const consent = await measureConsentWriteLatency(50);
+      figures.consentWriteLatencyMs = { samples: consent.n, p50: Number(consent.p50.toFixed(1)), p99: Number(consent.p99.toFixed(1)) };
+    }
+    console.log();
+    console.log(sdkTable(figures, mode));
+    sdk[mode.name] = figures;
+  }
+  await writeResults({ sdk, throughput: sdkThroughput(sdk) });
+  printThroughput(sdkThroughput(sdk));
 }
 
 main().catch((error: unknown) => {

@@ -1,11 +1,12 @@
-import { Interface, getAddress, recoverAddress, toBeHex, type TransactionReceipt } from "ethers";
+import { Interface, getAddress, recoverAddress, toBeHex } from "ethers";
 import { NonceHolderDouble__factory, SponsorPaymaster__factory, TestPatientAccount__factory } from "@medrec/sdk/chain/contracts";
 import { estimationSignature, signedDigest, toSystemTransaction, transactionHash, type SignedAaTransaction } from "@medrec/sdk/wallet/transaction";
 import type { AaTransactionResult, AaTransport } from "@medrec/sdk/wallet/transport";
 import { TransactionRejectedError, TransactionWouldRevertError, type RejectionStage } from "@medrec/sdk/wallet/errors";
 import { SystemAddress } from "./system-addresses";
 import { installSystemDoubles } from "./system-doubles";
-import { gasNeeded, sendAs, sendStep, simulate, type RpcProvider, type SystemCall } from "./impersonation";
+import { STEP_GAS, simulate, type RpcProvider, type SystemCall } from "./impersonation";
+import { inOneBlock, type PendingBlock } from "./one-block";
 import { decodeRevert } from "./revert-reason";
 
 const account = new Interface(TestPatientAccount__factory.abi);
@@ -27,7 +28,7 @@ export interface BootloaderDriverOptions {
   gasPrice?: bigint;
 }
 
-/** Submitting runs the transaction for good; estimating runs it in a snapshot with a stand-in signature. */
+/** Submitting mines the transaction's block; estimating drops it, and runs with a stand-in signature. */
 type Mode = "submit" | "estimate";
 
 /**
@@ -47,9 +48,16 @@ type Mode = "submit" | "estimate";
  *    refund of the unused gas to the payer.
  *
  * A failure in 1–3 rejects the transaction: the chain is rolled back to before it (`evm_snapshot`/`evm_revert`)
- * and {@link TransactionRejectedError} is thrown, as the bootloader drops it. Steps run as separate blocks.
+ * and {@link TransactionRejectedError} is thrown, as the bootloader drops it.
  *
- * `estimateGas` runs the same steps in a snapshot it reverts afterwards, with a stand-in signature
+ * All steps of one transaction land in one block, as on zkSync: with mining paused, each step is simulated on the
+ * pending block (`eth_call` / `eth_estimateGas` at `pending`) and queued there with its sender's next nonce; then
+ * one block is mined (`evm_mine` on automine) or, on a chain that mines by interval (set with `setBlockTime` of
+ * `era-test-node/mining`), the interval is restored and its next block awaited (see {@link inOneBlock}). One
+ * transaction at a time per provider object: concurrent submissions queue up, each gets its own block.
+ * `nonceOf` reads the pending state.
+ *
+ * `estimateGas` runs the same steps on a pending block it drops afterwards (nothing is mined), with a stand-in signature
  * ({@link estimationSignature}) whose missing magic value it ignores, as a zkSync node estimates; an unsponsored
  * sender is credited the fee within the snapshot. The estimate is the gas of the steps, the execution's counted as
  * what it needs to succeed (`eth_estimateGas`), which is at least what it uses.
@@ -69,7 +77,7 @@ export function bootloaderTransport(provider: RpcProvider, options: BootloaderDr
         from: SystemAddress.BOOTLOADER,
         to: SystemAddress.NONCE_HOLDER,
         data: nonceHolder.encodeFunctionData("getMinNonce", [address]),
-      });
+      }, undefined, "pending");
       if (!result.ok) throw new Error(`NonceHolder double not answering: ${result.message}`);
       return BigInt(result.returnData);
     },
@@ -90,6 +98,18 @@ export function bootloaderTransport(provider: RpcProvider, options: BootloaderDr
 }
 
 async function runTransaction(provider: RpcProvider, tx: SignedAaTransaction, transport: AaTransport, mode: Mode): Promise<AaTransactionResult> {
+  const { value: result, receipts } = await inOneBlock(provider, async (block) => ({
+    value: await runSteps(block, provider, tx, transport, mode),
+    mine: mode === "submit",
+  }));
+  return receipts.length === 0 ? result : { ...result, blockNumber: receipts[0].blockNumber };
+}
+
+/**
+ * The bootloader's steps of `tx`, queued on the pending block `block` (see {@link bootloaderTransport}); a
+ * rejection throws (the block is then dropped). The result's `blockNumber` is the pending block's number.
+ */
+async function runSteps(block: PendingBlock, provider: RpcProvider, tx: SignedAaTransaction, transport: AaTransport, mode: Mode): Promise<AaTransactionResult> {
   const estimating = mode === "estimate";
   const from = getAddress(tx.from);
   const hash = transactionHash(tx);
@@ -97,30 +117,34 @@ async function runTransaction(provider: RpcProvider, tx: SignedAaTransaction, tr
   const struct = toSystemTransaction(tx);
   const fee = tx.gasLimit * tx.maxFeePerGas;
   const payer = tx.paymaster ? getAddress(tx.paymaster.address) : from;
-  const isContract = (await provider.getCode(from)) !== "0x";
-  const snapshot = (await provider.send("evm_snapshot", [])) as string;
+  const isContract = (await block.codeOf(from)) !== "0x";
   if (estimating && !tx.paymaster) {
     // Estimation credits an unsponsored sender the fee of the bound it runs with, so that the estimate does not
-    // depend on the balance (within the snapshot; the submission checks the real balance against the limit signed).
-    await provider.send("hardhat_setBalance", [from, toBeHex((await provider.getBalance(from)) + fee)]);
+    // depend on the balance (within the dropped block; the submission checks the real balance against the limit signed).
+    await provider.send("hardhat_setBalance", [from, toBeHex((await block.balanceOf(from)) + fee)]);
   }
-  const steps: { name: string; receipt: TransactionReceipt; gas: bigint }[] = [];
+  const steps: { name: string; gas: bigint }[] = [];
   /** Gas of the AA transaction so far: one base cost, plus each step's gas without its own base cost. */
   let used = BASE_GAS;
 
-  const reject = async (stage: RejectionStage, reason: string): Promise<never> => {
-    await provider.send("evm_revert", [snapshot]);
+  const reject = (stage: RejectionStage, reason: string): never => {
     throw new TransactionRejectedError(stage, reason);
   };
-  const charge = (name: string, receipt: TransactionReceipt, gas = receipt.gasUsed) => {
-    steps.push({ name, receipt, gas: gas - BASE_GAS });
+  const charge = (name: string, gas: bigint) => {
+    steps.push({ name, gas: gas - BASE_GAS });
     used += gas - BASE_GAS;
   };
-  /** Simulates, then sends a validation or payment step; rejects the transaction at `stage` if it reverts. */
+  /** Queues a step that must succeed (the simulation said so); its gas is charged. */
+  const send = async (call: SystemCall, name?: string) => {
+    const queued = await block.queue(call, STEP_GAS);
+    if (!queued) throw new Error(`the node did not take the driver's ${name ?? "refund"} step into the block`);
+    if (name) charge(name, queued.gasUsed);
+  };
+  /** Simulates, then queues a validation or payment step; rejects the transaction at `stage` if it reverts. */
   const step = async (stage: RejectionStage, call: SystemCall, name: string): Promise<string> => {
-    const outcome = await simulate(provider, call);
+    const outcome = await block.simulate(call);
     if (!outcome.ok) return reject(stage, decodeRevert(outcome.revertData));
-    charge(name, await sendAs(provider, call));
+    await send(call, name);
     return outcome.returnData;
   };
   const requireWithinGasLimit = (stage: RejectionStage) =>
@@ -158,10 +182,10 @@ async function runTransaction(provider: RpcProvider, tx: SignedAaTransaction, tr
     );
   }
   if ((await transport.nonceOf(from)) !== tx.nonce + 1n) return reject("validation", "the account did not use its nonce");
-  await requireWithinGasLimit("validation");
+  requireWithinGasLimit("validation");
 
   // 3. payment
-  const bootloaderBefore = await provider.getBalance(SystemAddress.BOOTLOADER);
+  const bootloaderBefore = await block.balanceOf(SystemAddress.BOOTLOADER);
   let context = "0x";
   if (tx.paymaster) {
     if (isContract) {
@@ -178,28 +202,30 @@ async function runTransaction(provider: RpcProvider, tx: SignedAaTransaction, tr
   } else if (isContract) {
     await step("payment", fromBootloader(from, account.encodeFunctionData("payForTransaction", [hash, digest, struct])), "payForTransaction");
   } else {
-    if ((await provider.getBalance(from)) < fee + (tx.value ?? 0n)) return reject("payment", "the sender cannot pay the fee");
+    if ((await block.balanceOf(from)) < fee + (tx.value ?? 0n)) return reject("payment", "the sender cannot pay the fee");
     await step("payment", { from, to: SystemAddress.BOOTLOADER, data: "0x", value: fee }, "payForTransaction");
   }
-  if ((await provider.getBalance(SystemAddress.BOOTLOADER)) - bootloaderBefore < fee) {
+  if ((await block.balanceOf(SystemAddress.BOOTLOADER)) - bootloaderBefore < fee) {
     return reject(tx.paymaster ? "paymaster" : "payment", "the bootloader did not receive the fee");
   }
-  await requireWithinGasLimit(tx.paymaster ? "paymaster" : "payment");
+  requireWithinGasLimit(tx.paymaster ? "paymaster" : "payment");
 
   // 4. execution, with the gas left of gasLimit; mined and charged whatever its outcome
   const execution: SystemCall = isContract
     ? fromBootloader(from, account.encodeFunctionData("executeTransaction", [hash, digest, struct]))
     : { from, to: tx.to, data: tx.data, value: tx.value };
   const executionGas = stepGas(tx.gasLimit - used);
-  const needed = estimating ? await gasNeeded(provider, execution, executionGas) : undefined;
-  const outcome = await simulate(provider, execution, executionGas);
-  const executed = await sendStep(provider, execution, executionGas);
+  const needed = estimating ? await block.gasNeeded(execution, executionGas) : undefined;
+  const outcome = await block.simulate(execution, executionGas);
+  // Out of gas: it fails with the gas left and succeeds with more (an inner call's out-of-gas surfaces as an empty
+  // revert of the account). Asked before the execution is queued, on the same state.
+  const succeedsWithMoreGas = !outcome.ok && (await block.simulate(execution, MAX_STEP_GAS)).ok;
+  const executed = await block.queue(execution, executionGas);
   let revertReason: string | undefined;
-  if (executed) charge("executeTransaction", executed, needed !== undefined && needed > executed.gasUsed ? needed : executed.gasUsed);
-  if (!executed || executed.status !== 1) {
-    // Out of gas: it could not even start, or it fails with the gas left and succeeds with more (an inner call's
-    // out-of-gas surfaces as an empty revert of the account). Then the whole gas limit is spent.
-    if (!executed || (await simulate(provider, execution, MAX_STEP_GAS)).ok) {
+  if (executed) charge("executeTransaction", needed !== undefined && needed > executed.gasUsed ? needed : executed.gasUsed);
+  if (!executed || !outcome.ok) {
+    // It could not even start, or it ran out of gas: then the whole gas limit is spent.
+    if (!executed || succeedsWithMoreGas) {
       revertReason = OUT_OF_GAS;
       used = tx.gasLimit;
     } else {
@@ -215,22 +241,23 @@ async function runTransaction(provider: RpcProvider, tx: SignedAaTransaction, tr
       paymaster.encodeFunctionData("postTransaction", [context, struct, hash, digest, revertReason ? 0 : 1, gasLeft]),
     );
     // As on zkSync, a failing postTransaction does not undo the transaction; its gas is charged all the same.
-    const posted = await sendStep(provider, post, stepGas(gasLeft));
-    if (posted) charge("postTransaction", posted);
+    const posted = await block.queue(post, stepGas(gasLeft));
+    if (posted) charge("postTransaction", posted.gasUsed);
   }
   const gasUsed = used < tx.gasLimit ? used : tx.gasLimit;
   const refundedGas = tx.gasLimit - gasUsed;
   if (refundedGas > 0n && tx.maxFeePerGas > 0n) {
-    await sendAs(provider, { from: SystemAddress.BOOTLOADER, to: payer, data: "0x", value: refundedGas * tx.maxFeePerGas });
+    const refund: SystemCall = { from: SystemAddress.BOOTLOADER, to: payer, data: "0x", value: refundedGas * tx.maxFeePerGas };
+    const outcome = await block.simulate(refund);
+    if (!outcome.ok) throw new Error(`the refund to ${payer} reverts: ${decodeRevert(outcome.revertData)}`);
+    await send(refund);
   }
-  if (estimating) await provider.send("evm_revert", [snapshot]);
-  const last = executed ?? steps.at(-1)!.receipt;
   return {
     hash,
     status: revertReason ? "reverted" : "success",
     gasUsed,
     fee: gasUsed * tx.maxFeePerGas,
-    blockNumber: last.blockNumber,
+    blockNumber: Number(BigInt((await provider.send("eth_blockNumber", [])) as string)) + 1,
     revertReason,
     stepGas: Object.fromEntries(steps.map(({ name, gas }) => [name, gas])),
   };

@@ -34,10 +34,16 @@ export function revertDataOf(error: unknown): string {
   return walk(error) ?? "0x";
 }
 
-/** Simulates `call` with `eth_call` from its sender (no signature needed on a dev chain), with at most `gas`. */
-export async function simulate(provider: RpcProvider, call: SystemCall, gas?: bigint): Promise<CallOutcome> {
+/** The state a call is simulated on: the last block, or the pending block (the mempool on top of it). */
+export type StateTag = "latest" | "pending";
+
+/**
+ * Simulates `call` with `eth_call` from its sender (no signature needed on a dev chain), with at most `gas`, on
+ * `state` (default the last block; the driver simulates on the pending block its queued steps build).
+ */
+export async function simulate(provider: RpcProvider, call: SystemCall, gas?: bigint, state: StateTag = "latest"): Promise<CallOutcome> {
   try {
-    const returnData = (await provider.send("eth_call", [rpcCall(call, gas), "latest"])) as string;
+    const returnData = (await provider.send("eth_call", [rpcCall(call, gas), state])) as string;
     return { ok: true, returnData };
   } catch (error) {
     return { ok: false, revertData: revertDataOf(error), message: error instanceof Error ? error.message : String(error) };
@@ -46,11 +52,12 @@ export async function simulate(provider: RpcProvider, call: SystemCall, gas?: bi
 
 /**
  * The gas `call` needs to succeed (`eth_estimateGas`: the smallest gas limit it succeeds with, which is more than it
- * uses when it frees storage or forwards gas to calls), looking for it up to `gas`; `undefined` if it reverts.
+ * uses when it frees storage or forwards gas to calls), looking for it up to `gas` on `state`; `undefined` if it
+ * reverts.
  */
-export async function gasNeeded(provider: RpcProvider, call: SystemCall, gas: bigint): Promise<bigint | undefined> {
+export async function gasNeeded(provider: RpcProvider, call: SystemCall, gas: bigint, state: StateTag = "latest"): Promise<bigint | undefined> {
   try {
-    return BigInt((await provider.send("eth_estimateGas", [{ ...rpcCall(call, gas), gasPrice: "0x0" }])) as string);
+    return BigInt((await provider.send("eth_estimateGas", [{ ...rpcCall(call, gas), gasPrice: "0x0" }, state])) as string);
   } catch {
     return undefined;
   }
@@ -65,21 +72,13 @@ export async function sendAs(provider: RpcProvider, call: SystemCall): Promise<T
 }
 
 /**
- * Sends `call` as {@link sendAs} does with a gas limit of `gas`, and returns its receipt even when it reverts or
- * runs out of gas (a mined reverted transaction has a receipt with its gas used, status 0). `undefined` when the
- * node did not mine it at all (e.g. `gas` is below its intrinsic cost).
+ * Queues `call` as its sender, impersonated, at zero gas price with gas limit `gas` and nonce `nonce`, without
+ * waiting for a block (the chain must not automine: the driver pauses mining first). Returns the hash; throws
+ * when the node refuses the transaction outright (e.g. `gas` below its intrinsic cost).
  */
-export async function sendStep(provider: RpcProvider, call: SystemCall, gas: bigint): Promise<TransactionReceipt | undefined> {
-  const blockBefore = BigInt((await provider.send("eth_blockNumber", [])) as string);
-  try {
-    return await receiptOf(provider, await send(provider, call, gas));
-  } catch {
-    // Hardhat mines a failing transaction, then reports the failure: its receipt is in the next block.
-    const block = (await provider.send("eth_getBlockByNumber", [toBeHex(blockBefore + 1n), false])) as { transactions: string[] } | null;
-    const hash = block?.transactions.at(-1);
-    if (!hash) return undefined;
-    return receiptOf(provider, hash);
-  }
+export async function queueAs(provider: RpcProvider, call: SystemCall, gas: bigint, nonce: bigint): Promise<string> {
+  await provider.send("hardhat_impersonateAccount", [call.from]);
+  return (await provider.send("eth_sendTransaction", [{ ...rpcCall(call, gas), gasPrice: "0x0", nonce: toBeHex(nonce) }])) as string;
 }
 
 async function send(provider: RpcProvider, call: SystemCall, gas: bigint): Promise<string> {
