@@ -92,6 +92,8 @@ export function createDisclosureBatcher(chain: BatchChain, limits: BatcherLimits
   let timer: NodeJS.Timeout | undefined;
   let timerDue = Infinity;
   let closing = false;
+  /** When the oldest release now collecting arrived: the window is measured from it. */
+  let windowOpened = 0;
 
   const clearTimer = () => {
     if (timer) clearTimeout(timer);
@@ -102,11 +104,17 @@ export function createDisclosureBatcher(chain: BatchChain, limits: BatcherLimits
   const pump = (force = false) => {
     while (collecting.length > 0 && inFlight < maxInFlight && (force || collecting.length >= maxBatch)) {
       launch(collecting.splice(0, maxBatch));
+      windowOpened = performance.now(); // what is left (arrived meanwhile) starts a new window
     }
     if (collecting.length === 0) return clearTimer();
     if (inFlight >= maxInFlight) return clearTimer(); // sent when a batch is mined
-    const wait = closing ? 0 : inFlight === 0 ? limits.windowMs : limits.pipelineWindowMs;
-    const due = performance.now() + wait;
+    const now = performance.now();
+    const due = closing ? now : windowOpened + (inFlight === 0 ? limits.windowMs : limits.pipelineWindowMs);
+    if (due <= now) {
+      launch(collecting.splice(0, maxBatch));
+      windowOpened = now;
+      return pump();
+    }
     if (timer && timerDue <= due) return;
     clearTimer();
     timerDue = due;
@@ -114,7 +122,7 @@ export function createDisclosureBatcher(chain: BatchChain, limits: BatcherLimits
       timer = undefined;
       timerDue = Infinity;
       pump(true);
-    }, wait);
+    }, due - now);
   };
 
   const launch = (batch: Waiting[]) => {
@@ -177,6 +185,7 @@ export function createDisclosureBatcher(chain: BatchChain, limits: BatcherLimits
         return Promise.reject(chainUnavailable("too many key releases are waiting for their disclosure; nothing was done"));
       }
       return new Promise<DisclosureReceipt>((resolve, reject) => {
+        if (collecting.length === 0) windowOpened = performance.now();
         collecting.push({ entry, resolve, reject });
         pump();
       });
