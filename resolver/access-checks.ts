@@ -20,8 +20,6 @@ export interface AccessAnswer {
   status: number;
   /** The record's current version (0 when erased). */
   version: bigint;
-  /** The block every answer of this batch was read at. */
-  blockNumber: number;
 }
 
 /** Answers access checks, many per chain read. */
@@ -45,9 +43,10 @@ interface Asked {
 
 /**
  * The access checks of the key releases, answered at one block height per batch: the questions that arrive while
- * a call is being made (or within the same turn of the event loop) go into one `checkDisclosures` eth_call pinned
- * to the head block it first reads (`eth_blockNumber`), so record liveness, `hasAccessFor` and the version of a
- * whole batch come from one state of the chain. A failed call fails the questions of its batch only.
+ * a call is being made (or within the same turn of the event loop) go into one `checkDisclosures` eth_call at the
+ * latest block, so record liveness, `hasAccessFor` and the version of a whole batch come from one state of the
+ * chain, in one round trip (no separate `eth_blockNumber`: the one call is one state; the rare erased-or-unknown
+ * answer is told apart by `refuseDeadRecord` at a block it pins). A failed call fails the questions of its batch only.
  * @param chain The node and ConsentManager.
  * @param limits Batch size and calls in flight.
  */
@@ -74,12 +73,11 @@ export function createAccessChecker(chain: { provider: JsonRpcProvider; consentM
   };
   const ask = async (batch: Asked[]) => {
     try {
-      const blockNumber = Number(await chain.provider.send("eth_blockNumber", []));
       const checks = await chain.consentManager.checkDisclosures(
         batch.map(({ question }) => ({ tokenId: question.tokenId, grantee: question.grantee, purpose: question.purpose, requestHash: question.requestHash })),
-        { blockTag: blockNumber },
+        { blockTag: "latest" },
       );
-      batch.forEach((asked, index) => asked.resolve({ status: Number(checks[index].status), version: checks[index].version, blockNumber }));
+      batch.forEach((asked, index) => asked.resolve({ status: Number(checks[index].status), version: checks[index].version }));
     } catch (error) {
       for (const asked of batch) asked.reject(error);
     }

@@ -130,12 +130,17 @@ export async function authenticate(context: ResolverContext, signer: string, dig
 
 /**
  * Refuses an erased or unknown record whose chain check found no live pointer: an id that was ever minted
- * (`isUsed`) was burned, so it is shredded here too (in case the burn watcher has not seen the burn yet) and refused
- * with 410; an id never minted gets 404.
- * @param blockTag The block the pointer was read at (the same state is asked).
+ * (`isUsed`) and has no pointer was burned, so it is shredded here too (in case the burn watcher has not seen the
+ * burn yet) and refused with 410; an id never minted gets 404. Pointer and `isUsed` are read at one block (the head
+ * now, or `blockTag`), so a record minted since the check is never mistaken for an erased one (it gets 404, as it
+ * did not exist when checked).
+ * @param blockTag The block to read at (default: the node's head, read first).
  */
-export async function refuseDeadRecord(context: ResolverContext, tokenId: bigint, blockTag: number | "latest" = "latest"): Promise<never> {
-  if (await context.chain.recordToken.isUsed(tokenId, { blockTag })) {
+export async function refuseDeadRecord(context: ResolverContext, tokenId: bigint, blockTag?: number): Promise<never> {
+  const { recordToken, provider } = context.chain;
+  const at = blockTag ?? Number(await provider.send("eth_blockNumber", []));
+  const [[patient], used] = await Promise.all([recordToken.pointerOf(tokenId, { blockTag: at }), recordToken.isUsed(tokenId, { blockTag: at })]);
+  if (BigInt(patient) === 0n && used) {
     await context.database.shred(tokenId, await context.chain.provider.getBlockNumber());
     throw new ResolverHttpError("RECORD_ERASED", `record #${tokenId} was erased`);
   }
@@ -150,5 +155,5 @@ export async function requireLiveRecord(context: ResolverContext, tokenId: bigin
   if (await context.database.isErased(tokenId)) throw new ResolverHttpError("RECORD_ERASED", `record #${tokenId} was erased`);
   const [patient, version] = await context.chain.recordToken.pointerOf(tokenId, { blockTag });
   if (BigInt(patient) !== 0n) return { patient, version };
-  return refuseDeadRecord(context, tokenId, blockTag);
+  return refuseDeadRecord(context, tokenId, blockTag === "latest" ? undefined : blockTag);
 }

@@ -53,7 +53,7 @@ export const accessRoutes: FastifyPluginAsync<ResolverContext> = async (app, con
       if (await context.database.isErased(request.tokenId)) throw new ResolverHttpError("RECORD_ERASED", `record #${request.tokenId} was erased`);
       const entry = { tokenId: request.tokenId, grantee: request.requester, purpose: request.purpose, requestHash };
       const check = await context.accessChecks.check(entry);
-      if (check.status === CHECK_ERASED) await refuseDeadRecord(context, request.tokenId, check.blockNumber);
+      if (check.status === CHECK_ERASED) await refuseDeadRecord(context, request.tokenId);
       if (check.status !== CHECK_ALLOWED) throw new ResolverHttpError("ACCESS_DENIED", "the requester holds no READ access to this record for this purpose");
       const { version } = check;
       const wrap = await context.database.getWrap(request.tokenId, version);
