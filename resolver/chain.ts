@@ -1,8 +1,24 @@
-import { JsonRpcProvider, Network, Wallet, getAddress, type TransactionResponse } from "ethers";
-import { findRevertData } from "@medrec/sdk/chain";
+import { JsonRpcProvider, Network, Wallet, getAddress } from "ethers";
 import { ConsentManager__factory, RecordToken__factory, type ConsentManager, type RecordToken } from "@medrec/sdk/chain/contracts";
-import type { DisclosureReceipt } from "@medrec/sdk/resolver/protocol";
-import { ResolverHttpError } from "./errors";
+import type { DisclosureEntry } from "./disclosures/match";
+import { receiptWatcher, type ReceiptWatcher } from "./disclosures/receipts";
+import { serialisedSender } from "./disclosures/sender";
+
+/**
+ * Gas of a `recordDisclosures` transaction: {@link DISCLOSURE_BASE_GAS} plus {@link DISCLOSURE_ENTRY_GAS} per entry
+ * is its gas limit (a limit, not a price: unused gas is not paid). Measured on the Hardhat node (see
+ * `test/resolver/disclosure-gas.test.ts`): about 8.6 k gas per allowed entry in a 100-entry batch plus 28 k for the
+ * transaction; the per-entry limit leaves room for the costlier paths (a patient-wide or an emergency grant, cold
+ * registry slots).
+ */
+export const DISCLOSURE_BASE_GAS = 60_000n;
+/** See {@link DISCLOSURE_BASE_GAS}. */
+export const DISCLOSURE_ENTRY_GAS = 40_000n;
+
+/** Most entries of one `recordDisclosures` transaction under a gas cap. */
+export function disclosuresPerBatch(gasCap: number): number {
+  return Math.max(1, Math.floor((gasCap - Number(DISCLOSURE_BASE_GAS)) / Number(DISCLOSURE_ENTRY_GAS)));
+}
 
 /** The resolver's view of the chain: contracts for reads and the account that records disclosures. */
 export interface ResolverChain {
@@ -14,13 +30,18 @@ export interface ResolverChain {
   recordTokenAddress: string;
   wallet: Wallet;
   /**
-   * Records that `grantee` received the key of `tokenId` for `purpose` and waits for the receipt. The contract
-   * re-checks the grant in the same transaction, so a revocation mined after the read check still wins.
-   * @throws {ResolverHttpError} `ACCESS_DENIED` when the contract refuses (`NoAccess`), `RECORD_ERASED` on
-   *   `UnknownToken`, `DISCLOSURE_FAILED` otherwise.
+   * Sends one `recordDisclosures(entries)` transaction (nonces numbered locally, so batches go out while earlier
+   * ones are pending) and returns its hash once the node took it. The contract checks each entry again when the
+   * batch is mined: a revocation mined after the read check still wins, for its own entries only.
+   * @throws When it could not be sent (nothing was disclosed).
    */
-  disclose(tokenId: bigint, grantee: string, purpose: string): Promise<DisclosureReceipt>;
+  sendDisclosures(entries: readonly DisclosureEntry[]): Promise<string>;
+  /** Waits for the receipts of sent transactions (one head poll for all of them). */
+  receipts: ReceiptWatcher;
 }
+
+/** Head poll interval of the receipt watcher, in ms. */
+const RECEIPT_POLL_MS = 10;
 
 /** Where the resolver's chain is and which account records its disclosures. */
 export interface ResolverChainOptions {
@@ -57,7 +78,8 @@ export function resolverChain(options: ResolverChainOptions & { chainId: bigint 
   const wallet = new Wallet(options.signerPrivateKey, provider);
   const consentManager = ConsentManager__factory.connect(options.consentManager, wallet);
   const recordToken = RecordToken__factory.connect(options.recordToken, provider);
-  const send = serialisedSender(wallet, chainId);
+  const send = serialisedSender(wallet, provider, chainId);
+  const to = getAddress(options.consentManager);
 
   return {
     provider,
@@ -66,72 +88,13 @@ export function resolverChain(options: ResolverChainOptions & { chainId: bigint 
     recordToken,
     recordTokenAddress: getAddress(options.recordToken),
     wallet,
-    async disclose(tokenId, grantee, purpose) {
-      const data = consentManager.interface.encodeFunctionData("recordDisclosure", [tokenId, grantee, purpose]);
-      const to = await consentManager.getAddress();
-      let gasLimit: bigint;
-      try {
-        gasLimit = await provider.estimateGas({ from: wallet.address, to, data });
-      } catch (error) {
-        throw disclosureRefusal(consentManager, error);
-      }
-      // Fees are read before queueing (ethers' maxFeePerGas = 2 × base fee + tip leaves room for the blocks
-      // mined while waiting), so that only signing and sending are serialised.
-      const fees = await provider.getFeeData();
-      const tx = await send({ to, data, gasLimit: (gasLimit * 13n) / 10n, maxFeePerGas: fees.maxFeePerGas, maxPriorityFeePerGas: fees.maxPriorityFeePerGas }).catch(
-        (error: unknown) => {
-          // Not sent (no funds for gas, node refused): nothing was disclosed, so nothing may be released.
-          throw new ResolverHttpError("DISCLOSURE_FAILED", `the disclosure transaction could not be sent (${(error as { code?: string }).code ?? "error"}); nothing was released`);
-        },
-      );
-      const receipt = await tx.wait(1, 60_000).catch((error: unknown) => {
-        throw disclosureRefusal(consentManager, error);
-      });
-      if (!receipt || receipt.status !== 1) throw new ResolverHttpError("DISCLOSURE_FAILED", "the disclosure transaction reverted; nothing was released");
-      return { transactionHash: receipt.hash, blockNumber: receipt.blockNumber };
+    async sendDisclosures(entries) {
+      const data = consentManager.interface.encodeFunctionData("recordDisclosures", [
+        entries.map((entry) => ({ tokenId: entry.tokenId, grantee: entry.grantee, purpose: entry.purpose, requestHash: entry.requestHash })),
+      ]);
+      const tx = await send({ to, data, gasLimit: DISCLOSURE_BASE_GAS + DISCLOSURE_ENTRY_GAS * BigInt(entries.length) });
+      return tx.hash;
     },
+    receipts: receiptWatcher(provider, RECEIPT_POLL_MS),
   };
-}
-
-/**
- * Sends transactions from one account one at a time, numbering nonces locally so that concurrent key releases
- * do not collide; the numbering restarts from the chain after a failed send.
- */
-function serialisedSender(wallet: Wallet, chainId: bigint) {
-  let queue: Promise<unknown> = Promise.resolve();
-  let nextNonce: number | undefined;
-  return (request: { to: string; data: string; gasLimit: bigint; maxFeePerGas: bigint | null; maxPriorityFeePerGas: bigint | null }): Promise<TransactionResponse> => {
-    const sent = queue.then(async () => {
-      try {
-        nextNonce ??= await wallet.getNonce("pending");
-        const tx = await wallet.sendTransaction({ ...request, nonce: nextNonce, chainId, type: request.maxFeePerGas === null ? undefined : 2 });
-        nextNonce++;
-        return tx;
-      } catch (error) {
-        nextNonce = undefined;
-        throw error;
-      }
-    });
-    queue = sent.catch(() => undefined);
-    return sent;
-  };
-}
-
-/** Maps a failed estimate or receipt to the resolver's refusal. */
-function disclosureRefusal(consentManager: ConsentManager, error: unknown): ResolverHttpError {
-  let name: string | undefined;
-  const data = findRevertData(error);
-  if (data) {
-    try {
-      name = consentManager.interface.parseError(data)?.name;
-    } catch {
-      name = undefined;
-    }
-  }
-  if (name === "NoAccess") return new ResolverHttpError("ACCESS_DENIED", "the chain refused the disclosure: no access for this purpose");
-  if (name === "UnknownToken") return new ResolverHttpError("RECORD_ERASED", "the record no longer exists");
-  if (name === "AccessControlUnauthorizedAccount") {
-    return new ResolverHttpError("DISCLOSURE_FAILED", "this resolver does not hold RESOLVER_ROLE; nothing was released");
-  }
-  return new ResolverHttpError("DISCLOSURE_FAILED", `the disclosure could not be recorded${name ? ` (${name})` : ""}; nothing was released`);
 }

@@ -55,6 +55,24 @@ export interface ResolverLimits {
   keepAliveTimeoutMs: number;
   /** Most open client connections; further ones are closed at once. */
   maxConnections: number;
+  /**
+   * How long the first key release of an idle window waits for others before its `recordDisclosures` batch is sent,
+   * in ms (a few ms: a single request on an automining chain stays fast).
+   */
+  disclosureWindowMs: number;
+  /**
+   * While a batch is pending, how long the next window keeps collecting before it is sent anyway, in ms (it is sent
+   * earlier when it is full or when no batch is pending any more).
+   */
+  disclosurePipelineWindowMs: number;
+  /** Gas cap of one `recordDisclosures` transaction: a window is chunked into batches under it. */
+  disclosureBatchGas: number;
+  /** Most `recordDisclosures` transactions sent and not yet mined. */
+  disclosuresInFlight: number;
+  /** Most key releases waiting for their disclosure (collecting, sent or pending); beyond it: 503, nothing done. */
+  maxPendingDisclosures: number;
+  /** How long a sent batch may stay unmined; beyond it, its requests are refused (`DISCLOSURE_FAILED`), in ms. */
+  disclosureTimeoutMs: number;
 }
 
 /** Defaults of {@link ResolverLimits}. */
@@ -70,6 +88,12 @@ export const DEFAULT_LIMITS: ResolverLimits = {
   requestTimeoutMs: 10_000,
   keepAliveTimeoutMs: 5_000,
   maxConnections: 512,
+  disclosureWindowMs: 3,
+  disclosurePipelineWindowMs: 50,
+  disclosureBatchGas: 6_000_000,
+  disclosuresInFlight: 32,
+  maxPendingDisclosures: 4_096,
+  disclosureTimeoutMs: 30_000,
 };
 
 const number = (value: string | undefined, fallback: number, name: string): number => {
@@ -89,7 +113,10 @@ const number = (value: string | undefined, fallback: number, name: string): numb
  * - `RESOLVER_RATE_PER_IP`, `RESOLVER_RATE_HEALTH_PER_IP`, `RESOLVER_RATE_PER_REQUESTER` (per minute),
  *   `RESOLVER_BODY_LIMIT` (bytes), `RESOLVER_SIGNATURE_GAS`, `RESOLVER_SIGNATURE_TIMEOUT_MS`,
  *   `RESOLVER_HEADERS_TIMEOUT_MS`, `RESOLVER_REQUEST_TIMEOUT_MS`, `RESOLVER_KEEP_ALIVE_TIMEOUT_MS`,
- *   `RESOLVER_MAX_CONNECTIONS`, `RESOLVER_BURN_POLL_MS`, `RESOLVER_LOG_LEVEL`, `RESOLVER_TRUSTED_PROXY_HOPS` (0).
+ *   `RESOLVER_MAX_CONNECTIONS`, `RESOLVER_BURN_POLL_MS`, `RESOLVER_LOG_LEVEL`, `RESOLVER_TRUSTED_PROXY_HOPS` (0);
+ * - the disclosure batcher: `RESOLVER_DISCLOSURE_WINDOW_MS`, `RESOLVER_DISCLOSURE_PIPELINE_WINDOW_MS`,
+ *   `RESOLVER_DISCLOSURE_BATCH_GAS`, `RESOLVER_DISCLOSURES_IN_FLIGHT`, `RESOLVER_MAX_PENDING_DISCLOSURES`,
+ *   `RESOLVER_DISCLOSURE_TIMEOUT_MS`.
  */
 export async function resolverConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<ResolverConfig> {
   let consentManager = env.RESOLVER_CONSENT_MANAGER;
@@ -136,6 +163,16 @@ export async function resolverConfigFromEnv(env: NodeJS.ProcessEnv = process.env
       requestTimeoutMs: number(env.RESOLVER_REQUEST_TIMEOUT_MS, DEFAULT_LIMITS.requestTimeoutMs, "RESOLVER_REQUEST_TIMEOUT_MS"),
       keepAliveTimeoutMs: number(env.RESOLVER_KEEP_ALIVE_TIMEOUT_MS, DEFAULT_LIMITS.keepAliveTimeoutMs, "RESOLVER_KEEP_ALIVE_TIMEOUT_MS"),
       maxConnections: number(env.RESOLVER_MAX_CONNECTIONS, DEFAULT_LIMITS.maxConnections, "RESOLVER_MAX_CONNECTIONS"),
+      disclosureWindowMs: number(env.RESOLVER_DISCLOSURE_WINDOW_MS, DEFAULT_LIMITS.disclosureWindowMs, "RESOLVER_DISCLOSURE_WINDOW_MS"),
+      disclosurePipelineWindowMs: number(
+        env.RESOLVER_DISCLOSURE_PIPELINE_WINDOW_MS,
+        DEFAULT_LIMITS.disclosurePipelineWindowMs,
+        "RESOLVER_DISCLOSURE_PIPELINE_WINDOW_MS",
+      ),
+      disclosureBatchGas: number(env.RESOLVER_DISCLOSURE_BATCH_GAS, DEFAULT_LIMITS.disclosureBatchGas, "RESOLVER_DISCLOSURE_BATCH_GAS"),
+      disclosuresInFlight: Math.max(1, number(env.RESOLVER_DISCLOSURES_IN_FLIGHT, DEFAULT_LIMITS.disclosuresInFlight, "RESOLVER_DISCLOSURES_IN_FLIGHT")),
+      maxPendingDisclosures: number(env.RESOLVER_MAX_PENDING_DISCLOSURES, DEFAULT_LIMITS.maxPendingDisclosures, "RESOLVER_MAX_PENDING_DISCLOSURES"),
+      disclosureTimeoutMs: number(env.RESOLVER_DISCLOSURE_TIMEOUT_MS, DEFAULT_LIMITS.disclosureTimeoutMs, "RESOLVER_DISCLOSURE_TIMEOUT_MS"),
     },
     burnPollMs: number(env.RESOLVER_BURN_POLL_MS, 1000, "RESOLVER_BURN_POLL_MS"),
     logLevel: env.RESOLVER_LOG_LEVEL ?? "info",

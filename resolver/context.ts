@@ -1,5 +1,8 @@
 import type { TypedDataDomain } from "ethers";
-import type { ResolverChain } from "./chain";
+import { disclosuresPerBatch, type ResolverChain } from "./chain";
+import { createAccessChecker, type AccessChecker } from "./access-checks";
+import { createDisclosureBatcher, type BatchReport, type DisclosureBatcher } from "./disclosures/batcher";
+import { matchDisclosures } from "./disclosures/match";
 import type { ResolverConfig, ResolverLimits } from "./config";
 import type { ResolverDatabase } from "./database";
 import { ResolverHttpError } from "./errors";
@@ -21,7 +24,18 @@ export interface ResolverContext {
   perRequester: RateLimiter;
   /** ERC-1271 checks, capped in gas and time. */
   contractSignatures: ContractSignatureChecker;
+  /** The access checks of key releases, one `checkDisclosures` call at one block per batch. */
+  accessChecks: AccessChecker;
+  /** Records key releases in `recordDisclosures` batches and answers each from its batch's receipt. */
+  disclosures: DisclosureBatcher;
+  /** First block of the deployment (where a record's events are looked for). */
+  startBlock: number;
 }
+
+/** Most access questions in one `checkDisclosures` call (a view: about 10 k gas each, under the node's call cap). */
+const CHECKS_PER_CALL = 256;
+/** Most `checkDisclosures` calls in flight. */
+const CHECK_CALLS_IN_FLIGHT = 2;
 
 /**
  * The context a resolver runs with: its domain (the chain's id and `config.consentManager`), a per-requester limit
@@ -33,9 +47,27 @@ export interface ResolverContext {
 export function createResolverContext(
   chain: ResolverChain,
   database: ResolverDatabase,
-  config: Pick<ResolverConfig, "identity" | "consentManager" | "limits">,
+  config: Pick<ResolverConfig, "identity" | "consentManager" | "limits"> & { startBlock?: number },
+  options: { onBatch?: (report: BatchReport) => void } = {},
 ): ResolverContext {
   const { limits } = config;
+  const consentManagerAddress = chain.consentManager.target as string;
+  const disclosures = createDisclosureBatcher(
+    {
+      send: (entries) => chain.sendDisclosures(entries),
+      wait: (hash, timeoutMs) => chain.receipts.wait(hash, timeoutMs),
+      verdicts: (logs, entries) => matchDisclosures(logs, chain.consentManager.interface, consentManagerAddress, chain.wallet.address, entries),
+    },
+    {
+      windowMs: limits.disclosureWindowMs,
+      pipelineWindowMs: limits.disclosurePipelineWindowMs,
+      maxBatch: disclosuresPerBatch(limits.disclosureBatchGas),
+      maxInFlight: limits.disclosuresInFlight,
+      maxPending: limits.maxPendingDisclosures,
+      timeoutMs: limits.disclosureTimeoutMs,
+    },
+    options.onBatch,
+  );
   return {
     chain,
     database,
@@ -44,6 +76,9 @@ export function createResolverContext(
     limits,
     perRequester: createRateLimiter({ perMinute: limits.perRequesterPerMinute }),
     contractSignatures: createContractSignatureChecker(chain.provider, { gas: limits.signatureCheckGas, timeoutMs: limits.signatureCheckTimeoutMs }),
+    accessChecks: createAccessChecker(chain, { maxBatch: CHECKS_PER_CALL, maxInFlight: CHECK_CALLS_IN_FLIGHT }),
+    disclosures,
+    startBlock: config.startBlock ?? 0,
   };
 }
 
@@ -94,17 +129,31 @@ export async function authenticate(context: ResolverContext, signer: string, dig
 }
 
 /**
- * The patient of a live record. A burned record (an id below `nextTokenId` without a patient) is shredded here
- * too, in case the burn watcher has not seen the burn yet, and refused with 410; an id never minted gets 404.
+ * Refuses an erased or unknown record whose chain check found no live pointer: an id that was ever minted
+ * (`isUsed`) and has no pointer was burned, so it is shredded here too (in case the burn watcher has not seen the
+ * burn yet) and refused with 410; an id never minted gets 404. Pointer and `isUsed` are read at one block (the head
+ * now, or `blockTag`), so a record minted since the check is never mistaken for an erased one (it gets 404, as it
+ * did not exist when checked).
+ * @param blockTag The block to read at (default: the node's head, read first).
  */
-export async function requireLiveRecord(context: ResolverContext, tokenId: bigint): Promise<string> {
-  if (await context.database.isErased(tokenId)) throw new ResolverHttpError("RECORD_ERASED", `record #${tokenId} was erased`);
+export async function refuseDeadRecord(context: ResolverContext, tokenId: bigint, blockTag?: number): Promise<never> {
   const { recordToken, provider } = context.chain;
-  const [patient, nextTokenId] = await Promise.all([recordToken.patientOf(tokenId), recordToken.nextTokenId()]);
-  if (BigInt(patient) !== 0n) return patient;
-  if (tokenId >= 1n && tokenId < nextTokenId) {
-    await context.database.shred(tokenId, await provider.getBlockNumber());
+  const at = blockTag ?? Number(await provider.send("eth_blockNumber", []));
+  const [[patient], used] = await Promise.all([recordToken.pointerOf(tokenId, { blockTag: at }), recordToken.isUsed(tokenId, { blockTag: at })]);
+  if (BigInt(patient) === 0n && used) {
+    await context.database.shred(tokenId, await context.chain.provider.getBlockNumber());
     throw new ResolverHttpError("RECORD_ERASED", `record #${tokenId} was erased`);
   }
   throw new ResolverHttpError("UNKNOWN_RECORD", `record #${tokenId} does not exist`);
+}
+
+/**
+ * The patient and current version of a live record, read at `blockTag`. An erased record (a tombstone here, or an id
+ * that was minted and has no pointer now) is refused with 410, an id never minted with 404 ({@link refuseDeadRecord}).
+ */
+export async function requireLiveRecord(context: ResolverContext, tokenId: bigint, blockTag: number | "latest" = "latest"): Promise<{ patient: string; version: bigint }> {
+  if (await context.database.isErased(tokenId)) throw new ResolverHttpError("RECORD_ERASED", `record #${tokenId} was erased`);
+  const [patient, version] = await context.chain.recordToken.pointerOf(tokenId, { blockTag });
+  if (BigInt(patient) !== 0n) return { patient, version };
+  return refuseDeadRecord(context, tokenId, blockTag === "latest" ? undefined : blockTag);
 }

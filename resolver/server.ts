@@ -96,6 +96,8 @@ export function buildResolverApp(context: ResolverContext, options: ResolverAppO
   app.register(infoRoutes, { chain: context.chain, identity: context.identity });
   app.register(accessRoutes, context);
   app.register(depositRoutes, context);
+  // After the requests in flight: what is still collecting is sent and every pending batch answered.
+  app.addHook("onClose", async () => context.disclosures.close());
   return app;
 }
 
@@ -116,7 +118,10 @@ export async function startResolver(config: ResolverConfig, options: StartResolv
       recordToken: config.recordToken,
       signerPrivateKey: config.identity.signerPrivateKey,
     });
-    const context = createResolverContext(chain, database, config);
+    let batchLog: FastifyInstance["log"] | undefined;
+    const context = createResolverContext(chain, database, config, {
+      onBatch: (report) => batchLog?.info({ ...report, ms: Math.round(report.ms) }, "disclosure batch"),
+    });
     let watcher: BurnWatcher | undefined;
     app = buildResolverApp(context, {
       logLevel: config.logLevel,
@@ -125,6 +130,7 @@ export async function startResolver(config: ResolverConfig, options: StartResolv
       trustedProxyHops: config.trustedProxyHops,
     });
     const log = app.log;
+    batchLog = log;
     watcher = await startBurnWatcher({
       chain,
       database,

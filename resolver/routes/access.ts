@@ -2,7 +2,6 @@ import type { FastifyPluginAsync } from "fastify";
 import { getAddress } from "ethers";
 import { bytesToHex, rewrapKey } from "@medrec/sdk/crypto";
 import { InvalidKeyError, KeyUnwrapError } from "@medrec/sdk/errors";
-import { Scope } from "@medrec/sdk/vocabulary";
 import {
   ACCESS_REQUEST_BODY_SCHEMA,
   RESOLVER_ROUTES,
@@ -13,7 +12,8 @@ import {
   type AccessRequestBody,
   type KeyReleaseBody,
 } from "@medrec/sdk/resolver/protocol";
-import { authenticate, checkDeadline, recordBinding, requireLiveRecord, type ResolverContext } from "../context";
+import { CHECK_ALLOWED, CHECK_ERASED } from "../access-checks";
+import { authenticate, checkDeadline, recordBinding, refuseDeadRecord, type ResolverContext } from "../context";
 import { ResolverHttpError } from "../errors";
 import { uintField } from "./fields";
 
@@ -22,9 +22,13 @@ import { uintField } from "./fields";
  * on-chain. The checks, in order: schema and integer widths → deadline → the request names this resolver →
  * signature and per-requester limit (a local ECDSA check, counted after; or a claimed ERC-1271 signer, counted
  * before its gas- and time-capped call) → nonce (used once, even if a later check fails) → record live (410 when
- * erased) → `hasAccessFor(requester, tokenId, READ, purpose)` at the latest block → a deposited wrap of the current
- * version → re-wrap to the ephemeral key, bound to that record version (in memory) → `recordDisclosure` mined →
- * response. Any failure releases nothing.
+ * erased, 404 when never minted) → `hasAccessFor(requester, tokenId, READ, purpose)` → a deposited wrap of the
+ * current version → re-wrap to the ephemeral key, bound to that record version (in memory) → its `Disclosure` mined
+ * → response. Liveness, access and version come from one `checkDisclosures` call at one block for all the requests
+ * checked together (`context.accessChecks`); the disclosure goes into the `recordDisclosures` batch of its window
+ * with the request's EIP-712 digest (`context.disclosures`), and the key leaves only once that batch's receipt holds
+ * this request's `Disclosure` (a revocation mined in between refuses this request alone: 403/410). Any failure
+ * releases nothing.
  * @param context The plugin's options: chain, database, identity, domain, limits and signature checks.
  */
 export const accessRoutes: FastifyPluginAsync<ResolverContext> = async (app, context) => {
@@ -41,22 +45,17 @@ export const accessRoutes: FastifyPluginAsync<ResolverContext> = async (app, con
       if (getAddress(request.resolver) !== getAddress(context.identity.address)) {
         throw new ResolverHttpError("WRONG_RESOLVER", `the request is signed for resolver ${request.resolver}, not this one (${context.identity.address})`);
       }
-      await authenticate(context, request.requester, accessRequestDigest(context.domain, request), body.signature, "requester");
+      const requestHash = accessRequestDigest(context.domain, request);
+      await authenticate(context, request.requester, requestHash, body.signature, "requester");
       if (!(await context.database.claimNonce(request.requester, request.nonce, request.deadline))) {
         throw new ResolverHttpError("NONCE_REPLAYED", "this request was already used");
       }
-      // The chain reads run concurrently; their verdicts are taken in the documented order.
-      const { consentManager, recordToken } = context.chain;
-      const [live, allowed, record] = await Promise.allSettled([
-        requireLiveRecord(context, request.tokenId),
-        consentManager.hasAccessFor(request.requester, request.tokenId, Scope.READ, request.purpose),
-        recordToken.recordOf(request.tokenId),
-      ]);
-      if (live.status === "rejected") throw live.reason;
-      if (allowed.status === "rejected") throw allowed.reason;
-      if (!allowed.value) throw new ResolverHttpError("ACCESS_DENIED", "the requester holds no READ access to this record for this purpose");
-      if (record.status === "rejected") throw record.reason;
-      const { version } = record.value;
+      if (await context.database.isErased(request.tokenId)) throw new ResolverHttpError("RECORD_ERASED", `record #${request.tokenId} was erased`);
+      const entry = { tokenId: request.tokenId, grantee: request.requester, purpose: request.purpose, requestHash };
+      const check = await context.accessChecks.check(entry);
+      if (check.status === CHECK_ERASED) await refuseDeadRecord(context, request.tokenId);
+      if (check.status !== CHECK_ALLOWED) throw new ResolverHttpError("ACCESS_DENIED", "the requester holds no READ access to this record for this purpose");
+      const { version } = check;
       const wrap = await context.database.getWrap(request.tokenId, version);
       if (!wrap) throw new ResolverHttpError("KEY_NOT_DEPOSITED", `no key of record #${request.tokenId} v${version} was deposited here`);
       let released: Uint8Array;
@@ -67,7 +66,10 @@ export const accessRoutes: FastifyPluginAsync<ResolverContext> = async (app, con
         if (error instanceof KeyUnwrapError) throw new ResolverHttpError("INTERNAL", "the stored wrap does not open with this resolver's key for this record version");
         throw error;
       }
-      const disclosure = await context.chain.disclose(request.tokenId, request.requester, request.purpose);
+      const disclosure = await context.disclosures.disclose(entry).catch((error: unknown) => {
+        released.fill(0); // refused: the re-wrapped key never leaves
+        throw error;
+      });
       httpRequest.log.info({ ...logFields, outcome: "released", version: version.toString(), tx: disclosure.transactionHash, ms: Math.round(performance.now() - started) }, "key release");
       const response: KeyReleaseBody = { tokenId: request.tokenId.toString(), version: version.toString(), wrappedKey: bytesToHex(released), disclosure };
       return reply.code(200).send(response);

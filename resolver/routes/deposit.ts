@@ -15,6 +15,7 @@ import {
   type KeyDepositResultBody,
 } from "@medrec/sdk/resolver/protocol";
 import { authenticate, checkDeadline, recordBinding, requireLiveRecord, type ResolverContext } from "../context";
+import { issuerOfVersion } from "../issuer";
 import { ResolverHttpError } from "../errors";
 import { uintField } from "./fields";
 
@@ -22,7 +23,8 @@ import { uintField } from "./fields";
  * `PUT /v1/records/:tokenId/key`: the writer of a record version deposits the data key wrapped to the resolver's
  * key, bound to that record version. Accepted only:
  * - signed (EIP-712 `KeyDeposit`, EOA or ERC-1271) by the record's patient, or by the issuer of the current version
- *   while that issuer is active and holds live APPEND on the record, both read at one block;
+ *   while that issuer is active and holds live APPEND on the record, all read at one block (the issuer from the
+ *   version's `RecordMinted`/`DataUpdated` event: RecordToken keeps no issuer in storage);
  * - for the current version, and only if the wrap opens with the resolver's key **for that record version**;
  * - once per record version: the same wrap again is accepted as a retry (200), any other is refused
  *   (`KEY_ALREADY_DEPOSITED`), so no late, revoked or replayed deposit can swap the key readers get.
@@ -41,25 +43,27 @@ export const depositRoutes: FastifyPluginAsync<ResolverContext> = async (app, co
       const deposit = keyDepositFromBody(tokenId, body, keccak256(body.wrappedKey));
       checkDeadline(context, deposit.deadline);
       await authenticate(context, deposit.depositor, keyDepositDigest(context.domain, deposit), body.signature, "depositor");
-      const patient = await requireLiveRecord(context, tokenId);
-      const depositor = getAddress(deposit.depositor);
-      const isPatient = depositor === getAddress(patient);
-      // The version, its issuer and the issuer's authority, all read at one block (the node's head now: ethers'
-      // getBlockNumber may answer from a cache older than the record).
+      // The record, its version, the issuer of that version and the issuer's authority, all read at one block (the
+      // node's head now: ethers' getBlockNumber may answer from a cache older than the record).
       const { provider, recordToken, consentManager } = context.chain;
       const blockTag = Number(await provider.send("eth_blockNumber", []));
-      const [record, issuerMayWrite] = await Promise.all([
-        recordToken.recordOf(tokenId, { blockTag }),
-        isPatient ? Promise.resolve(true) : consentManager.hasAccess(depositor, tokenId, Scope.APPEND, { blockTag }),
-      ]);
-      if (record.version !== deposit.version) {
-        throw new ResolverHttpError("VERSION_MISMATCH", `record #${tokenId} is at version ${record.version}, not ${deposit.version}`);
+      const { patient, version } = await requireLiveRecord(context, tokenId, blockTag);
+      const depositor = getAddress(deposit.depositor);
+      const isPatient = depositor === getAddress(patient);
+      if (version !== deposit.version) {
+        throw new ResolverHttpError("VERSION_MISMATCH", `record #${tokenId} is at version ${version}, not ${deposit.version}`);
       }
-      if (!isPatient && (depositor !== getAddress(record.issuer) || !issuerMayWrite)) {
-        throw new ResolverHttpError(
-          "NOT_RECORD_WRITER",
-          "only the record's patient, or the issuer of its current version while it is active and holds APPEND, may deposit its key",
-        );
+      if (!isPatient) {
+        const [issuer, issuerMayWrite] = await Promise.all([
+          issuerOfVersion(recordToken, tokenId, version, context.startBlock, blockTag),
+          consentManager.hasAccess(depositor, tokenId, Scope.APPEND, { blockTag }),
+        ]);
+        if (issuer === undefined || depositor !== issuer || !issuerMayWrite) {
+          throw new ResolverHttpError(
+            "NOT_RECORD_WRITER",
+            "only the record's patient, or the issuer of its current version while it is active and holds APPEND, may deposit its key",
+          );
+        }
       }
       const wrappedKey = hexToBytes(body.wrappedKey);
       try {

@@ -76,6 +76,11 @@ export type DecodedAuditLog = Omit<AuditEntry, "timestamp" | "patient"> & {
   token: bigint;
   /** The event's name. */
   event: AuditEventName;
+  /**
+   * For a `Disclosure`: the EIP-712 digest of the access request the resolver answered (one event per release, so
+   * a reader's release receipt names its event); `null` for every other event.
+   */
+  requestHash: string | null;
 };
 
 /**
@@ -114,6 +119,7 @@ export function decodeAuditLog(log: Log, contracts: AuditContracts): DecodedAudi
     consentId: null as string | null,
     metadataId: null as string | null,
     reasonHash: null as string | null,
+    requestHash: null as string | null,
   };
 
   switch (event) {
@@ -179,6 +185,7 @@ export function decodeAuditLog(log: Log, contracts: AuditContracts): DecodedAudi
         actor: address(args.resolver),
         purpose: decodePurpose(args.purpose as string),
         emergency: Boolean(args.emergency),
+        requestHash: hexlify(args.requestHash as string),
       };
     case "RecordMinted":
       return { ...base, patient: address(args.patient), actor: address(args.issuer) };

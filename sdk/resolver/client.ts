@@ -5,6 +5,7 @@ import { readRecord, type KeySource, type ReadRecordResult } from "../records/re
 import { clientError, resolverFetch, type ResolverUrl } from "./http";
 import {
   RESOLVER_ROUTES,
+  accessRequestDigest,
   accessRequestToBody,
   keyDepositPath,
   signAccessRequest,
@@ -65,7 +66,8 @@ export interface KeyRelease {
 /**
  * Asks the resolver for a record's key: makes a one-time X25519 key pair, signs an EIP-712 access request (naming
  * this resolver, with a random nonce), and returns the key the resolver re-wrapped to it after mining the
- * `Disclosure`. The released wrap is bound to the record version it was released for.
+ * `Disclosure`. The released wrap is bound to the record version it was released for; the release's `disclosure`
+ * (batch transaction, block, log index) must carry this request's digest as its `requestHash`.
  * @throws {ResolverError} When the resolver refuses (`ACCESS_DENIED`, `RECORD_ERASED`, …) or is unreachable.
  */
 export async function requestKeyRelease(options: KeyReleaseOptions): Promise<KeyRelease> {
@@ -89,6 +91,10 @@ export async function requestKeyRelease(options: KeyReleaseOptions): Promise<Key
     const wrappedKey = hexToBytes(released.wrappedKey);
     if (wrappedKey.length !== WRAPPED_KEY_LENGTH || BigInt(released.tokenId) !== options.tokenId) {
       throw clientError("RESOLVER_BAD_RESPONSE", 200, "resolver released a malformed key");
+    }
+    // The release names the Disclosure of this very request (its EIP-712 digest), not another read of the batch.
+    if (typeof released.disclosure?.requestHash !== "string" || released.disclosure.requestHash.toLowerCase() !== accessRequestDigest(options.domain, request)) {
+      throw clientError("RESOLVER_BAD_RESPONSE", 200, "resolver released a key without the disclosure of this request");
     }
     return {
       tokenId: options.tokenId,

@@ -7,7 +7,7 @@ import { Wallet, encodeBytes32String, getAddress, hexlify, keccak256, parseEther
 import { startResolverStack, type ResolverStack } from "../helpers/resolver-stack";
 import { expectRejects } from "../helpers/rejects";
 import { postAccess, rawRequest, signedAccessBody } from "../helpers/access-requests";
-import { randomPointer, RECORD_KIND } from "../helpers/fixture";
+import { randomPointer, randomSalt, RECORD_KIND } from "../helpers/fixture";
 import { prepareRecords, type IngestedRecord } from "../../sdk/records";
 import { consent } from "../../sdk";
 import {
@@ -110,8 +110,9 @@ describe("e2e: resolver attacks of the security review", function () {
       await wait(PatientRegistry__factory.connect(stack.deployment.contracts.PatientRegistry.address, attacker).register(generateEncryptionKeyPair().publicKeyHex));
       const junk = randomPointer();
       const recordToken = RecordToken__factory.connect(stack.config.recordToken, attacker);
-      await wait(recordToken.mint(attacker.address, junk.cid, junk.contentHash, RECORD_KIND));
-      const tokenB = (await recordToken.nextTokenId()) - 1n;
+      const salt = randomSalt();
+      await wait(recordToken.mint(attacker.address, salt, junk.cid, junk.contentHash, RECORD_KIND));
+      const tokenB = await recordToken.tokenIdFor(attacker.address, attacker.address, salt);
       await consent.grant(await stack.clientOf(attacker), {
         grantee: attacker.address, tokenId: tokenB, scopes: Scope.READ, purpose: Purpose.TREATMENT, expiresAt: wallClockSeconds() + 3600n,
       });

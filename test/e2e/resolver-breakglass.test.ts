@@ -124,8 +124,9 @@ describe("e2e: break-glass by a 2-of-3 Safe, the record read through the resolve
     const otherPatient = spare[0];
     await (await PatientRegistry__factory.connect(stack.deployment.contracts.PatientRegistry.address, otherPatient).register(hexlify(randomBytes(32)))).wait();
     const pointer = sha256(randomBytes(64));
-    await (await stack.recordToken.connect(otherPatient).mint(otherPatient.address, concat(["0x01551220", pointer]), pointer, encodeBytes32String("Observation"))).wait();
-    const otherToken = (await stack.recordToken.nextTokenId()) - 1n;
+    const salt = hexlify(randomBytes(32));
+    await (await stack.recordToken.connect(otherPatient).mint(otherPatient.address, salt, concat(["0x01551220", pointer]), pointer, encodeBytes32String("Observation"))).wait();
+    const otherToken = await stack.recordToken.tokenIdFor(otherPatient.address, otherPatient.address, salt);
 
     await expectRejects(breakGlass(guardianSafe.address, guardians.slice(0, 2), otherToken, reader.address), BreakGlassError, "EXECUTION_FAILED");
     await expectRejects(breakGlass(guardianSafe.address, guardians.slice(0, 1), records[1].tokenId, reader.address), BreakGlassError, "THRESHOLD_NOT_MET");

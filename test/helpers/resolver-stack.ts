@@ -19,7 +19,7 @@ import {
 import { HeliaContentStore } from "../../sdk/storage";
 import { bytesToHex, generateEncryptionKeyPair, type EncryptionKeyPair } from "../../sdk/crypto";
 import { fileKeyStore, type IngestedRecord, type ReadRecordResult } from "../../sdk/records";
-import { resolverDomain } from "../../sdk/resolver";
+import { depositRecordKey, resolverDomain } from "../../sdk/resolver";
 import { consent, createMedrecClient, eoaAccount, records, resolver as resolverActions, smartAccount, type MedrecAccount, type MedrecClient } from "../../sdk";
 import type { ReleasedKeyExtra } from "../../sdk/actions/resolver";
 import type { KeyStore } from "../../sdk/records/key-store";
@@ -208,7 +208,17 @@ export async function startResolverStack(
       logs,
       clientOf,
       async ingest(input) {
-        const [ingested] = await records.ingest(await clientOf(writer, { keys: writerKeys }), { inputs: [input], patient: patient.address });
+        // Ids are known before the mint now, and sdk/records saves the wraps (so deposits them) before it mints, which
+        // a resolver refuses (it checks the depositor against the minted record). Until ingest deposits after the
+        // mint, the stack ingests with the resolver's key as a plain recipient and deposits the wraps once minted.
+        const writerClient = await createMedrecClient({ provider, deployment, store: store!, keys: writerKeys, account: await eoaAccount(writer) });
+        const [ingested] = await records.ingest(writerClient, { inputs: [input], patient: patient.address, recipients: [identity.encryptionPublicKey] });
+        for (const record of ingested) {
+          const ref = { chainId: chain.chainId, recordToken: deployment.contracts.RecordToken.address, tokenId: record.tokenId, version: record.version };
+          const wrap = (await writerKeys.load(ref)).find((stored) => bytesToHex(stored.recipient) === bytesToHex(identity.encryptionPublicKey));
+          if (!wrap) throw new Error(`no wrap of record #${record.tokenId} for the resolver`);
+          await depositRecordKey({ url: stack.resolver.url, signer: writer, domain, tokenId: record.tokenId, version: record.version, wrappedKey: wrap.wrappedKey });
+        }
         return ingested;
       },
       async grantRead(grantee, tokenId, purpose = Purpose.TREATMENT, seconds = 3600) {

@@ -30,10 +30,18 @@ export interface KeyReleaseBody {
   disclosure: DisclosureReceipt;
 }
 
-/** The on-chain `Disclosure` mined for a key release. */
+/**
+ * The on-chain `Disclosure` mined for a key release: the `recordDisclosures` batch transaction that holds it, its
+ * block, and the log's `requestHash` (the EIP-712 digest of the access request the reader signed) and index, so
+ * that the reader can find the one event of its read among the batch's.
+ */
 export interface DisclosureReceipt {
   transactionHash: string;
   blockNumber: number;
+  /** The EIP-712 digest of the access request (`accessRequestDigest`), as the `Disclosure` event carries it. */
+  requestHash: string;
+  /** The index of the `Disclosure` log in its block. */
+  logIndex: number;
 }
 
 /** `PUT /v1/records/:tokenId/key` path parameters. */

@@ -73,8 +73,9 @@ describe("sdk/audit event decoding", () => {
     expect(recordTokenIdentifier("324", RT, "all")).to.equal(`324/${RT.toLowerCase()}/all`);
   });
 
-  it("decodes a Disclosure into an entry with the resolver as actor", () => {
-    const log = logOf(CONSENT_MANAGER_INTERFACE, "Disclosure", [5n, PATIENT, GRANTEE, Purpose.EMERGENCY, RESOLVER, true], CM);
+  it("decodes a Disclosure into an entry with the resolver as actor and the hash of the request it answered", () => {
+    const requestHash = "0x" + "ab".repeat(32);
+    const log = logOf(CONSENT_MANAGER_INTERFACE, "Disclosure", [5n, PATIENT, GRANTEE, Purpose.EMERGENCY, RESOLVER, true, requestHash], CM);
     const decoded = decodeAuditLog(log, { ConsentManager: CM, RecordToken: RT });
     expect(decoded).to.deep.include({
       kind: "disclosure",
@@ -89,6 +90,7 @@ describe("sdk/audit event decoding", () => {
       blockNumber: 9,
       logIndex: 4,
       contract: CM,
+      requestHash,
     });
   });
 
@@ -114,6 +116,7 @@ describe("sdk/audit event decoding", () => {
       consentId: null,
       metadataId: null,
       reasonHash: null,
+      requestHash: null,
     });
     const cleared = decodeAuditLog(logOf(CONSENT_MANAGER_INTERFACE, "EmergencyDelegateSet", [PATIENT, ZeroAddress], CM), contracts);
     expect(cleared).to.deep.equal({ ...named, recipient: null, purpose: null });
@@ -129,7 +132,7 @@ describe("sdk/audit event decoding", () => {
 
   it("ignores logs from the wrong emitter and events outside the accounting", () => {
     const contracts = { ConsentManager: CM, RecordToken: RT };
-    const disclosure = logOf(CONSENT_MANAGER_INTERFACE, "Disclosure", [5n, PATIENT, GRANTEE, Purpose.TREATMENT, RESOLVER, false], RT);
+    const disclosure = logOf(CONSENT_MANAGER_INTERFACE, "Disclosure", [5n, PATIENT, GRANTEE, Purpose.TREATMENT, RESOLVER, false, "0x" + "ab".repeat(32)], RT);
     expect(decodeAuditLog(disclosure, contracts)).to.equal(null);
     const nonce = logOf(CONSENT_MANAGER_INTERFACE, "NonceInvalidated", [PATIENT, 1n], CM);
     expect(decodeAuditLog(nonce, contracts)).to.equal(null);

@@ -1,0 +1,215 @@
+import { expect } from "chai";
+import { Interface, Wallet, getAddress, hexlify, randomBytes, type Log } from "ethers";
+import { ConsentManager__factory } from "../../sdk/chain/contracts";
+import { createDisclosureBatcher, type BatchChain, type BatcherLimits, type MinedBatch } from "../../resolver/disclosures/batcher";
+import { matchDisclosures, type DisclosureEntry } from "../../resolver/disclosures/match";
+import { ReceiptTimeoutError } from "../../resolver/disclosures/receipts";
+import { ResolverHttpError } from "../../resolver/errors";
+import { Purpose } from "../../sdk/vocabulary";
+
+const IFACE: Interface = ConsentManager__factory.createInterface();
+const CONSENT_MANAGER = getAddress(Wallet.createRandom().address);
+const RESOLVER = getAddress(Wallet.createRandom().address);
+const PATIENT = getAddress(Wallet.createRandom().address);
+
+const entry = (tokenId = 7n): DisclosureEntry => ({ tokenId, grantee: Wallet.createRandom().address, purpose: Purpose.TREATMENT, requestHash: hexlify(randomBytes(32)) });
+
+/** A `Disclosure` log of `entry` as ConsentManager emits it (from `address`, naming `resolver`). */
+function disclosureLog(e: DisclosureEntry, index: number, address = CONSENT_MANAGER, resolver = RESOLVER): Log {
+  const { topics, data } = IFACE.encodeEventLog("Disclosure", [e.tokenId, PATIENT, e.grantee, e.purpose, resolver, false, e.requestHash]);
+  return { address, topics, data, index, blockNumber: 5, transactionHash: "0x" + "aa".repeat(32) } as unknown as Log;
+}
+function refusedLog(e: DisclosureEntry, reason: number, index: number): Log {
+  const { topics, data } = IFACE.encodeEventLog("DisclosureRefused", [e.requestHash, e.tokenId, e.grantee, reason]);
+  return { address: CONSENT_MANAGER, topics, data, index, blockNumber: 5, transactionHash: "0x" + "aa".repeat(32) } as unknown as Log;
+}
+
+/**
+ * A stand-in chain that records every batch sent and mines it when the test says so, with the logs the test
+ * gives (default: one Disclosure per entry, as the contract emits for allowed entries).
+ */
+function fakeChain() {
+  const sent: { entries: readonly DisclosureEntry[]; hash: string; mine(result?: Partial<MinedBatch> | Error): void }[] = [];
+  let sendFailure: Error | undefined;
+  const chain: BatchChain = {
+    async send(entries) {
+      if (sendFailure) throw sendFailure;
+      const hash = hexlify(randomBytes(32));
+      let mine!: (result?: Partial<MinedBatch> | Error) => void;
+      const mined = new Promise<MinedBatch>((resolve, reject) => {
+        mine = (result) => {
+          if (result instanceof Error) return reject(result);
+          resolve({ hash, blockNumber: 5, status: 1, logs: entries.map((e, i) => disclosureLog(e, i)), ...result });
+        };
+      });
+      waits.set(hash, mined);
+      sent.push({ entries, hash, mine });
+      return hash;
+    },
+    wait: (hash) => waits.get(hash)!,
+    verdicts: (logs, entries) => matchDisclosures(logs, IFACE, CONSENT_MANAGER, RESOLVER, entries),
+  };
+  const waits = new Map<string, Promise<MinedBatch>>();
+  return { chain, sent, failSends: (error: Error) => (sendFailure = error) };
+}
+
+const LIMITS: BatcherLimits = { windowMs: 5, pipelineWindowMs: 40, maxBatch: 100, maxInFlight: 4, maxPending: 1000, timeoutMs: 1000 };
+const tick = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const settled = <T>(promise: Promise<T>) => {
+  const state: { done: boolean; value?: T; error?: unknown } = { done: false };
+  promise.then((value) => Object.assign(state, { done: true, value }), (error) => Object.assign(state, { done: true, error }));
+  return state;
+};
+
+describe("resolver disclosure batcher", () => {
+  it("N concurrent releases go into one transaction and each gets its own Disclosure (by request hash)", async () => {
+    const { chain, sent } = fakeChain();
+    const batcher = createDisclosureBatcher(chain, LIMITS);
+    const entries = Array.from({ length: 50 }, () => entry());
+    const releases = entries.map((e) => batcher.disclose(e));
+    await tick(20);
+    expect(sent).to.have.length(1);
+    expect(sent[0].entries.map((e) => e.requestHash)).to.deep.equal(entries.map((e) => e.requestHash));
+    sent[0].mine();
+    const receipts = await Promise.all(releases);
+    expect(receipts.map((r) => r.requestHash)).to.deep.equal(entries.map((e) => e.requestHash));
+    expect(new Set(receipts.map((r) => r.logIndex)).size).to.equal(50);
+    expect(new Set(receipts.map((r) => r.transactionHash))).to.deep.equal(new Set([sent[0].hash]));
+  });
+
+  it("chunks a window into batches of at most maxBatch entries", async () => {
+    const { chain, sent } = fakeChain();
+    const batcher = createDisclosureBatcher(chain, { ...LIMITS, maxBatch: 8 });
+    const entries = Array.from({ length: 20 }, () => entry());
+    const releases = entries.map((e) => batcher.disclose(e));
+    expect(sent.map((batch) => batch.entries.length), "full batches go at once").to.deep.equal([8, 8]);
+    await tick(80);
+    expect(sent.map((batch) => batch.entries.length), "the rest after the pipeline window").to.deep.equal([8, 8, 4]);
+    for (const batch of sent) batch.mine();
+    expect(await Promise.all(releases)).to.have.length(20);
+  });
+
+  it("never releases before the receipt: nothing resolves while the batch is unmined", async () => {
+    const { chain, sent } = fakeChain();
+    const batcher = createDisclosureBatcher(chain, LIMITS);
+    const release = settled(batcher.disclose(entry()));
+    await tick(100);
+    expect(sent).to.have.length(1);
+    expect(release.done).to.equal(false);
+    sent[0].mine();
+    await tick(1);
+    expect(release.done && release.error === undefined).to.equal(true);
+  });
+
+  it("while a batch is pending the next window collects (pipelined, bounded in flight)", async () => {
+    const { chain, sent } = fakeChain();
+    const batcher = createDisclosureBatcher(chain, { ...LIMITS, pipelineWindowMs: 300, maxInFlight: 2 });
+    const first = batcher.disclose(entry());
+    await tick(30);
+    expect(sent).to.have.length(1);
+    const nextEntries = Array.from({ length: 10 }, () => entry());
+    const next = nextEntries.map((e) => batcher.disclose(e));
+    await tick(30);
+    expect(sent, "collecting for the pipeline window while one is pending").to.have.length(1);
+    await tick(400);
+    expect(sent).to.have.length(2);
+    expect(sent[1].entries).to.have.length(10);
+    const thirdEntries = Array.from({ length: 3 }, () => entry());
+    const third = thirdEntries.map((e) => batcher.disclose(e));
+    await tick(400);
+    expect(sent, "two in flight: the third waits for a receipt").to.have.length(2);
+    sent[0].mine();
+    await tick(50);
+    expect(sent, "a receipt frees a slot: sent after the short window").to.have.length(3);
+    sent[1].mine();
+    sent[2].mine();
+    await Promise.all([first, ...next, ...third]);
+  });
+
+  it("a revocation mined in between refuses only its own request (403, 410); the others of the batch are released", async () => {
+    const { chain, sent } = fakeChain();
+    const batcher = createDisclosureBatcher(chain, LIMITS);
+    const [a, revoked, b, erased] = [entry(), entry(), entry(), entry()];
+    const releases = [a, revoked, b, erased].map((e) => settled(batcher.disclose(e))); // built before: one window
+    await tick(20);
+    sent[0].mine({ logs: [disclosureLog(a, 0), refusedLog(revoked, 2, 1), disclosureLog(b, 2), refusedLog(erased, 1, 3)] });
+    await tick(1);
+    expect(releases[0].value?.requestHash).to.equal(a.requestHash);
+    expect(releases[2].value?.requestHash).to.equal(b.requestHash);
+    expect((releases[1].error as ResolverHttpError).code).to.equal("ACCESS_DENIED");
+    expect((releases[1].error as ResolverHttpError).status).to.equal(403);
+    expect((releases[3].error as ResolverHttpError).code).to.equal("RECORD_ERASED");
+    expect((releases[3].error as ResolverHttpError).status).to.equal(410);
+  });
+
+  it("a batch that reverts, is not sent, or is not mined in time releases nothing: DISCLOSURE_FAILED for all its requests", async () => {
+    for (const outcome of ["reverted", "not-sent", "timed-out"] as const) {
+      const { chain, sent, failSends } = fakeChain();
+      if (outcome === "not-sent") failSends(Object.assign(new Error("insufficient funds"), { code: "INSUFFICIENT_FUNDS" }));
+      const batcher = createDisclosureBatcher(chain, LIMITS);
+      const entries = Array.from({ length: 5 }, () => entry());
+      const releases = entries.map((e) => settled(batcher.disclose(e)));
+      await tick(20);
+      if (outcome === "reverted") sent[0].mine({ status: 0 });
+      if (outcome === "timed-out") sent[0].mine(new ReceiptTimeoutError(sent[0].hash, 1000));
+      await tick(1);
+      for (const release of releases) {
+        expect(release.done, outcome).to.equal(true);
+        expect((release.error as ResolverHttpError).code, outcome).to.equal("DISCLOSURE_FAILED");
+      }
+    }
+  });
+
+  it("beyond maxPending, a release is refused at once (503) and nothing is sent for it", async () => {
+    const { chain, sent } = fakeChain();
+    const batcher = createDisclosureBatcher(chain, { ...LIMITS, maxPending: 2 });
+    const [a, b, c] = [entry(), entry(), entry()];
+    const kept = [batcher.disclose(a), batcher.disclose(b)];
+    const error = await batcher.disclose(c).catch((e: ResolverHttpError) => e);
+    expect((error as ResolverHttpError).code).to.equal("CHAIN_UNAVAILABLE");
+    await tick(20);
+    expect(sent[0].entries).to.have.length(2);
+    sent[0].mine();
+    await Promise.all(kept);
+  });
+
+  it("close() sends what is collecting and waits for the batches in flight", async () => {
+    const { chain, sent } = fakeChain();
+    const batcher = createDisclosureBatcher(chain, { ...LIMITS, windowMs: 10_000 });
+    const release = batcher.disclose(entry());
+    const closing = batcher.close();
+    await tick(1);
+    expect(sent).to.have.length(1);
+    sent[0].mine();
+    await closing;
+    await release;
+  });
+});
+
+describe("resolver disclosure receipts: matching a batch's logs to its requests", () => {
+  it("a forged or replayed request hash gets no release: only a Disclosure of this contract, this resolver and this very request counts", () => {
+    const mine = entry();
+    const other = entry();
+    const cases: [string, Log[]][] = [
+      ["no log at all", []],
+      ["another request's Disclosure", [disclosureLog(other, 0)]],
+      ["the right hash from another contract", [disclosureLog(mine, 0, getAddress(Wallet.createRandom().address))]],
+      ["the right hash naming another resolver", [disclosureLog(mine, 0, CONSENT_MANAGER, getAddress(Wallet.createRandom().address))]],
+      ["the right hash for another grantee", [disclosureLog({ ...mine, grantee: other.grantee }, 0)]],
+      ["the right hash for another token", [disclosureLog({ ...mine, tokenId: mine.tokenId + 1n }, 0)]],
+    ];
+    for (const [name, logs] of cases) {
+      const [verdict] = matchDisclosures(logs, IFACE, CONSENT_MANAGER, RESOLVER, [mine]);
+      expect(verdict.disclosed, name).to.equal(false);
+      if (!verdict.disclosed) expect(verdict.code, name).to.equal("DISCLOSURE_FAILED");
+    }
+    const [ok] = matchDisclosures([disclosureLog(mine, 3)], IFACE, CONSENT_MANAGER, RESOLVER, [mine]);
+    expect(ok).to.deep.equal({ disclosed: true, logIndex: 3 });
+  });
+
+  it("one Disclosure answers one entry: the same request hash twice in a batch is released once", () => {
+    const mine = entry();
+    const verdicts = matchDisclosures([disclosureLog(mine, 0)], IFACE, CONSENT_MANAGER, RESOLVER, [mine, mine]);
+    expect(verdicts.map((v) => v.disclosed)).to.deep.equal([true, false]);
+  });
+});
