@@ -78,4 +78,6 @@ export interface IngestSettings {
   concurrency?: number;
   /** Called after every record (in input order, once its mint is mined) and after every input. */
   onProgress?: (progress: IngestProgress) => void;
+  /** The most records per `mintBatch` transaction (default `MAX_CHUNK_RECORDS`, 100; the gas bound applies too). */
+  chunkRecords?: number;
 }

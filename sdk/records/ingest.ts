@@ -51,7 +51,7 @@ export async function ingestRecord(context: RecordsContext, input: unknown, opti
  * invalid input stops the run before any of its records is stored; inputs before it are written.
  * @param context Chain, record token, content store and key store.
  * @param items The inputs and their options.
- * @param settings `concurrency` of the preparation (default 4) and an `onProgress` callback.
+ * @param settings `concurrency` of the preparation (default 4), an `onProgress` callback, `chunkRecords` per `mintBatch`.
  * @returns Per input, the records written or found unchanged, in the order of {@link prepareRecords}.
  */
 export async function ingestBundles(context: RecordsContext, items: BulkIngestItem[], settings: IngestSettings = {}): Promise<IngestedRecord[][]> {
@@ -61,7 +61,7 @@ export async function ingestBundles(context: RecordsContext, items: BulkIngestIt
     progress.recordsTotal += records.length;
     progress.bytesTotal += records.reduce((n, r) => n + r.plaintext.length, 0);
   });
-  const pipeline = mintPipeline(context);
+  const pipeline = mintPipeline(context, { chunkRecords: settings.chunkRecords });
   const writers = writerState();
   /** The first record of each identity in this run: an identical one later is that record, unchanged. */
   const firsts = new Map<string, Promise<IngestedRecord>>();

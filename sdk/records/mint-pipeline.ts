@@ -12,7 +12,7 @@ import { RecordWriteError } from "./errors";
 import type { IngestIndex } from "./ingest-index";
 import { probeTokenId, type StagedRecord } from "./ingest-stage";
 import type { IngestedRecord, IngestOptions } from "./ingest-types";
-import { fitsInChunk } from "./mint-chunks";
+import { fitsInChunk, MAX_CHUNK_RECORDS } from "./mint-chunks";
 import type { RecordWriter } from "./record-writer";
 
 /** How often a chunk is sent again after a revert that ids minted meanwhile explain. */
@@ -44,8 +44,10 @@ export interface MintPipeline {
 /**
  * A mint pipeline over `context`.
  * @param context The record token (for the checks after a revert) and the key stores.
+ * @param settings `chunkRecords`: the most records per `mintBatch` (default {@link MAX_CHUNK_RECORDS}; the gas bound applies too).
  */
-export function mintPipeline(context: RecordsContext): MintPipeline {
+export function mintPipeline(context: RecordsContext, settings: { chunkRecords?: number } = {}): MintPipeline {
+  const chunkRecords = Math.max(1, settings.chunkRecords ?? MAX_CHUNK_RECORDS);
   let open: Pending[] = [];
   const inFlight = new Set<Promise<void>>();
   let failure: unknown;
@@ -79,7 +81,7 @@ export function mintPipeline(context: RecordsContext): MintPipeline {
     },
     async add(staged, options) {
       const first = open[0];
-      if (first && (first.options.writer !== options.writer || first.options.patient !== options.patient || !fitsInChunk(open.map((p) => p.staged.entry), staged.entry))) {
+      if (first && (first.options.writer !== options.writer || first.options.patient !== options.patient || open.length >= chunkRecords || !fitsInChunk(open.map((p) => p.staged.entry), staged.entry))) {
         await flush();
       }
       let resolve!: (record: IngestedRecord) => void;
@@ -108,16 +110,14 @@ function send(context: RecordsContext, writer: RecordWriter, chunk: Pending[]): 
   const run = async () => {
     let todo = chunk;
     for (let round = 0; ; round++) {
-      let mined: Promise<void>;
       try {
-        mined = (await writer.sendMintBatch({ patient: todo[0].options.patient, entries: todo.map((p) => p.staged.entry) })).mined;
-      } finally {
+        const { mined } = await writer.sendMintBatch({ patient: todo[0].options.patient, entries: todo.map((p) => p.staged.entry) });
         markSent();
-      }
-      try {
         await mined;
         return;
       } catch (error) {
+        // Reverted, or refused by the node (which may have mined it reverted): is any of it minted meanwhile?
+        markSent();
         const left = await unminted(context, todo);
         if (left.length === todo.length || round >= MAX_CHUNK_RETRIES) throw error;
         if (left.length === 0) return;

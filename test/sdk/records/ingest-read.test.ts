@@ -124,6 +124,33 @@ describe("sdk/records: ingest and read back through the chain and a real Helia s
     expect(back.bundle.entry?.map((e) => canonicalize(e.resource))).to.deep.equal([canonicalize(patient)]);
   });
 
+  it("a chunk that reverts because one of its ids was minted meanwhile is resumed: that record counts, the rest is sent again", async () => {
+    const { core, context, options, patientKeys } = await loadFixture(setup);
+    const index = memoryIngestIndex(randomBytes(32));
+    const [bundle] = generatePatientBundles({ seed: 10, patients: 1 });
+    const writer = options.writer;
+    const sends: number[] = [];
+    // The first record of the first chunk lands on its own first (e.g. an earlier run's transaction still pending).
+    const racingWriter: typeof writer = {
+      ...writer,
+      async sendMintBatch(request) {
+        if (sends.length === 0) await writer.mint({ patient: request.patient, ...request.entries[0] });
+        sends.push(request.entries.length);
+        return writer.sendMintBatch(request);
+      },
+    };
+    const before = await core.records.balanceOf(options.patient);
+    const written = await ingestRecord(context, bundle, { ...options, writer: racingWriter, index });
+    expect(sends).to.deep.equal([written.length, written.length - 1]); // the reverted chunk, then the rest of it
+    expect(written.every((r) => r.status === "minted")).to.equal(true);
+    expect(await core.records.balanceOf(options.patient)).to.equal(before + BigInt(written.length));
+    for (const record of written) expect((await readRecord(context, record.tokenId, patientKeys.privateKey)).kind).to.equal(record.kind);
+    // A revert that no minted id explains fails the ingest.
+    const refusing: typeof writer = { ...writer, sendMintBatch: async () => ({ mined: Promise.reject(new RecordWriteError("reverted")) }) };
+    const [other] = generatePatientBundles({ seed: 15, patients: 1 });
+    await expectRejects(ingestRecord(context, other, { ...options, writer: refusing, index }), RecordWriteError, "RECORD_WRITE_FAILED");
+  });
+
   it("refuses a swapped ciphertext: the wraps and the ciphertext's AAD both bind the token id and version", async () => {
     const { core, context, options, patientKeys } = await loadFixture(setup);
     const [bundle] = generatePatientBundles({ seed: 11, patients: 1 });
