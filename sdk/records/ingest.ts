@@ -89,16 +89,28 @@ export async function ingestBundles(context: RecordsContext, items: BulkIngestIt
       const { options } = items[index];
       const issuer = await writers.ready(options);
       const identities = records.map((record) => options.index?.identify(options.patient, record.plaintext));
+      // Planned (known? else sealed and stored) concurrently; a record identical to an earlier one of this run is
+      // not planned but follows that one.
+      const seen = new Set<string>();
       const plans = records.map((record, i) => {
         const identity = identities[i];
-        const first = identity === undefined ? undefined : firsts.get(identity);
-        return first ? first.then((written) => duplicate(written, record)) : planRecord(context, record, options, issuer);
+        if (identity !== undefined && (firsts.has(identity) || seen.has(identity))) return undefined;
+        if (identity !== undefined) seen.add(identity);
+        const plan = planRecord(context, record, options, issuer);
+        plan.catch(() => undefined); // awaited in order below
+        return plan;
       });
       const written: Promise<IngestedRecord>[] = [];
       for (const [i, planned] of plans.entries()) {
-        const plan = await planned;
-        const promise = "staged" in plan ? (await pipeline.add(plan.staged, options)).written : settle(plan, options);
         const identity = identities[i];
+        let promise: Promise<IngestedRecord>;
+        if (planned === undefined) {
+          promise = firsts.get(identity!)!.then((first) => duplicate(first, records[i]));
+        } else {
+          const plan = await planned;
+          promise = "staged" in plan ? (await pipeline.add(plan.staged, options)).written : settle(plan, options);
+        }
+        promise.catch(() => undefined); // reported in order
         if (identity !== undefined && !firsts.has(identity)) firsts.set(identity, promise);
         written.push(promise);
       }
@@ -122,8 +134,8 @@ async function settle(plan: Extract<RecordPlan, { done: IngestedRecord }>, optio
 }
 
 /** A record identical to one earlier in the same run: that record's token, `unchanged`. */
-function duplicate(first: IngestedRecord, record: PreparedRecord): RecordPlan {
-  return { done: { ...first, ...describe(record), status: "unchanged", wrapsAdded: 0, size: record.plaintext.length + SEALED_RECORD_OVERHEAD }, remember: false };
+function duplicate(first: IngestedRecord, record: PreparedRecord): IngestedRecord {
+  return { ...first, ...describe(record), status: "unchanged", wrapsAdded: 0, size: record.plaintext.length + SEALED_RECORD_OVERHEAD };
 }
 
 /** Each writer's issuer address, and a settled writer (no transaction of an earlier run pending) before a resumable ingest. */
