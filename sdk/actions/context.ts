@@ -60,7 +60,8 @@ const toKeyBytes = (key: BytesLike): Uint8Array => {
 
 /**
  * The records context of `client`: its chain, record token and content store; its key store, depositing the
- * resolver's wrap with the resolver (signed by the acting account) when the client has a resolver.
+ * resolver's wrap with the resolver (signed by the acting account) when the client has a resolver; an ingest then
+ * stages wraps in the client's own key store until the mint is mined.
  */
 export async function recordsContextOf(client: MedrecClient, action: string): Promise<RecordsContext> {
   const store = requireStore(client, action);
@@ -74,7 +75,10 @@ export async function recordsContextOf(client: MedrecClient, action: string): Pr
       domain: client.domains.resolver,
     });
   }
-  return { chainId: client.chainId, recordToken: client.contracts.recordToken, store, keys };
+  // The resolver takes a deposit once the record is minted: an ingest keeps the wraps in the client's own store
+  // until then (`stagingKeys`), and deposits after the mint is mined.
+  const staging = keys === client.keys ? {} : { stagingKeys: client.keys };
+  return { chainId: client.chainId, recordToken: client.contracts.recordToken, store, keys, ...staging };
 }
 
 /** The wallet context and wallet of a smart account. */

@@ -12,11 +12,17 @@ export interface RecordsContext {
   recordToken: RecordToken;
   store: ContentStore;
   keys: KeyStore;
+  /**
+   * Where an ingest keeps a record's wraps from before its mint until the mint is mined (the writer's own store),
+   * when `keys` must not see them before (a resolver's deposit, which needs the record minted): `keys` gets them
+   * once the mint is mined. Unset: `keys` gets them before the mint.
+   */
+  stagingKeys?: KeyStore;
 }
 
 /**
  * Builds a {@link RecordsContext}.
- * @param options Chain id, RecordToken address and a runner for reads, the content store and the key store.
+ * @param options Chain id, RecordToken address and a runner for reads, the content store, the key store and the staging key store.
  */
 export function recordsContext(options: {
   chainId: bigint;
@@ -24,12 +30,14 @@ export function recordsContext(options: {
   runner: ContractRunner;
   store: ContentStore;
   keys: KeyStore;
+  stagingKeys?: KeyStore;
 }): RecordsContext {
   return {
     chainId: options.chainId,
     recordToken: RecordToken__factory.connect(options.recordToken, options.runner),
     store: options.store,
     keys: options.keys,
+    ...(options.stagingKeys === undefined ? {} : { stagingKeys: options.stagingKeys }),
   };
 }
 

@@ -8,7 +8,17 @@
  */
 export { recordsContext, type RecordsContext } from "./context";
 export { type KeyStore, type RecordVersionRef, type StoredWrap } from "./key-store";
-export { eoaRecordWriter, accountRecordWriter, type RecordWriter, type MintRequest, type UpdateRequest } from "./record-writer";
+export {
+  eoaRecordWriter,
+  accountRecordWriter,
+  EOA_MAX_IN_FLIGHT,
+  type RecordWriter,
+  type MintRequest,
+  type MintEntry,
+  type MintBatchRequest,
+  type SentMint,
+  type UpdateRequest,
+} from "./record-writer";
 export { readRecord, localKeys, type ReadRecordResult, type KeySource, type RecordKey } from "./read";
 export { recordKindText } from "./kind";
 export { forgetRecord, type ForgottenRecord } from "./forget";

@@ -34,6 +34,8 @@ export interface IngestIndex {
   lookup(identity: string): Promise<bigint | undefined>;
   /** Notes that the record of `identity` is token `tokenId`. */
   remember(identity: string, tokenId: bigint): Promise<void>;
+  /** Notes many at once (one write of a file index, where `remember` writes each); optional. */
+  rememberAll?(entries: readonly (readonly [identity: string, tokenId: bigint])[]): Promise<void>;
 }
 
 /**
@@ -68,6 +70,7 @@ export function memoryIngestIndex(key: Uint8Array): IngestIndex {
     identify: (patient, plaintext) => recordIdentity(secret, patient, plaintext),
     lookup: async (identity) => known.get(identity),
     remember: async (identity, tokenId) => void known.set(identity, tokenId),
+    rememberAll: async (entries) => entries.forEach(([identity, tokenId]) => known.set(identity, tokenId)),
   };
 }
 
@@ -92,20 +95,35 @@ export async function fileIngestIndex(file: string, key: Uint8Array): Promise<In
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
   }
   await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  let writes: Promise<void> = Promise.resolve();
   return {
     identify: (patient, plaintext) => recordIdentity(secret, patient, plaintext),
     lookup: async (identity) => known.get(identity),
-    async remember(identity, tokenId) {
-      if (!/^[0-9a-f]{64}$/.test(identity) || tokenId < 0n) throw new InvalidArgumentError("not a record identity and token id");
-      const handle = await open(file, fsConstants.O_WRONLY | fsConstants.O_APPEND | fsConstants.O_CREAT | fsConstants.O_NOFOLLOW, 0o600);
-      try {
-        await handle.chmod(0o600);
-        await handle.appendFile(`${identity} ${tokenId}\n`);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      known.set(identity, tokenId);
-    },
+    remember: (identity, tokenId) => serialized([[identity, tokenId]]),
+    rememberAll: (entries) => serialized(entries),
   };
+
+  /** One append after the other: lines of two writes never interleave. */
+  function serialized(entries: readonly (readonly [string, bigint])[]): Promise<void> {
+    const next = writes.then(() => append(entries));
+    writes = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Appends one line per entry in one write, synced, then notes them in memory. */
+  async function append(entries: readonly (readonly [string, bigint])[]): Promise<void> {
+    if (entries.length === 0) return;
+    for (const [identity, tokenId] of entries) {
+      if (!/^[0-9a-f]{64}$/.test(identity) || tokenId < 0n) throw new InvalidArgumentError("not a record identity and token id");
+    }
+    const handle = await open(file, fsConstants.O_WRONLY | fsConstants.O_APPEND | fsConstants.O_CREAT | fsConstants.O_NOFOLLOW, 0o600);
+    try {
+      await handle.chmod(0o600);
+      await handle.appendFile(entries.map(([identity, tokenId]) => `${identity} ${tokenId}\n`).join(""));
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    for (const [identity, tokenId] of entries) known.set(identity, tokenId);
+  }
 }

@@ -1,142 +1,32 @@
-import { encodeBytes32String, getAddress, getBytes, hexlify, randomBytes } from "ethers";
-import { recordTokenId } from "../chain/token-id";
-import { SEALED_RECORD_OVERHEAD, getEncryptionPublicKey, rewrapKey, sealRecord, type BytesLike } from "../crypto";
-import { equalBytes } from "../crypto/bytes";
-import { parseCid } from "../storage/cid";
-import type { PutResult } from "../storage/types";
+/**
+ * Ingest: FHIR in → validated, split, canonicalised → each record sealed for its token id (known before the mint),
+ * stored by CID, its wraps kept → minted in `mintBatch` chunks, pipelined (see `mint-pipeline.ts`).
+ *
+ * With the writer's ingest index, token ids are derived from the records' identities (`ingest-salt.ts`): running an
+ * ingest again after a crash or a revert finds on the chain what is minted already, reports it `unchanged` and
+ * mints the rest; nothing is minted twice.
+ *
+ * @module
+ */
+import { SEALED_RECORD_OVERHEAD } from "../crypto";
 import type { RecordsContext } from "./context";
-import { versionRef } from "./context";
-import type { IngestIndex } from "./ingest-index";
+import { describe, planRecord, type RecordPlan } from "./ingest-stage";
+import type { BulkIngestItem, IngestedRecord, IngestOptions, IngestProgress, IngestSettings } from "./ingest-types";
+import { mintPipeline, rememberAll } from "./mint-pipeline";
 import { prepareRecords, type PreparedRecord } from "./prepare";
+import type { RecordWriter } from "./record-writer";
 
 export { prepareRecords, type PreparedRecord } from "./prepare";
-import type { RecordWriter } from "./record-writer";
-import { RecordWriteError } from "./errors";
-
-/** Who a record is written for and who may open it. */
-export interface IngestOptions {
-  /** The patient account the record tokens are minted to. */
-  patient: string;
-  /** X25519 public keys the data key is wrapped to: the patient's, the resolver's, any grantee's. */
-  recipients: BytesLike[];
-  /** Sends the mints and updates. */
-  writer: RecordWriter;
-  /** The writer's index of records already ingested: identical records are then skipped, not minted again. */
-  index?: IngestIndex;
-  /**
-   * The writer's X25519 private key (one of `recipients`). When a record is skipped as already stored, a
-   * recipient that has no wrap of it yet (a resolver added since) gets one, re-wrapped from the writer's
-   * own; without it such a record is refused rather than left unreadable for that recipient.
-   */
-  rewrapWith?: BytesLike;
-}
-
-/** One record written to the chain (or found there already). */
-export interface IngestedRecord {
-  /** `minted`: a new token; `unchanged`: this exact record was already the patient's token (see {@link IngestOptions.index}). */
-  status: "minted" | "unchanged";
-  /** For an `unchanged` record: how many recipients got a wrap they did not have (see {@link IngestOptions.rewrapWith}). */
-  wrapsAdded?: number;
-  tokenId: bigint;
-  version: bigint;
-  /** The FHIR record kind (resource category). */
-  kind: string;
-  encounter?: string;
-  /** The period of a record without encounter (see `sdk/fhir` grouping). */
-  period?: string;
-  cid: string;
-  contentHash: string;
-  /** Bytes of the sealed record. */
-  size: number;
-}
-
-async function sealAndPut(context: RecordsContext, record: PreparedRecord, tokenId: bigint, version: bigint, options: IngestOptions) {
-  const ref = await versionRef(context, tokenId, version);
-  const envelope = sealRecord(record.plaintext, ref, options.recipients);
-  const put: PutResult = await context.store.put(envelope.sealed);
-  return { ref, put, wraps: envelope.wraps };
-}
+export type { BulkIngestItem, IngestedRecord, IngestOptions, IngestProgress, IngestSettings } from "./ingest-types";
 
 /**
- * Writes one prepared record: picks a fresh salt, so that the token id (`recordTokenId(issuer, patient, salt)`)
- * is known before the mint and bound into the ciphertext's AAD from the start; encrypts, stores the ciphertext,
- * keeps the wrapped keys and mints.
+ * Writes one prepared record: its token id is known before the mint (derived from its identity in the writer's
+ * index, or from a fresh salt), so that it is bound into the ciphertext's AAD from the start; encrypts, stores the
+ * ciphertext, keeps the wrapped keys and mints.
  */
 export async function writeRecord(context: RecordsContext, record: PreparedRecord, options: IngestOptions): Promise<IngestedRecord> {
-  const identity = options.index?.identify(options.patient, record.plaintext);
-  if (identity !== undefined) {
-    const known = await alreadyIngested(context, options, identity, record);
-    if (known) return known;
-  }
-  const written = await mintRecord(context, record, options);
-  if (identity !== undefined) await options.index?.remember(identity, written.tokenId);
+  const [[written]] = await ingestBundles(context, [{ prepared: [record], options }]);
   return written;
-}
-
-/** The patient's live token of this identity, described, or `undefined`. */
-async function alreadyIngested(context: RecordsContext, options: IngestOptions, identity: string, record: PreparedRecord): Promise<IngestedRecord | undefined> {
-  const tokenId = await options.index?.lookup(identity);
-  if (tokenId === undefined) return undefined;
-  const owner = await context.recordToken.patientOf(tokenId);
-  if (BigInt(owner) === 0n || getAddress(owner) !== getAddress(options.patient)) return undefined; // burned, or not this patient's
-  const onChain = await context.recordToken.recordOf(tokenId);
-  const wrapsAdded = await addMissingWraps(context, options, await versionRef(context, tokenId, onChain.version));
-  return {
-    status: "unchanged",
-    wrapsAdded,
-    tokenId,
-    version: onChain.version,
-    ...describe(record),
-    cid: (await parseCid(getBytes(onChain.cid))).toString(),
-    contentHash: onChain.contentHash,
-    size: record.plaintext.length + SEALED_RECORD_OVERHEAD,
-  };
-}
-
-/** Wraps the stored record's key to every recipient that has no wrap of it yet; returns how many. */
-async function addMissingWraps(context: RecordsContext, options: IngestOptions, ref: Awaited<ReturnType<typeof versionRef>>): Promise<number> {
-  const wraps = await context.keys.load(ref);
-  const has = (key: Uint8Array) => wraps.some((w) => equalBytes(w.recipient, key));
-  const missing = options.recipients.map((r) => toBytes(r)).filter((r, i, all) => !has(r) && all.findIndex((o) => equalBytes(o, r)) === i);
-  if (missing.length === 0) return 0;
-  const own = options.rewrapWith === undefined ? undefined : wraps.find((w) => equalBytes(w.recipient, getEncryptionPublicKey(options.rewrapWith!)));
-  if (!own || options.rewrapWith === undefined) {
-    throw new RecordWriteError(
-      `record #${ref.tokenId} is already stored, but ${missing.length} recipient${missing.length === 1 ? " has" : "s have"} no wrap of its key yet, and the writer's own wrap is not at hand to make one`,
-    );
-  }
-  await context.keys.save(
-    ref,
-    missing.map((recipient) => ({ recipient, wrappedKey: rewrapKey(own.wrappedKey, options.rewrapWith!, recipient, ref) })),
-  );
-  return missing.length;
-}
-
-function toBytes(key: BytesLike): Uint8Array {
-  return typeof key === "string" ? getBytes(key) : key;
-}
-
-function describe(record: PreparedRecord): Pick<IngestedRecord, "kind" | "encounter" | "period"> {
-  return {
-    kind: record.kind,
-    ...(record.encounter === undefined ? {} : { encounter: record.encounter }),
-    ...(record.period === undefined ? {} : { period: record.period }),
-  };
-}
-
-async function mintRecord(context: RecordsContext, record: PreparedRecord, options: IngestOptions): Promise<IngestedRecord> {
-  let kind: string;
-  try {
-    kind = encodeBytes32String(record.kind);
-  } catch {
-    throw new RecordWriteError(`record kind ${record.kind} does not fit in 31 bytes`);
-  }
-  const salt = hexlify(randomBytes(32));
-  const tokenId = recordTokenId(await options.writer.issuer(), options.patient, salt);
-  const sealed = await sealAndPut(context, record, tokenId, 1n, options);
-  await context.keys.save(sealed.ref, sealed.wraps);
-  await options.writer.mint({ patient: options.patient, salt, cid: sealed.put.cidBytes, contentHash: sealed.put.contentHash, kind });
-  return { status: "minted", tokenId, version: 1n, ...describe(record), cid: sealed.put.cid, contentHash: sealed.put.contentHash, size: sealed.put.size };
 }
 
 /**
@@ -148,81 +38,137 @@ async function mintRecord(context: RecordsContext, record: PreparedRecord, optio
  * @returns The records written, in the order of {@link prepareRecords}.
  */
 export async function ingestRecord(context: RecordsContext, input: unknown, options: IngestOptions): Promise<IngestedRecord[]> {
-  const written: IngestedRecord[] = [];
-  for (const record of prepareRecords(input)) written.push(await writeRecord(context, record, options));
+  const [written] = await ingestBundles(context, [{ input, options }]);
   return written;
 }
 
-/** Progress of a bulk ingest. */
-export interface IngestProgress {
-  /** Inputs fully written. */
-  done: number;
-  total: number;
-  /** Records (tokens) written or found unchanged so far. */
-  records: number;
-  /** Records of all inputs prepared so far (every input's, once all are prepared). */
-  recordsTotal: number;
-  /** Plaintext bytes of the records written so far. */
-  bytes: number;
-  /** Plaintext bytes of the records of all inputs prepared so far. */
-  bytesTotal: number;
-  /** Records skipped as already ingested so far. */
-  unchanged: number;
-}
-
-/** One input of a bulk ingest and for whom it is written: FHIR to prepare, or records already prepared. */
-export type BulkIngestItem = { input: unknown; options: IngestOptions } | { prepared: PreparedRecord[]; options: IngestOptions };
-
 /**
- * Ingests many inputs. Inputs given as FHIR are prepared (validated, split, canonicalised) with bounded
- * concurrency ahead of the writes; items already `prepared` (e.g. by `prepareInParallel`) are not
- * validated again. The writes (encrypt → put → mint) go one at a time so that each writer's
- * transactions stay in order, and progress is reported after every record. An invalid input stops the
- * run before any of its records is stored; inputs written before it stay written.
+ * Ingests many inputs. Inputs given as FHIR are prepared (validated, split, canonicalised) up to `concurrency`
+ * inputs ahead of the writes; items already `prepared` (e.g. by `prepareInParallel`) are not validated again.
+ * Records are sealed and stored input after input, and minted in `mintBatch` chunks of one patient and writer
+ * (across inputs), each chunk sent with the writer's next nonce while earlier ones wait for their receipts (up
+ * to `writer.maxInFlight`). Progress is reported after every record, in input order, once its mint is mined. An
+ * invalid input stops the run before any of its records is stored; inputs before it are written.
  * @param context Chain, record token, content store and key store.
  * @param items The inputs and their options.
- * @param settings `concurrency` of the in-process preparation stage (default 4) and an `onProgress` callback.
+ * @param settings `concurrency` of the preparation (default 4), an `onProgress` callback, `chunkRecords` per `mintBatch`.
+ * @returns Per input, the records written or found unchanged, in the order of {@link prepareRecords}.
  */
-export async function ingestBundles(
-  context: RecordsContext,
-  items: BulkIngestItem[],
-  settings: { concurrency?: number; onProgress?: (progress: IngestProgress) => void } = {},
-): Promise<IngestedRecord[][]> {
+export async function ingestBundles(context: RecordsContext, items: BulkIngestItem[], settings: IngestSettings = {}): Promise<IngestedRecord[][]> {
   const concurrency = Math.max(1, settings.concurrency ?? 4);
-  const prepared: Promise<PreparedRecord[]>[] = new Array(items.length);
   const progress: IngestProgress = { done: 0, total: items.length, records: 0, recordsTotal: 0, bytes: 0, bytesTotal: 0, unchanged: 0 };
-  let next = 0;
-  const startPreparing = () => {
-    while (next < items.length && next < progress.done + concurrency) {
-      const item = items[next];
-      const index = next++;
-      prepared[index] = Promise.resolve().then(() => ("prepared" in item ? item.prepared : prepareRecords(item.input)));
-      prepared[index].then(
-        (records) => {
-          progress.recordsTotal += records.length;
-          progress.bytesTotal += records.reduce((n, r) => n + r.plaintext.length, 0);
-        },
-        () => undefined, // surfaced when awaited in order below
-      );
-    }
-  };
+  const prepared = preparer(items, concurrency, (records) => {
+    progress.recordsTotal += records.length;
+    progress.bytesTotal += records.reduce((n, r) => n + r.plaintext.length, 0);
+  });
+  const pipeline = mintPipeline(context, { chunkRecords: settings.chunkRecords });
+  const writers = writerState();
+  /** The first record of each identity in this run: an identical one later is that record, unchanged. */
+  const firsts = new Map<string, Promise<IngestedRecord>>();
   const results: IngestedRecord[][] = [];
-  startPreparing();
-  for (let index = 0; index < items.length; index++) {
-    const batch = await prepared[index];
+  let reporting: Promise<void> = Promise.resolve();
+
+  const report = async (records: PreparedRecord[], written: Promise<IngestedRecord>[]) => {
     const out: IngestedRecord[] = [];
-    for (const record of batch) {
-      const written = await writeRecord(context, record, items[index].options);
-      out.push(written);
+    for (const [i, promise] of written.entries()) {
+      const record = await promise;
+      out.push(record);
       progress.records++;
-      progress.bytes += record.plaintext.length;
-      if (written.status === "unchanged") progress.unchanged++;
+      progress.bytes += records[i].plaintext.length;
+      if (record.status === "unchanged") progress.unchanged++;
       settings.onProgress?.({ ...progress });
     }
     results.push(out);
     progress.done++;
     settings.onProgress?.({ ...progress });
-    startPreparing();
+  };
+
+  try {
+    for (let index = 0; index < items.length && pipeline.failure === undefined; index++) {
+      const records = await prepared(index);
+      const { options } = items[index];
+      const issuer = await writers.ready(options);
+      const identities = records.map((record) => options.index?.identify(options.patient, record.plaintext));
+      // Planned (known? else sealed and stored) concurrently; a record identical to an earlier one of this run is
+      // not planned but follows that one.
+      const seen = new Set<string>();
+      const plans = records.map((record, i) => {
+        const identity = identities[i];
+        if (identity !== undefined && (firsts.has(identity) || seen.has(identity))) return undefined;
+        if (identity !== undefined) seen.add(identity);
+        const plan = planRecord(context, record, options, issuer);
+        plan.catch(() => undefined); // awaited in order below
+        return plan;
+      });
+      const written: Promise<IngestedRecord>[] = [];
+      for (const [i, planned] of plans.entries()) {
+        const identity = identities[i];
+        let promise: Promise<IngestedRecord>;
+        if (planned === undefined) {
+          promise = firsts.get(identity!)!.then((first) => duplicate(first, records[i]));
+        } else {
+          const plan = await planned;
+          promise = "staged" in plan ? (await pipeline.add(plan.staged, options)).written : settle(plan, options);
+        }
+        promise.catch(() => undefined); // reported in order
+        if (identity !== undefined && !firsts.has(identity)) firsts.set(identity, promise);
+        written.push(promise);
+      }
+      reporting = reporting.then(() => report(records, written));
+      reporting.catch(() => undefined); // awaited below
+    }
+  } catch (error) {
+    await pipeline.drain().catch(() => undefined);
+    await reporting.catch(() => undefined);
+    throw error;
   }
+  await pipeline.drain();
+  await reporting;
   return results;
+}
+
+/** A record known already: noted in the index when the chain, not the index, knew it. */
+async function settle(plan: Extract<RecordPlan, { done: IngestedRecord }>, options: IngestOptions): Promise<IngestedRecord> {
+  if (plan.remember && plan.identity !== undefined && options.index !== undefined) await rememberAll(options.index, [[plan.identity, plan.done.tokenId]]);
+  return plan.done;
+}
+
+/** A record identical to one earlier in the same run: that record's token, `unchanged`. */
+function duplicate(first: IngestedRecord, record: PreparedRecord): IngestedRecord {
+  return { ...first, ...describe(record), status: "unchanged", wrapsAdded: 0, size: record.plaintext.length + SEALED_RECORD_OVERHEAD };
+}
+
+/** Each writer's issuer address, and a settled writer (no transaction of an earlier run pending) before a resumable ingest. */
+function writerState() {
+  const issuers = new Map<RecordWriter, Promise<string>>();
+  const settled = new Map<RecordWriter, Promise<void>>();
+  return {
+    async ready(options: IngestOptions): Promise<string> {
+      const { writer } = options;
+      if (options.index !== undefined) {
+        if (!settled.has(writer)) settled.set(writer, writer.settle());
+        await settled.get(writer);
+      }
+      if (!issuers.has(writer)) issuers.set(writer, writer.issuer());
+      return issuers.get(writer)!;
+    },
+  };
+}
+
+/**
+ * The records of input `index`, prepared up to `concurrency` inputs ahead of the one asked for.
+ * @param onPrepared Called once per input as it is prepared.
+ */
+function preparer(items: BulkIngestItem[], concurrency: number, onPrepared: (records: PreparedRecord[]) => void) {
+  const prepared: Promise<PreparedRecord[]>[] = new Array(items.length);
+  let next = 0;
+  return (index: number): Promise<PreparedRecord[]> => {
+    while (next < items.length && next <= index + concurrency) {
+      const item = items[next];
+      const promise = Promise.resolve().then(() => ("prepared" in item ? item.prepared : prepareRecords(item.input)));
+      promise.then(onPrepared, () => undefined); // a failure surfaces when awaited in order
+      prepared[next++] = promise;
+    }
+    return prepared[index];
+  };
 }

@@ -49,11 +49,12 @@ async function signAndSubmit(
   context: WalletContext,
   owner: Signer,
   request: Pick<AaTransactionRequest, "from" | "to" | "data" | "value"> & { paymaster?: PaymasterParams },
+  nonce?: bigint,
 ): Promise<AaTransactionResult> {
   const unsized = {
     ...request,
     chainId: await context.transport.chainId(),
-    nonce: await context.transport.nonceOf(request.from),
+    nonce: nonce ?? (await context.transport.nonceOf(request.from)),
     maxFeePerGas: await context.transport.gasPrice(),
   };
   const gasLimit = await gasLimitFor(context.transport, context.provider, unsized, context.gasLimit);
@@ -69,8 +70,15 @@ async function signAndSubmit(
  * @param context Transport, provider and paymaster.
  * @param wallet The account and its owner key.
  * @param calls The calls, in order.
+ * @param options `nonce`: the account nonce to sign with (a sender numbering its transactions itself); default the
+ *   transport's `nonceOf` the account.
  */
-export function sendSponsored(context: WalletContext, wallet: PatientWallet, calls: AccountCall[]): Promise<AaTransactionResult> {
+export function sendSponsored(
+  context: WalletContext,
+  wallet: PatientWallet,
+  calls: AccountCall[],
+  options: { nonce?: bigint } = {},
+): Promise<AaTransactionResult> {
   if (calls.length === 0) throw new RangeError("sendSponsored needs at least one call");
   const single = calls.length === 1 ? calls[0] : undefined;
   return signAndSubmit(context, wallet.owner, {
@@ -81,7 +89,7 @@ export function sendSponsored(context: WalletContext, wallet: PatientWallet, cal
       ? single.data
       : accountInterface.encodeFunctionData("executeBatch", [calls.map((c) => ({ target: c.target, value: c.value ?? 0n, data: c.data }))]),
     paymaster: context.paymaster ? sponsorParams(context.paymaster) : undefined,
-  });
+  }, options.nonce);
 }
 
 /** Options of {@link createPatientAccount}. */

@@ -18,6 +18,7 @@ import {
   type GuardianSafe,
 } from "../../../sdk/breakglass";
 import { RecordToken__factory } from "../../../sdk/chain/contracts";
+import { recordTokenId } from "../../../sdk/chain/token-id";
 import { Scope, Purpose } from "../../../sdk/vocabulary";
 
 const REASON = "patient found unresponsive at home by a guardian"; // synthetic
@@ -60,14 +61,16 @@ describe("sdk/breakglass: a Safe of the patient's guardians as the patient's eme
 
     const records = RecordToken__factory.connect(stand.core.contracts.RecordToken.address, stand.rpc);
     const contentHash = sha256(randomBytes(64));
+    const salt = hexlify(randomBytes(32));
     const mint = records.interface.encodeFunctionData("mint", [
       patient.address,
+      salt,
       concat(["0x01551220", contentHash]),
       contentHash,
       encodeBytes32String("Observation"),
     ]);
     await sendSponsored(context, patient, [{ target: await records.getAddress(), data: mint }]);
-    patientToken = 1n;
+    patientToken = recordTokenId(patient.address, patient.address, salt);
     expect(await records.patientOf(patientToken)).to.equal(patient.address);
     otherToken = await stand.patientWithRecord(stand.signers[4]);
   });

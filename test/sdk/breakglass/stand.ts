@@ -90,7 +90,7 @@ export async function startStand(options: { officers?: { indexes: number[]; thre
         if (!(await patients.isPatient(patient.address))) await (await patients.register(hexlify(randomBytes(32)))).wait();
         const records = RecordToken__factory.connect(core.contracts.RecordToken.address, patient);
         const contentHash = sha256(randomBytes(64));
-        const receipt = await (await records.mint(patient.address, concat(["0x01551220", contentHash]), contentHash, KIND)).wait();
+        const receipt = await (await records.mint(patient.address, hexlify(randomBytes(32)), concat(["0x01551220", contentHash]), contentHash, KIND)).wait();
         const minted = receipt!.logs.map((log) => records.interface.parseLog(log)).find((event) => event?.name === "RecordMinted");
         return minted!.args.tokenId as bigint;
       },

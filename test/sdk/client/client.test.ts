@@ -184,14 +184,15 @@ describe("sdk/client: createMedrecClient and the actions over a real chain and a
     const text = await readFile(IPS, "utf8");
     const refusal = async (promise: Promise<unknown>) => promise.then(() => undefined, (e: unknown) => e as records.RecordPermissionError);
     // An unregistered patient, even with a recipient given: NOT_A_PATIENT (refused), nothing minted.
-    const before = await client.contracts.recordToken.nextTokenId();
+    const balances = () => Promise.all([patient.address, outsider.address].map((a) => client.contracts.recordToken.balanceOf(a)));
+    const before = await balances();
     const unregistered = await refusal(records.ingest(client, { inputs: [text], patient: outsider.address, recipients: [patientKeys.publicKey] }));
     expect(unregistered).to.be.instanceOf(records.RecordPermissionError);
     expect(unregistered).to.include({ code: "NOT_A_PATIENT", category: "refused" });
     // A provider without the patient's APPEND consent: NOT_AUTHORISED.
     const stranger = await refusal(records.ingest(providerClient, { inputs: [text], patient: patient.address }));
     expect(stranger).to.include({ code: "NOT_AUTHORISED", category: "refused" });
-    expect(await client.contracts.recordToken.nextTokenId()).to.equal(before);
+    expect(await balances()).to.deep.equal(before);
     // Only the record's patient may forget it.
     const [[record]] = await records.ingest(client, { inputs: [text] });
     const notPatient = await refusal(records.forget(providerClient, { tokenId: record.tokenId }));

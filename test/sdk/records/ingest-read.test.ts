@@ -4,7 +4,7 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { deployCore, randomPointer, RECORD_KIND } from "../../helpers/fixture";
+import { deployCore } from "../../helpers/fixture";
 import { expectRejects } from "../../helpers/rejects";
 import { generatePatientBundles } from "../../fixtures/generate";
 import { HeliaContentStore } from "../../../sdk/storage";
@@ -76,7 +76,12 @@ describe("sdk/records: ingest and read back through the chain and a real Helia s
     const written = await ingestRecord(context, bundle, options);
     const expected = splitBundle(bundle);
     expect(written.map((r) => r.kind)).to.deep.equal(expected.map((r) => r.kind));
-    expect(written.map((r) => r.tokenId)).to.deep.equal(written.map((_, i) => 2n + BigInt(i)));
+    expect(new Set(written.map((r) => r.tokenId)).size).to.equal(written.length);
+    // All of them in one mintBatch transaction, one RecordMinted per record.
+    const minted = await core.records.queryFilter(core.records.filters.RecordMinted(undefined, options.patient), (await ethers.provider.getBlockNumber()) - 5);
+    const ours = minted.filter((log) => written.some((r) => r.tokenId === log.args.tokenId));
+    expect(ours.map((log) => log.args.tokenId)).to.deep.equal(written.map((r) => r.tokenId));
+    expect(new Set(ours.map((log) => log.transactionHash)).size).to.equal(1);
     const readBack = [];
     for (const record of written) {
       const onChain = await core.records.recordOf(record.tokenId);
@@ -103,10 +108,10 @@ describe("sdk/records: ingest and read back through the chain and a real Helia s
 
   it("stores nothing and mints nothing for invalid FHIR", async () => {
     const { core, context, options } = await loadFixture(setup);
-    const before = await core.records.nextTokenId();
+    const before = await core.records.balanceOf(options.patient);
     const invalid = { resourceType: "Patient", birthDate: "yesterday" };
     await expectRejects(ingestRecord(context, invalid, options), FhirValidationError, "FHIR_INVALID");
-    expect(await core.records.nextTokenId()).to.equal(before);
+    expect(await core.records.balanceOf(options.patient)).to.equal(before);
   });
 
   it("ingests a single resource as one record", async () => {
@@ -119,29 +124,31 @@ describe("sdk/records: ingest and read back through the chain and a real Helia s
     expect(back.bundle.entry?.map((e) => canonicalize(e.resource))).to.deep.equal([canonicalize(patient)]);
   });
 
-  it("repairs a lost race for the token id: re-encrypts for the id it got and updates to version 2", async () => {
+  it("a chunk that reverts because one of its ids was minted meanwhile is resumed: that record counts, the rest is sent again", async () => {
     const { core, context, options, patientKeys } = await loadFixture(setup);
+    const index = memoryIngestIndex(randomBytes(32));
     const [bundle] = generatePatientBundles({ seed: 10, patients: 1 });
-    // Another mint lands between the prediction and this writer's mint.
-    const racing = randomPointer();
     const writer = options.writer;
-    let raced = false;
-    const racingWriter = {
+    const sends: number[] = [];
+    // The first record of the first chunk lands on its own first (e.g. an earlier run's transaction still pending).
+    const racingWriter: typeof writer = {
       ...writer,
-      async mint(request: Parameters<typeof writer.mint>[0]) {
-        if (!raced) {
-          raced = true;
-          await core.records.connect(core.signers.patient).mint(core.signers.patient.address, racing.cid, racing.contentHash, RECORD_KIND);
-        }
-        return writer.mint(request);
+      async sendMintBatch(request) {
+        if (sends.length === 0) await writer.mint({ patient: request.patient, ...request.entries[0] });
+        sends.push(request.entries.length);
+        return writer.sendMintBatch(request);
       },
     };
-    const [first] = await ingestRecord(context, bundle, { ...options, writer: racingWriter });
-    expect(first.version).to.equal(2n);
-    expect((await core.records.recordOf(first.tokenId)).version).to.equal(2n);
-    const back = await readRecord(context, first.tokenId, patientKeys.privateKey);
-    expect(back.version).to.equal(2n);
-    expect(back.kind).to.equal(first.kind);
+    const before = await core.records.balanceOf(options.patient);
+    const written = await ingestRecord(context, bundle, { ...options, writer: racingWriter, index });
+    expect(sends).to.deep.equal([written.length, written.length - 1]); // the reverted chunk, then the rest of it
+    expect(written.every((r) => r.status === "minted")).to.equal(true);
+    expect(await core.records.balanceOf(options.patient)).to.equal(before + BigInt(written.length));
+    for (const record of written) expect((await readRecord(context, record.tokenId, patientKeys.privateKey)).kind).to.equal(record.kind);
+    // A revert that no minted id explains fails the ingest.
+    const refusing: typeof writer = { ...writer, sendMintBatch: async () => ({ mined: Promise.reject(new RecordWriteError("reverted")) }) };
+    const [other] = generatePatientBundles({ seed: 15, patients: 1 });
+    await expectRejects(ingestRecord(context, other, { ...options, writer: refusing, index }), RecordWriteError, "RECORD_WRITE_FAILED");
   });
 
   it("refuses a swapped ciphertext: the wraps and the ciphertext's AAD both bind the token id and version", async () => {
@@ -232,11 +239,11 @@ describe("sdk/records: ingest and read back through the chain and a real Helia s
     const text = JSON.stringify(bundle);
     const first = await ingestRecord(context, text, { ...options, index });
     expect(first.every((r) => r.status === "minted")).to.equal(true);
-    const next = await core.records.nextTokenId();
+    const next = await core.records.balanceOf(options.patient);
     const second = await ingestRecord(context, text, { ...options, index });
     expect(second.map((r) => r.status)).to.deep.equal(first.map(() => "unchanged"));
     expect(second.map((r) => [r.tokenId, r.kind, r.contentHash, r.cid, r.size])).to.deep.equal(first.map((r) => [r.tokenId, r.kind, r.contentHash, r.cid, r.size]));
-    expect(await core.records.nextTokenId()).to.equal(next);
+    expect(await core.records.balanceOf(options.patient)).to.equal(next);
     // A changed bundle is new data.
     const changed = JSON.parse(text) as Bundle;
     (changed.entry![0].resource as { gender?: string }).gender = "unknown";

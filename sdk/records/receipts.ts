@@ -1,0 +1,42 @@
+/**
+ * Waiting for an ordinary transaction by polling its receipt: many can be awaited at once, each at a short
+ * interval (ethers' own `wait()` polls a JSON-RPC node every 4 s, a long time next to zkSync's ~1 s blocks).
+ *
+ * @module
+ */
+import type { Provider, TransactionReceipt } from "ethers";
+
+/** How often a pending transaction's receipt is asked for (ms). */
+export const RECEIPT_POLL_MS = 100;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The receipt of `hash` once it is mined.
+ * @param provider Where to ask.
+ * @param hash The transaction.
+ * @param pollMs The interval between two questions.
+ */
+export async function minedReceipt(provider: Provider, hash: string, pollMs = RECEIPT_POLL_MS): Promise<TransactionReceipt> {
+  for (;;) {
+    const receipt = await provider.getTransactionReceipt(hash);
+    if (receipt) return receipt;
+    await sleep(pollMs);
+  }
+}
+
+/**
+ * Resolves once `address` has no transaction waiting in the node's pool (its pending nonce is its mined nonce):
+ * transactions of an earlier, killed run are mined (or dropped) before a resumed run reads what is minted.
+ * @param provider Where to ask.
+ * @param address The sender.
+ * @param timeoutMs After this long it resolves anyway (a node that keeps a stuck transaction).
+ */
+export async function settledSender(provider: Provider, address: string, timeoutMs = 30_000, pollMs = RECEIPT_POLL_MS): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    const [pending, latest] = await Promise.all([provider.getTransactionCount(address, "pending"), provider.getTransactionCount(address, "latest")]);
+    if (pending <= latest) return;
+    await sleep(pollMs);
+  }
+}
