@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { deployWithAccountFixture } from "../helpers/wallet-fixture";
-import { randomPointer, RECORD_KIND } from "../helpers/fixture";
+import { randomPointer, randomSalt, RECORD_KIND } from "../helpers/fixture";
 import { buildTx, expectRejected, random32 } from "../helpers/aa-tx";
 import { setBlockTime } from "../../era-test-node/mining";
 import type { AaTransactionResult } from "../../sdk/wallet";
@@ -30,7 +30,7 @@ async function sponsoredMint(f: WalletsFixture, owner: Parameters<typeof buildTx
   const pointer = randomPointer();
   return buildTx(f, owner, from, {
     to: await f.records.getAddress(),
-    data: f.records.interface.encodeFunctionData("mint", [from, pointer.cid, pointer.contentHash, RECORD_KIND]),
+    data: f.records.interface.encodeFunctionData("mint", [from, randomSalt(), pointer.cid, pointer.contentHash, RECORD_KIND]),
     gasLimit: 1_000_000n,
     nonce,
   });

@@ -13,7 +13,7 @@ import {
 } from "../../../sdk/audit";
 import { InvalidArgumentError, MedrecError } from "../../../sdk/errors";
 import { Purpose } from "../../../sdk/vocabulary";
-import { ALL_TIME, GUARDIANS, auditScenario, type AuditScenario } from "./helpers";
+import { ALL_TIME, GUARDIANS, auditScenario, disclosureRequest, type AuditScenario } from "./helpers";
 
 const GENERATED_AT = new Date("2030-01-02T03:04:05.000Z");
 
@@ -111,10 +111,11 @@ describe("sdk/audit accountingOfDisclosures", () => {
     expect(kinds(theirs.entries)).to.deep.equal(["record-created", "grant", "emergency-delegate", "disclosure", "record-updated", "record-erased"]);
     const overlap = hashes(mine.entries).filter((h) => hashes(theirs.entries).includes(h));
     expect(overlap).to.deep.equal([]);
-    expect(mine.entries.some((e) => e.tokenId === "2")).to.equal(false);
+    const T2 = String(s.tokens.T2);
+    expect(mine.entries.some((e) => e.tokenId === T2)).to.equal(false);
     expect(theirs.entries.every((e) => e.patient === patient2.address)).to.equal(true);
     // Only their emergency delegate is patient-wide; every other entry is on their token.
-    expect(theirs.entries.filter((e) => e.tokenId !== "2").map((e) => [e.kind, e.tokenId])).to.deep.equal([["emergency-delegate", "all"]]);
+    expect(theirs.entries.filter((e) => e.tokenId !== T2).map((e) => [e.kind, e.tokenId])).to.deep.equal([["emergency-delegate", "all"]]);
     expect(mine.entries.every((e) => e.patient === patient.address)).to.equal(true);
   });
 
@@ -166,7 +167,7 @@ describe("sdk/audit accountingOfDisclosures", () => {
       });
       const updateQueries = () => queries.filter((q) => q.topics?.[0] === AUDIT_TOPICS.DataUpdated);
       await account(s, { provider });
-      expect(updateQueries().map((q) => q.topics?.[1])).to.deep.equal([[toBeHex(1n, 32), toBeHex(3n, 32)]]);
+      expect(updateQueries().map((q) => q.topics?.[1])).to.deep.equal([[s.tokens.T1, s.tokens.T3].map((t) => toBeHex(t, 32)).sort()]);
 
       // Clearing is allowed to any account (no registry state may keep a delegate alive).
       const { outsider } = s.core.signers;
@@ -292,8 +293,8 @@ describe("sdk/audit accountingOfDisclosures", () => {
       await ethers.provider.send("evm_setAutomine", [false]);
       let first, second;
       try {
-        first = await s.core.consents.connect(resolver).recordDisclosure(1n, provider.address, Purpose.TREATMENT);
-        second = await s.core.consents.connect(resolver).recordDisclosure(1n, provider.address, Purpose.TREATMENT);
+        first = await s.core.consents.connect(resolver).recordDisclosures([disclosureRequest(s.tokens.T1, provider.address, Purpose.TREATMENT)]);
+        second = await s.core.consents.connect(resolver).recordDisclosures([disclosureRequest(s.tokens.T1, provider.address, Purpose.TREATMENT)]);
         await ethers.provider.send("evm_mine", []);
       } finally {
         await ethers.provider.send("evm_setAutomine", [true]);

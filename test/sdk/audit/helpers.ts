@@ -1,7 +1,8 @@
 // Shared scenario of the sdk/audit tests (loaded by mocha too; defines no tests).
 import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
-import { TypedDataEncoder, ZeroAddress, getAddress, id, type ContractTransactionResponse } from "ethers";
+import { TypedDataEncoder, ZeroAddress, getAddress, hexlify, id, randomBytes, type ContractTransactionResponse } from "ethers";
+import { recordTokenId } from "../../../sdk/chain/token-id";
 import { deployCore, randomPointer, RECORD_KIND, type Core } from "../../helpers/fixture";
 import { CONSENT_TYPES, type Consent } from "../../../sdk/consent/typed-data";
 import { ALL_RECORDS, Scope, Purpose } from "../../../sdk/vocabulary";
@@ -88,8 +89,15 @@ export async function auditScenario() {
     metadataId: consent.metadataId,
   });
 
+  // Token 1: deployCore's mint by the patient; token 2: patient2's; token 3: the lab's for the patient.
+  const salt2 = id("audit token 2");
+  const salt3 = id("audit token 3");
+  const T1 = core.tokenId;
+  const T2 = recordTokenId(patient2.address, patient2.address, salt2);
+  const T3 = recordTokenId(lab.address, patient.address, salt3);
+
   // ---- Phase A. deployCore's mint of token 1 by the patient.
-  const [minted] = await core.records.queryFilter(core.records.filters.RecordMinted(1n));
+  const [minted] = await core.records.queryFilter(core.records.filters.RecordMinted(T1));
   const mintBlock = await ethers.provider.getBlock(minted.blockNumber);
   mine.push({
     kind: "record-created",
@@ -98,7 +106,7 @@ export async function auditScenario() {
     transactionHash: minted.transactionHash,
     logIndex: minted.index,
     contract: getAddress(rt),
-    tokenId: "1",
+    tokenId: String(T1),
     patient: patient.address,
     recipient: null,
     actor: patient.address,
@@ -113,33 +121,33 @@ export async function auditScenario() {
   const phaseA: Phase = { start: mintBlock!.timestamp, end: 0 };
 
   let p = randomPointer();
-  let tx = await core.records.connect(patient2).mint(patient2.address, p.cid, p.contentHash, RECORD_KIND); // token 2
-  theirs.push(await expectedEntry(tx, "RecordMinted", rt, { kind: "record-created", tokenId: "2", patient: patient2.address, actor: patient2.address }));
+  let tx = await core.records.connect(patient2).mint(patient2.address, salt2, p.cid, p.contentHash, RECORD_KIND); // token 2
+  theirs.push(await expectedEntry(tx, "RecordMinted", rt, { kind: "record-created", tokenId: String(T2), patient: patient2.address, actor: patient2.address }));
 
   // Long enough to outlive the two days between the phases.
   const expiresAt = BigInt(await time.latest()) + BigInt(30 * DAY);
   const signed = await core.consentFor({ expiresAt });
   tx = await core.consents.connect(relayer).grant(signed, await core.sign(signed));
-  mine.push(await expectedEntry(tx, "AccessGranted", cm, grantFields(signed, "1", "TREAT", ["READ"])));
+  mine.push(await expectedEntry(tx, "AccessGranted", cm, grantFields(signed, String(T1), "TREAT", ["READ"])));
 
   const patientWide = await core.consentFor({ grantee: lab.address, tokenId: ALL_RECORDS, scopes: Scope.READ | Scope.APPEND, expiresAt });
   tx = await core.consents.connect(patient).grantDirect(patientWide);
   mine.push(await expectedEntry(tx, "AccessGranted", cm, grantFields(patientWide, "all", "TREAT", ["READ", "APPEND"])));
 
   p = randomPointer();
-  tx = await core.records.connect(lab).mint(patient.address, p.cid, p.contentHash, RECORD_KIND); // token 3
-  mine.push(await expectedEntry(tx, "RecordMinted", rt, { kind: "record-created", tokenId: "3", patient: patient.address, actor: lab.address }));
+  tx = await core.records.connect(lab).mint(patient.address, salt3, p.cid, p.contentHash, RECORD_KIND); // token 3
+  mine.push(await expectedEntry(tx, "RecordMinted", rt, { kind: "record-created", tokenId: String(T3), patient: patient.address, actor: lab.address }));
 
-  const other = await core.consentFor({ patient: patient2.address, tokenId: 2n, expiresAt });
+  const other = await core.consentFor({ patient: patient2.address, tokenId: T2, expiresAt });
   tx = await core.consents.connect(patient2).grantDirect(other);
-  theirs.push(await expectedEntry(tx, "AccessGranted", cm, grantFields(other, "2", "TREAT", ["READ"])));
+  theirs.push(await expectedEntry(tx, "AccessGranted", cm, grantFields(other, String(T2), "TREAT", ["READ"])));
   phaseA.end = await time.latest();
 
   // ---- Phase B.
   await time.increase(DAY);
-  tx = await core.consents.connect(resolver).recordDisclosure(1n, provider.address, Purpose.TREATMENT);
+  tx = await core.consents.connect(resolver).recordDisclosures([disclosureRequest(T1, provider.address, Purpose.TREATMENT)]);
   const disclosure = { kind: "disclosure" as const, recipient: provider.address, actor: resolver.address, purpose: "TREAT" };
-  mine.push(await expectedEntry(tx, "Disclosure", cm, { ...disclosure, tokenId: "1", patient: patient.address }));
+  mine.push(await expectedEntry(tx, "Disclosure", cm, { ...disclosure, tokenId: String(T1), patient: patient.address }));
   const phaseB: Phase = { start: await time.latest(), end: 0 };
 
   const delegateFields = (who: string) => ({
@@ -156,11 +164,11 @@ export async function auditScenario() {
   tx = await core.consents.connect(patient2).setEmergencyDelegate(GUARDIANS);
   theirs.push(await expectedEntry(tx, "EmergencyDelegateSet", cm, delegateFields(patient2.address)));
 
-  tx = await core.consents.connect(breakGlass).emergencyAccess(3n, provider.address, REASON, 3600n);
+  tx = await core.consents.connect(breakGlass).emergencyAccess(T3, provider.address, REASON, 3600n);
   mine.push(
     await expectedEntry(tx, "EmergencyAccessGranted", cm, {
       kind: "emergency-access",
-      tokenId: "3",
+      tokenId: String(T3),
       patient: patient.address,
       recipient: provider.address,
       actor: breakGlass.address,
@@ -172,19 +180,19 @@ export async function auditScenario() {
     }),
   );
 
-  tx = await core.consents.connect(resolver).recordDisclosure(3n, provider.address, Purpose.EMERGENCY);
+  tx = await core.consents.connect(resolver).recordDisclosures([disclosureRequest(T3, provider.address, Purpose.EMERGENCY)]);
   mine.push(
-    await expectedEntry(tx, "Disclosure", cm, { ...disclosure, tokenId: "3", patient: patient.address, purpose: "ETREAT", emergency: true }),
+    await expectedEntry(tx, "Disclosure", cm, { ...disclosure, tokenId: String(T3), patient: patient.address, purpose: "ETREAT", emergency: true }),
   );
 
-  tx = await core.consents.connect(resolver).recordDisclosure(2n, provider.address, Purpose.TREATMENT);
-  theirs.push(await expectedEntry(tx, "Disclosure", cm, { ...disclosure, tokenId: "2", patient: patient2.address }));
+  tx = await core.consents.connect(resolver).recordDisclosures([disclosureRequest(T2, provider.address, Purpose.TREATMENT)]);
+  theirs.push(await expectedEntry(tx, "Disclosure", cm, { ...disclosure, tokenId: String(T2), patient: patient2.address }));
 
-  tx = await core.consents.connect(patient).endEmergencyAccess(3n, provider.address);
+  tx = await core.consents.connect(patient).endEmergencyAccess(T3, provider.address);
   mine.push(
     await expectedEntry(tx, "EmergencyAccessEnded", cm, {
       kind: "emergency-access-ended",
-      tokenId: "3",
+      tokenId: String(T3),
       patient: patient.address,
       recipient: provider.address,
       actor: patient.address,
@@ -201,21 +209,21 @@ export async function auditScenario() {
     const attestation = await signRecordUpdate(signer, recordDomain, { tokenId, ...next, version: 2n });
     return core.records.connect(signer).update(tokenId, next.cid, next.contentHash, attestation);
   };
-  tx = await update(lab, 3n);
-  mine.push(await expectedEntry(tx, "DataUpdated", rt, { kind: "record-updated", tokenId: "3", patient: patient.address, actor: lab.address }));
+  tx = await update(lab, T3);
+  mine.push(await expectedEntry(tx, "DataUpdated", rt, { kind: "record-updated", tokenId: String(T3), patient: patient.address, actor: lab.address }));
   const phaseC: Phase = { start: await time.latest(), end: 0 };
 
-  tx = await update(patient, 1n);
-  mine.push(await expectedEntry(tx, "DataUpdated", rt, { kind: "record-updated", tokenId: "1", patient: patient.address, actor: patient.address }));
+  tx = await update(patient, T1);
+  mine.push(await expectedEntry(tx, "DataUpdated", rt, { kind: "record-updated", tokenId: String(T1), patient: patient.address, actor: patient.address }));
 
-  tx = await update(patient2, 2n);
-  theirs.push(await expectedEntry(tx, "DataUpdated", rt, { kind: "record-updated", tokenId: "2", patient: patient2.address, actor: patient2.address }));
+  tx = await update(patient2, T2);
+  theirs.push(await expectedEntry(tx, "DataUpdated", rt, { kind: "record-updated", tokenId: String(T2), patient: patient2.address, actor: patient2.address }));
 
-  tx = await core.consents.connect(patient).revoke(1n, provider.address);
+  tx = await core.consents.connect(patient).revoke(T1, provider.address);
   mine.push(
     await expectedEntry(tx, "AccessRevoked", cm, {
       kind: "revocation",
-      tokenId: "1",
+      tokenId: String(T1),
       patient: patient.address,
       recipient: provider.address,
       actor: patient.address,
@@ -228,11 +236,11 @@ export async function auditScenario() {
     await expectedEntry(tx, "EmergencyDelegateSet", cm, { kind: "emergency-delegate", tokenId: "all", patient: patient.address, actor: patient.address }),
   );
 
-  tx = await core.records.connect(patient).burn(3n);
-  mine.push(await expectedEntry(tx, "RecordBurned", rt, { kind: "record-erased", tokenId: "3", patient: patient.address, actor: patient.address }));
+  tx = await core.records.connect(patient).burn(T3);
+  mine.push(await expectedEntry(tx, "RecordBurned", rt, { kind: "record-erased", tokenId: String(T3), patient: patient.address, actor: patient.address }));
 
-  tx = await core.records.connect(patient2).burn(2n);
-  theirs.push(await expectedEntry(tx, "RecordBurned", rt, { kind: "record-erased", tokenId: "2", patient: patient2.address, actor: patient2.address }));
+  tx = await core.records.connect(patient2).burn(T2);
+  theirs.push(await expectedEntry(tx, "RecordBurned", rt, { kind: "record-erased", tokenId: String(T2), patient: patient2.address, actor: patient2.address }));
   phaseC.end = await time.latest();
 
   return {
@@ -244,10 +252,16 @@ export async function auditScenario() {
     },
     expected: { [patient.address]: mine, [patient2.address]: theirs } as Record<string, AuditEntry[]>,
     phases: { A: phaseA, B: phaseB, C: phaseC },
+    tokens: { T1, T2, T3 },
   };
 }
 
 export type AuditScenario = Awaited<ReturnType<typeof auditScenario>>;
+
+/** A disclosure request of a batch, with a fresh request hash. */
+export function disclosureRequest(tokenId: bigint, grantee: string, purpose: string) {
+  return { tokenId, grantee, purpose, requestHash: hexlify(randomBytes(32)) };
+}
 
 /** A period that covers every block of the scenario (and far beyond). */
 export const ALL_TIME = { from: 0, to: 4_102_444_800 } as const; // 2100-01-01
