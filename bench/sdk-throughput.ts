@@ -35,7 +35,7 @@ async function encryptPutThroughput(store: HeliaContentStore, sizeMB: number) {
   const runs = sizeMB >= 50 ? 2 : 5;
   let start = process.hrtime.bigint();
   for (let i = 0; i < runs; i++) {
-    const { sealed } = sealRecord(plaintext, { ...AAD, tokenId: BigInt(i + 1) }, recipients);
+    const { sealed } = await sealRecord(plaintext, { ...AAD, tokenId: BigInt(i + 1) }, recipients);
     await store.put(sealed);
   }
   const encryptPutMBps = (sizeMB * runs) / (elapsedMs(start) / 1000);

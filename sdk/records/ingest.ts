@@ -51,7 +51,7 @@ export interface IngestedRecord {
 
 async function sealAndPut(context: RecordsContext, record: PreparedRecord, tokenId: bigint, version: bigint, options: IngestOptions) {
   const ref = await versionRef(context, tokenId, version);
-  const envelope = sealRecord(record.plaintext, ref, options.recipients);
+  const envelope = await sealRecord(record.plaintext, ref, options.recipients);
   const put: PutResult = await context.store.put(envelope.sealed);
   return { ref, put, wraps: envelope.wraps };
 }
@@ -106,7 +106,7 @@ async function addMissingWraps(context: RecordsContext, options: IngestOptions, 
   }
   await context.keys.save(
     ref,
-    missing.map((recipient) => ({ recipient, wrappedKey: rewrapKey(own.wrappedKey, options.rewrapWith!, recipient, ref) })),
+    await Promise.all(missing.map(async (recipient) => ({ recipient, wrappedKey: await rewrapKey(own.wrappedKey, options.rewrapWith!, recipient, ref) }))),
   );
   return missing.length;
 }

@@ -101,7 +101,7 @@ export class FilecoinPinStore implements ContentStore {
     const blockstore = new MemoryBlockstore();
     const root = await importFile({ blockstore }, bytes);
     const cid = root.toString();
-    const hash = contentHash(bytes);
+    const hash = await contentHash(bytes);
 
     let entry = this.#index.get(cid);
     let carSize = entry?.carSize ?? 0;
@@ -135,7 +135,7 @@ export class FilecoinPinStore implements ContentStore {
     const car = await this.#backend.download(pieceCid);
     const blocks = await decodeCar(car, root);
     const bytes = await readVerifiedFile(root, async (block) => blocks.get(block.toString()));
-    checkContentHash(bytes, options.expectedContentHash, root.toString());
+    await checkContentHash(bytes, options.expectedContentHash, root.toString());
     return bytes;
   }
 

@@ -114,7 +114,7 @@ export class HeliaContentStore implements ContentStore {
       if (!(await this.#isPinRoot(root))) await drain(this.#helia.pins.add(root));
       return root;
     });
-    return { cid: cid.toString(), cidBytes: Uint8Array.from(cid.bytes), size: bytes.length, contentHash: contentHash(bytes) };
+    return { cid: cid.toString(), cidBytes: Uint8Array.from(cid.bytes), size: bytes.length, contentHash: await contentHash(bytes) };
   }
 
   /** @inheritDoc */
@@ -123,7 +123,7 @@ export class HeliaContentStore implements ContentStore {
     if (options.expectedContentHash !== undefined) normaliseContentHash(options.expectedContentHash);
     const root = await toServedCid(cid);
     const bytes = await readVerifiedFile(root, (block) => this.#readBlock(block));
-    checkContentHash(bytes, options.expectedContentHash, root.toString());
+    await checkContentHash(bytes, options.expectedContentHash, root.toString());
     return bytes;
   }
 
