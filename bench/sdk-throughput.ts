@@ -3,7 +3,6 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import { createCipheriv, randomFillSync } from "node:crypto";
 import path from "node:path";
-import { gcm } from "@noble/ciphers/aes";
 import { deployCore } from "../test/helpers/fixture";
 import { generatePatientBundles } from "../test/fixtures/generate";
 import { HeliaContentStore } from "../sdk/storage";
@@ -47,20 +46,20 @@ export interface EncryptPutFigures {
 const MB = 1024 * 1024;
 const AAD = { chainId: 31337n, recordToken: "0x000000000000000000000000000000000000beef", tokenId: 1n, version: 1n };
 
-/** MB/s of sealRecord + HeliaContentStore.put, next to raw AES-256-GCM (@noble/ciphers) on the same bytes. */
+/** MB/s of sealRecord + HeliaContentStore.put, next to raw AES-256-GCM of OpenSSL (node:crypto) on the same bytes. */
 async function encryptPutThroughput(store: HeliaContentStore, sizeMB: number) {
   const plaintext = randomFillSync(new Uint8Array(sizeMB * MB));
   const recipients = [generateEncryptionKeyPair().publicKey, generateEncryptionKeyPair().publicKey];
   const runs = sizeMB >= 50 ? 2 : 5;
   let start = process.hrtime.bigint();
   for (let i = 0; i < runs; i++) {
-    const { sealed } = sealRecord(plaintext, { ...AAD, tokenId: BigInt(i + 1) }, recipients);
+    const { sealed } = await sealRecord(plaintext, { ...AAD, tokenId: BigInt(i + 1) }, recipients);
     await store.put(sealed);
   }
   const encryptPutMBps = (sizeMB * runs) / (elapsedMs(start) / 1000);
   const key = randomBytes(32);
   start = process.hrtime.bigint();
-  for (let i = 0; i < runs; i++) gcm(key, randomBytes(12), new Uint8Array(128)).encrypt(plaintext);
+  for (let i = 0; i < runs; i++) opensslAesGcm(key, randomBytes(12), new Uint8Array(128), plaintext);
   const rawAesGcmMBps = (sizeMB * runs) / (elapsedMs(start) / 1000);
   start = process.hrtime.bigint();
   for (let i = 0; i < runs; i++) {
@@ -79,6 +78,13 @@ async function encryptPutThroughput(store: HeliaContentStore, sizeMB: number) {
     opensslAesGcmMBps: round(opensslAesGcmMBps),
     shareOfOpenssl: round(encryptPutMBps / opensslAesGcmMBps, 3),
   };
+}
+
+/** The hardware's AES-256-GCM: OpenSSL through node:crypto (AES-NI where the CPU has it), ciphertext ‖ tag. */
+function opensslAesGcm(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
+  const cipher = createCipheriv("aes-256-gcm", key, nonce);
+  cipher.setAAD(aad);
+  return Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
 }
 
 const round = (value: number, digits = 1) => Number(value.toFixed(digits));

@@ -5,7 +5,8 @@
  * run on a phone: `createMedrecClient`, `records.read | list | forget`, `consent.grant | revoke | list`,
  * `audit.accounting`, `wallet.*`, `resolver.keys | info | release` (`records.ingest` is Node-side).
  *
- * - `crypto`: envelope encryption, key wrapping and re-wrapping, X25519 keys (noble, WebCrypto randomness).
+ * - `crypto`: envelope encryption, key wrapping and re-wrapping, X25519 keys (WebCrypto; noble X25519 where the
+ *   browser has no WebCrypto X25519).
  * - `consent`: EIP-712 consents and revocations (typed data, signing), purposes, consent metadata documents and
  *   the `ConsentStore` interface (the Ceramic backend is Node-side, in `sdk/consent`).
  * - `wallet`: zkSync AA transaction building and signing, the sponsor paymaster, gas, accounts, guardians, recovery.

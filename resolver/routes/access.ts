@@ -60,7 +60,7 @@ export const accessRoutes: FastifyPluginAsync<ResolverContext> = async (app, con
       if (!wrap) throw new ResolverHttpError("KEY_NOT_DEPOSITED", `no key of record #${request.tokenId} v${version} was deposited here`);
       let released: Uint8Array;
       try {
-        released = rewrapKey(wrap, context.identity.encryptionPrivateKey, request.ephemeralPublicKey, recordBinding(context, request.tokenId, version));
+        released = await rewrapKey(wrap, context.identity.encryptionPrivateKey, request.ephemeralPublicKey, recordBinding(context, request.tokenId, version));
       } catch (error) {
         if (error instanceof InvalidKeyError) throw new ResolverHttpError("INVALID_REQUEST", "the ephemeral public key is not a usable X25519 key");
         if (error instanceof KeyUnwrapError) throw new ResolverHttpError("INTERNAL", "the stored wrap does not open with this resolver's key for this record version");

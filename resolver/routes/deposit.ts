@@ -67,7 +67,7 @@ export const depositRoutes: FastifyPluginAsync<ResolverContext> = async (app, co
       }
       const wrappedKey = hexToBytes(body.wrappedKey);
       try {
-        unwrapKey(wrappedKey, context.identity.encryptionPrivateKey, recordBinding(context, tokenId, deposit.version)).fill(0);
+        (await unwrapKey(wrappedKey, context.identity.encryptionPrivateKey, recordBinding(context, tokenId, deposit.version))).fill(0);
       } catch {
         throw new ResolverHttpError("KEY_DOES_NOT_OPEN", "the wrapped key does not open with this resolver's key for this record version");
       }

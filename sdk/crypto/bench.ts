@@ -45,10 +45,10 @@ const BENCH_AAD: RecordAadFields = {
 /**
  * Times `sealRecord` and `openRecord` on random data and checks every round trip.
  * @param options Payload size, iterations, recipients.
- * @returns Mean milliseconds per seal and per open.
+ * @returns Mean milliseconds per seal and per open (a Promise).
  * @throws {DecryptionError} If a round trip does not return the plaintext (never expected).
  */
-export function benchEnvelope(options: BenchEnvelopeOptions = {}): BenchEnvelopeResult {
+export async function benchEnvelope(options: BenchEnvelopeOptions = {}): Promise<BenchEnvelopeResult> {
   const payloadBytes = options.payloadBytes ?? 16 * 1024;
   const iterations = Math.max(1, options.iterations ?? 10);
   const recipientCount = Math.max(1, options.recipients ?? 2);
@@ -58,9 +58,9 @@ export function benchEnvelope(options: BenchEnvelopeOptions = {}): BenchEnvelope
   let openMs = 0;
   for (let i = 0; i < iterations; i++) {
     const t0 = performance.now();
-    const envelope = sealRecord(plaintext, BENCH_AAD, keys.map((k) => k.publicKey));
+    const envelope = await sealRecord(plaintext, BENCH_AAD, keys.map((k) => k.publicKey));
     const t1 = performance.now();
-    const opened = openRecord(envelope.sealed, envelope.wraps[0].wrappedKey, keys[0].privateKey, BENCH_AAD, envelope.contentHash);
+    const opened = await openRecord(envelope.sealed, envelope.wraps[0].wrappedKey, keys[0].privateKey, BENCH_AAD, envelope.contentHash);
     const t2 = performance.now();
     if (!equalBytes(opened, plaintext)) throw new DecryptionError("benchmark round trip returned different bytes");
     sealMs += t1 - t0;

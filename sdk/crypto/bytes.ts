@@ -5,7 +5,6 @@
  * @module
  */
 
-import { randomBytes as nobleRandomBytes } from "@noble/ciphers/webcrypto";
 import { InvalidArgumentError, InvalidKeyError } from "../errors";
 
 /** Bytes given either as a `Uint8Array` or as a `0x`-prefixed hex string. */
@@ -50,12 +49,26 @@ export function decodeHexDigits(hex: string): Uint8Array {
   return out;
 }
 
+/** Most bytes one `getRandomValues` call may fill (WebCrypto's quota). */
+const RANDOM_CHUNK = 65_536;
+
 /**
- * Cryptographically secure random bytes (WebCrypto `getRandomValues` via `@noble/ciphers/webcrypto`).
- * @param length Number of bytes.
+ * Cryptographically secure random bytes from WebCrypto (`globalThis.crypto.getRandomValues`).
+ * @param length Number of bytes (a non-negative safe integer).
+ * @returns `length` fresh random bytes.
+ * @throws {InvalidArgumentError} If `length` is not a non-negative safe integer or the runtime has no WebCrypto.
  */
 export function randomBytes(length: number): Uint8Array {
-  return nobleRandomBytes(length);
+  if (!Number.isSafeInteger(length) || length < 0) throw new InvalidArgumentError("randomBytes needs a non-negative integer length");
+  const webcrypto = globalThis.crypto;
+  if (typeof webcrypto?.getRandomValues !== "function") {
+    throw new InvalidArgumentError("WebCrypto (globalThis.crypto.getRandomValues) is not available in this runtime");
+  }
+  const out = new Uint8Array(length);
+  for (let offset = 0; offset < length; offset += RANDOM_CHUNK) {
+    webcrypto.getRandomValues(out.subarray(offset, Math.min(length, offset + RANDOM_CHUNK)));
+  }
+  return out;
 }
 
 /** Concatenates byte arrays into a new array. @internal */

@@ -5,12 +5,12 @@
  * @module
  */
 
-import { sha256 } from "@noble/hashes/sha2";
 import { ContentHashMismatchError, InvalidArgumentError, InvalidEnvelopeError } from "../errors";
 import type { RecordAadFields } from "./aad";
 import { bytesToHex, copyKey, decodeHexDigits, equalBytes, wipe, type BytesLike } from "./bytes";
 import { generateDataKey, X25519_KEY_LENGTH } from "./keys";
-import { decodeSealedRecord, decryptRecord, encryptRecord } from "./record";
+import { assertSealedRecord, decryptRecord, encryptRecord } from "./record";
+import { sha256 } from "./webcrypto";
 import { unwrapKey, wrapKey } from "./wrap";
 
 /** One recipient's wrapped copy of a record's data key. */
@@ -35,12 +35,12 @@ export interface SealedEnvelope {
  * The content hash of a sealed record: SHA-256 over the sealed bytes, as the bytes32 stored in
  * RecordToken.
  * @param sealed The sealed record bytes.
- * @returns `0x` + 64 lowercase hex digits.
+ * @returns `0x` + 64 lowercase hex digits (a Promise: SHA-256 runs in WebCrypto).
  * @throws {InvalidEnvelopeError} If `sealed` is not a `Uint8Array`.
  */
-export function contentHash(sealed: Uint8Array): `0x${string}` {
+export async function contentHash(sealed: Uint8Array): Promise<`0x${string}`> {
   if (!(sealed instanceof Uint8Array)) throw new InvalidEnvelopeError("sealed record must be a Uint8Array");
-  return bytesToHex(sha256(sealed));
+  return bytesToHex(await sha256(sealed));
 }
 
 /**
@@ -53,12 +53,16 @@ export function contentHash(sealed: Uint8Array): `0x${string}` {
  * @param aadFields The record's on-chain coordinates (chain id, RecordToken, token id, version).
  * @param recipients At least one X25519 public key (bytes or `0x` hex): typically the patient's and the
  *   resolver's key-release key.
- * @returns `{sealed, contentHash, wraps}`.
+ * @returns `{sealed, contentHash, wraps}` (a Promise).
  * @throws {InvalidArgumentError} If `recipients` is empty, `plaintext` is not a `Uint8Array` or an AAD
  *   field is invalid.
  * @throws {InvalidKeyError} If a recipient key is not a usable X25519 public key.
  */
-export function sealRecord(plaintext: Uint8Array, aadFields: RecordAadFields, recipients: BytesLike[]): SealedEnvelope {
+export async function sealRecord(
+  plaintext: Uint8Array,
+  aadFields: RecordAadFields,
+  recipients: BytesLike[],
+): Promise<SealedEnvelope> {
   if (!Array.isArray(recipients) || recipients.length === 0) {
     throw new InvalidArgumentError("sealRecord needs at least one recipient public key");
   }
@@ -66,9 +70,12 @@ export function sealRecord(plaintext: Uint8Array, aadFields: RecordAadFields, re
   const recipientKeys = recipients.map((r) => copyKey(r, X25519_KEY_LENGTH, "public key"));
   const dek = generateDataKey();
   try {
-    const sealed = encryptRecord(plaintext, dek, aadFields);
-    const wraps = recipientKeys.map((recipient) => ({ recipient, wrappedKey: wrapKey(dek, recipient, aadFields) }));
-    return { sealed, contentHash: contentHash(sealed), wraps };
+    const sealed = await encryptRecord(plaintext, dek, aadFields);
+    const [hash, wraps] = await Promise.all([
+      contentHash(sealed),
+      Promise.all(recipientKeys.map(async (recipient) => ({ recipient, wrappedKey: await wrapKey(dek, recipient, aadFields) }))),
+    ]);
+    return { sealed, contentHash: hash, wraps };
   } finally {
     wipe(dek);
   }
@@ -95,7 +102,7 @@ function expectedHashBytes(expected: BytesLike): Uint8Array {
  * @param privateKey The recipient's 32-byte X25519 private key (bytes or `0x` hex); not modified.
  * @param aadFields The record's on-chain coordinates.
  * @param expectedContentHash The on-chain `contentHash` (32 bytes or `0x` hex); strongly recommended.
- * @returns The plaintext.
+ * @returns The plaintext (a Promise).
  * @throws {InvalidArgumentError} If `expectedContentHash` is malformed or an AAD field is invalid.
  * @throws {ContentHashMismatchError} If SHA-256(`sealed`) differs from `expectedContentHash`.
  * @throws {InvalidKeyError} If the private key is not 32 bytes.
@@ -103,27 +110,27 @@ function expectedHashBytes(expected: BytesLike): Uint8Array {
  * @throws {KeyUnwrapError} If the wrapped key does not open with `privateKey`.
  * @throws {DecryptionError} If the record does not authenticate under the DEK and AAD.
  */
-export function openRecord(
+export async function openRecord(
   sealed: Uint8Array,
   wrappedKey: BytesLike,
   privateKey: BytesLike,
   aadFields: RecordAadFields,
   expectedContentHash?: BytesLike,
-): Uint8Array {
+): Promise<Uint8Array> {
   if (expectedContentHash !== undefined) {
     const expected = expectedHashBytes(expectedContentHash);
     if (!(sealed instanceof Uint8Array)) throw new InvalidEnvelopeError("sealed record must be a Uint8Array");
-    const actual = sha256(sealed);
+    const actual = await sha256(sealed);
     if (!equalBytes(actual, expected)) {
       throw new ContentHashMismatchError(
         `content hash mismatch: expected ${bytesToHex(expected)}, got ${bytesToHex(actual)}`,
       );
     }
   }
-  decodeSealedRecord(sealed); // format check before the private key is used
-  const dek = unwrapKey(wrappedKey, privateKey, aadFields);
+  assertSealedRecord(sealed); // format check before the private key is used
+  const dek = await unwrapKey(wrappedKey, privateKey, aadFields);
   try {
-    return decryptRecord(sealed, dek, aadFields);
+    return await decryptRecord(sealed, dek, aadFields);
   } finally {
     wipe(dek);
   }

@@ -10,6 +10,10 @@
  *   tag (16)` (93 bytes); it opens only for the (chain, RecordToken, token id, version) it was made for.
  * - On-chain: SHA-256 of the sealed record ({@link contentHash}); readers verify it first ({@link openRecord}).
  *
+ * AES-256-GCM, SHA-256 and HKDF run in WebCrypto (`globalThis.crypto.subtle`: OpenSSL in Node, native in browsers),
+ * so the operations that use them return Promises; X25519 runs in WebCrypto where the runtime has it, else in
+ * `@noble/curves`.
+ *
  * Errors are the typed errors of `sdk/errors` (`DecryptionError`, `KeyUnwrapError`, `InvalidKeyError`,
  * `InvalidEnvelopeError`, `ContentHashMismatchError`, `InvalidArgumentError`).
  *

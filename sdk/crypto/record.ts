@@ -5,11 +5,11 @@
  * @module
  */
 
-import { gcm } from "@noble/ciphers/aes";
 import { DecryptionError, InvalidArgumentError, InvalidEnvelopeError } from "../errors";
 import { recordAad, type RecordAadFields } from "./aad";
 import { concatBytes, copyKey, randomBytes, wipe, type BytesLike } from "./bytes";
 import { DATA_KEY_LENGTH } from "./keys";
+import { aesGcmDecrypt, aesGcmEncrypt } from "./webcrypto";
 
 /** Format version byte of a sealed record (the first byte). */
 export const SEALED_RECORD_VERSION = 0x01;
@@ -49,13 +49,10 @@ export function encodeSealedRecord(parts: SealedRecordParts): Uint8Array {
 }
 
 /**
- * Parses a sealed record into its parts (format checks only; nothing is authenticated here).
- * @param sealed The sealed record bytes.
- * @returns The parts, as copies.
- * @throws {InvalidEnvelopeError} If `sealed` is not a `Uint8Array`, is shorter than
- *   {@link SEALED_RECORD_OVERHEAD} bytes, or has an unknown version byte.
+ * The format checks of {@link decodeSealedRecord}, without copying anything. @internal
+ * @throws {InvalidEnvelopeError} As {@link decodeSealedRecord}.
  */
-export function decodeSealedRecord(sealed: Uint8Array): SealedRecordParts {
+export function assertSealedRecord(sealed: Uint8Array): void {
   if (!(sealed instanceof Uint8Array)) throw new InvalidEnvelopeError("sealed record must be a Uint8Array");
   if (sealed.length < SEALED_RECORD_OVERHEAD) {
     throw new InvalidEnvelopeError(
@@ -65,6 +62,17 @@ export function decodeSealedRecord(sealed: Uint8Array): SealedRecordParts {
   if (sealed[0] !== SEALED_RECORD_VERSION) {
     throw new InvalidEnvelopeError(`unknown sealed record version ${sealed[0]}`);
   }
+}
+
+/**
+ * Parses a sealed record into its parts (format checks only; nothing is authenticated here).
+ * @param sealed The sealed record bytes.
+ * @returns The parts, as copies.
+ * @throws {InvalidEnvelopeError} If `sealed` is not a `Uint8Array`, is shorter than
+ *   {@link SEALED_RECORD_OVERHEAD} bytes, or has an unknown version byte.
+ */
+export function decodeSealedRecord(sealed: Uint8Array): SealedRecordParts {
+  assertSealedRecord(sealed);
   return {
     version: sealed[0],
     nonce: sealed.slice(1, 1 + GCM_NONCE_LENGTH),
@@ -83,17 +91,17 @@ export function decodeSealedRecord(sealed: Uint8Array): SealedRecordParts {
  * @param plaintext Record bytes (canonical FHIR JSON), any length including 0.
  * @param dek The 32-byte data key (bytes or `0x` hex); not modified.
  * @param aadFields The record's on-chain coordinates.
- * @returns The sealed record.
+ * @returns The sealed record (a Promise: AES-GCM runs in WebCrypto).
  * @throws {InvalidKeyError} If `dek` is not 32 bytes.
  * @throws {InvalidArgumentError} If `plaintext` is not a `Uint8Array` or an AAD field is invalid.
  */
-export function encryptRecord(plaintext: Uint8Array, dek: BytesLike, aadFields: RecordAadFields): Uint8Array {
+export async function encryptRecord(plaintext: Uint8Array, dek: BytesLike, aadFields: RecordAadFields): Promise<Uint8Array> {
   if (!(plaintext instanceof Uint8Array)) throw new InvalidArgumentError("plaintext must be a Uint8Array");
   const key = copyKey(dek, DATA_KEY_LENGTH, "data key");
   try {
     const aad = recordAad(aadFields);
     const nonce = randomBytes(GCM_NONCE_LENGTH);
-    const ciphertext = gcm(key, nonce, aad).encrypt(plaintext);
+    const ciphertext = await aesGcmEncrypt(key, nonce, aad, plaintext);
     return encodeSealedRecord({ version: SEALED_RECORD_VERSION, nonce, ciphertext });
   } finally {
     wipe(key);
@@ -105,19 +113,22 @@ export function encryptRecord(plaintext: Uint8Array, dek: BytesLike, aadFields: 
  * @param sealed A sealed record from {@link encryptRecord}.
  * @param dek The 32-byte data key (bytes or `0x` hex); not modified.
  * @param aadFields The coordinates the record was sealed for; any difference fails.
- * @returns The plaintext.
+ * @returns The plaintext (a Promise: AES-GCM runs in WebCrypto; a WebCrypto `OperationError` becomes
+ *   `DecryptionError`).
  * @throws {InvalidKeyError} If `dek` is not 32 bytes.
  * @throws {InvalidArgumentError} If an AAD field is invalid.
  * @throws {InvalidEnvelopeError} If `sealed` is not a well-formed sealed record.
  * @throws {DecryptionError} If authentication fails (wrong key, wrong AAD, tampered bytes).
  */
-export function decryptRecord(sealed: Uint8Array, dek: BytesLike, aadFields: RecordAadFields): Uint8Array {
+export async function decryptRecord(sealed: Uint8Array, dek: BytesLike, aadFields: RecordAadFields): Promise<Uint8Array> {
   const key = copyKey(dek, DATA_KEY_LENGTH, "data key");
   try {
     const aad = recordAad(aadFields);
-    const { nonce, ciphertext } = decodeSealedRecord(sealed);
+    assertSealedRecord(sealed); // the parts are then read in place, without copying the ciphertext
+    const nonce = sealed.subarray(1, 1 + GCM_NONCE_LENGTH);
+    const ciphertext = sealed.subarray(1 + GCM_NONCE_LENGTH);
     try {
-      return gcm(key, nonce, aad).decrypt(ciphertext);
+      return await aesGcmDecrypt(key, nonce, aad, ciphertext);
     } catch {
       // The cause is deliberately dropped: library messages are not part of the SDK's contract.
       throw new DecryptionError("record decryption failed: authentication tag mismatch (wrong key, AAD or data)");

@@ -11,15 +11,13 @@
  * @module
  */
 
-import { x25519 } from "@noble/curves/ed25519";
-import { gcm } from "@noble/ciphers/aes";
-import { hkdf } from "@noble/hashes/hkdf";
-import { sha256 } from "@noble/hashes/sha2";
 import { InvalidEnvelopeError, InvalidKeyError, KeyUnwrapError } from "../errors";
 import { recordAad, type RecordAadFields } from "./aad";
 import { concatBytes, copyKey, decodeHexDigits, randomBytes, wipe, type BytesLike } from "./bytes";
 import { DATA_KEY_LENGTH, X25519_KEY_LENGTH } from "./keys";
 import { GCM_NONCE_LENGTH, GCM_TAG_LENGTH } from "./record";
+import { aesGcmDecrypt, aesGcmEncrypt, hkdfAesKey, type WebCryptoKey } from "./webcrypto";
+import { x25519Backend } from "./x25519";
 
 /**
  * Format version byte of a wrapped key (the first byte). Version 2 binds the wrap to its record version; version 1
@@ -104,9 +102,18 @@ function copyPublicKey(publicKey: BytesLike): Uint8Array {
   return pk;
 }
 
-/** KEK = HKDF-SHA256(ikm = shared, salt = ephemeralPub ‖ recipientPub, info = label ‖ binding, L = 32). */
-function deriveKek(shared: Uint8Array, ephemeralPublicKey: Uint8Array, recipientPublicKey: Uint8Array, binding: Uint8Array): Uint8Array {
-  return hkdf(sha256, shared, concatBytes(ephemeralPublicKey, recipientPublicKey), concatBytes(LABEL_BYTES, binding), DATA_KEY_LENGTH);
+/**
+ * KEK = HKDF-SHA256(ikm = shared, salt = ephemeralPub ‖ recipientPub, info = label ‖ binding, L = 32), as a
+ * non-extractable WebCrypto AES-256-GCM key (the KEK bytes never reach JavaScript memory).
+ */
+function deriveKek(
+  shared: Uint8Array,
+  ephemeralPublicKey: Uint8Array,
+  recipientPublicKey: Uint8Array,
+  binding: Uint8Array,
+  usage: "encrypt" | "decrypt",
+): Promise<WebCryptoKey> {
+  return hkdfAesKey(shared, concatBytes(ephemeralPublicKey, recipientPublicKey), concatBytes(LABEL_BYTES, binding), usage);
 }
 
 /** The AES-GCM associated data of a wrap: the version byte ‖ the binding. */
@@ -124,36 +131,38 @@ function wrapAad(binding: Uint8Array): Uint8Array {
  * 4. `AES-256-GCM(KEK, random 12-byte nonce, AAD = 0x02 ‖ B).encrypt(dek)` → 32-byte ciphertext ‖ 16-byte tag.
  * 5. Output: `0x02 ‖ E (32) ‖ nonce (12) ‖ ciphertext (32) ‖ tag (16)`, 93 bytes.
  *
- * The ephemeral private key, the shared secret and the KEK are zeroised before returning.
+ * X25519 runs in WebCrypto where the runtime has it (else `@noble/curves`), HKDF and AES-GCM in WebCrypto. The
+ * ephemeral private key and the KEK exist only as non-extractable WebCrypto keys (with the noble fallback the
+ * ephemeral private key is zeroised); the shared secret is zeroised before returning.
  *
  * @param dek The 32-byte data key (bytes or `0x` hex); not modified.
  * @param recipientPublicKey The recipient's 32-byte X25519 public key (bytes or `0x` hex).
  * @param binding The record version the wrap is for; it opens for that version only.
- * @returns The wrapped key.
+ * @returns The wrapped key (a Promise).
  * @throws {InvalidKeyError} If `dek` is not 32 bytes, or the public key is not 32 bytes, not canonical,
  *   or of low order.
  * @throws {InvalidArgumentError} If a binding field is invalid.
  */
-export function wrapKey(dek: BytesLike, recipientPublicKey: BytesLike, binding: RecordAadFields): Uint8Array {
+export async function wrapKey(dek: BytesLike, recipientPublicKey: BytesLike, binding: RecordAadFields): Promise<Uint8Array> {
   const bound = recordAad(binding);
   const key = copyKey(dek, DATA_KEY_LENGTH, "data key");
   const recipient = copyPublicKey(recipientPublicKey);
-  const ephemeralSecret = x25519.utils.randomSecretKey();
+  const x25519 = await x25519Backend();
+  const ephemeral = await x25519.ephemeral();
   let shared: Uint8Array | undefined;
-  let kek: Uint8Array | undefined;
   try {
-    const ephemeralPublicKey = x25519.getPublicKey(ephemeralSecret);
     try {
-      shared = x25519.getSharedSecret(ephemeralSecret, recipient);
+      shared = await ephemeral.sharedSecret(recipient);
     } catch {
       throw new InvalidKeyError("public key is not a usable X25519 public key (low order)");
     }
-    kek = deriveKek(shared, ephemeralPublicKey, recipient, bound);
+    const kek = await deriveKek(shared, ephemeral.publicKey, recipient, bound, "encrypt");
     const nonce = randomBytes(GCM_NONCE_LENGTH);
-    const ciphertext = gcm(kek, nonce, wrapAad(bound)).encrypt(key);
-    return encodeWrappedKey({ version: WRAPPED_KEY_VERSION, ephemeralPublicKey, nonce, ciphertext });
+    const ciphertext = await aesGcmEncrypt(kek, nonce, wrapAad(bound), key);
+    return encodeWrappedKey({ version: WRAPPED_KEY_VERSION, ephemeralPublicKey: ephemeral.publicKey, nonce, ciphertext });
   } finally {
-    wipe(key, recipient, ephemeralSecret, shared, kek);
+    ephemeral.dispose();
+    wipe(key, recipient, shared);
   }
 }
 
@@ -162,31 +171,33 @@ export function wrapKey(dek: BytesLike, recipientPublicKey: BytesLike, binding: 
  * @param wrapped A wrapped key from {@link wrapKey} (bytes or `0x` hex).
  * @param recipientPrivateKey The 32-byte X25519 private key it was wrapped to (bytes or `0x` hex); not modified.
  * @param binding The record version the wrap is presented for.
- * @returns The 32-byte DEK. The caller owns it and should zeroise it (`fill(0)`) after use.
+ * @returns The 32-byte DEK (a Promise). The caller owns it and should zeroise it (`fill(0)`) after use.
  * @throws {InvalidKeyError} If the private key is not 32 bytes.
  * @throws {InvalidArgumentError} If a binding field is invalid.
  * @throws {InvalidEnvelopeError} If `wrapped` is not a well-formed wrapped key.
  * @throws {KeyUnwrapError} If the key was wrapped to another key or for another record version (chain,
  *   RecordToken, token id or version), or the bytes were tampered with.
  */
-export function unwrapKey(wrapped: BytesLike, recipientPrivateKey: BytesLike, binding: RecordAadFields): Uint8Array {
+export async function unwrapKey(wrapped: BytesLike, recipientPrivateKey: BytesLike, binding: RecordAadFields): Promise<Uint8Array> {
   const bound = recordAad(binding);
   const sk = copyKey(recipientPrivateKey, X25519_KEY_LENGTH, "private key");
   let shared: Uint8Array | undefined;
-  let kek: Uint8Array | undefined;
+  let recipient: { dispose(): void } | undefined;
   try {
     const { ephemeralPublicKey, nonce, ciphertext } = decodeWrappedKey(wrapped);
-    const recipientPublicKey = x25519.getPublicKey(sk);
     try {
-      shared = x25519.getSharedSecret(sk, ephemeralPublicKey);
-      kek = deriveKek(shared, ephemeralPublicKey, recipientPublicKey, bound);
-      return gcm(kek, nonce, wrapAad(bound)).decrypt(ciphertext);
+      const own = await (await x25519Backend()).privateKey(sk);
+      recipient = own;
+      shared = await own.sharedSecret(ephemeralPublicKey);
+      const kek = await deriveKek(shared, ephemeralPublicKey, own.publicKey, bound, "decrypt");
+      return await aesGcmDecrypt(kek, nonce, wrapAad(bound), ciphertext);
     } catch {
       // The cause is deliberately dropped: library messages are not part of the SDK's contract.
       throw new KeyUnwrapError("key unwrap failed: not wrapped to this key for this record version, or tampered");
     }
   } finally {
-    wipe(sk, shared, kek);
+    recipient?.dispose();
+    wipe(sk, shared);
   }
 }
 
@@ -200,23 +211,23 @@ export function unwrapKey(wrapped: BytesLike, recipientPrivateKey: BytesLike, bi
  * @param holderPrivateKey The holder's 32-byte X25519 private key (bytes or `0x` hex).
  * @param newRecipientPublicKey The new recipient's 32-byte X25519 public key (bytes or `0x` hex).
  * @param binding The record version the wrap is for.
- * @returns A new wrapped key for the new recipient, bound to the same record version.
+ * @returns A new wrapped key for the new recipient, bound to the same record version (a Promise).
  * @throws {InvalidKeyError} If a key has the wrong length or the public key is unusable.
  * @throws {InvalidArgumentError} If a binding field is invalid.
  * @throws {InvalidEnvelopeError} If `wrapped` is not a well-formed wrapped key.
  * @throws {KeyUnwrapError} If `wrapped` does not open with `holderPrivateKey` for `binding`.
  */
-export function rewrapKey(
+export async function rewrapKey(
   wrapped: BytesLike,
   holderPrivateKey: BytesLike,
   newRecipientPublicKey: BytesLike,
   binding: RecordAadFields,
-): Uint8Array {
+): Promise<Uint8Array> {
   // Validate the new recipient first, so a bad key fails before the DEK is ever unwrapped.
   wipe(copyPublicKey(newRecipientPublicKey));
-  const dek = unwrapKey(wrapped, holderPrivateKey, binding);
+  const dek = await unwrapKey(wrapped, holderPrivateKey, binding);
   try {
-    return wrapKey(dek, newRecipientPublicKey, binding);
+    return await wrapKey(dek, newRecipientPublicKey, binding);
   } finally {
     wipe(dek);
   }

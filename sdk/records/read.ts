@@ -94,7 +94,7 @@ export async function readRecord<Extra extends object = object>(
     if (key.version !== record.version) throw new RecordVersionChangedError(tokenId);
     const ref = await versionRef(context, tokenId, record.version);
     const sealed = await context.store.get(getBytes(record.cid), { expectedContentHash: record.contentHash });
-    const plaintext = openRecord(sealed, key.wrappedKey, key.privateKey, ref, record.contentHash);
+    const plaintext = await openRecord(sealed, key.wrappedKey, key.privateKey, ref, record.contentHash);
     const bundle = validateFhir(plaintext, "Bundle") as Bundle;
     return { tokenId, version: record.version, patient, kind: bundleKind(bundle), contentHash: record.contentHash, bundle, plaintext, ...key.extra };
   } finally {

@@ -27,13 +27,14 @@ export function normaliseContentHash(expected: string): ContentHash {
  * @param bytes The reassembled object.
  * @param expected The SHA-256 recorded on-chain, or `undefined` to skip the check.
  * @param cid The object's CID, for the error message.
+ * @returns A Promise (SHA-256 runs in WebCrypto); resolves when the hashes match or no hash is expected.
  * @throws {ContentHashMismatchError} If the hashes differ (the message carries both hashes, which are public).
  * @throws {InvalidArgumentError} If `expected` is malformed.
  */
-export function checkContentHash(bytes: Uint8Array, expected: string | undefined, cid: string): void {
+export async function checkContentHash(bytes: Uint8Array, expected: string | undefined, cid: string): Promise<void> {
   if (expected === undefined) return;
   const want = normaliseContentHash(expected);
-  const got = contentHash(bytes);
+  const got = await contentHash(bytes);
   if (got !== want) {
     throw new ContentHashMismatchError(`content hash of ${cid} is ${got}, expected ${want}`);
   }

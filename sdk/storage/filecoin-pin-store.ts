@@ -1,7 +1,7 @@
 /**
  * A {@link ContentStore} on Filecoin Onchain Cloud through `filecoin-pin`.
  *
- * - `put` builds the same UnixFS DAG as the embedded store ({@link importFile}, so the same CID) in memory, packs
+ * - `put` builds the same UnixFS DAG as the embedded store ({@link objectBlocks}, so the same CID) in memory, packs
  *   it into a CARv1 ({@link encodeCar}), uploads the CAR as one piece ({@link FilecoinPinBackend.upload}) and
  *   records CID → piece CID in a local {@link PieceIndex}.
  * - `get` downloads the piece by its piece CID (the SDK recomputes the piece CID of the bytes), parses the CAR,
@@ -12,17 +12,15 @@
  */
 import type { Logger } from "pino";
 import type { CID } from "multiformats/cid";
-import { contentHash } from "../crypto";
 import { decodeCar, encodeCar } from "./car";
 import { toServedCid } from "./cid";
 import { checkContentHash, normaliseContentHash } from "./content-hash";
-import { loadEsm } from "./esm";
 import { ContentNotFoundError, InvalidArgumentError, StoreClosedError } from "./errors";
 import { openFilecoinPinBackend, type FilecoinPinBackend } from "./filecoin-pin-backend";
 import { filecoinPinConfigFromEnv, validateFilecoinPinConfig, type FilecoinPinConfig } from "./filecoin-pin-config";
 import { PieceIndex } from "./piece-index";
 import type { CidInput, ContentStore, GetOptions, PutResult } from "./types";
-import { importFile } from "./unixfs";
+import { objectBlocks } from "./object-blocks";
 import { collectVerifiedBlocks, readVerifiedFile, type BlockReader } from "./verified-dag";
 
 /** {@link PutResult} plus where Filecoin keeps the object. */
@@ -97,16 +95,16 @@ export class FilecoinPinStore implements ContentStore {
   async put(bytes: Uint8Array): Promise<FilecoinPutResult> {
     this.#assertOpen();
     if (!(bytes instanceof Uint8Array)) throw new InvalidArgumentError("put needs a Uint8Array");
-    const { MemoryBlockstore } = await loadEsm("blockstore-core");
-    const blockstore = new MemoryBlockstore();
-    const root = await importFile({ blockstore }, bytes);
+    const object = await objectBlocks(bytes);
+    const root = object.root;
     const cid = root.toString();
-    const hash = contentHash(bytes);
+    const hash = object.contentHash;
 
     let entry = this.#index.get(cid);
     let carSize = entry?.carSize ?? 0;
     if (entry === undefined) {
-      const blocks = await collectVerifiedBlocks(root, blockstoreReader(blockstore));
+      const byCid = new Map(object.blocks.map((block) => [block.cid.toString(), block.bytes]));
+      const blocks = await collectVerifiedBlocks(root, async (block) => byCid.get(block.toString()));
       const car = await encodeCar(root, blocks);
       const upload = await this.#backend.upload(car, root);
       carSize = car.length;
@@ -135,7 +133,7 @@ export class FilecoinPinStore implements ContentStore {
     const car = await this.#backend.download(pieceCid);
     const blocks = await decodeCar(car, root);
     const bytes = await readVerifiedFile(root, async (block) => blocks.get(block.toString()));
-    checkContentHash(bytes, options.expectedContentHash, root.toString());
+    await checkContentHash(bytes, options.expectedContentHash, root.toString());
     return bytes;
   }
 
@@ -166,17 +164,4 @@ export class FilecoinPinStore implements ContentStore {
   #assertOpen(): void {
     if (this.#closed) throw new StoreClosedError("FilecoinPinStore");
   }
-}
-
-/** Reads whole blocks from an in-memory blockstore (whose `get` streams chunks). */
-function blockstoreReader(blockstore: {
-  has(cid: CID): boolean | Promise<boolean>;
-  get(cid: CID): AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
-}): BlockReader {
-  return async (cid) => {
-    if (!(await blockstore.has(cid))) return undefined;
-    const chunks: Uint8Array[] = [];
-    for await (const chunk of blockstore.get(cid)) chunks.push(chunk);
-    return chunks.length === 1 ? chunks[0] : new Uint8Array(Buffer.concat(chunks));
-  };
 }

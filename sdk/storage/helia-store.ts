@@ -1,8 +1,9 @@
 /**
  * The embedded default {@link ContentStore}: a Helia IPFS node whose blockstore and datastore (pins) live in a folder.
  *
- * - `put` imports the bytes as a UnixFS file ({@link importFile}: CIDv1, raw leaves, 1 MiB chunks) and pins the
- *   DAG recursively.
+ * - `put` builds the bytes' UnixFS blocks ({@link objectBlocks}: the DAG of `importFile`, CIDv1, raw leaves, 1 MiB
+ *   chunks; an object of ≤ 1 MiB hashed once for both its CID and its content hash), writes them in one batch
+ *   (`putMany`) and pins the DAG recursively.
  * - `get` re-reads every block from disk and re-hashes it against its CID ({@link readVerifiedFile}); with
  *   `expectedContentHash` it also checks the SHA-256 of the whole object.
  * - `remove` unpins the DAG and garbage-collects: the blocks no other pinned object links to are deleted.
@@ -19,13 +20,12 @@ import type { Helia } from "@helia/utils";
 import type { FsBlockstore } from "blockstore-fs";
 import type { FsDatastore } from "datastore-fs";
 import type { CID } from "multiformats/cid";
-import { contentHash } from "../crypto";
 import { toServedCid } from "./cid";
 import { checkContentHash, normaliseContentHash } from "./content-hash";
 import { loadEsm, type EsmModules } from "./esm";
 import { InvalidArgumentError, StoreClosedError } from "./errors";
 import type { CidInput, ContentStore, GetOptions, PutResult } from "./types";
-import { importFile } from "./unixfs";
+import { objectBlocks } from "./object-blocks";
 import { readVerifiedFile } from "./verified-dag";
 
 /** Options of {@link HeliaContentStore.open}. */
@@ -109,12 +109,17 @@ export class HeliaContentStore implements ContentStore {
   async put(bytes: Uint8Array): Promise<PutResult> {
     this.#assertOpen();
     if (!(bytes instanceof Uint8Array)) throw new InvalidArgumentError("put needs a Uint8Array");
-    const cid = await this.#serialise(async () => {
-      const root = await importFile(this.#helia, bytes);
+    // Hashing and chunking happen before the write lock: only the block writes and the pin are serialised.
+    const { root, blocks, contentHash } = await objectBlocks(bytes);
+    await this.#serialise(async () => {
+      // Straight to the file blockstore, whose putMany writes in parallel: Helia's own stack funnels putMany into one
+      // awaited put per block (its identity-CID wrapper), and offers nothing this offline, serialised store needs.
+      // (Its declaration types the pairs' bytes as a generator; at run time it writes a Uint8Array as Helia's put does.)
+      const pairs = blocks.map(({ cid, bytes: block }) => ({ cid, bytes: block }));
+      await drain(this.#blockstore.putMany(pairs as unknown as Parameters<FsBlockstore["putMany"]>[0]));
       if (!(await this.#isPinRoot(root))) await drain(this.#helia.pins.add(root));
-      return root;
     });
-    return { cid: cid.toString(), cidBytes: Uint8Array.from(cid.bytes), size: bytes.length, contentHash: contentHash(bytes) };
+    return { cid: root.toString(), cidBytes: Uint8Array.from(root.bytes), size: bytes.length, contentHash };
   }
 
   /** @inheritDoc */
@@ -123,7 +128,7 @@ export class HeliaContentStore implements ContentStore {
     if (options.expectedContentHash !== undefined) normaliseContentHash(options.expectedContentHash);
     const root = await toServedCid(cid);
     const bytes = await readVerifiedFile(root, (block) => this.#readBlock(block));
-    checkContentHash(bytes, options.expectedContentHash, root.toString());
+    await checkContentHash(bytes, options.expectedContentHash, root.toString());
     return bytes;
   }
 

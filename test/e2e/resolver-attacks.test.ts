@@ -138,7 +138,7 @@ describe("e2e: resolver attacks of the security review", function () {
       await refused(() => depositRecordKey({ url: stack.resolver.url, signer: patient, domain: stack.domain, tokenId: record.tokenId, version: 2n, wrappedKey: v1Wrap }), "KEY_DOES_NOT_OPEN", 422);
       expect(await stack.resolver.database.getWrap(record.tokenId, 2n)).to.equal(undefined);
       // A key wrapped for version 2 is accepted.
-      const forV2 = wrapKey(generateDataKey(), stack.identity.encryptionPublicKey, bindingOf(record.tokenId, 2n));
+      const forV2 = await wrapKey(generateDataKey(), stack.identity.encryptionPublicKey, bindingOf(record.tokenId, 2n));
       await depositRecordKey({ url: stack.resolver.url, signer: patient, domain: stack.domain, tokenId: record.tokenId, version: 2n, wrappedKey: forV2 });
       expect(hexlify((await stack.resolver.database.getWrap(record.tokenId, 2n))!)).to.equal(hexlify(forV2));
     });
@@ -160,7 +160,7 @@ describe("e2e: resolver attacks of the security review", function () {
       const captured = await depositBody(stack.signers.writer, record.tokenId, record.version, stored);
       for (let i = 0; i < 2; i++) expect((await put(record.tokenId, captured)).status).to.equal(200); // a retry: unchanged
       // The patient's (or anyone's) second, different wrap that opens for this version is refused: written once.
-      const other = wrapKey(generateDataKey(), stack.identity.encryptionPublicKey, bindingOf(record.tokenId, record.version));
+      const other = await wrapKey(generateDataKey(), stack.identity.encryptionPublicKey, bindingOf(record.tokenId, record.version));
       const second = await put(record.tokenId, await depositBody(stack.signers.patient, record.tokenId, record.version, other));
       expect(second.status).to.equal(409);
       expect((second.body as { error: { code: string } }).error.code).to.equal("KEY_ALREADY_DEPOSITED");
@@ -225,7 +225,7 @@ describe("e2e: resolver attacks of the security review", function () {
       const { identity, resolver: limited } = await independentResolver("eoa-limit", { perRequesterPerMinute: 2 });
       const reader = stack.signers.reader;
       const record = records[0];
-      const wrap = wrapKey(generateDataKey(), identity.encryptionPublicKey, bindingOf(record.tokenId, record.version));
+      const wrap = await wrapKey(generateDataKey(), identity.encryptionPublicKey, bindingOf(record.tokenId, record.version));
       await depositRecordKey({ url: limited.url, signer: stack.signers.patient, domain: stack.domain, tokenId: record.tokenId, version: record.version, wrappedKey: wrap });
       for (let i = 0; i < 5; i++) {
         const { body } = await signedAccessBody(stack, stack.signers.stranger, records[0].tokenId, { requester: reader.address, resolver: identity.address });
@@ -337,7 +337,7 @@ describe("e2e: resolver attacks of the security review", function () {
       const record = records[0];
       const { identity, resolver: second } = await independentResolver("second");
       // The writer deposits a key with the second resolver too (wrapped to that resolver's key).
-      const secondWrap = wrapKey(generateDataKey(), identity.encryptionPublicKey, bindingOf(record.tokenId, record.version));
+      const secondWrap = await wrapKey(generateDataKey(), identity.encryptionPublicKey, bindingOf(record.tokenId, record.version));
       await depositRecordKey({ url: second.url, signer: stack.signers.writer, domain: stack.domain, tokenId: record.tokenId, version: record.version, wrappedKey: secondWrap });
       const before = await disclosures();
       const { body } = await signedAccessBody(stack, stack.signers.reader, record.tokenId);

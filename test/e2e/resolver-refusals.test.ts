@@ -90,8 +90,8 @@ describe("e2e: the resolver refuses, and then releases and discloses nothing", f
     await expectRejects(depositRecordKey({ ...base, signer: stranger }), ResolverError, "NOT_RECORD_WRITER");
     await expectRejects(depositRecordKey({ ...base, signer: writer, version: other.version + 1n }), ResolverError, "VERSION_MISMATCH");
     const binding = { chainId: stack.chain.chainId, recordToken: stack.config.recordToken, tokenId: other.tokenId, version: other.version };
-    const dek = unwrapKey(wrap!, stack.identity.encryptionPrivateKey, binding);
-    const toSomeoneElse = wrapKey(dek, generateEncryptionKeyPair().publicKey, binding);
+    const dek = await unwrapKey(wrap!, stack.identity.encryptionPrivateKey, binding);
+    const toSomeoneElse = await wrapKey(dek, generateEncryptionKeyPair().publicKey, binding);
     dek.fill(0);
     await expectRejects(depositRecordKey({ ...base, signer: writer, wrappedKey: toSomeoneElse }), ResolverError, "KEY_DOES_NOT_OPEN");
     // The stored wrap is untouched by the refused deposits; the patient may deposit again.

@@ -84,7 +84,7 @@ export async function runReaderLoad(
         let opens = false;
         try {
           const ref = { chainId: stack.chain.chainId, recordToken: stack.config.recordToken, tokenId: record.tokenId, version: target.version };
-          opens = openRecord(target.bytes, release.wrappedKey, release.ephemeralPrivateKey, ref, target.contentHash).length > 0;
+          opens = (await openRecord(target.bytes, release.wrappedKey, release.ephemeralPrivateKey, ref, target.contentHash)).length > 0;
         } catch {
           opens = false;
         } finally {

@@ -123,10 +123,10 @@ describe("sdk/browser.ts bundles for the browser", () => {
         const aad = { chainId: 300n, recordToken: inputs.recordToken, tokenId: 7n, version: 1n };
         const reader = crypto.generateEncryptionKeyPair();
         const plaintext = new TextEncoder().encode('{"resourceType":"Bundle","type":"collection","entry":[{"resource":{"resourceType":"Patient","gender":"female"}}]}');
-        const envelope = crypto.sealRecord(plaintext, aad, [reader.publicKey]);
-        const opened = crypto.openRecord(envelope.sealed, envelope.wraps[0].wrappedKey, reader.privateKey, aad, envelope.contentHash);
+        const envelope = await crypto.sealRecord(plaintext, aad, [reader.publicKey]);
+        const opened = await crypto.openRecord(envelope.sealed, envelope.wraps[0].wrappedKey, reader.privateKey, aad, envelope.contentHash);
         let tampered = "";
-        try { crypto.openRecord(envelope.sealed.map((b, i) => (i === 20 ? b ^ 1 : b)), envelope.wraps[0].wrappedKey, reader.privateKey, aad); }
+        try { await crypto.openRecord(envelope.sealed.map((b, i) => (i === 20 ? b ^ 1 : b)), envelope.wraps[0].wrappedKey, reader.privateKey, aad); }
         catch (e) { tampered = e instanceof MedrecError ? e.code : String(e); }
 
         const digest = consent.consentDigest(consent.consentDomain(300n, inputs.consentManager), inputs.consent);

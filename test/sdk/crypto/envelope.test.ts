@@ -18,7 +18,7 @@ import {
   wrapKey,
   decryptRecord,
 } from "../../../sdk/crypto";
-import { AAD, expectMedrecError, flipBit, utf8 } from "./helpers";
+import { AAD, expectMedrecError, expectRejects, flipBit, utf8 } from "./helpers";
 
 const FHIR = utf8('{"resourceType":"Bundle","type":"collection","entry":[{"resource":{"resourceType":"Patient"}}]}');
 const sha256Hex = (b: Uint8Array) => `0x${createHash("sha256").update(b).digest("hex")}`;
@@ -29,39 +29,39 @@ describe("sdk/crypto envelope (sealRecord / openRecord)", () => {
   const grantee = generateEncryptionKeyPair();
   const outsider = generateEncryptionKeyPair();
 
-  it("seals once and every recipient opens it, with the on-chain hash checked", () => {
-    const env = sealRecord(FHIR, AAD, [patient.publicKey, resolver.publicKeyHex, grantee.publicKey]);
+  it("seals once and every recipient opens it, with the on-chain hash checked", async () => {
+    const env = await sealRecord(FHIR, AAD, [patient.publicKey, resolver.publicKeyHex, grantee.publicKey]);
     expect(env.wraps).to.have.length(3);
     for (const [i, party] of [patient, resolver, grantee].entries()) {
       expect(hexlify(env.wraps[i].recipient)).to.equal(party.publicKeyHex);
-      const opened = openRecord(env.sealed, env.wraps[i].wrappedKey, party.privateKey, AAD, env.contentHash);
+      const opened = await openRecord(env.sealed, env.wraps[i].wrappedKey, party.privateKey, AAD, env.contentHash);
       expect(hexlify(opened)).to.equal(hexlify(FHIR));
     }
   });
 
-  it("contentHash is SHA-256 of the sealed bytes, 0x + 64 lowercase hex", () => {
-    const env = sealRecord(FHIR, AAD, [patient.publicKey]);
+  it("contentHash is SHA-256 of the sealed bytes, 0x + 64 lowercase hex", async () => {
+    const env = await sealRecord(FHIR, AAD, [patient.publicKey]);
     expect(env.contentHash).to.match(/^0x[0-9a-f]{64}$/);
     expect(env.contentHash).to.equal(sha256Hex(env.sealed));
-    expect(contentHash(env.sealed)).to.equal(env.contentHash);
+    expect(await contentHash(env.sealed)).to.equal(env.contentHash);
   });
 
-  it("all wraps carry the same DEK, and that DEK decrypts the sealed record", () => {
-    const env = sealRecord(FHIR, AAD, [patient.publicKey, resolver.publicKey]);
-    const a = unwrapKey(env.wraps[0].wrappedKey, patient.privateKey, AAD);
-    const b = unwrapKey(env.wraps[1].wrappedKey, resolver.privateKey, AAD);
+  it("all wraps carry the same DEK, and that DEK decrypts the sealed record", async () => {
+    const env = await sealRecord(FHIR, AAD, [patient.publicKey, resolver.publicKey]);
+    const a = await unwrapKey(env.wraps[0].wrappedKey, patient.privateKey, AAD);
+    const b = await unwrapKey(env.wraps[1].wrappedKey, resolver.privateKey, AAD);
     expect(hexlify(a)).to.equal(hexlify(b));
-    expect(hexlify(decryptRecord(env.sealed, a, AAD))).to.equal(hexlify(FHIR));
+    expect(hexlify(await decryptRecord(env.sealed, a, AAD))).to.equal(hexlify(FHIR));
   });
 
-  it("a wrap opens only for its own recipient", () => {
+  it("a wrap opens only for its own recipient", async () => {
     const parties = [patient, resolver, grantee];
-    const env = sealRecord(FHIR, AAD, parties.map((p) => p.publicKey));
+    const env = await sealRecord(FHIR, AAD, parties.map((p) => p.publicKey));
     for (const [i, wrap] of env.wraps.entries()) {
       for (const [j, party] of [...parties, outsider].entries()) {
         if (i === j) continue;
-        expectMedrecError(
-          () => openRecord(env.sealed, wrap.wrappedKey, party.privateKey, AAD, env.contentHash),
+        await expectRejects(
+          openRecord(env.sealed, wrap.wrappedKey, party.privateKey, AAD, env.contentHash),
           KeyUnwrapError,
           "KEY_UNWRAP_FAILED",
         );
@@ -69,76 +69,80 @@ describe("sdk/crypto envelope (sealRecord / openRecord)", () => {
     }
   });
 
-  it("two seals of the same plaintext differ (fresh DEK and nonce)", () => {
-    const a = sealRecord(FHIR, AAD, [patient.publicKey]);
-    const b = sealRecord(FHIR, AAD, [patient.publicKey]);
+  it("two seals of the same plaintext differ (fresh DEK and nonce)", async () => {
+    const a = await sealRecord(FHIR, AAD, [patient.publicKey]);
+    const b = await sealRecord(FHIR, AAD, [patient.publicKey]);
     expect(hexlify(a.sealed.subarray(1, 13))).to.not.equal(hexlify(b.sealed.subarray(1, 13)));
     expect(a.contentHash).to.not.equal(b.contentHash);
-    const dekA = unwrapKey(a.wraps[0].wrappedKey, patient.privateKey, AAD);
-    const dekB = unwrapKey(b.wraps[0].wrappedKey, patient.privateKey, AAD);
+    const dekA = await unwrapKey(a.wraps[0].wrappedKey, patient.privateKey, AAD);
+    const dekB = await unwrapKey(b.wraps[0].wrappedKey, patient.privateKey, AAD);
     expect(hexlify(dekA)).to.not.equal(hexlify(dekB));
   });
 
-  it("opens without an expected hash too", () => {
-    const env = sealRecord(FHIR, AAD, [patient.publicKey]);
-    expect(hexlify(openRecord(env.sealed, env.wraps[0].wrappedKey, patient.privateKey, AAD))).to.equal(hexlify(FHIR));
+  it("opens without an expected hash too", async () => {
+    const env = await sealRecord(FHIR, AAD, [patient.publicKey]);
+    expect(hexlify(await openRecord(env.sealed, env.wraps[0].wrappedKey, patient.privateKey, AAD))).to.equal(hexlify(FHIR));
   });
 
-  it("accepts the expected hash as uppercase hex or as 32 bytes", () => {
-    const env = sealRecord(FHIR, AAD, [patient.publicKey]);
+  it("accepts the expected hash as uppercase hex or as 32 bytes", async () => {
+    const env = await sealRecord(FHIR, AAD, [patient.publicKey]);
     const upper = `0x${env.contentHash.slice(2).toUpperCase()}`;
     const bytes = Uint8Array.from(Buffer.from(env.contentHash.slice(2), "hex"));
-    expect(hexlify(openRecord(env.sealed, env.wraps[0].wrappedKey, patient.privateKey, AAD, upper))).to.equal(hexlify(FHIR));
-    expect(hexlify(openRecord(env.sealed, env.wraps[0].wrappedKey, patient.privateKey, AAD, bytes))).to.equal(hexlify(FHIR));
+    expect(hexlify(await openRecord(env.sealed, env.wraps[0].wrappedKey, patient.privateKey, AAD, upper))).to.equal(hexlify(FHIR));
+    expect(hexlify(await openRecord(env.sealed, env.wraps[0].wrappedKey, patient.privateKey, AAD, bytes))).to.equal(hexlify(FHIR));
   });
 
   describe("content hash", () => {
-    const env = sealRecord(FHIR, AAD, [patient.publicKey]);
-    const wrapped = env.wraps[0].wrappedKey;
+    let env: Awaited<ReturnType<typeof sealRecord>>;
+    before(async () => {
+      env = await sealRecord(FHIR, AAD, [patient.publicKey]);
+      wrapped = env.wraps[0].wrappedKey;
+    });
+    let wrapped: Uint8Array;
 
-    it("a flipped bit anywhere in the sealed bytes → ContentHashMismatchError (checked before decrypting)", () => {
+    it("a flipped bit anywhere in the sealed bytes → ContentHashMismatchError (checked before decrypting)", async () => {
       for (let bit = 0; bit < env.sealed.length * 8; bit++) {
-        expectMedrecError(
-          () => openRecord(flipBit(env.sealed, bit), wrapped, patient.privateKey, AAD, env.contentHash),
+        await expectRejects(
+          openRecord(flipBit(env.sealed, bit), wrapped, patient.privateKey, AAD, env.contentHash),
           ContentHashMismatchError,
           "CONTENT_HASH_MISMATCH",
         );
       }
     });
 
-    it("a different expected hash → ContentHashMismatchError; the message carries both (public) hashes", () => {
-      const other = sealRecord(FHIR, AAD, [patient.publicKey]).contentHash;
-      const err = expectMedrecError(
-        () => openRecord(env.sealed, wrapped, patient.privateKey, AAD, other),
+    it("a different expected hash → ContentHashMismatchError; the message carries both (public) hashes", async () => {
+      const other = (await sealRecord(FHIR, AAD, [patient.publicKey])).contentHash;
+      const err = await expectRejects(
+        openRecord(env.sealed, wrapped, patient.privateKey, AAD, other),
         ContentHashMismatchError,
         "CONTENT_HASH_MISMATCH",
       );
       expect(err.message).to.contain(other).and.to.contain(env.contentHash);
     });
 
-    it("is checked before the private key is used: wrong hash + wrong key → ContentHashMismatchError", () => {
-      const other = sealRecord(FHIR, AAD, [patient.publicKey]).contentHash;
-      expectMedrecError(
-        () => openRecord(env.sealed, wrapped, outsider.privateKey, AAD, other),
+    it("is checked before the private key is used: wrong hash + wrong key → ContentHashMismatchError", async () => {
+      const other = (await sealRecord(FHIR, AAD, [patient.publicKey])).contentHash;
+      await expectRejects(
+        openRecord(env.sealed, wrapped, outsider.privateKey, AAD, other),
         ContentHashMismatchError,
         "CONTENT_HASH_MISMATCH",
       );
     });
 
-    it("truncated or empty sealed bytes with an expected hash → ContentHashMismatchError", () => {
+    it("truncated or empty sealed bytes with an expected hash → ContentHashMismatchError", async () => {
       for (const cut of [new Uint8Array(0), env.sealed.slice(0, 10), env.sealed.slice(0, env.sealed.length - 1)]) {
-        expectMedrecError(
-          () => openRecord(cut, wrapped, patient.privateKey, AAD, env.contentHash),
+        await expectRejects(
+          openRecord(cut, wrapped, patient.privateKey, AAD, env.contentHash),
           ContentHashMismatchError,
           "CONTENT_HASH_MISMATCH",
         );
       }
     });
 
-    it("a malformed expected hash → InvalidArgumentError", () => {
+    it("a malformed expected hash → InvalidArgumentError", async () => {
       for (const bad of ["0x1234", env.contentHash.slice(2), `${env.contentHash}00`, new Uint8Array(31), 5]) {
-        expectMedrecError(
-          () => openRecord(env.sealed, wrapped, patient.privateKey, AAD, bad as Uint8Array),
+        await expectRejects(
+          openRecord(env.sealed, wrapped, patient.privateKey, AAD, bad as Uint8Array),
           InvalidArgumentError,
           "INVALID_ARGUMENT",
         );
@@ -147,8 +151,12 @@ describe("sdk/crypto envelope (sealRecord / openRecord)", () => {
   });
 
   describe("openRecord failures are typed", () => {
-    const env = sealRecord(FHIR, AAD, [patient.publicKey]);
-    const wrapped = env.wraps[0].wrappedKey;
+    let env: Awaited<ReturnType<typeof sealRecord>>;
+    before(async () => {
+      env = await sealRecord(FHIR, AAD, [patient.publicKey]);
+      wrapped = env.wraps[0].wrappedKey;
+    });
+    let wrapped: Uint8Array;
 
     const others = [
       { ...AAD, chainId: 1n },
@@ -157,60 +165,60 @@ describe("sdk/crypto envelope (sealRecord / openRecord)", () => {
       { ...AAD, version: 4n },
     ];
 
-    it("a different record's coordinates → KeyUnwrapError: the wrap opens for its own record version only", () => {
+    it("a different record's coordinates → KeyUnwrapError: the wrap opens for its own record version only", async () => {
       for (const aad of others) {
-        expectMedrecError(() => openRecord(env.sealed, wrapped, patient.privateKey, aad, env.contentHash), KeyUnwrapError, "KEY_UNWRAP_FAILED");
+        await expectRejects(openRecord(env.sealed, wrapped, patient.privateKey, aad, env.contentHash), KeyUnwrapError, "KEY_UNWRAP_FAILED");
       }
     });
 
-    it("a different record's coordinates with the key re-wrapped for them → DecryptionError: the ciphertext's AAD binds them too", () => {
-      const dek = unwrapKey(wrapped, patient.privateKey, AAD);
+    it("a different record's coordinates with the key re-wrapped for them → DecryptionError: the ciphertext's AAD binds them too", async () => {
+      const dek = await unwrapKey(wrapped, patient.privateKey, AAD);
       for (const aad of others) {
-        const rebound = wrapKey(dek, patient.publicKey, aad);
-        expectMedrecError(() => openRecord(env.sealed, rebound, patient.privateKey, aad, env.contentHash), DecryptionError, "DECRYPTION_FAILED");
+        const rebound = await wrapKey(dek, patient.publicKey, aad);
+        await expectRejects(openRecord(env.sealed, rebound, patient.privateKey, aad, env.contentHash), DecryptionError, "DECRYPTION_FAILED");
       }
       dek.fill(0);
     });
 
-    it("a wrap from another record (another DEK) → DecryptionError", () => {
-      const other = sealRecord(FHIR, AAD, [patient.publicKey]);
-      expectMedrecError(
-        () => openRecord(env.sealed, other.wraps[0].wrappedKey, patient.privateKey, AAD, env.contentHash),
+    it("a wrap from another record (another DEK) → DecryptionError", async () => {
+      const other = await sealRecord(FHIR, AAD, [patient.publicKey]);
+      await expectRejects(
+        openRecord(env.sealed, other.wraps[0].wrappedKey, patient.privateKey, AAD, env.contentHash),
         DecryptionError,
         "DECRYPTION_FAILED",
       );
     });
 
-    it("a tampered wrapped key → KeyUnwrapError", () => {
-      expectMedrecError(
-        () => openRecord(env.sealed, flipBit(wrapped, 500), patient.privateKey, AAD, env.contentHash),
+    it("a tampered wrapped key → KeyUnwrapError", async () => {
+      await expectRejects(
+        openRecord(env.sealed, flipBit(wrapped, 500), patient.privateKey, AAD, env.contentHash),
         KeyUnwrapError,
         "KEY_UNWRAP_FAILED",
       );
     });
 
-    it("empty, truncated or garbage sealed bytes (no expected hash) → InvalidEnvelopeError", () => {
+    it("empty, truncated or garbage sealed bytes (no expected hash) → InvalidEnvelopeError", async () => {
       const wrongVersion = Uint8Array.from(env.sealed);
       wrongVersion[0] = 2;
       for (const bad of [new Uint8Array(0), env.sealed.slice(0, 28), wrongVersion, randomBytes(5)]) {
-        expectMedrecError(() => openRecord(bad, wrapped, patient.privateKey, AAD), InvalidEnvelopeError, "INVALID_ENVELOPE");
+        await expectRejects(openRecord(bad, wrapped, patient.privateKey, AAD), InvalidEnvelopeError, "INVALID_ENVELOPE");
       }
     });
 
-    it("an empty or truncated wrapped key → InvalidEnvelopeError", () => {
+    it("an empty or truncated wrapped key → InvalidEnvelopeError", async () => {
       for (const bad of [new Uint8Array(0), wrapped.slice(0, 92)]) {
-        expectMedrecError(
-          () => openRecord(env.sealed, bad, patient.privateKey, AAD, env.contentHash),
+        await expectRejects(
+          openRecord(env.sealed, bad, patient.privateKey, AAD, env.contentHash),
           InvalidEnvelopeError,
           "INVALID_ENVELOPE",
         );
       }
     });
 
-    it("a private key of the wrong length → InvalidKeyError", () => {
+    it("a private key of the wrong length → InvalidKeyError", async () => {
       for (const n of [0, 31, 33]) {
-        expectMedrecError(
-          () => openRecord(env.sealed, wrapped, new Uint8Array(n), AAD, env.contentHash),
+        await expectRejects(
+          openRecord(env.sealed, wrapped, new Uint8Array(n), AAD, env.contentHash),
           InvalidKeyError,
           "INVALID_KEY",
         );
@@ -219,34 +227,34 @@ describe("sdk/crypto envelope (sealRecord / openRecord)", () => {
   });
 
   describe("sealRecord argument checks", () => {
-    it("no recipients → InvalidArgumentError", () => {
-      expectMedrecError(() => sealRecord(FHIR, AAD, []), InvalidArgumentError, "INVALID_ARGUMENT");
+    it("no recipients → InvalidArgumentError", async () => {
+      await expectRejects(sealRecord(FHIR, AAD, []), InvalidArgumentError, "INVALID_ARGUMENT");
     });
 
-    it("a recipient key of the wrong length or of low order → InvalidKeyError", () => {
-      expectMedrecError(() => sealRecord(FHIR, AAD, [patient.publicKey, new Uint8Array(31)]), InvalidKeyError, "INVALID_KEY");
-      expectMedrecError(() => sealRecord(FHIR, AAD, [patient.publicKey, new Uint8Array(32)]), InvalidKeyError, "INVALID_KEY");
+    it("a recipient key of the wrong length or of low order → InvalidKeyError", async () => {
+      await expectRejects(sealRecord(FHIR, AAD, [patient.publicKey, new Uint8Array(31)]), InvalidKeyError, "INVALID_KEY");
+      await expectRejects(sealRecord(FHIR, AAD, [patient.publicKey, new Uint8Array(32)]), InvalidKeyError, "INVALID_KEY");
     });
 
-    it("a non-bytes plaintext or an invalid AAD field → InvalidArgumentError", () => {
-      expectMedrecError(
-        () => sealRecord("text" as unknown as Uint8Array, AAD, [patient.publicKey]),
+    it("a non-bytes plaintext or an invalid AAD field → InvalidArgumentError", async () => {
+      await expectRejects(
+        sealRecord("text" as unknown as Uint8Array, AAD, [patient.publicKey]),
         InvalidArgumentError,
         "INVALID_ARGUMENT",
       );
-      expectMedrecError(() => sealRecord(FHIR, { ...AAD, tokenId: -1n }, [patient.publicKey]), InvalidArgumentError, "INVALID_ARGUMENT");
+      await expectRejects(sealRecord(FHIR, { ...AAD, tokenId: -1n }, [patient.publicKey]), InvalidArgumentError, "INVALID_ARGUMENT");
     });
 
-    it("does not modify the recipient keys it is given", () => {
+    it("does not modify the recipient keys it is given", async () => {
       const pub = Uint8Array.from(patient.publicKey);
-      const env = sealRecord(FHIR, AAD, [pub]);
+      const env = await sealRecord(FHIR, AAD, [pub]);
       expect(hexlify(pub)).to.equal(patient.publicKeyHex);
       expect(hexlify(env.wraps[0].recipient)).to.equal(patient.publicKeyHex);
     });
   });
 
-  it("benchEnvelope round-trips and reports its parameters (no timing assertions)", () => {
-    const result = benchEnvelope({ payloadBytes: 2048, iterations: 2, recipients: 3 });
+  it("benchEnvelope round-trips and reports its parameters (no timing assertions)", async () => {
+    const result = await benchEnvelope({ payloadBytes: 2048, iterations: 2, recipients: 3 });
     expect(result).to.include({ payloadBytes: 2048, iterations: 2, recipients: 3 });
     expect(Number.isFinite(result.sealMs) && result.sealMs >= 0).to.equal(true);
     expect(Number.isFinite(result.openMs) && result.openMs >= 0).to.equal(true);

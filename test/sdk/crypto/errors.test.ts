@@ -24,7 +24,7 @@ import {
 import { AAD, flipBit, utf8 } from "./helpers";
 
 describe("sdk/errors and crypto error hygiene", () => {
-  it("each error class has its code, its name, and is a MedrecError and an Error", () => {
+  it("each error class has its code, its name, and is a MedrecError and an Error", async () => {
     const cases: [MedrecError, Function, string, string][] = [
       [new DecryptionError(), DecryptionError, "DECRYPTION_FAILED", "DecryptionError"],
       [new KeyUnwrapError(), KeyUnwrapError, "KEY_UNWRAP_FAILED", "KeyUnwrapError"],
@@ -49,7 +49,7 @@ describe("sdk/errors and crypto error hygiene", () => {
     expect(new DecryptionError()).to.not.be.instanceOf(KeyUnwrapError);
   });
 
-  it("MedrecError keeps a code, a category and a cause", () => {
+  it("MedrecError keeps a code, a category and a cause", async () => {
     const cause = new Error("inner");
     const err = new MedrecError("SOME_CODE", "unavailable", "outer", { cause });
     expect(err.code).to.equal("SOME_CODE");
@@ -59,39 +59,39 @@ describe("sdk/errors and crypto error hygiene", () => {
     expect(err.name).to.equal("MedrecError");
   });
 
-  it("no error thrown by sdk/crypto carries key material or plaintext (message, stack, cause)", () => {
+  it("no error thrown by sdk/crypto carries key material or plaintext (message, stack, cause)", async () => {
     const dek = generateDataKey();
     const patient = generateEncryptionKeyPair();
     const other = generateEncryptionKeyPair();
     const secretText = "PATIENT-SECRET-DIAGNOSIS-7f3a9c";
     const plaintext = utf8(secretText);
-    const sealed = encryptRecord(plaintext, dek, AAD);
-    const wrapped = wrapKey(dek, patient.publicKey, AAD);
-    const env = sealRecord(plaintext, AAD, [patient.publicKey]);
-    const envDek = unwrapKey(env.wraps[0].wrappedKey, patient.privateKey, AAD);
+    const sealed = await encryptRecord(plaintext, dek, AAD);
+    const wrapped = await wrapKey(dek, patient.publicKey, AAD);
+    const env = await sealRecord(plaintext, AAD, [patient.publicKey]);
+    const envDek = await unwrapKey(env.wraps[0].wrappedKey, patient.privateKey, AAD);
     const shortDek = dek.slice(0, 31);
     const shortPriv = patient.privateKey.slice(0, 31);
 
     const failing: (() => unknown)[] = [
-      () => decryptRecord(flipBit(sealed, 200), dek, AAD),
-      () => decryptRecord(sealed, flipBit(dek, 0), AAD),
-      () => decryptRecord(sealed, dek, { ...AAD, version: 9n }),
-      () => decryptRecord(sealed.slice(0, 5), dek, AAD),
-      () => decryptRecord(sealed, shortDek, AAD),
-      () => decryptRecord(sealed, hexlify(shortDek), AAD),
-      () => encryptRecord(plaintext, shortDek, AAD),
-      () => unwrapKey(wrapped, other.privateKey, AAD),
-      () => unwrapKey(flipBit(wrapped, 400), patient.privateKey, AAD),
-      () => unwrapKey(wrapped, shortPriv, AAD),
-      () => unwrapKey(wrapped, hexlify(shortPriv), AAD),
-      () => unwrapKey(wrapped.slice(1), patient.privateKey, AAD),
+      async () => await decryptRecord(flipBit(sealed, 200), dek, AAD),
+      async () => await decryptRecord(sealed, flipBit(dek, 0), AAD),
+      async () => await decryptRecord(sealed, dek, { ...AAD, version: 9n }),
+      async () => await decryptRecord(sealed.slice(0, 5), dek, AAD),
+      async () => await decryptRecord(sealed, shortDek, AAD),
+      async () => await decryptRecord(sealed, hexlify(shortDek), AAD),
+      async () => await encryptRecord(plaintext, shortDek, AAD),
+      async () => await unwrapKey(wrapped, other.privateKey, AAD),
+      async () => await unwrapKey(flipBit(wrapped, 400), patient.privateKey, AAD),
+      async () => await unwrapKey(wrapped, shortPriv, AAD),
+      async () => await unwrapKey(wrapped, hexlify(shortPriv), AAD),
+      async () => await unwrapKey(wrapped.slice(1), patient.privateKey, AAD),
       () => getEncryptionPublicKey(shortPriv),
-      () => wrapKey(shortDek, patient.publicKey, AAD),
-      () => wrapKey(dek, new Uint8Array(32), AAD),
-      () => rewrapKey(wrapped, other.privateKey, other.publicKey, AAD),
-      () => openRecord(env.sealed, env.wraps[0].wrappedKey, patient.privateKey, { ...AAD, tokenId: 1n }),
-      () => openRecord(flipBit(env.sealed, 9), env.wraps[0].wrappedKey, patient.privateKey, AAD, env.contentHash),
-      () => openRecord(env.sealed, env.wraps[0].wrappedKey, other.privateKey, AAD),
+      async () => await wrapKey(shortDek, patient.publicKey, AAD),
+      async () => await wrapKey(dek, new Uint8Array(32), AAD),
+      async () => await rewrapKey(wrapped, other.privateKey, other.publicKey, AAD),
+      async () => await openRecord(env.sealed, env.wraps[0].wrappedKey, patient.privateKey, { ...AAD, tokenId: 1n }),
+      async () => await openRecord(flipBit(env.sealed, 9), env.wraps[0].wrappedKey, patient.privateKey, AAD, env.contentHash),
+      async () => await openRecord(env.sealed, env.wraps[0].wrappedKey, other.privateKey, AAD),
     ];
 
     // Any 8-byte window of a secret, in either hex case, or any 8 characters of the plaintext.
@@ -106,7 +106,7 @@ describe("sdk/errors and crypto error hygiene", () => {
     for (const [i, fn] of failing.entries()) {
       let err: unknown;
       try {
-        fn();
+        await fn();
       } catch (e) {
         err = e;
       }

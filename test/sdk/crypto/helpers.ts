@@ -1,7 +1,7 @@
 // Shared helpers of the sdk/crypto tests (loaded by mocha too; defines no tests).
 import type { RecordAadFields } from "../../../sdk/crypto";
 
-export { expectMedrecError } from "../../helpers/rejects";
+export { expectMedrecError, expectRejects } from "../../helpers/rejects";
 
 /** A copy of `bytes` with bit `bit` (0 = least significant bit of byte 0) flipped. */
 export function flipBit(bytes: Uint8Array, bit: number): Uint8Array {

@@ -19,7 +19,7 @@ import {
   WRAPPED_KEY_LENGTH,
   type RecordAadFields,
 } from "../../../sdk/crypto";
-import { AAD, AAD_FIELD_BITS, expectMedrecError, flipAadField, flipBit } from "./helpers";
+import { AAD, AAD_FIELD_BITS, expectMedrecError, expectRejects, flipAadField, flipBit } from "./helpers";
 
 const UINT256_MAX = (1n << 256n) - 1n;
 const UINT64_MAX = (1n << 64n) - 1n;
@@ -43,26 +43,26 @@ const aadArb: fc.Arbitrary<RecordAadFields> = fc.record({
 const aadFieldArb = fc.constantFrom(...(Object.keys(AAD_FIELD_BITS) as (keyof RecordAadFields)[]));
 
 describe("sdk/crypto properties (fast-check)", () => {
-  it("decryptRecord(encryptRecord(p, k, aad), k, aad) = p for payloads of 0..64 KiB and any AAD", () => {
-    fc.assert(
-      fc.property(payloadArb, aadArb, (plaintext, aad) => {
+  it("decryptRecord(encryptRecord(p, k, aad), k, aad) = p for payloads of 0..64 KiB and any AAD", async () => {
+    await fc.assert(
+      fc.asyncProperty(payloadArb, aadArb, async (plaintext, aad) => {
         const dek = generateDataKey();
-        const sealed = encryptRecord(plaintext, dek, aad);
+        const sealed = await encryptRecord(plaintext, dek, aad);
         expect(sealed.length).to.equal(plaintext.length + SEALED_RECORD_OVERHEAD);
-        expect(Buffer.from(decryptRecord(sealed, dek, aad)).equals(Buffer.from(plaintext))).to.equal(true);
+        expect(Buffer.from(await decryptRecord(sealed, dek, aad)).equals(Buffer.from(plaintext))).to.equal(true);
       }),
       { numRuns: 100 },
     );
   });
 
-  it("sealRecord → openRecord works for each of 1..3 recipients", () => {
+  it("sealRecord → openRecord works for each of 1..3 recipients", async () => {
     const parties = [generateEncryptionKeyPair(), generateEncryptionKeyPair(), generateEncryptionKeyPair()];
-    fc.assert(
-      fc.property(payloadArb, aadArb, fc.integer({ min: 1, max: 3 }), (plaintext, aad, n) => {
-        const env = sealRecord(plaintext, aad, parties.slice(0, n).map((p) => p.publicKey));
+    await fc.assert(
+      fc.asyncProperty(payloadArb, aadArb, fc.integer({ min: 1, max: 3 }), async (plaintext, aad, n) => {
+        const env = await sealRecord(plaintext, aad, parties.slice(0, n).map((p) => p.publicKey));
         expect(env.wraps).to.have.length(n);
         for (let i = 0; i < n; i++) {
-          const opened = openRecord(env.sealed, env.wraps[i].wrappedKey, parties[i].privateKey, aad, env.contentHash);
+          const opened = await openRecord(env.sealed, env.wraps[i].wrappedKey, parties[i].privateKey, aad, env.contentHash);
           expect(Buffer.from(opened).equals(Buffer.from(plaintext))).to.equal(true);
         }
       }),
@@ -70,54 +70,54 @@ describe("sdk/crypto properties (fast-check)", () => {
     );
   });
 
-  it("any single flipped bit of a sealed record fails with InvalidEnvelopeError (version byte) or DecryptionError", () => {
-    fc.assert(
-      fc.property(payloadArb, aadArb, fc.nat(), (plaintext, aad, seed) => {
+  it("any single flipped bit of a sealed record fails with InvalidEnvelopeError (version byte) or DecryptionError", async () => {
+    await fc.assert(
+      fc.asyncProperty(payloadArb, aadArb, fc.nat(), async (plaintext, aad, seed) => {
         const dek = generateDataKey();
-        const sealed = encryptRecord(plaintext, dek, aad);
+        const sealed = await encryptRecord(plaintext, dek, aad);
         const bit = seed % (sealed.length * 8);
         const tampered = flipBit(sealed, bit);
-        if (bit < 8) expectMedrecError(() => decryptRecord(tampered, dek, aad), InvalidEnvelopeError, "INVALID_ENVELOPE");
-        else expectMedrecError(() => decryptRecord(tampered, dek, aad), DecryptionError, "DECRYPTION_FAILED");
+        if (bit < 8) await expectRejects(decryptRecord(tampered, dek, aad), InvalidEnvelopeError, "INVALID_ENVELOPE");
+        else await expectRejects(decryptRecord(tampered, dek, aad), DecryptionError, "DECRYPTION_FAILED");
       }),
       { numRuns: 200 },
     );
   });
 
-  it("any single flipped bit of any AAD field fails with DecryptionError", () => {
-    fc.assert(
-      fc.property(payloadArb, aadArb, aadFieldArb, fc.nat(), (plaintext, aad, field, seed) => {
+  it("any single flipped bit of any AAD field fails with DecryptionError", async () => {
+    await fc.assert(
+      fc.asyncProperty(payloadArb, aadArb, aadFieldArb, fc.nat(), async (plaintext, aad, field, seed) => {
         const dek = generateDataKey();
-        const sealed = encryptRecord(plaintext, dek, aad);
+        const sealed = await encryptRecord(plaintext, dek, aad);
         const wrong = flipAadField(aad, field, seed % AAD_FIELD_BITS[field]);
-        expectMedrecError(() => decryptRecord(sealed, dek, wrong), DecryptionError, "DECRYPTION_FAILED");
+        await expectRejects(decryptRecord(sealed, dek, wrong), DecryptionError, "DECRYPTION_FAILED");
       }),
       { numRuns: 200 },
     );
   });
 
-  it("any truncation of a sealed record fails with InvalidEnvelopeError (< 29 bytes) or DecryptionError", () => {
-    fc.assert(
-      fc.property(payloadArb, aadArb, fc.nat(), (plaintext, aad, seed) => {
+  it("any truncation of a sealed record fails with InvalidEnvelopeError (< 29 bytes) or DecryptionError", async () => {
+    await fc.assert(
+      fc.asyncProperty(payloadArb, aadArb, fc.nat(), async (plaintext, aad, seed) => {
         const dek = generateDataKey();
-        const sealed = encryptRecord(plaintext, dek, aad);
+        const sealed = await encryptRecord(plaintext, dek, aad);
         const len = seed % sealed.length;
         const cut = sealed.slice(0, len);
-        if (len < SEALED_RECORD_OVERHEAD) expectMedrecError(() => decryptRecord(cut, dek, aad), InvalidEnvelopeError, "INVALID_ENVELOPE");
-        else expectMedrecError(() => decryptRecord(cut, dek, aad), DecryptionError, "DECRYPTION_FAILED");
+        if (len < SEALED_RECORD_OVERHEAD) await expectRejects(decryptRecord(cut, dek, aad), InvalidEnvelopeError, "INVALID_ENVELOPE");
+        else await expectRejects(decryptRecord(cut, dek, aad), DecryptionError, "DECRYPTION_FAILED");
       }),
       { numRuns: 100 },
     );
   });
 
-  it("any single flipped bit of a sealed record is caught by the content hash first", () => {
+  it("any single flipped bit of a sealed record is caught by the content hash first", async () => {
     const party = generateEncryptionKeyPair();
-    fc.assert(
-      fc.property(payloadArb, aadArb, fc.nat(), (plaintext, aad, seed) => {
-        const env = sealRecord(plaintext, aad, [party.publicKey]);
+    await fc.assert(
+      fc.asyncProperty(payloadArb, aadArb, fc.nat(), async (plaintext, aad, seed) => {
+        const env = await sealRecord(plaintext, aad, [party.publicKey]);
         const tampered = flipBit(env.sealed, seed % (env.sealed.length * 8));
-        expectMedrecError(
-          () => openRecord(tampered, env.wraps[0].wrappedKey, party.privateKey, aad, env.contentHash),
+        await expectRejects(
+          openRecord(tampered, env.wraps[0].wrappedKey, party.privateKey, aad, env.contentHash),
           ContentHashMismatchError,
           "CONTENT_HASH_MISMATCH",
         );
@@ -126,49 +126,49 @@ describe("sdk/crypto properties (fast-check)", () => {
     );
   });
 
-  it("any single flipped bit of a wrapped key fails with InvalidEnvelopeError (version byte) or KeyUnwrapError", () => {
+  it("any single flipped bit of a wrapped key fails with InvalidEnvelopeError (version byte) or KeyUnwrapError", async () => {
     const party = generateEncryptionKeyPair();
-    fc.assert(
-      fc.property(fc.integer({ min: 0, max: WRAPPED_KEY_LENGTH * 8 - 1 }), (bit) => {
-        const wrapped = wrapKey(generateDataKey(), party.publicKey, AAD);
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: WRAPPED_KEY_LENGTH * 8 - 1 }), async (bit) => {
+        const wrapped = await wrapKey(generateDataKey(), party.publicKey, AAD);
         const tampered = flipBit(wrapped, bit);
-        if (bit < 8) expectMedrecError(() => unwrapKey(tampered, party.privateKey, AAD), InvalidEnvelopeError, "INVALID_ENVELOPE");
-        else expectMedrecError(() => unwrapKey(tampered, party.privateKey, AAD), KeyUnwrapError, "KEY_UNWRAP_FAILED");
+        if (bit < 8) await expectRejects(unwrapKey(tampered, party.privateKey, AAD), InvalidEnvelopeError, "INVALID_ENVELOPE");
+        else await expectRejects(unwrapKey(tampered, party.privateKey, AAD), KeyUnwrapError, "KEY_UNWRAP_FAILED");
       }),
       { numRuns: 200 },
     );
   });
 
-  it("wrap/unwrap/rewrap preserve any DEK, and a wrap never opens for another key", () => {
-    fc.assert(
-      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), (dek) => {
+  it("wrap/unwrap/rewrap preserve any DEK, and a wrap never opens for another key", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ minLength: 32, maxLength: 32 }), async (dek) => {
         const [holder, newcomer, stranger] = [0, 1, 2].map(() => generateEncryptionKeyPair());
-        const wrapped = wrapKey(dek, holder.publicKey, AAD);
-        expect(hexlify(unwrapKey(wrapped, holder.privateKey, AAD))).to.equal(hexlify(dek));
-        const rewrapped = rewrapKey(wrapped, holder.privateKey, newcomer.publicKey, AAD);
-        expect(hexlify(unwrapKey(rewrapped, newcomer.privateKey, AAD))).to.equal(hexlify(dek));
-        expect(hexlify(unwrapKey(wrapped, holder.privateKey, AAD))).to.equal(hexlify(dek));
-        expectMedrecError(() => unwrapKey(wrapped, stranger.privateKey, AAD), KeyUnwrapError, "KEY_UNWRAP_FAILED");
-        expectMedrecError(() => unwrapKey(rewrapped, stranger.privateKey, AAD), KeyUnwrapError, "KEY_UNWRAP_FAILED");
+        const wrapped = await wrapKey(dek, holder.publicKey, AAD);
+        expect(hexlify(await unwrapKey(wrapped, holder.privateKey, AAD))).to.equal(hexlify(dek));
+        const rewrapped = await rewrapKey(wrapped, holder.privateKey, newcomer.publicKey, AAD);
+        expect(hexlify(await unwrapKey(rewrapped, newcomer.privateKey, AAD))).to.equal(hexlify(dek));
+        expect(hexlify(await unwrapKey(wrapped, holder.privateKey, AAD))).to.equal(hexlify(dek));
+        await expectRejects(unwrapKey(wrapped, stranger.privateKey, AAD), KeyUnwrapError, "KEY_UNWRAP_FAILED");
+        await expectRejects(unwrapKey(rewrapped, stranger.privateKey, AAD), KeyUnwrapError, "KEY_UNWRAP_FAILED");
       }),
       { numRuns: 40, examples: [[new Uint8Array(32)], [new Uint8Array(32).fill(0xff)]] },
     );
   });
 
-  it("a wrap opens only for the record version it was made for: any flipped bit of chain id, RecordToken, token id or version fails", () => {
+  it("a wrap opens only for the record version it was made for: any flipped bit of chain id, RecordToken, token id or version fails", async () => {
     const party = generateEncryptionKeyPair();
     const fields = Object.keys(AAD_FIELD_BITS) as (keyof typeof AAD_FIELD_BITS)[];
-    fc.assert(
-      fc.property(fc.constantFrom(...fields), fc.nat(), fc.uint8Array({ minLength: 32, maxLength: 32 }), (field, n, dek) => {
-        const wrapped = wrapKey(dek, party.publicKey, AAD);
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...fields), fc.nat(), fc.uint8Array({ minLength: 32, maxLength: 32 }), async (field, n, dek) => {
+        const wrapped = await wrapKey(dek, party.publicKey, AAD);
         const other = flipAadField(AAD, field, n % AAD_FIELD_BITS[field]);
-        expectMedrecError(() => unwrapKey(wrapped, party.privateKey, other), KeyUnwrapError, "KEY_UNWRAP_FAILED");
+        await expectRejects(unwrapKey(wrapped, party.privateKey, other), KeyUnwrapError, "KEY_UNWRAP_FAILED");
         // A re-wrap for the resolver's reader keeps the binding: it too opens for the original version only.
         const reader = generateEncryptionKeyPair();
-        const released = rewrapKey(wrapped, party.privateKey, reader.publicKey, AAD);
-        expect(hexlify(unwrapKey(released, reader.privateKey, AAD))).to.equal(hexlify(dek));
-        expectMedrecError(() => unwrapKey(released, reader.privateKey, other), KeyUnwrapError, "KEY_UNWRAP_FAILED");
-        expectMedrecError(() => rewrapKey(wrapped, party.privateKey, reader.publicKey, other), KeyUnwrapError, "KEY_UNWRAP_FAILED");
+        const released = await rewrapKey(wrapped, party.privateKey, reader.publicKey, AAD);
+        expect(hexlify(await unwrapKey(released, reader.privateKey, AAD))).to.equal(hexlify(dek));
+        await expectRejects(unwrapKey(released, reader.privateKey, other), KeyUnwrapError, "KEY_UNWRAP_FAILED");
+        await expectRejects(rewrapKey(wrapped, party.privateKey, reader.publicKey, other), KeyUnwrapError, "KEY_UNWRAP_FAILED");
       }),
       { numRuns: 80 },
     );

@@ -27,7 +27,7 @@ import {
   wrapKey,
   WRAPPED_KEY_LENGTH,
 } from "../../../sdk/crypto";
-import { AAD, expectMedrecError, flipAadField, flipBit } from "./helpers";
+import { AAD, expectMedrecError, expectRejects, flipAadField, flipBit } from "./helpers";
 
 // An independent implementation of the documented wrap format on node:crypto (OpenSSL), to pin the format.
 const PKCS8_X25519 = Buffer.from("302e020100300506032b656e04220420", "hex");
@@ -78,15 +78,15 @@ describe("sdk/crypto key wrapping", () => {
   const bob = generateEncryptionKeyPair();
 
   describe("round trip and format", () => {
-    it("wrapKey → unwrapKey returns the DEK", () => {
+    it("wrapKey → unwrapKey returns the DEK", async () => {
       const dek = generateDataKey();
-      const wrapped = wrapKey(dek, alice.publicKey, AAD);
-      expect(hexlify(unwrapKey(wrapped, alice.privateKey, AAD))).to.equal(hexlify(dek));
+      const wrapped = await wrapKey(dek, alice.publicKey, AAD);
+      expect(hexlify(await unwrapKey(wrapped, alice.privateKey, AAD))).to.equal(hexlify(dek));
     });
 
-    it("wrapped key = 0x02 ‖ ephemeral pub(32) ‖ nonce(12) ‖ AES-256-GCM(KEK, DEK)(32) ‖ tag(16), 93 bytes", () => {
+    it("wrapped key = 0x02 ‖ ephemeral pub(32) ‖ nonce(12) ‖ AES-256-GCM(KEK, DEK)(32) ‖ tag(16), 93 bytes", async () => {
       const dek = generateDataKey();
-      const wrapped = wrapKey(dek, alice.publicKey, AAD);
+      const wrapped = await wrapKey(dek, alice.publicKey, AAD);
       expect(WRAPPED_KEY_LENGTH).to.equal(93);
       expect(wrapped.length).to.equal(93);
       expect(wrapped[0]).to.equal(0x02);
@@ -98,27 +98,27 @@ describe("sdk/crypto key wrapping", () => {
       expect(hexlify(encodeWrappedKey(parts))).to.equal(hexlify(wrapped));
     });
 
-    it("KEK = HKDF-SHA256(X25519, salt = E ‖ R, info = 'medrec/dek-wrap/v2' ‖ binding), AAD = 0x02 ‖ binding: node:crypto unwraps it", () => {
+    it("KEK = HKDF-SHA256(X25519, salt = E ‖ R, info = 'medrec/dek-wrap/v2' ‖ binding), AAD = 0x02 ‖ binding: node:crypto unwraps it", async () => {
       expect(DEK_WRAP_LABEL).to.equal("medrec/dek-wrap/v2");
       for (let i = 0; i < 5; i++) {
         const dek = generateDataKey();
-        expect(hexlify(nodeUnwrap(wrapKey(dek, alice.publicKey, AAD), alice.privateKey))).to.equal(hexlify(dek));
+        expect(hexlify(nodeUnwrap(await wrapKey(dek, alice.publicKey, AAD), alice.privateKey))).to.equal(hexlify(dek));
       }
     });
 
-    it("unwrapKey opens a wrap built independently on node:crypto from the documented format", () => {
+    it("unwrapKey opens a wrap built independently on node:crypto from the documented format", async () => {
       for (let i = 0; i < 5; i++) {
         const dek = generateDataKey();
-        expect(hexlify(unwrapKey(nodeWrap(dek, bob.publicKey), bob.privateKey, AAD))).to.equal(hexlify(dek));
+        expect(hexlify(await unwrapKey(nodeWrap(dek, bob.publicKey), bob.privateKey, AAD))).to.equal(hexlify(dek));
       }
     });
 
-    it("two wraps of the same DEK to the same key differ (fresh ephemeral key and nonce)", () => {
+    it("two wraps of the same DEK to the same key differ (fresh ephemeral key and nonce)", async () => {
       const dek = generateDataKey();
       const ephemerals = new Set<string>();
       const nonces = new Set<string>();
       for (let i = 0; i < 16; i++) {
-        const parts = decodeWrappedKey(wrapKey(dek, alice.publicKey, AAD));
+        const parts = decodeWrappedKey(await wrapKey(dek, alice.publicKey, AAD));
         ephemerals.add(hexlify(parts.ephemeralPublicKey));
         nonces.add(hexlify(parts.nonce));
       }
@@ -126,16 +126,16 @@ describe("sdk/crypto key wrapping", () => {
       expect(nonces.size).to.equal(16);
     });
 
-    it("accepts keys and wrapped keys as 0x hex and never modifies its inputs", () => {
+    it("accepts keys and wrapped keys as 0x hex and never modifies its inputs", async () => {
       const dek = generateDataKey();
       const dekHex = hexlify(dek);
       const pubHex = hexlify(alice.publicKey);
       const privHex = hexlify(alice.privateKey);
-      const wrapped = wrapKey(dekHex, alice.publicKeyHex, AAD);
-      expect(hexlify(unwrapKey(hexlify(wrapped), privHex, AAD))).to.equal(dekHex);
-      const wrapped2 = wrapKey(dek, alice.publicKey, AAD);
+      const wrapped = await wrapKey(dekHex, alice.publicKeyHex, AAD);
+      expect(hexlify(await unwrapKey(hexlify(wrapped), privHex, AAD))).to.equal(dekHex);
+      const wrapped2 = await wrapKey(dek, alice.publicKey, AAD);
       const wrapped2Hex = hexlify(wrapped2);
-      expect(hexlify(unwrapKey(wrapped2, alice.privateKey, AAD))).to.equal(dekHex);
+      expect(hexlify(await unwrapKey(wrapped2, alice.privateKey, AAD))).to.equal(dekHex);
       expect(hexlify(dek)).to.equal(dekHex);
       expect(hexlify(alice.publicKey)).to.equal(pubHex);
       expect(hexlify(alice.privateKey)).to.equal(privHex);
@@ -144,16 +144,16 @@ describe("sdk/crypto key wrapping", () => {
   });
 
   describe("only the recipient can unwrap", () => {
-    it("a key wrapped for Alice does not unwrap with Bob's key (KeyUnwrapError)", () => {
-      const wrapped = wrapKey(generateDataKey(), alice.publicKey, AAD);
-      expectMedrecError(() => unwrapKey(wrapped, bob.privateKey, AAD), KeyUnwrapError, "KEY_UNWRAP_FAILED");
+    it("a key wrapped for Alice does not unwrap with Bob's key (KeyUnwrapError)", async () => {
+      const wrapped = await wrapKey(generateDataKey(), alice.publicKey, AAD);
+      await expectRejects(unwrapKey(wrapped, bob.privateKey, AAD), KeyUnwrapError, "KEY_UNWRAP_FAILED");
     });
 
-    it("nor with any of 20 fresh keys", () => {
-      const wrapped = wrapKey(generateDataKey(), alice.publicKey, AAD);
+    it("nor with any of 20 fresh keys", async () => {
+      const wrapped = await wrapKey(generateDataKey(), alice.publicKey, AAD);
       for (let i = 0; i < 20; i++) {
-        expectMedrecError(
-          () => unwrapKey(wrapped, generateEncryptionKeyPair().privateKey, AAD),
+        await expectRejects(
+          unwrapKey(wrapped, generateEncryptionKeyPair().privateKey, AAD),
           KeyUnwrapError,
           "KEY_UNWRAP_FAILED",
         );
@@ -163,60 +163,66 @@ describe("sdk/crypto key wrapping", () => {
 
   describe("tampering fails with a typed error", () => {
     const dek = generateDataKey();
-    const wrapped = wrapKey(dek, alice.publicKey, AAD);
+    let wrapped: Awaited<ReturnType<typeof wrapKey>>;
+    before(async () => {
+      wrapped = await wrapKey(dek, alice.publicKey, AAD);
+    });
 
-    it("every bit of the version byte → InvalidEnvelopeError", () => {
+    it("every bit of the version byte → InvalidEnvelopeError", async () => {
       for (let bit = 0; bit < 8; bit++) {
-        expectMedrecError(() => unwrapKey(flipBit(wrapped, bit), alice.privateKey, AAD), InvalidEnvelopeError, "INVALID_ENVELOPE");
+        await expectRejects(unwrapKey(flipBit(wrapped, bit), alice.privateKey, AAD), InvalidEnvelopeError, "INVALID_ENVELOPE");
       }
     });
 
-    it("every bit of the ephemeral public key → KeyUnwrapError (including the masked top bit)", () => {
+    it("every bit of the ephemeral public key → KeyUnwrapError (including the masked top bit)", async () => {
       for (let bit = 8; bit < 33 * 8; bit++) {
-        expectMedrecError(() => unwrapKey(flipBit(wrapped, bit), alice.privateKey, AAD), KeyUnwrapError, "KEY_UNWRAP_FAILED");
+        await expectRejects(unwrapKey(flipBit(wrapped, bit), alice.privateKey, AAD), KeyUnwrapError, "KEY_UNWRAP_FAILED");
       }
     });
 
-    it("every bit of the nonce, encrypted DEK and tag → KeyUnwrapError", () => {
+    it("every bit of the nonce, encrypted DEK and tag → KeyUnwrapError", async () => {
       for (let bit = 33 * 8; bit < WRAPPED_KEY_LENGTH * 8; bit++) {
-        expectMedrecError(() => unwrapKey(flipBit(wrapped, bit), alice.privateKey, AAD), KeyUnwrapError, "KEY_UNWRAP_FAILED");
+        await expectRejects(unwrapKey(flipBit(wrapped, bit), alice.privateKey, AAD), KeyUnwrapError, "KEY_UNWRAP_FAILED");
       }
     });
   });
 
   describe("malformed wrapped keys → InvalidEnvelopeError", () => {
-    const wrapped = wrapKey(generateDataKey(), alice.publicKey, AAD);
+    let wrapped: Awaited<ReturnType<typeof wrapKey>>;
+    before(async () => {
+      wrapped = await wrapKey(generateDataKey(), alice.publicKey, AAD);
+    });
 
-    it("empty, truncated to every shorter length, or extended", () => {
+    it("empty, truncated to every shorter length, or extended", async () => {
       for (let len = 0; len < WRAPPED_KEY_LENGTH; len++) {
-        expectMedrecError(() => unwrapKey(wrapped.slice(0, len), alice.privateKey, AAD), InvalidEnvelopeError, "INVALID_ENVELOPE");
+        await expectRejects(unwrapKey(wrapped.slice(0, len), alice.privateKey, AAD), InvalidEnvelopeError, "INVALID_ENVELOPE");
       }
       const longer = new Uint8Array(WRAPPED_KEY_LENGTH + 1);
       longer.set(wrapped);
-      expectMedrecError(() => unwrapKey(longer, alice.privateKey, AAD), InvalidEnvelopeError, "INVALID_ENVELOPE");
+      await expectRejects(unwrapKey(longer, alice.privateKey, AAD), InvalidEnvelopeError, "INVALID_ENVELOPE");
     });
 
-    it("garbage of the right length with an unknown version, or malformed hex / non-bytes", () => {
+    it("garbage of the right length with an unknown version, or malformed hex / non-bytes", async () => {
       const garbage = new Uint8Array(WRAPPED_KEY_LENGTH).fill(0xab);
-      expectMedrecError(() => unwrapKey(garbage, alice.privateKey, AAD), InvalidEnvelopeError, "INVALID_ENVELOPE");
+      await expectRejects(unwrapKey(garbage, alice.privateKey, AAD), InvalidEnvelopeError, "INVALID_ENVELOPE");
       for (const bad of ["0xzz", "not hex", `0x${"0".repeat(185)}`, null, 42, [1, 2]]) {
-        expectMedrecError(() => unwrapKey(bad as unknown as Uint8Array, alice.privateKey, AAD), InvalidEnvelopeError, "INVALID_ENVELOPE");
+        await expectRejects(unwrapKey(bad as unknown as Uint8Array, alice.privateKey, AAD), InvalidEnvelopeError, "INVALID_ENVELOPE");
       }
     });
 
-    it("garbage of the right length with version 0x02 fails authentication (KeyUnwrapError)", () => {
+    it("garbage of the right length with version 0x02 fails authentication (KeyUnwrapError)", async () => {
       const garbage = new Uint8Array(WRAPPED_KEY_LENGTH).fill(0x5a);
       garbage[0] = 0x02;
-      expectMedrecError(() => unwrapKey(garbage, alice.privateKey, AAD), KeyUnwrapError, "KEY_UNWRAP_FAILED");
+      await expectRejects(unwrapKey(garbage, alice.privateKey, AAD), KeyUnwrapError, "KEY_UNWRAP_FAILED");
     });
 
-    it("an unbound version-1 wrap (the format before the binding) is refused (InvalidEnvelopeError)", () => {
-      const legacy = Uint8Array.from(wrapKey(generateDataKey(), alice.publicKey, AAD));
+    it("an unbound version-1 wrap (the format before the binding) is refused (InvalidEnvelopeError)", async () => {
+      const legacy = Uint8Array.from(await wrapKey(generateDataKey(), alice.publicKey, AAD));
       legacy[0] = 0x01;
-      expectMedrecError(() => unwrapKey(legacy, alice.privateKey, AAD), InvalidEnvelopeError, "INVALID_ENVELOPE");
+      await expectRejects(unwrapKey(legacy, alice.privateKey, AAD), InvalidEnvelopeError, "INVALID_ENVELOPE");
     });
 
-    it("encodeWrappedKey rejects unknown versions and wrong part lengths", () => {
+    it("encodeWrappedKey rejects unknown versions and wrong part lengths", async () => {
       const parts = decodeWrappedKey(wrapped);
       expectMedrecError(() => encodeWrappedKey({ ...parts, version: 0 }), InvalidEnvelopeError, "INVALID_ENVELOPE");
       expectMedrecError(
@@ -234,9 +240,9 @@ describe("sdk/crypto key wrapping", () => {
   });
 
   describe("a wrap is bound to one record version (chain id, RecordToken, token id, version)", () => {
-    it("opens for its record version only: another token, version, chain or RecordToken gives KeyUnwrapError", () => {
+    it("opens for its record version only: another token, version, chain or RecordToken gives KeyUnwrapError", async () => {
       const dek = generateDataKey();
-      const wrapped = wrapKey(dek, alice.publicKey, AAD);
+      const wrapped = await wrapKey(dek, alice.publicKey, AAD);
       const others = [
         { ...AAD, tokenId: BigInt(AAD.tokenId) + 1n },
         { ...AAD, version: BigInt(AAD.version) + 1n },
@@ -244,28 +250,28 @@ describe("sdk/crypto key wrapping", () => {
         { ...AAD, chainId: 1n },
         flipAadField(AAD, "recordToken", 0),
       ];
-      for (const other of others) expectMedrecError(() => unwrapKey(wrapped, alice.privateKey, other), KeyUnwrapError, "KEY_UNWRAP_FAILED");
-      expect(hexlify(unwrapKey(wrapped, alice.privateKey, { ...AAD, recordToken: AAD.recordToken.toLowerCase() }))).to.equal(hexlify(dek));
+      for (const other of others) await expectRejects(unwrapKey(wrapped, alice.privateKey, other), KeyUnwrapError, "KEY_UNWRAP_FAILED");
+      expect(hexlify(await unwrapKey(wrapped, alice.privateKey, { ...AAD, recordToken: AAD.recordToken.toLowerCase() }))).to.equal(hexlify(dek));
     });
 
-    it("attack: record A's wrap presented as record B's key does not open, so B's consent cannot release A's key", () => {
+    it("attack: record A's wrap presented as record B's key does not open, so B's consent cannot release A's key", async () => {
       const recordA = { ...AAD, tokenId: 7n, version: 1n };
       const recordB = { ...AAD, tokenId: 8n, version: 1n };
-      const wrapOfA = wrapKey(generateDataKey(), alice.publicKey, recordA);
-      expectMedrecError(() => unwrapKey(wrapOfA, alice.privateKey, recordB), KeyUnwrapError, "KEY_UNWRAP_FAILED");
-      expectMedrecError(() => rewrapKey(wrapOfA, alice.privateKey, bob.publicKey, recordB), KeyUnwrapError, "KEY_UNWRAP_FAILED");
+      const wrapOfA = await wrapKey(generateDataKey(), alice.publicKey, recordA);
+      await expectRejects(unwrapKey(wrapOfA, alice.privateKey, recordB), KeyUnwrapError, "KEY_UNWRAP_FAILED");
+      await expectRejects(rewrapKey(wrapOfA, alice.privateKey, bob.publicKey, recordB), KeyUnwrapError, "KEY_UNWRAP_FAILED");
     });
 
-    it("a re-wrap carries the binding: the released wrap opens for the same version and no other", () => {
+    it("a re-wrap carries the binding: the released wrap opens for the same version and no other", async () => {
       const dek = generateDataKey();
-      const released = rewrapKey(wrapKey(dek, alice.publicKey, AAD), alice.privateKey, bob.publicKey, AAD);
-      expect(hexlify(unwrapKey(released, bob.privateKey, AAD))).to.equal(hexlify(dek));
-      expectMedrecError(() => unwrapKey(released, bob.privateKey, { ...AAD, version: 9n }), KeyUnwrapError, "KEY_UNWRAP_FAILED");
+      const released = await rewrapKey(await wrapKey(dek, alice.publicKey, AAD), alice.privateKey, bob.publicKey, AAD);
+      expect(hexlify(await unwrapKey(released, bob.privateKey, AAD))).to.equal(hexlify(dek));
+      await expectRejects(unwrapKey(released, bob.privateKey, { ...AAD, version: 9n }), KeyUnwrapError, "KEY_UNWRAP_FAILED");
     });
 
-    it("an invalid binding is refused before any key is used (InvalidArgumentError)", () => {
-      expectMedrecError(() => wrapKey(generateDataKey(), alice.publicKey, { ...AAD, version: -1n }), InvalidArgumentError, "INVALID_ARGUMENT");
-      expectMedrecError(() => unwrapKey(wrapKey(generateDataKey(), alice.publicKey, AAD), alice.privateKey, { ...AAD, recordToken: "0x12" }), InvalidArgumentError, "INVALID_ARGUMENT");
+    it("an invalid binding is refused before any key is used (InvalidArgumentError)", async () => {
+      await expectRejects(wrapKey(generateDataKey(), alice.publicKey, { ...AAD, version: -1n }), InvalidArgumentError, "INVALID_ARGUMENT");
+      await expectRejects(unwrapKey(await wrapKey(generateDataKey(), alice.publicKey, AAD), alice.privateKey, { ...AAD, recordToken: "0x12" }), InvalidArgumentError, "INVALID_ARGUMENT");
     });
   });
 
@@ -278,45 +284,45 @@ describe("sdk/crypto key wrapping", () => {
       return out;
     };
 
-    it("a DEK that is not 32 bytes", () => {
+    it("a DEK that is not 32 bytes", async () => {
       for (const n of wrongLengths) {
-        expectMedrecError(() => wrapKey(new Uint8Array(n), alice.publicKey, AAD), InvalidKeyError, "INVALID_KEY");
+        await expectRejects(wrapKey(new Uint8Array(n), alice.publicKey, AAD), InvalidKeyError, "INVALID_KEY");
       }
     });
 
-    it("a recipient public key that is not 32 bytes, or malformed", () => {
+    it("a recipient public key that is not 32 bytes, or malformed", async () => {
       for (const n of wrongLengths) {
-        expectMedrecError(() => wrapKey(generateDataKey(), new Uint8Array(n), AAD), InvalidKeyError, "INVALID_KEY");
+        await expectRejects(wrapKey(generateDataKey(), new Uint8Array(n), AAD), InvalidKeyError, "INVALID_KEY");
       }
       for (const bad of ["0x1234", "0xzz", null, 3]) {
-        expectMedrecError(() => wrapKey(generateDataKey(), bad as unknown as Uint8Array, AAD), InvalidKeyError, "INVALID_KEY");
+        await expectRejects(wrapKey(generateDataKey(), bad as unknown as Uint8Array, AAD), InvalidKeyError, "INVALID_KEY");
       }
     });
 
-    it("a non-canonical public key (top bit set, or u ≥ 2^255 − 19)", () => {
+    it("a non-canonical public key (top bit set, or u ≥ 2^255 − 19)", async () => {
       const highBit = Uint8Array.from(alice.publicKey);
       highBit[31] |= 0x80;
       for (const bad of [highBit, le32(P), le32(P + 1n), le32((1n << 255n) - 1n)]) {
-        expectMedrecError(() => wrapKey(generateDataKey(), bad, AAD), InvalidKeyError, "INVALID_KEY");
+        await expectRejects(wrapKey(generateDataKey(), bad, AAD), InvalidKeyError, "INVALID_KEY");
       }
     });
 
-    it("a low-order public key (u = 0, 1, p − 1 and the two points of order 8)", () => {
+    it("a low-order public key (u = 0, 1, p − 1 and the two points of order 8)", async () => {
       const order8 = [
         325606250916557431795983626356110631294008115727848805560023387167927233504n,
         39382357235489614581723060781553021112529911719440698176882885853963445705823n,
       ];
       for (const bad of [le32(0n), le32(1n), le32(P - 1n), ...order8.map(le32)]) {
-        expectMedrecError(() => wrapKey(generateDataKey(), bad, AAD), InvalidKeyError, "INVALID_KEY");
+        await expectRejects(wrapKey(generateDataKey(), bad, AAD), InvalidKeyError, "INVALID_KEY");
       }
     });
 
-    it("a private key that is not 32 bytes", () => {
-      const wrapped = wrapKey(generateDataKey(), alice.publicKey, AAD);
+    it("a private key that is not 32 bytes", async () => {
+      const wrapped = await wrapKey(generateDataKey(), alice.publicKey, AAD);
       for (const n of wrongLengths) {
-        expectMedrecError(() => unwrapKey(wrapped, new Uint8Array(n), AAD), InvalidKeyError, "INVALID_KEY");
+        await expectRejects(unwrapKey(wrapped, new Uint8Array(n), AAD), InvalidKeyError, "INVALID_KEY");
       }
-      expectMedrecError(() => unwrapKey(wrapped, "0x00", AAD), InvalidKeyError, "INVALID_KEY");
+      await expectRejects(unwrapKey(wrapped, "0x00", AAD), InvalidKeyError, "INVALID_KEY");
     });
   });
 
@@ -324,36 +330,36 @@ describe("sdk/crypto key wrapping", () => {
     const resolver = generateEncryptionKeyPair();
     const grantee = generateEncryptionKeyPair();
 
-    it("gives the new recipient the same DEK, and the holder's wrap still opens for the holder", () => {
+    it("gives the new recipient the same DEK, and the holder's wrap still opens for the holder", async () => {
       const dek = generateDataKey();
-      const holderWrap = wrapKey(dek, resolver.publicKey, AAD);
+      const holderWrap = await wrapKey(dek, resolver.publicKey, AAD);
       const holderWrapBefore = hexlify(holderWrap);
-      const granteeWrap = rewrapKey(holderWrap, resolver.privateKey, grantee.publicKey, AAD);
-      expect(hexlify(unwrapKey(granteeWrap, grantee.privateKey, AAD))).to.equal(hexlify(dek));
+      const granteeWrap = await rewrapKey(holderWrap, resolver.privateKey, grantee.publicKey, AAD);
+      expect(hexlify(await unwrapKey(granteeWrap, grantee.privateKey, AAD))).to.equal(hexlify(dek));
       expect(hexlify(holderWrap)).to.equal(holderWrapBefore);
-      expect(hexlify(unwrapKey(holderWrap, resolver.privateKey, AAD))).to.equal(hexlify(dek));
+      expect(hexlify(await unwrapKey(holderWrap, resolver.privateKey, AAD))).to.equal(hexlify(dek));
     });
 
-    it("the new wrap is for the new recipient only", () => {
-      const holderWrap = wrapKey(generateDataKey(), resolver.publicKey, AAD);
-      const granteeWrap = rewrapKey(holderWrap, resolver.privateKey, grantee.publicKey, AAD);
+    it("the new wrap is for the new recipient only", async () => {
+      const holderWrap = await wrapKey(generateDataKey(), resolver.publicKey, AAD);
+      const granteeWrap = await rewrapKey(holderWrap, resolver.privateKey, grantee.publicKey, AAD);
       expect(hexlify(granteeWrap)).to.not.equal(hexlify(holderWrap));
-      expectMedrecError(() => unwrapKey(granteeWrap, resolver.privateKey, AAD), KeyUnwrapError, "KEY_UNWRAP_FAILED");
-      expectMedrecError(() => unwrapKey(granteeWrap, alice.privateKey, AAD), KeyUnwrapError, "KEY_UNWRAP_FAILED");
+      await expectRejects(unwrapKey(granteeWrap, resolver.privateKey, AAD), KeyUnwrapError, "KEY_UNWRAP_FAILED");
+      await expectRejects(unwrapKey(granteeWrap, alice.privateKey, AAD), KeyUnwrapError, "KEY_UNWRAP_FAILED");
     });
 
-    it("a party that does not hold the wrap cannot rewrap it (KeyUnwrapError)", () => {
-      const holderWrap = wrapKey(generateDataKey(), resolver.publicKey, AAD);
-      expectMedrecError(() => rewrapKey(holderWrap, grantee.privateKey, grantee.publicKey, AAD), KeyUnwrapError, "KEY_UNWRAP_FAILED");
+    it("a party that does not hold the wrap cannot rewrap it (KeyUnwrapError)", async () => {
+      const holderWrap = await wrapKey(generateDataKey(), resolver.publicKey, AAD);
+      await expectRejects(rewrapKey(holderWrap, grantee.privateKey, grantee.publicKey, AAD), KeyUnwrapError, "KEY_UNWRAP_FAILED");
     });
 
-    it("rejects a bad new recipient key, a bad holder key and a malformed wrap with typed errors", () => {
-      const holderWrap = wrapKey(generateDataKey(), resolver.publicKey, AAD);
-      expectMedrecError(() => rewrapKey(holderWrap, resolver.privateKey, new Uint8Array(31), AAD), InvalidKeyError, "INVALID_KEY");
-      expectMedrecError(() => rewrapKey(holderWrap, resolver.privateKey, new Uint8Array(32), AAD), InvalidKeyError, "INVALID_KEY");
-      expectMedrecError(() => rewrapKey(holderWrap, new Uint8Array(33), grantee.publicKey, AAD), InvalidKeyError, "INVALID_KEY");
-      expectMedrecError(
-        () => rewrapKey(holderWrap.slice(1), resolver.privateKey, grantee.publicKey, AAD),
+    it("rejects a bad new recipient key, a bad holder key and a malformed wrap with typed errors", async () => {
+      const holderWrap = await wrapKey(generateDataKey(), resolver.publicKey, AAD);
+      await expectRejects(rewrapKey(holderWrap, resolver.privateKey, new Uint8Array(31), AAD), InvalidKeyError, "INVALID_KEY");
+      await expectRejects(rewrapKey(holderWrap, resolver.privateKey, new Uint8Array(32), AAD), InvalidKeyError, "INVALID_KEY");
+      await expectRejects(rewrapKey(holderWrap, new Uint8Array(33), grantee.publicKey, AAD), InvalidKeyError, "INVALID_KEY");
+      await expectRejects(
+        rewrapKey(holderWrap.slice(1), resolver.privateKey, grantee.publicKey, AAD),
         InvalidEnvelopeError,
         "INVALID_ENVELOPE",
       );

@@ -166,8 +166,8 @@ describe("sdk/records: ingest and read back through the chain and a real Helia s
     // a's wraps do not open as b's key.
     await expectRejects(readRecord(context, b.tokenId, patientKeys.privateKey), KeyUnwrapError, "KEY_UNWRAP_FAILED");
     // Even a's key re-wrapped for b (by someone holding it) does not decrypt a's ciphertext as b.
-    const dek = unwrapKey(wraps[0].wrappedKey, patientKeys.privateKey, refA);
-    await context.keys.save(refB, [{ recipient: patientKeys.publicKey, wrappedKey: wrapKey(dek, patientKeys.publicKey, refB) }]);
+    const dek = await unwrapKey(wraps[0].wrappedKey, patientKeys.privateKey, refA);
+    await context.keys.save(refB, [{ recipient: patientKeys.publicKey, wrappedKey: await wrapKey(dek, patientKeys.publicKey, refB) }]);
     dek.fill(0);
     await expectRejects(readRecord(context, b.tokenId, patientKeys.privateKey), DecryptionError, "DECRYPTION_FAILED");
   });
