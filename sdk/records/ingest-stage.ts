@@ -65,7 +65,7 @@ async function stage(context: RecordsContext, record: PreparedRecord, options: I
   }
   const tokenId = recordTokenId(issuer, options.patient, salt);
   const ref = await versionRef(context, tokenId, 1n);
-  const envelope = sealRecord(record.plaintext, ref, options.recipients);
+  const envelope = await sealRecord(record.plaintext, ref, options.recipients);
   const put = await context.store.put(envelope.sealed);
   await (context.stagingKeys ?? context.keys).save(ref, envelope.wraps);
   return {
@@ -127,7 +127,7 @@ async function addMissingWraps(context: RecordsContext, options: IngestOptions, 
   }
   await context.keys.save(
     ref,
-    missing.map((recipient) => ({ recipient, wrappedKey: rewrapKey(own.wrappedKey, options.rewrapWith!, recipient, ref) })),
+    await Promise.all(missing.map(async (recipient) => ({ recipient, wrappedKey: await rewrapKey(own.wrappedKey, options.rewrapWith!, recipient, ref) }))),
   );
   return missing.length;
 }

@@ -47,7 +47,7 @@ describe("e2e: key releases in disclosure batches", function () {
     }
     await wait(stack.providerRegistry.register(identity.address, ParticipantKind.Resolver, bytesToHex(identity.encryptionPublicKey), bytesToHex(new Uint8Array(32).fill(4))));
     const resolver = await stack.startAnotherResolver({ identity, databaseFile: path.join(stack.dir, `${name}.sqlite`), limits });
-    const wrap = wrapKey(generateDataKey(), identity.encryptionPublicKey, { chainId: stack.chain.chainId, recordToken: stack.config.recordToken, tokenId: record.tokenId, version: record.version });
+    const wrap = await wrapKey(generateDataKey(), identity.encryptionPublicKey, { chainId: stack.chain.chainId, recordToken: stack.config.recordToken, tokenId: record.tokenId, version: record.version });
     await depositRecordKey({ url: resolver.url, signer: stack.signers.patient, domain: stack.domain, tokenId: record.tokenId, version: record.version, wrappedKey: wrap });
     return { url: resolver.url, address: identity.address, resolver };
   }
