@@ -34,7 +34,7 @@ import { measureResolver, type ResolverLevel } from "./resolver-throughput";
 import { measureFhir, type FhirFigures } from "./fhir-throughput";
 import { measureCliStartup, type CliStartupFigures } from "./cli-startup";
 import { chainModes, type ChainMode } from "./block-time";
-import { notYetMeasured, resolverThroughput, sdkThroughput, THROUGHPUT_KEYS, type Throughput } from "./throughput";
+import { gasThroughput, resolverThroughput, sdkThroughput, THROUGHPUT_KEYS, type Throughput } from "./throughput";
 
 const count = (value: number) => (Number.isNaN(value) ? "–" : String(value));
 
@@ -193,7 +193,7 @@ async function gasSection(): Promise<void> {
   await writeResults({
     gas: Object.fromEntries([...core, ...wallets].map((r) => [r.operation, Number(r.gas)])),
     newStorageSlots: Object.fromEntries(core.map((r) => [r.operation, r.newSlots])),
-    throughput: notYetMeasured(),
+    throughput: gasThroughput(core),
   });
 }
 

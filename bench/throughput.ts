@@ -68,16 +68,29 @@ export function resolverThroughput(modes: Record<string, { levels: ResolverLevel
   };
 }
 
-/** The figures no section measures yet: `null` until the contracts and the resolver have them. */
-export function notYetMeasured(): Partial<Throughput> {
+/** Names of the gas section's operations the on-chain goals are read from (see `core-gas.ts`). */
+export const GAS_OPERATIONS = {
+  /** A record ≤ 1 MiB (one raw block) minted for a patient who already has records. */
+  mint: "RecordToken.mint",
+  mintBatch100: "RecordToken.mintBatch (100 records)",
+  /** 100 releases under per-record consents, as the resolver's load test grants them (the dearer case). */
+  disclosureBatch100: "ConsentManager.recordDisclosures (100, per-record consents)",
+} as const;
+
+/**
+ * The on-chain figures of the gas section: new slots of a typical mint (a raw-CID record; a dag-pb record over
+ * 1 MiB takes one more, see the gas table), and gas per record / per disclosure in 100-entry batches.
+ * @param core The gas section's measurements (operation, gas, new slots).
+ */
+export function gasThroughput(core: readonly { operation: string; gas: bigint; newSlots: number }[]): Partial<Throughput> {
+  const find = (operation: string) => core.find((m) => m.operation === operation);
+  const mint = find(GAS_OPERATIONS.mint);
+  const batch = find(GAS_OPERATIONS.mintBatch100);
+  const disclosures = find(GAS_OPERATIONS.disclosureBatch100);
   return {
-    // TODO(issue 12): new storage slots per record minted by `RecordToken.mintBatch` (the gas section's storage
-    // diff of a mintBatch), once mintBatch exists.
-    newSlotsPerMint: null,
-    // TODO(issue 12): gas per record of a 100-record `RecordToken.mintBatch`, once mintBatch exists.
-    gasPerRecordMintBatch100: null,
-    // TODO(issue 12): gas per disclosure of a 100-release `ConsentManager.recordDisclosures` batch, once it exists.
-    gasPerDisclosureBatch100: null,
+    newSlotsPerMint: mint ? mint.newSlots : null,
+    gasPerRecordMintBatch100: batch ? Math.round(Number(batch.gas) / 100) : null,
+    gasPerDisclosureBatch100: disclosures ? Math.round(Number(disclosures.gas) / 100) : null,
   };
 }
 

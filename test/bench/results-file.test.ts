@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { writeResults } from "../../bench/results-file";
-import { THROUGHPUT_KEYS, resolverThroughput } from "../../bench/throughput";
+import { GAS_OPERATIONS, THROUGHPUT_KEYS, gasThroughput, resolverThroughput } from "../../bench/throughput";
 import { chainModes } from "../../bench/block-time";
 
 describe("bench: results file and chain modes", () => {
@@ -36,6 +36,16 @@ describe("bench: results file and chain modes", () => {
       ({ concurrency, releasesPerSecond, p50Ms: concurrency * 10, ratioToNoop: releasesPerSecond / 1000 }) as Parameters<typeof resolverThroughput>[0][string]["levels"][number];
     const figures = resolverThroughput({ automine: { levels: [level(1, 50), level(256, 400)] }, "1s": { levels: [level(256, 90), level(8, 7)] } });
     expect(figures).to.deep.equal({ releasesPerSecond1s: 90, releaseP50Ms1s: 2560, releaseShareOfNoopAutomine: 0.4 });
+  });
+
+  it("reads the on-chain goals from the gas section: new slots of a mint, gas per record and per disclosure of 100-entry batches", () => {
+    const core = [
+      { operation: GAS_OPERATIONS.mint, gas: 88_262n, newSlots: 2 },
+      { operation: GAS_OPERATIONS.mintBatch100, gas: 5_626_592n, newSlots: 200 },
+      { operation: GAS_OPERATIONS.disclosureBatch100, gas: 1_360_329n, newSlots: 0 },
+    ];
+    expect(gasThroughput(core)).to.deep.equal({ newSlotsPerMint: 2, gasPerRecordMintBatch100: 56_266, gasPerDisclosureBatch100: 13_603 });
+    expect(gasThroughput([])).to.deep.equal({ newSlotsPerMint: null, gasPerRecordMintBatch100: null, gasPerDisclosureBatch100: null });
   });
 
   it("runs chain-bound sections on automine and at BENCH_BLOCK_TIME_MS (default 1 s)", () => {
