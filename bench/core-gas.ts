@@ -3,7 +3,7 @@ import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { ContractTransactionResponse } from "ethers";
 import { concat, hexlify, id, randomBytes, sha256 } from "ethers";
 import { deployCore, randomKey, randomPointer, randomSalt, RECORD_KIND, SAMPLE_METADATA_ID } from "../test/helpers/fixture";
-import { recordTokenId } from "../sdk/chain/token-id";
+import { recordTokenId } from "../sdk/vocabulary";
 import { consentDomain, signRevocation } from "../sdk/consent/typed-data";
 import { ALL_RECORDS, Scope, Purpose } from "../sdk/vocabulary";
 import { ParticipantKind } from "../sdk/chain/participant-kind";

@@ -1,10 +1,11 @@
+import { DisclosureStatus } from "@medrec/sdk/vocabulary";
 import type { JsonRpcProvider } from "ethers";
 import type { ConsentManager } from "@medrec/sdk/chain/contracts";
 
 /** ConsentManager's `checkDisclosures` statuses. */
-export const CHECK_ALLOWED = 0;
-export const CHECK_ERASED = 1;
-export const CHECK_DENIED = 2;
+export const CHECK_ALLOWED = DisclosureStatus.ALLOWED;
+export const CHECK_ERASED = DisclosureStatus.ERASED;
+export const CHECK_DENIED = DisclosureStatus.DENIED;
 
 /** One access check: a reader, a record and a purpose, with the request's hash. */
 export interface AccessQuestion {

@@ -52,15 +52,24 @@ export function auditLines<E extends AuditEntry>(entries: readonly E[], collapse
   return lines;
 }
 
+/** Widest list of token ids {@link tokenRange} writes out before it counts the rest. */
+const TOKEN_LIST_CHARS = 24;
+
 /**
- * The token ids of a run of creations as people read them: `#5–#16` when they are consecutive, else
- * `#5, #9, …` (the first three and a count).
+ * The token ids of a run of creations as people read them: `#5–#16` when they are consecutive, else as many as
+ * fit in 24 characters (the first three at most, always the first) and a count: `#5, #9, … (4)`. Token ids derived
+ * by their writers (128-bit numbers) are rarely consecutive: `#2039…, … (12)` once the table shortens the column.
  * @param tokenIds Decimal token ids, in chain order.
  */
 export function tokenRange(tokenIds: readonly string[]): string {
+  if (tokenIds.length === 1) return `#${tokenIds[0]}`;
   const ids = tokenIds.map((id) => BigInt(id));
   const consecutive = ids.every((id, index) => index === 0 || id === ids[index - 1] + 1n);
   if (consecutive) return `#${tokenIds[0]}–#${tokenIds[tokenIds.length - 1]}`;
-  const shown = tokenIds.slice(0, 3).map((id) => `#${id}`).join(", ");
-  return tokenIds.length > 3 ? `${shown}, … (${tokenIds.length})` : shown;
+  const shown: string[] = [];
+  for (const id of tokenIds.slice(0, 3)) {
+    if (shown.length > 0 && [...shown, `#${id}`].join(", ").length > TOKEN_LIST_CHARS) break;
+    shown.push(`#${id}`);
+  }
+  return shown.length < tokenIds.length ? `${shown.join(", ")}, … (${tokenIds.length})` : shown.join(", ");
 }

@@ -1,3 +1,4 @@
+import { DisclosureStatus } from "@medrec/sdk/vocabulary";
 import { getAddress, type Interface, type Log } from "ethers";
 import type { ResolverErrorCode } from "@medrec/sdk/resolver/protocol";
 
@@ -16,8 +17,8 @@ export type DisclosureVerdict =
   | { disclosed: false; code: ResolverErrorCode; message: string };
 
 /** `DisclosureRefused` reasons of ConsentManager. */
-const REFUSAL_ERASED = 1n;
-const REFUSAL_DENIED = 2n;
+const REFUSAL_ERASED = BigInt(DisclosureStatus.ERASED);
+const REFUSAL_DENIED = BigInt(DisclosureStatus.DENIED);
 
 /**
  * The verdict of a mined batch on each of its entries, from the receipt's logs alone: an entry is disclosed only

@@ -6,7 +6,6 @@
  * @module
  */
 export { ParticipantKind } from "./participant-kind";
-export { recordTokenId } from "./token-id";
 export { RECORD_UPDATE_TYPES, recordTokenDomain, signRecordUpdate, type RecordUpdate } from "./record-attestation";
 export { findRevertData } from "./revert-data";
 export { fetchChainId, rpcRequest } from "./json-rpc";

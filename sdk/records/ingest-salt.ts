@@ -12,7 +12,7 @@
  * @module
  */
 import { concat, keccak256, toBeHex, toUtf8Bytes, zeroPadValue } from "ethers";
-import { recordTokenId } from "../chain/token-id";
+import { recordTokenId } from "../vocabulary";
 import { InvalidArgumentError } from "../errors";
 import { RecordWriteError } from "./errors";
 

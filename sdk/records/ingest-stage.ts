@@ -5,7 +5,7 @@
  * @module
  */
 import { encodeBytes32String, getAddress, getBytes, hexlify, randomBytes } from "ethers";
-import { recordTokenId } from "../chain/token-id";
+import { recordTokenId } from "../vocabulary";
 import { SEALED_RECORD_OVERHEAD, getEncryptionPublicKey, rewrapKey, sealRecord, type BytesLike } from "../crypto";
 import { equalBytes } from "../crypto/bytes";
 import { parseCid } from "../storage/cid";

@@ -9,5 +9,6 @@
 export * from "./scopes";
 export * from "./purposes";
 export * from "./limits";
+export * from "./disclosures";
 export * from "./token-id";
 export * from "./identifiers";

@@ -16,5 +16,9 @@ export const MAX_EMERGENCY_PER_WINDOW_SECONDS = 259_200;
 /** The latest expiry a consent may carry, in Unix seconds (`ConsentManager.MAX_EXPIRY`, 2⁴⁰−1). */
 export const MAX_EXPIRY = (1n << 40n) - 1n;
 
-/** The longest record CID `RecordToken` accepts, in bytes (`RecordToken.MAX_CID_LENGTH`). */
-export const MAX_CID_LENGTH = 128;
+/**
+ * The multicodec of a raw CID (`RecordToken.RAW_CODEC`, 0x55): such a CID addresses the ciphertext itself, so its
+ * digest is the ciphertext's SHA-256 and RecordToken stores it once. RecordToken accepts CIDv1 with a sha2-256
+ * multihash of any codec.
+ */
+export const RAW_CID_CODEC = 0x55;

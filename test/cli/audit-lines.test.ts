@@ -60,5 +60,9 @@ describe("medrec audit lines", () => {
     expect(tokenRange(["5", "6", "7"])).to.equal("#5–#7");
     expect(tokenRange(["5", "9"])).to.equal("#5, #9");
     expect(tokenRange(["1", "3", "5", "7"])).to.equal("#1, #3, #5, … (4)");
+    // Derived 128-bit ids: the first, and the count.
+    const big = ["203958729384756102938475610293847561029", "98237465019283746501928374650192837465", "5"];
+    expect(tokenRange(big)).to.equal(`#${big[0]}, … (3)`);
+    expect(tokenRange(big.slice(0, 1))).to.equal(`#${big[0]}`);
   });
 });

@@ -155,9 +155,8 @@ describe("medrec CLI for a newcomer: fund, add, list, audit on a fresh local cha
       ok(["audit", "--json"]),
       ok(["audit", "--format", "csv"]),
     ]);
-    const first = tokens[0].tokenId;
-    const last = tokens[tokens.length - 1].tokenId;
-    expect(table.stdout, table.stdout).to.match(new RegExp(`${tokens.length} records created\\s+#${first}–#${last}`));
+    // Derived token ids are not consecutive: the line counts them (the column shortened to fit 100 columns).
+    expect(table.stdout, table.stdout).to.match(new RegExp(`${tokens.length} records created\\s+#\\d+.*\\(${tokens.length}\\)`));
     expect(table.stdout.split("\n").filter((line) => line.includes("record-created"))).to.have.length(0);
     for (const line of table.stdout.trimEnd().split("\n")) expect([...line].length, line).to.be.at.most(100);
     expect(table.stdout).to.include("…"); // addresses shortened to fit

@@ -6,7 +6,7 @@ import { ZeroAddress, ZeroHash, concat, getAddress, hexlify, randomBytes, sha256
 import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import fc from "fast-check";
 import { deployCore, randomPointer, randomKey, randomSalt, RECORD_KIND, type Core } from "../helpers/fixture";
-import { recordTokenId } from "../../sdk/chain/token-id";
+import { recordTokenId } from "../../sdk/vocabulary";
 import { ALL_RECORDS, Scope } from "../../sdk/vocabulary";
 import { recordTokenDomain, signRecordUpdate } from "../../sdk/chain/record-attestation";
 

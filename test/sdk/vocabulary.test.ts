@@ -25,7 +25,7 @@ const LIMIT_COUNTERPARTS: Readonly<Record<string, keyof typeof vocabulary>> = {
   EMERGENCY_WINDOW: "EMERGENCY_WINDOW_SECONDS",
   MAX_EMERGENCY_PER_WINDOW: "MAX_EMERGENCY_PER_WINDOW_SECONDS",
   MAX_EXPIRY: "MAX_EXPIRY",
-  MAX_CID_LENGTH: "MAX_CID_LENGTH",
+  RAW_CODEC: "RAW_CID_CODEC",
 };
 
 /** The integer constants a contract exposes: its argument-less view getters in capitals returning one uint. */
@@ -93,9 +93,16 @@ describe("sdk/vocabulary mirrors the contracts", () => {
   it("ALL_RECORDS and the caps equal the contracts' constants, no more and no fewer", async () => {
     const { consents, records } = await loadFixture(deployContracts);
     const onChain = new Map<string, bigint>();
+    const disclosureStatuses: string[] = [];
     for (const contract of [consents, records]) {
       for (const name of integerConstants(contract)) {
         if (name in vocabulary.Scope) continue; // the scope bits ConsentManager mirrors, checked above
+        if (name.startsWith("DISCLOSURE_")) {
+          const status = name.slice("DISCLOSURE_".length) as keyof typeof vocabulary.DisclosureStatus;
+          expect(BigInt(vocabulary.DisclosureStatus[status]), name).to.equal(BigInt(await contract.getFunction(name)()));
+          disclosureStatuses.push(status);
+          continue;
+        }
         onChain.set(name, BigInt(await contract.getFunction(name)()));
       }
     }
@@ -103,6 +110,7 @@ describe("sdk/vocabulary mirrors the contracts", () => {
     for (const [name, value] of onChain) {
       expect(BigInt(vocabulary[LIMIT_COUNTERPARTS[name]] as number | bigint), name).to.equal(value);
     }
+    expect(disclosureStatuses).to.have.members(Object.keys(vocabulary.DisclosureStatus));
     // Every cap the module defines has a counterpart on chain.
     expect(Object.values(LIMIT_COUNTERPARTS)).to.include.members(Object.keys(limits));
   });

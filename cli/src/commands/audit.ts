@@ -91,7 +91,7 @@ function tableOf(accounting: audits.AnnotatedAccounting, output: Output, collaps
   const columns = [
     { header: "TIME", shorten: "none" as const },
     { header: "EVENT", shorten: "none" as const },
-    { header: "TOKEN", align: "right" as const, shorten: "none" as const },
+    { header: "TOKEN", align: "right" as const, shorten: "middle" as const },
     { header: "RECIPIENT", shorten: "middle" as const },
     { header: "ACTOR", shorten: "middle" as const },
     { header: "PURPOSE" },

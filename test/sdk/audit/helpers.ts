@@ -2,7 +2,7 @@
 import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { TypedDataEncoder, ZeroAddress, getAddress, hexlify, id, randomBytes, type ContractTransactionResponse } from "ethers";
-import { recordTokenId } from "../../../sdk/chain/token-id";
+import { recordTokenId } from "../../../sdk/vocabulary";
 import { deployCore, randomPointer, RECORD_KIND, type Core } from "../../helpers/fixture";
 import { CONSENT_TYPES, type Consent } from "../../../sdk/consent/typed-data";
 import { ALL_RECORDS, Scope, Purpose } from "../../../sdk/vocabulary";

@@ -18,7 +18,7 @@ import {
   type GuardianSafe,
 } from "../../../sdk/breakglass";
 import { RecordToken__factory } from "../../../sdk/chain/contracts";
-import { recordTokenId } from "../../../sdk/chain/token-id";
+import { recordTokenId } from "../../../sdk/vocabulary";
 import { Scope, Purpose } from "../../../sdk/vocabulary";
 
 const REASON = "patient found unresponsive at home by a guardian"; // synthetic

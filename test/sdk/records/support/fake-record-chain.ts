@@ -5,7 +5,7 @@
  * For the property tests of the resume logic (`ingest-resume.property.test.ts`).
  */
 import { concat, getAddress, getBytes, hexlify, sha256, ZeroAddress } from "ethers";
-import { recordTokenId } from "../../../../sdk/chain/token-id";
+import { recordTokenId } from "../../../../sdk/vocabulary";
 import { parseCid } from "../../../../sdk/storage/cid";
 import type { ContentStore } from "../../../../sdk/storage/types";
 import { RecordWriteError, type IngestIndex, type KeyStore, type RecordWriter, type RecordsContext, type StoredWrap } from "../../../../sdk/records";
