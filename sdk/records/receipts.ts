@@ -11,17 +11,24 @@ export const RECEIPT_POLL_MS = 100;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** How long a write transaction may stay unmined before the ingest gives up on it (ms): a resumed run picks it up. */
+export const RECEIPT_TIMEOUT_MS = 180_000;
+
 /**
- * The receipt of `hash` once it is mined.
+ * The receipt of `hash` once it is mined; rejects after `timeoutMs` (a transaction the node dropped, or a chain that
+ * stopped), so that an ingest fails with a clear error instead of waiting for ever; running it again resumes.
  * @param provider Where to ask.
  * @param hash The transaction.
  * @param pollMs The interval between two questions.
+ * @param timeoutMs How long to wait at most.
  */
-export async function minedReceipt(provider: Provider, hash: string, pollMs = RECEIPT_POLL_MS): Promise<TransactionReceipt> {
+export async function minedReceipt(provider: Provider, hash: string, pollMs = RECEIPT_POLL_MS, timeoutMs = RECEIPT_TIMEOUT_MS): Promise<TransactionReceipt> {
+  const until = Date.now() + timeoutMs;
   for (;;) {
     const receipt = await provider.getTransactionReceipt(hash);
     if (receipt) return receipt;
-    await sleep(pollMs);
+    if (Date.now() >= until) throw new Error(`not mined within ${(timeoutMs / 1000).toFixed(timeoutMs < 10_000 ? 1 : 0)} s (dropped by the node, or the chain stopped); run the ingest again to resume it`);
+    await sleep(Math.min(pollMs, Math.max(0, until - Date.now())));
   }
 }
 
