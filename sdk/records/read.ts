@@ -85,9 +85,12 @@ export async function readRecord<Extra extends object = object>(
   keys: KeySource<Extra> | BytesLike,
 ): Promise<ReadRecordResult<Extra>> {
   const source = (isKeySource(keys) ? keys : localKeys(keys)) as KeySource<Extra>;
+  // Both chain reads at once: `patientOf` tells an unknown or burned token (recordOf would only revert).
+  const pointer = context.recordToken.recordOf(tokenId);
+  pointer.catch(() => undefined); // awaited below unless the token does not exist
   const patient = await context.recordToken.patientOf(tokenId);
   if (BigInt(patient) === 0n) throw new RecordNotFoundError(tokenId);
-  let record = await context.recordToken.recordOf(tokenId);
+  let record = await pointer;
   const key = await source.keyFor(context, await versionRef(context, tokenId, record.version));
   try {
     if (key.version !== record.version) record = await context.recordToken.recordOf(tokenId);
