@@ -256,8 +256,32 @@ contract RecordToken is ERC721, EIP712, IERC5192, IRecordToken {
 
     /// @inheritdoc IRecordToken
     function pointerOf(uint256 tokenId) external view returns (address patient, uint64 version) {
-        StoredRecord storage record = _records[tokenId];
-        return record.patient == address(0) ? (address(0), 0) : (record.patient, record.version);
+        return _pointerOf(tokenId);
+    }
+
+    /// @inheritdoc IRecordToken
+    function patientsOf(uint256[] calldata tokenIds) external view returns (address[] memory patients) {
+        uint256 count = tokenIds.length;
+        patients = new address[](count);
+        for (uint256 i; i < count; ) {
+            patients[i] = _records[tokenIds[i]].patient;
+            unchecked {
+                ++i;
+            }
+        }
+    }
+
+    /// @inheritdoc IRecordToken
+    function pointersOf(uint256[] calldata tokenIds) external view returns (address[] memory patients, uint64[] memory versions) {
+        uint256 count = tokenIds.length;
+        patients = new address[](count);
+        versions = new uint64[](count);
+        for (uint256 i; i < count; ) {
+            (patients[i], versions[i]) = _pointerOf(tokenIds[i]);
+            unchecked {
+                ++i;
+            }
+        }
     }
 
     /// @notice The pointer of `tokenId`; reverts with {ERC721NonexistentToken} if burned or unknown.
@@ -325,6 +349,13 @@ contract RecordToken is ERC721, EIP712, IERC5192, IRecordToken {
     function _update(address to, uint256 tokenId, address) internal view override returns (address from) {
         from = _ownerOf(tokenId);
         if (from != address(0) || to != address(0)) revert SoulboundTransfer(tokenId);
+    }
+
+    /// @dev The patient and version of a live record (one SLOAD), zeros for a burned or unknown one.
+    function _pointerOf(uint256 tokenId) private view returns (address patient, uint64 version) {
+        StoredRecord storage record = _records[tokenId];
+        (patient, version) = (record.patient, record.version);
+        if (patient == address(0)) version = 0;
     }
 
     /// @dev Stores one record (1–3 new slots) and emits its events; the caller checked the patient and issuer.

@@ -449,6 +449,37 @@ describe("RecordToken", () => {
     });
   });
 
+  describe("patientsOf / pointersOf (batch reads)", () => {
+    it("answer pointerOf of every id in order, zeros for burned, unknown and ALL_RECORDS ids, and nothing for no ids", async () => {
+      const core = await loadFixture(deployCore);
+      const { records, signers, tokenId } = core;
+      const other = mintAs(core, signers.patient2, signers.patient2.address);
+      await other.tx;
+      const updated = await attestedUpdate(core, signers.patient2, other.tokenId, 2n);
+      await updated.tx;
+      const burned = mintAs(core, signers.patient, signers.patient.address);
+      await burned.tx;
+      await records.connect(signers.patient).burn(burned.tokenId);
+      const ids = [tokenId, other.tokenId, burned.tokenId, 77n, ALL_RECORDS, tokenId];
+      const singles = await Promise.all(ids.map((id) => records.pointerOf(id)));
+      expect(singles.map((p) => [p[0], p[1]])).to.deep.equal([
+        [signers.patient.address, 1n],
+        [signers.patient2.address, 2n],
+        [ZeroAddress, 0n],
+        [ZeroAddress, 0n],
+        [ZeroAddress, 0n],
+        [signers.patient.address, 1n],
+      ]);
+      const [patients, versions] = await records.pointersOf(ids);
+      expect([...patients]).to.deep.equal(singles.map((p) => p[0]));
+      expect([...versions]).to.deep.equal(singles.map((p) => p[1]));
+      expect([...(await records.patientsOf(ids))]).to.deep.equal(singles.map((p) => p[0]));
+      expect([...(await records.patientsOf([]))]).to.deep.equal([]);
+      const [noPatients, noVersions] = await records.pointersOf([]);
+      expect([...noPatients, ...noVersions]).to.deep.equal([]);
+    });
+  });
+
   describe("burn", () => {
     it("lets the patient burn: pointer deleted, RecordBurned emitted, id never reused", async () => {
       const { records, signers, tokenId } = await loadFixture(deployCore);
