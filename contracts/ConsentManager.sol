@@ -99,18 +99,18 @@ contract ConsentManager is AccessControl, EIP712, IConsentManager {
         uint64 version;
     }
 
-    /// @dev What a batch of disclosures read last: the record's pointer, the grantee's kind, the patient's
-    /// registration (each valid for the key it is stored with; all within one transaction or call).
+    /// @dev What a batch of disclosures read last: the grantee's kind, the patient's registration and the
+    /// patient-wide grant of the (patient, grantee) pair (each valid for the keys it is stored with; all within one
+    /// transaction or call, in which no grant can change).
     struct AccessCache {
-        uint256 tokenId;
-        address tokenPatient;
-        uint64 version;
         address grantee;
         IProviderRegistry.Kind kind;
         bool hasKind;
         address patient;
         uint64 registration;
         bool hasRegistration;
+        Grant patientWide;
+        bool hasPatientWide;
     }
 
     /// @notice Disclosure status: allowed (READ for the purpose holds now).
@@ -187,6 +187,8 @@ contract ConsentManager is AccessControl, EIP712, IConsentManager {
     error InvalidSignature();
     /// @dev `nonce` of `patient` was used or invalidated before.
     error NonceAlreadyUsed(address patient, uint256 nonce);
+    /// @dev The record token answered a batch read with something other than one value per token id.
+    error InvalidRecordTokenAnswer();
     /// @dev No record token `tokenId` exists.
     error UnknownToken(uint256 tokenId);
     /// @dev `account` does not hold record `tokenId`.
@@ -421,20 +423,21 @@ contract ConsentManager is AccessControl, EIP712, IConsentManager {
      * @return disclosed How many entries emitted {Disclosure}.
      */
     function recordDisclosures(DisclosureRequest[] calldata requests) external onlyRole(RESOLVER_ROLE) returns (uint256 disclosed) {
-        IRecordToken token = recordToken;
-        if (address(token) == address(0)) revert RecordTokenNotSet();
+        address[] memory patients = _patientsOf(_recordToken(), requests);
         uint256 count = requests.length;
         AccessCache memory cache;
         for (uint256 i; i < count; ) {
             DisclosureRequest calldata request = requests[i];
-            (uint8 status, address patient, , bool emergency) = _disclosureStatus(token, request, cache);
+            (uint256 tokenId, address grantee, bytes32 purpose) = (request.tokenId, request.grantee, request.purpose);
+            address patient = patients[i];
+            (uint8 status, bool emergency) = _disclosureStatus(tokenId, patient, grantee, purpose, cache);
             if (status == DISCLOSURE_ALLOWED) {
-                emit Disclosure(request.tokenId, patient, request.grantee, request.purpose, msg.sender, emergency, request.requestHash);
+                emit Disclosure(tokenId, patient, grantee, purpose, msg.sender, emergency, request.requestHash);
                 unchecked {
                     ++disclosed;
                 }
             } else {
-                emit DisclosureRefused(request.requestHash, request.tokenId, request.grantee, status);
+                emit DisclosureRefused(request.requestHash, tokenId, grantee, status);
             }
             unchecked {
                 ++i;
@@ -449,13 +452,13 @@ contract ConsentManager is AccessControl, EIP712, IConsentManager {
      * the record's version (0 when erased).
      */
     function checkDisclosures(DisclosureRequest[] calldata requests) external view returns (DisclosureCheck[] memory checks) {
-        IRecordToken token = recordToken;
-        if (address(token) == address(0)) revert RecordTokenNotSet();
+        (address[] memory patients, uint64[] memory versions) = _recordToken().pointersOf(_tokenIdsOf(requests));
         checks = new DisclosureCheck[](requests.length);
         AccessCache memory cache;
         for (uint256 i; i < requests.length; ++i) {
-            (uint8 status, , uint64 version, ) = _disclosureStatus(token, requests[i], cache);
-            checks[i] = DisclosureCheck({status: status, version: version});
+            DisclosureRequest calldata request = requests[i];
+            (uint8 status, ) = _disclosureStatus(request.tokenId, patients[i], request.grantee, request.purpose, cache);
+            checks[i] = DisclosureCheck({status: status, version: status == DISCLOSURE_ERASED ? 0 : versions[i]});
         }
     }
 
@@ -626,23 +629,86 @@ contract ConsentManager is AccessControl, EIP712, IConsentManager {
         _nonceBitmaps[patient][nonce >> 8] = bits | bit;
     }
 
-    /// @dev The verdict on one disclosure request, with the record's patient and version and whether the grant
-    /// that allows it is an emergency grant. `cache` carries what the previous request of the batch read.
-    function _disclosureStatus(
-        IRecordToken token,
-        DisclosureRequest calldata request,
-        AccessCache memory cache
-    ) private view returns (uint8 status, address patient, uint64 version, bool emergency) {
-        uint256 tokenId = request.tokenId;
-        if (tokenId == ALL_RECORDS) return (DISCLOSURE_ERASED, address(0), 0, false);
-        if (cache.tokenId != tokenId || cache.version == 0) {
-            (cache.tokenPatient, cache.version) = token.pointerOf(tokenId);
-            cache.tokenId = tokenId;
+    /// @dev The record token; reverts with {RecordTokenNotSet} before it is wired in.
+    function _recordToken() private view returns (IRecordToken token) {
+        token = recordToken;
+        if (address(token) == address(0)) revert RecordTokenNotSet();
+    }
+
+    /// @dev {IRecordToken-patientsOf} of the token ids of `requests`, in one call. The call data is written straight
+    /// from `requests` and the returned array is used in place (building and decoding them with the ABI coder costs
+    /// about 260 gas more per request). Reverts as the call does, or with {InvalidRecordTokenAnswer} if the answer is not
+    /// one address per request.
+    function _patientsOf(IRecordToken token, DisclosureRequest[] calldata requests) private view returns (address[] memory patients) {
+        bytes4 selector = IRecordToken.patientsOf.selector;
+        bool wellFormed;
+        assembly ("memory-safe") {
+            let count := requests.length
+            let ptr := mload(0x40)
+            // patientsOf(uint256[]): selector, offset of the array, its length, the token ids (word 0 of each request).
+            mstore(ptr, selector)
+            mstore(add(ptr, 0x04), 0x20)
+            mstore(add(ptr, 0x24), count)
+            let end := add(add(ptr, 0x44), shl(5, count))
+            for {
+                let dst := add(ptr, 0x44)
+                let src := requests.offset
+            } lt(dst, end) {
+                dst := add(dst, 0x20)
+                src := add(src, 0x80)
+            } {
+                mstore(dst, calldataload(src))
+            }
+            if iszero(staticcall(gas(), token, ptr, sub(end, ptr), 0, 0)) {
+                returndatacopy(ptr, 0, returndatasize())
+                revert(ptr, returndatasize())
+            }
+            // The answer: offset 0x20, then the array (its length, one word per request), copied in place.
+            if eq(returndatasize(), add(0x40, shl(5, count))) {
+                returndatacopy(ptr, 0, returndatasize())
+                let dirty := xor(mload(ptr), 0x20)
+                dirty := or(dirty, xor(mload(add(ptr, 0x20)), count))
+                patients := add(ptr, 0x20)
+                let last := add(patients, shl(5, count))
+                for {
+                    let at := add(patients, 0x20)
+                } iszero(gt(at, last)) {
+                    at := add(at, 0x20)
+                } {
+                    dirty := or(dirty, shr(160, mload(at)))
+                }
+                wellFormed := iszero(dirty)
+                mstore(0x40, add(last, 0x20))
+            }
         }
-        (patient, version) = (cache.tokenPatient, cache.version);
-        if (patient == address(0)) return (DISCLOSURE_ERASED, address(0), 0, false);
+        if (!wellFormed) revert InvalidRecordTokenAnswer();
+    }
+
+    /// @dev The token id of each of `requests`, in order.
+    function _tokenIdsOf(DisclosureRequest[] calldata requests) private pure returns (uint256[] memory tokenIds) {
+        uint256 count = requests.length;
+        tokenIds = new uint256[](count);
+        for (uint256 i; i < count; ) {
+            tokenIds[i] = requests[i].tokenId;
+            unchecked {
+                ++i;
+            }
+        }
+    }
+
+    /// @dev The verdict on one disclosure request (`grantee` reads `tokenId` for `purpose`; `patient` holds the record,
+    /// zero if it is erased or unknown), and whether the grant that allows it is an emergency grant. `cache` carries
+    /// what the previous requests of the batch read.
+    function _disclosureStatus(
+        uint256 tokenId,
+        address patient,
+        address grantee,
+        bytes32 purpose,
+        AccessCache memory cache
+    ) private view returns (uint8 status, bool emergency) {
+        if (tokenId == ALL_RECORDS || patient == address(0)) return (DISCLOSURE_ERASED, false);
         bool allowed;
-        (allowed, emergency) = _accessCached(cache, patient, tokenId, request.grantee, Scopes.READ, request.purpose, true);
+        (allowed, emergency) = _accessCached(cache, patient, tokenId, grantee, Scopes.READ, purpose, true);
         status = allowed ? DISCLOSURE_ALLOWED : DISCLOSURE_DENIED;
     }
 
@@ -659,8 +725,8 @@ contract ConsentManager is AccessControl, EIP712, IConsentManager {
         return _accessCached(_emptyCache(), patient, tokenId, grantee, scope, purpose, matchPurpose);
     }
 
-    /// @dev {_access}, reading the grantee's kind and the patient's registration through `cache` (a batch asks
-    /// the registries once per run of requests of one grantee or one patient).
+    /// @dev {_access}, reading the grantee's kind, the patient's registration and the patient-wide grant through
+    /// `cache` (a batch reads each once per run of requests of one grantee and one patient).
     function _accessCached(
         AccessCache memory cache,
         address patient,
@@ -674,21 +740,25 @@ contract ConsentManager is AccessControl, EIP712, IConsentManager {
             cache.grantee = grantee;
             cache.kind = providerRegistry.activeKindOf(grantee);
             cache.hasKind = true;
+            cache.hasPatientWide = false;
         }
         IProviderRegistry.Kind kind = cache.kind;
         if (!_isGranteeKind(kind)) return (false, false);
-        // The patient-wide grant first: its slot is shared by all of the patient's records (warm in a batch).
         if (cache.patient != patient || !cache.hasRegistration) {
             cache.patient = patient;
             cache.registration = patientRegistry.registrationOf(patient);
             cache.hasRegistration = true;
+            cache.hasPatientWide = false;
         }
-        uint64 registration = cache.registration;
-        if (
-            registration != 0 &&
-            _covers(_grants[_patientWideKey(patient, grantee, registration)], scope, purpose, matchPurpose)
-        ) return (true, false);
-        if (_covers(_grants[_recordKey(patient, tokenId, grantee)], scope, purpose, matchPurpose)) return (true, false);
+        // The patient-wide grant first: it is shared by all of the patient's records (read once per run).
+        if (!cache.hasPatientWide) {
+            uint64 registration = cache.registration;
+            if (registration != 0) cache.patientWide = _grants[_patientWideKey(patient, grantee, registration)];
+            else delete cache.patientWide;
+            cache.hasPatientWide = true;
+        }
+        if (_covers(cache.patientWide, scope, purpose, matchPurpose)) return (true, false);
+        if (_coversStored(_grants[_recordKey(patient, tokenId, grantee)], scope, purpose, matchPurpose)) return (true, false);
         if (
             kind == IProviderRegistry.Kind.Provider &&
             Scopes.covers(Scopes.READ, scope) &&
@@ -744,10 +814,27 @@ contract ConsentManager is AccessControl, EIP712, IConsentManager {
     }
 
     function _covers(Grant memory stored, uint8 scope, bytes32 purpose, bool matchPurpose) private view returns (bool) {
+        return _coversFields(stored.scopes, stored.expiresAt, stored.purpose, scope, purpose, matchPurpose);
+    }
+
+    /// @dev {_covers} on a grant in storage, read in one SLOAD without copying it to memory.
+    function _coversStored(Grant storage stored, uint8 scope, bytes32 purpose, bool matchPurpose) private view returns (bool) {
+        (uint8 scopes, uint40 expiresAt, bytes22 storedPurpose) = (stored.scopes, stored.expiresAt, stored.purpose);
+        return _coversFields(scopes, expiresAt, storedPurpose, scope, purpose, matchPurpose);
+    }
+
+    function _coversFields(
+        uint8 scopes,
+        uint40 expiresAt,
+        bytes22 storedPurpose,
+        uint8 scope,
+        bytes32 purpose,
+        bool matchPurpose
+    ) private view returns (bool) {
         return
-            Scopes.covers(stored.scopes, scope) &&
-            Scopes.isLive(stored.expiresAt, block.timestamp) &&
-            (!matchPurpose || bytes32(stored.purpose) == purpose);
+            Scopes.covers(scopes, scope) &&
+            Scopes.isLive(expiresAt, block.timestamp) &&
+            (!matchPurpose || bytes32(storedPurpose) == purpose);
     }
 
     function _isEligibleGrantee(address grantee) private view returns (bool) {
@@ -791,8 +878,15 @@ contract ConsentManager is AccessControl, EIP712, IConsentManager {
         return (_patientWideKey(patient, grantee, registration), registration << 32);
     }
 
-    function _recordKey(address patient, uint256 tokenId, address grantee) private pure returns (bytes32) {
-        return keccak256(abi.encode(patient, tokenId, grantee));
+    /// @dev keccak256(abi.encode(patient, tokenId, grantee)), hashed in scratch memory (nothing is allocated).
+    function _recordKey(address patient, uint256 tokenId, address grantee) private pure returns (bytes32 key) {
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, and(patient, 0xffffffffffffffffffffffffffffffffffffffff))
+            mstore(add(ptr, 0x20), tokenId)
+            mstore(add(ptr, 0x40), and(grantee, 0xffffffffffffffffffffffffffffffffffffffff))
+            key := keccak256(ptr, 0x60)
+        }
     }
 
     function _patientWideKey(address patient, address grantee, uint64 registration) private pure returns (bytes32) {

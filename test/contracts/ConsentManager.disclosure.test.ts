@@ -1,10 +1,11 @@
 import { expect } from "chai";
+import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { ZeroHash, concat, dataSlice, hexlify, id, randomBytes } from "ethers";
 import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import fc from "fast-check";
-import { deployCore, randomKey, randomPointer, RECORD_KIND, type Core } from "../helpers/fixture";
-import { ALL_RECORDS, ALL_SCOPES, Scope, Purpose } from "../../sdk/vocabulary";
+import { deployCore, randomKey, randomPointer, randomSalt, RECORD_KIND, type Core } from "../helpers/fixture";
+import { ALL_RECORDS, ALL_SCOPES, Scope, Purpose, recordTokenId } from "../../sdk/vocabulary";
 
 const REASON = id("break-glass reason document");
 
@@ -283,6 +284,62 @@ describe("ConsentManager.recordDisclosures", () => {
         }),
         { numRuns: 15 },
       );
+    });
+  });
+
+  describe("the record token's batch read", () => {
+    /** A consent manager wired to a record token whose `patientsOf` answers wrongly, with the fixture's registries. */
+    async function withMalformedRecordToken(core: Core) {
+      const { deployer, resolver } = core.signers;
+      const token = await (await ethers.getContractFactory("MalformedRecordToken", deployer)).deploy();
+      const manager = await (
+        await ethers.getContractFactory("ConsentManager", deployer)
+      ).deploy(deployer.address, await core.patients.getAddress(), await core.providers.getAddress());
+      await manager.setRecordToken(await token.getAddress());
+      await manager.grantRole(await manager.RESOLVER_ROLE(), resolver.address);
+      return { token, manager: manager.connect(resolver) };
+    }
+
+    it("reverts with InvalidRecordTokenAnswer unless it answers one clean address per request, and bubbles its revert", async () => {
+      const core = await loadFixture(deployCore);
+      const { token, manager } = await withMalformedRecordToken(core);
+      const requests = [request(core, Purpose.TREATMENT), request(core, Purpose.TREATMENT)];
+      for (const mode of [0, 1, 2]) {
+        await token.setMode(mode);
+        await expect(manager.recordDisclosures(requests)).to.be.revertedWithCustomError(manager, "InvalidRecordTokenAnswer");
+      }
+      await token.setMode(3);
+      await expect(manager.recordDisclosures(requests)).to.be.revertedWithCustomError(token, "Broken");
+    });
+
+    it("an empty batch logs nothing and discloses nothing", async () => {
+      const core = await loadFixture(deployCore);
+      const receipt = await (await core.consents.connect(core.signers.resolver).recordDisclosures([])).wait();
+      expect(receipt!.logs).to.have.length(0);
+      expect(await core.consents.connect(core.signers.resolver).recordDisclosures.staticCall([])).to.equal(0n);
+      expect(await core.consents.checkDisclosures([])).to.deep.equal([]);
+    });
+  });
+
+  describe("gas (issue 12)", () => {
+    it("a 100-release batch costs at most 12,000 gas per disclosure under per-record consents, 10,000 under a patient-wide one", async () => {
+      const core = await loadFixture(deployCore);
+      const { patient, lab, resolver } = core.signers;
+      const salts = Array.from({ length: 100 }, () => randomSalt());
+      const entries = salts.map((salt) => ({ salt, recordKind: RECORD_KIND, ...randomPointer() }));
+      await core.records.connect(patient).mintBatch(patient.address, entries);
+      const ids = salts.map((salt) => recordTokenId(patient.address, patient.address, salt));
+      await grantTo(core, { tokenId: ALL_RECORDS, grantee: lab.address });
+      for (const tokenId of ids) await grantTo(core, { tokenId });
+      const perDisclosure = async (requests: ReturnType<typeof request>[]) => {
+        const receipt = await (await core.consents.connect(resolver).recordDisclosures(requests)).wait();
+        expect(receipt!.logs.map((log) => core.consents.interface.parseLog(log)!.name)).to.deep.equal(requests.map(() => "Disclosure"));
+        return Number(receipt!.gasUsed) / requests.length;
+      };
+      const perRecord = await perDisclosure(ids.map((tokenId) => request(core, Purpose.TREATMENT, core.signers.provider.address, tokenId)));
+      const patientWide = await perDisclosure(ids.map((tokenId) => request(core, Purpose.TREATMENT, lab.address, tokenId)));
+      expect(perRecord).to.be.at.most(12_000);
+      expect(patientWide).to.be.at.most(10_000);
     });
   });
 
