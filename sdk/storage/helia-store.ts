@@ -30,7 +30,7 @@ import { dagBlockCids } from "./dag-links";
 import { InvalidArgumentError, StoreClosedError } from "./errors";
 import { migrateHeliaPins } from "./helia-pin-migration";
 import type { CidInput, ContentStore, GetOptions, PutResult } from "./types";
-import { objectBlocks, type ObjectBlock } from "./object-blocks";
+import { objectDag, type ObjectBlock } from "./object-blocks";
 import { blockKey } from "./pin-record";
 import { PinIndex } from "./pin-index";
 import { readVerifiedFile } from "./verified-dag";
@@ -127,19 +127,23 @@ export class HeliaContentStore implements ContentStore {
   async put(bytes: Uint8Array): Promise<PutResult> {
     this.#assertOpen();
     if (!(bytes instanceof Uint8Array)) throw new InvalidArgumentError("put needs a Uint8Array");
-    // Hashing and chunking happen before the write lock: only the block writes and the pin are serialised.
-    const { root, blocks, contentHash } = await objectBlocks(bytes);
+    // Chunking and chunk hashes happen before the write lock: only the block writes and the pin are serialised. The
+    // whole-object hash (for a DAG of several blocks) runs in slices while the blocks are written.
+    const { root, blocks, contentHash } = await objectDag(bytes);
     const distinct = distinctBlocks(blocks);
     // Straight to the file blockstore, whose putMany writes in parallel: Helia's own stack funnels putMany into one
     // awaited put per block (its identity-CID wrapper), and offers nothing this offline, serialised store needs.
     // (Its declaration types the pairs' bytes as a generator; at run time it writes a Uint8Array as Helia's put does.)
     const writeBlocks = () => drain(this.#blockstore.putMany(distinct as unknown as Parameters<FsBlockstore["putMany"]>[0]));
-    await this.#serialise(async () => {
-      // An object stored already is written again (the same bytes; this repairs a block lost on disk), not re-pinned.
-      if (await this.#pins.has(root)) await writeBlocks();
-      else await this.#pins.pin(root, distinct.map((block) => block.cid), writeBlocks);
-    });
-    return { cid: root.toString(), cidBytes: Uint8Array.from(root.bytes), size: bytes.length, contentHash };
+    const [hash] = await Promise.all([
+      contentHash(),
+      this.#serialise(async () => {
+        // An object stored already is written again (the same bytes; this repairs a block lost on disk), not re-pinned.
+        if (await this.#pins.has(root)) await writeBlocks();
+        else await this.#pins.pin(root, distinct.map((block) => block.cid), writeBlocks);
+      }),
+    ]);
+    return { cid: root.toString(), cidBytes: Uint8Array.from(root.bytes), size: bytes.length, contentHash: hash };
   }
 
   /** @inheritDoc */
