@@ -19,6 +19,7 @@
 
 export * from "./core";
 export { HeliaContentStore, BLOCKS_FOLDER, DATASTORE_FOLDER, type HeliaContentStoreOptions } from "./helia-store";
+export { PINS_FOLDER } from "./pin-index";
 export {
   FilecoinPinStore,
   type FilecoinGetOptions,
