@@ -21,14 +21,18 @@ export interface RecipientWrap {
   wrappedKey: Uint8Array;
 }
 
-/** The output of {@link sealRecord}. */
-export interface SealedEnvelope {
+/** The output of {@link sealRecordUnhashed}: a sealed record and its wraps, without its content hash. */
+export interface UnhashedEnvelope {
   /** The sealed record (`0x01 ‖ nonce ‖ ciphertext ‖ tag`): the object stored by CID. */
   sealed: Uint8Array;
-  /** SHA-256 of `sealed`, `0x` + 64 lowercase hex digits: RecordToken's `contentHash`. */
-  contentHash: `0x${string}`;
   /** One wrap per recipient, in the order given. */
   wraps: RecipientWrap[];
+}
+
+/** The output of {@link sealRecord}. */
+export interface SealedEnvelope extends UnhashedEnvelope {
+  /** SHA-256 of `sealed`, `0x` + 64 lowercase hex digits: RecordToken's `contentHash`. */
+  contentHash: `0x${string}`;
 }
 
 /**
@@ -63,8 +67,39 @@ export async function sealRecord(
   aadFields: RecordAadFields,
   recipients: BytesLike[],
 ): Promise<SealedEnvelope> {
+  return (await seal(plaintext, aadFields, recipients, "sealRecord", true)) as SealedEnvelope;
+}
+
+/**
+ * {@link sealRecord} without the content hash, for a sealed record that goes straight into a `ContentStore`: its
+ * `put` hashes the bytes it stores and returns that SHA-256 as `contentHash`, the value to record on-chain, so
+ * hashing them here too would read a large record twice for one hash. Everything else is as {@link sealRecord}.
+ *
+ * @param plaintext Record bytes (canonical FHIR JSON).
+ * @param aadFields The record's on-chain coordinates (chain id, RecordToken, token id, version).
+ * @param recipients At least one X25519 public key (bytes or `0x` hex).
+ * @returns `{sealed, wraps}` (a Promise).
+ * @throws {InvalidArgumentError} As {@link sealRecord}.
+ * @throws {InvalidKeyError} As {@link sealRecord}.
+ */
+export async function sealRecordUnhashed(
+  plaintext: Uint8Array,
+  aadFields: RecordAadFields,
+  recipients: BytesLike[],
+): Promise<UnhashedEnvelope> {
+  return seal(plaintext, aadFields, recipients, "sealRecordUnhashed", false);
+}
+
+/** Both seals: with `hashed`, the SHA-256 of the sealed bytes runs alongside the wraps. */
+async function seal(
+  plaintext: Uint8Array,
+  aadFields: RecordAadFields,
+  recipients: BytesLike[],
+  caller: string,
+  hashed: boolean,
+): Promise<UnhashedEnvelope | SealedEnvelope> {
   if (!Array.isArray(recipients) || recipients.length === 0) {
-    throw new InvalidArgumentError("sealRecord needs at least one recipient public key");
+    throw new InvalidArgumentError(`${caller} needs at least one recipient public key`);
   }
   // Validate every recipient key shape before any encryption happens.
   const recipientKeys = recipients.map((r) => copyKey(r, X25519_KEY_LENGTH, "public key"));
@@ -72,10 +107,10 @@ export async function sealRecord(
   try {
     const sealed = await encryptRecord(plaintext, dek, aadFields);
     const [hash, wraps] = await Promise.all([
-      contentHash(sealed),
+      hashed ? contentHash(sealed) : undefined,
       Promise.all(recipientKeys.map(async (recipient) => ({ recipient, wrappedKey: await wrapKey(dek, recipient, aadFields) }))),
     ]);
-    return { sealed, contentHash: hash, wraps };
+    return hash === undefined ? { sealed, wraps } : { sealed, contentHash: hash, wraps };
   } finally {
     wipe(dek);
   }

@@ -52,7 +52,15 @@ export {
   DEK_WRAP_LABEL,
   type WrappedKeyParts,
 } from "./wrap";
-export { sealRecord, openRecord, contentHash, type SealedEnvelope, type RecipientWrap } from "./envelope";
+export {
+  sealRecord,
+  sealRecordUnhashed,
+  openRecord,
+  contentHash,
+  type SealedEnvelope,
+  type UnhashedEnvelope,
+  type RecipientWrap,
+} from "./envelope";
 export { benchEnvelope, type BenchEnvelopeOptions, type BenchEnvelopeResult } from "./bench";
 export {
   MedrecError,

@@ -6,7 +6,7 @@
  */
 import { encodeBytes32String, getAddress, getBytes, hexlify, randomBytes } from "ethers";
 import { recordTokenId } from "../vocabulary";
-import { SEALED_RECORD_OVERHEAD, getEncryptionPublicKey, rewrapKey, sealRecord, type BytesLike } from "../crypto";
+import { SEALED_RECORD_OVERHEAD, getEncryptionPublicKey, rewrapKey, sealRecordUnhashed, type BytesLike } from "../crypto";
 import { equalBytes } from "../crypto/bytes";
 import { parseCid } from "../storage/cid";
 import type { RecordsContext } from "./context";
@@ -65,7 +65,8 @@ async function stage(context: RecordsContext, record: PreparedRecord, options: I
   }
   const tokenId = recordTokenId(issuer, options.patient, salt);
   const ref = await versionRef(context, tokenId, 1n);
-  const envelope = await sealRecord(record.plaintext, ref, options.recipients);
+  // Hashed once, by the store: its put returns the SHA-256 of the bytes it stored, the content hash minted below.
+  const envelope = await sealRecordUnhashed(record.plaintext, ref, options.recipients);
   const put = await context.store.put(envelope.sealed);
   await (context.stagingKeys ?? context.keys).save(ref, envelope.wraps);
   return {

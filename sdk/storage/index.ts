@@ -19,6 +19,7 @@
 
 export * from "./core";
 export { HeliaContentStore, BLOCKS_FOLDER, DATASTORE_FOLDER, type HeliaContentStoreOptions } from "./helia-store";
+export { PINS_FOLDER } from "./pin-index";
 export {
   FilecoinPinStore,
   type FilecoinGetOptions,
@@ -40,7 +41,7 @@ export {
 export { PieceIndex, PIECE_INDEX_FILE, type PieceIndexEntry } from "./piece-index";
 export { encodeCar, decodeCar, MIN_PIECE_PAYLOAD, PADDING_PREFIX, type CarBlock } from "./car";
 export { importFile, CHUNK_SIZE, MAX_CHILDREN_PER_NODE, UNIXFS_IMPORT_SETTINGS } from "./unixfs";
-export { objectBlocks, rawBlockCid, type ObjectBlock, type ObjectBlocks } from "./object-blocks";
+export { objectBlocks, objectDag, rawBlockCid, type ObjectBlock, type ObjectBlocks, type ObjectDag } from "./object-blocks";
 export { readVerifiedFile, collectVerifiedBlocks, verifyBlock, type BlockReader } from "./verified-dag";
 export {
   parseCid,

@@ -5,11 +5,15 @@
  * of at most {@link CHUNK_SIZE} bytes is one raw block whose CID digest *is* SHA-256(object), the content hash
  * recorded on-chain: it is hashed once (WebCrypto) and its CID built from that digest, without the importer. A larger
  * object goes through the UnixFS importer into memory (its chunks are hashed once each, natively: `multiformats`
- * hashes with OpenSSL in Node and WebCrypto in browsers), while the SHA-256 of the whole object runs once, in
- * WebCrypto, alongside. Either way the CID is the one {@link importFile} gives.
+ * hashes with OpenSSL in Node), and the SHA-256 of the whole object runs once, when asked for
+ * ({@link ObjectDag.contentHash}): `node:crypto` over 1 MiB slices, giving the event loop back between slices, so
+ * that it overlaps the writes of the blocks (WebCrypto's digest would first copy the whole object). Either way the
+ * CID is the one {@link importFile} gives.
  *
  * @module
  */
+import { createHash } from "node:crypto";
+import { setImmediate as nextTurn } from "node:timers/promises";
 import type { UnixFSComponents } from "@helia/unixfs";
 import type { CID } from "multiformats/cid";
 import { bytesToHex } from "../crypto/bytes";
@@ -35,6 +39,19 @@ export interface ObjectBlocks {
   readonly contentHash: ContentHash;
 }
 
+/** What {@link objectDag} returns: the DAG at once, the content hash when asked for. */
+export interface ObjectDag {
+  /** The object's root CID (CIDv1; `raw` for ≤ 1 MiB, `dag-pb` above). */
+  readonly root: CID;
+  /** Every block of the object's DAG, in the order the importer wrote them (leaves before their parents). */
+  readonly blocks: readonly ObjectBlock[];
+  /**
+   * SHA-256 of the whole object, `0x` + 64 lowercase hex digits: known already for an object of ≤ 1 MiB (its CID
+   * digest), computed on the first call above (in slices: start it, then write the blocks, then await it).
+   */
+  contentHash(): Promise<ContentHash>;
+}
+
 /**
  * The CID of a single raw block whose SHA-256 is `digest`.
  * @param digest The 32-byte SHA-256 of the block.
@@ -52,10 +69,22 @@ export async function rawBlockCid(digest: Uint8Array): Promise<CID> {
  * @returns Root CID, blocks and content hash.
  */
 export async function objectBlocks(bytes: Uint8Array): Promise<ObjectBlocks> {
+  const dag = await objectDag(bytes);
+  return { root: dag.root, blocks: dag.blocks, contentHash: await dag.contentHash() };
+}
+
+/**
+ * {@link objectBlocks} in two steps, for a store that writes the blocks while the whole object is hashed: the DAG
+ * now, {@link ObjectDag.contentHash} when started. Each byte is still hashed once per hash it needs.
+ * @param bytes The object (not modified; it must not change until the content hash has resolved).
+ * @returns Root CID, blocks and the content hash on demand.
+ */
+export async function objectDag(bytes: Uint8Array): Promise<ObjectDag> {
   if (bytes.length <= CHUNK_SIZE) {
     const digest = await sha256(bytes);
     const root = await rawBlockCid(digest);
-    return { root, blocks: [{ cid: root, bytes }], contentHash: bytesToHex(digest) as ContentHash };
+    const contentHash = Promise.resolve(bytesToHex(digest) as ContentHash);
+    return { root, blocks: [{ cid: root, bytes }], contentHash: () => contentHash };
   }
   const blocks: ObjectBlock[] = [];
   const collector = {
@@ -64,7 +93,17 @@ export async function objectBlocks(bytes: Uint8Array): Promise<ObjectBlocks> {
       return cid;
     },
   };
-  // The whole-object hash runs in WebCrypto (off the main thread in Node) while the importer chunks and hashes.
-  const [digest, root] = await Promise.all([sha256(bytes), importFile({ blockstore: collector as unknown as UnixFSComponents["blockstore"] }, bytes)]);
-  return { root, blocks, contentHash: bytesToHex(digest) as ContentHash };
+  const root = await importFile({ blockstore: collector as unknown as UnixFSComponents["blockstore"] }, bytes);
+  let contentHash: Promise<ContentHash> | undefined;
+  return { root, blocks, contentHash: () => (contentHash ??= sliceHash(bytes)) };
+}
+
+/** SHA-256 of `bytes`, one {@link CHUNK_SIZE} slice per turn of the event loop. */
+async function sliceHash(bytes: Uint8Array): Promise<ContentHash> {
+  const hash = createHash("sha256");
+  for (let offset = 0; offset < bytes.length; offset += CHUNK_SIZE) {
+    hash.update(bytes.subarray(offset, offset + CHUNK_SIZE));
+    await nextTurn();
+  }
+  return `0x${hash.digest("hex")}` as ContentHash;
 }

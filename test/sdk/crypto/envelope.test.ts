@@ -14,6 +14,7 @@ import {
   openRecord,
   randomBytes,
   sealRecord,
+  sealRecordUnhashed,
   unwrapKey,
   wrapKey,
   decryptRecord,
@@ -223,6 +224,26 @@ describe("sdk/crypto envelope (sealRecord / openRecord)", () => {
           "INVALID_KEY",
         );
       }
+    });
+  });
+
+  describe("sealRecordUnhashed (the store's put hashes)", () => {
+    it("seals as sealRecord does, without a content hash; every recipient opens it under the hash of its bytes", async () => {
+      const env = await sealRecordUnhashed(FHIR, AAD, [patient.publicKey, resolver.publicKeyHex]);
+      expect(Object.keys(env).sort()).to.deep.equal(["sealed", "wraps"]);
+      expect(env.sealed.length).to.equal((await sealRecord(FHIR, AAD, [patient.publicKey])).sealed.length);
+      for (const [i, party] of [patient, resolver].entries()) {
+        expect(hexlify(env.wraps[i].recipient)).to.equal(party.publicKeyHex);
+        const opened = await openRecord(env.sealed, env.wraps[i].wrappedKey, party.privateKey, AAD, sha256Hex(env.sealed));
+        expect(hexlify(opened)).to.equal(hexlify(FHIR));
+      }
+      await expectRejects(openRecord(env.sealed, env.wraps[0].wrappedKey, patient.privateKey, { ...AAD, version: 2n }), KeyUnwrapError, "KEY_UNWRAP_FAILED");
+    });
+
+    it("checks its arguments as sealRecord does", async () => {
+      await expectRejects(sealRecordUnhashed(FHIR, AAD, []), InvalidArgumentError, "INVALID_ARGUMENT");
+      await expectRejects(sealRecordUnhashed(FHIR, AAD, [new Uint8Array(32)]), InvalidKeyError, "INVALID_KEY");
+      await expectRejects(sealRecordUnhashed("text" as unknown as Uint8Array, AAD, [patient.publicKey]), InvalidArgumentError, "INVALID_ARGUMENT");
     });
   });
 

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { createHash } from "node:crypto";
-import { CHUNK_SIZE, RAW_CODEC, DAG_PB_CODEC, HeliaContentStore, importFile, loadEsm, objectBlocks, readVerifiedFile } from "../../../sdk/storage";
+import { CHUNK_SIZE, RAW_CODEC, DAG_PB_CODEC, HeliaContentStore, importFile, loadEsm, objectBlocks, objectDag, readVerifiedFile } from "../../../sdk/storage";
 import { makeTempDir, payload } from "./support/helpers";
 
 /** The importer's root CID and blocks for `bytes`, written into a fresh in-memory blockstore. */
@@ -41,6 +41,22 @@ describe("sdk/storage objectBlocks: one hash per byte, the importer's CID", () =
     expect(blocks[0].bytes).to.equal(bytes); // the caller's bytes, not a copy
     expect(`0x${Buffer.from(root.multihash.digest).toString("hex")}`).to.equal(contentHash);
   });
+});
+
+describe("sdk/storage objectDag: the DAG at once, the content hash on demand", () => {
+  for (const size of [0, CHUNK_SIZE, CHUNK_SIZE + 1, 2 * CHUNK_SIZE, 3 * CHUNK_SIZE - 1]) {
+    it(`hashes ${size} bytes (slice boundaries included) once, to their SHA-256, with objectBlocks' DAG`, async function () {
+      this.timeout(60_000);
+      const bytes = payload(size);
+      const dag = await objectDag(bytes);
+      const whole = await objectBlocks(bytes);
+      expect(dag.root.toString()).to.equal(whole.root.toString());
+      expect(dag.blocks.map((b) => b.cid.toString())).to.deep.equal(whole.blocks.map((b) => b.cid.toString()));
+      const first = dag.contentHash();
+      expect(dag.contentHash()).to.equal(first); // one computation, however often asked
+      expect(await first).to.equal(sha256Hex(bytes));
+    });
+  }
 });
 
 describe("sdk/storage HeliaContentStore writes an object's blocks in one batch", () => {
