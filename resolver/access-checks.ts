@@ -1,6 +1,7 @@
 import { DisclosureStatus } from "@medrec/sdk/vocabulary";
 import type { JsonRpcProvider } from "ethers";
 import type { ConsentManager } from "@medrec/sdk/chain/contracts";
+import { decodeDisclosureChecks, encodeDisclosureRequests } from "./disclosures/calldata";
 
 /** ConsentManager's `checkDisclosures` statuses. */
 export const CHECK_ALLOWED = DisclosureStatus.ALLOWED;
@@ -45,7 +46,7 @@ interface Asked {
 /**
  * The access checks of the key releases, answered at one block height per batch: the questions that arrive while
  * a call is being made (or within the same turn of the event loop) go into one `checkDisclosures` eth_call at the
- * latest block, so record liveness, `hasAccessFor` and the version of a whole batch come from one state of the
+ * latest block (calldata and result coded by hand, `./disclosures/calldata`), so record liveness, `hasAccessFor` and the version of a whole batch come from one state of the
  * chain, in one round trip (no separate `eth_blockNumber`: the one call is one state; the rare erased-or-unknown
  * answer is told apart by `refuseDeadRecord` at a block it pins). A failed call fails the questions of its batch only.
  * @param chain The node and ConsentManager.
@@ -72,13 +73,14 @@ export function createAccessChecker(chain: { provider: JsonRpcProvider; consentM
     scheduled = true;
     setImmediate(flush);
   };
+  const to = chain.consentManager.target as string;
+  const selector = chain.consentManager.interface.getFunction("checkDisclosures")!.selector;
   const ask = async (batch: Asked[]) => {
     try {
-      const checks = await chain.consentManager.checkDisclosures(
-        batch.map(({ question }) => ({ tokenId: question.tokenId, grantee: question.grantee, purpose: question.purpose, requestHash: question.requestHash })),
-        { blockTag: "latest" },
-      );
-      batch.forEach((asked, index) => asked.resolve({ status: Number(checks[index].status), version: checks[index].version }));
+      const data = encodeDisclosureRequests(selector, batch.map(({ question }) => question));
+      const result = (await chain.provider.send("eth_call", [{ to, data }, "latest"])) as string;
+      const checks = decodeDisclosureChecks(result, batch.length);
+      batch.forEach((asked, index) => asked.resolve(checks[index]));
     } catch (error) {
       for (const asked of batch) asked.reject(error);
     }

@@ -1,5 +1,6 @@
 import { JsonRpcProvider, Network, Wallet, getAddress } from "ethers";
 import { ConsentManager__factory, RecordToken__factory, type ConsentManager, type RecordToken } from "@medrec/sdk/chain/contracts";
+import { encodeDisclosureRequests } from "./disclosures/calldata";
 import type { DisclosureEntry } from "./disclosures/match";
 import { receiptWatcher, type ReceiptWatcher } from "./disclosures/receipts";
 import { serialisedSender } from "./disclosures/sender";
@@ -80,6 +81,7 @@ export function resolverChain(options: ResolverChainOptions & { chainId: bigint 
   const recordToken = RecordToken__factory.connect(options.recordToken, provider);
   const send = serialisedSender(wallet, provider, chainId);
   const to = getAddress(options.consentManager);
+  const recordSelector = consentManager.interface.getFunction("recordDisclosures")!.selector;
 
   return {
     provider,
@@ -89,9 +91,7 @@ export function resolverChain(options: ResolverChainOptions & { chainId: bigint 
     recordTokenAddress: getAddress(options.recordToken),
     wallet,
     async sendDisclosures(entries) {
-      const data = consentManager.interface.encodeFunctionData("recordDisclosures", [
-        entries.map((entry) => ({ tokenId: entry.tokenId, grantee: entry.grantee, purpose: entry.purpose, requestHash: entry.requestHash })),
-      ]);
+      const data = encodeDisclosureRequests(recordSelector, entries);
       const tx = await send({ to, data, gasLimit: DISCLOSURE_BASE_GAS + DISCLOSURE_ENTRY_GAS * BigInt(entries.length) });
       return tx.hash;
     },

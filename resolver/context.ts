@@ -10,6 +10,7 @@ import { resolverDomain, wallClockSeconds } from "@medrec/sdk/resolver/protocol"
 import type { RecordAadFields } from "@medrec/sdk/crypto";
 import type { ResolverIdentity } from "./identity";
 import { createRateLimiter, type RateLimiter } from "./rate-limiter";
+import { createKeyRewrapper, type KeyRewrapper } from "./rewrap";
 import { createContractSignatureChecker, isEcdsaSignatureOf, type ContractSignatureChecker } from "./signature";
 
 /** What the routes share: the options of the access and deposit plugins. */
@@ -28,6 +29,8 @@ export interface ResolverContext {
   accessChecks: AccessChecker;
   /** Records key releases in `recordDisclosures` batches and answers each from its batch's receipt. */
   disclosures: DisclosureBatcher;
+  /** Re-wraps record keys from the resolver's X25519 key (loaded once) to the readers' one-time keys. */
+  rewrapper: KeyRewrapper;
   /** First block of the deployment (where a record's events are looked for). */
   startBlock: number;
 }
@@ -78,6 +81,7 @@ export function createResolverContext(
     contractSignatures: createContractSignatureChecker(chain.provider, { gas: limits.signatureCheckGas, timeoutMs: limits.signatureCheckTimeoutMs }),
     accessChecks: createAccessChecker(chain, { maxBatch: CHECKS_PER_CALL, maxInFlight: CHECK_CALLS_IN_FLIGHT }),
     disclosures,
+    rewrapper: createKeyRewrapper(config.identity.encryptionPrivateKey),
     startBlock: config.startBlock ?? 0,
   };
 }

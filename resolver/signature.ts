@@ -1,5 +1,6 @@
 import { Interface, Signature, getAddress, getBytes, keccak256, type Provider } from "ethers";
 import { ecdsaRecover } from "secp256k1";
+import { checksummed } from "./addresses";
 import { chainUnavailable } from "./errors";
 
 const ERC1271 = new Interface(["function isValidSignature(bytes32 hash, bytes signature) view returns (bytes4)"]);
@@ -19,7 +20,7 @@ const CODE_CACHE_SIZE = 10_000;
  */
 export function isEcdsaSignatureOf(signer: string, digest: string, signature: string): boolean {
   try {
-    return recoverSigner(digest, signature) === getAddress(signer);
+    return recoveredAddressHex(digest, signature) === checksummed(signer).slice(2).toLowerCase();
   } catch {
     return false;
   }
@@ -27,11 +28,16 @@ export function isEcdsaSignatureOf(signer: string, digest: string, signature: st
 
 /** The address whose key made `signature` over the 32-byte `digest`; throws on a malformed signature. */
 export function recoverSigner(digest: string, signature: string): string {
+  return getAddress(`0x${recoveredAddressHex(digest, signature)}`);
+}
+
+/** The 40 lower-case hex digits of the address that made `signature` over `digest`; throws on a malformed one. */
+function recoveredAddressHex(digest: string, signature: string): string {
   const parsed = Signature.from(signature); // 65-byte or EIP-2098 compact; refuses high-s and bad v
   const rs = getBytes(parsed.compactSerialized);
   rs[32] &= 0x7f; // the compact form keeps yParity in the top bit of s
   const publicKey = ecdsaRecover(rs, parsed.yParity, getBytes(digest), false);
-  return getAddress(`0x${keccak256(publicKey.subarray(1)).slice(-40)}`);
+  return keccak256(publicKey.subarray(1)).slice(-40);
 }
 
 /** The cost caps of contract-signature checks. */

@@ -1,7 +1,6 @@
-import type { Log } from "ethers";
 import type { DisclosureReceipt } from "@medrec/sdk/resolver/protocol";
 import { ResolverHttpError, chainUnavailable } from "../errors";
-import type { DisclosureEntry, DisclosureVerdict } from "./match";
+import type { BatchLog, DisclosureEntry, DisclosureVerdict } from "./match";
 import { ReceiptTimeoutError } from "./receipts";
 
 /** The part of a mined receipt the batcher reads. */
@@ -10,7 +9,7 @@ export interface MinedBatch {
   blockNumber: number;
   /** 1 success, 0 reverted. */
   status: number | null;
-  logs: readonly Log[];
+  logs: readonly BatchLog[];
 }
 
 /** What the batcher needs of the chain: send one batch, wait for its receipt, read the receipt's verdicts. */
@@ -20,7 +19,7 @@ export interface BatchChain {
   /** The receipt of `hash` once mined; rejects with {@link ReceiptTimeoutError} after `timeoutMs`. */
   wait(hash: string, timeoutMs: number): Promise<MinedBatch>;
   /** The verdict of the mined batch on each entry (see `matchDisclosures`). */
-  verdicts(logs: readonly Log[], entries: readonly DisclosureEntry[]): DisclosureVerdict[];
+  verdicts(logs: readonly BatchLog[], entries: readonly DisclosureEntry[]): DisclosureVerdict[];
 }
 
 /** The window, chunking and time limits of the batcher. */

@@ -1,5 +1,5 @@
 import { DisclosureStatus } from "@medrec/sdk/vocabulary";
-import { getAddress, type Interface, type Log } from "ethers";
+import type { Interface } from "ethers";
 import type { ResolverErrorCode } from "@medrec/sdk/resolver/protocol";
 
 /** One entry of a `recordDisclosures` batch: the key release it logs and the hash of its signed request. */
@@ -20,51 +20,69 @@ export type DisclosureVerdict =
 const REFUSAL_ERASED = BigInt(DisclosureStatus.ERASED);
 const REFUSAL_DENIED = BigInt(DisclosureStatus.DENIED);
 
+/** The parts of a receipt log that {@link matchDisclosures} reads (an ethers `Log`, or the node's JSON log). */
+export interface BatchLog {
+  address: string;
+  topics: readonly string[];
+  data: string;
+  /** The log's index in its block. */
+  index: number;
+}
+
+const WORD = 64;
+/** A 32-byte word of hex (no `0x`) that holds an address: its 20 bytes in lower case, or undefined. */
+function addressWord(word: string): string | undefined {
+  return word.length === WORD && /^0{24}[0-9a-f]{40}$/.test(word) ? word.slice(24) : undefined;
+}
+
 /**
  * The verdict of a mined batch on each of its entries, from the receipt's logs alone: an entry is disclosed only
  * when a `Disclosure` log **emitted by `consentManager`** carries its `requestHash` and the same token, grantee,
  * purpose, and names `resolver` as the one that disclosed; a `DisclosureRefused` of its hash refuses it with the
  * chain's reason (410 erased, 403 denied); anything else (no log, a log of another contract, a mismatch) refuses it
- * with `DISCLOSURE_FAILED`. Each log answers one entry at most.
+ * with `DISCLOSURE_FAILED`. Each log answers one entry at most. The two events are decoded from their topics and
+ * fixed-size data words directly (their layout is fixed by the ABI; a log of another shape is skipped), with
+ * addresses compared in lower case, instead of through ethers' ABI coder and checksums on every log.
  * @param logs The receipt's logs.
- * @param iface ConsentManager's ABI.
+ * @param iface ConsentManager's ABI (for the events' topic hashes).
  * @param consentManager Its address.
  * @param resolver This resolver's disclosure account.
  * @param entries The batch, in order.
  */
 export function matchDisclosures(
-  logs: readonly Log[],
+  logs: readonly BatchLog[],
   iface: Interface,
   consentManager: string,
   resolver: string,
   entries: readonly DisclosureEntry[],
 ): DisclosureVerdict[] {
-  const emitter = getAddress(consentManager);
-  const account = getAddress(resolver);
+  const emitter = consentManager.toLowerCase();
+  const account = resolver.toLowerCase().slice(2);
+  const disclosureTopic = iface.getEvent("Disclosure")!.topicHash.toLowerCase();
+  const refusedTopic = iface.getEvent("DisclosureRefused")!.topicHash.toLowerCase();
   const disclosed = new Map<string, { tokenId: bigint; grantee: string; purpose: string; resolver: string; logIndex: number }>();
   const refused = new Map<string, bigint>();
   for (const log of logs) {
-    if (getAddress(log.address) !== emitter) continue;
-    let parsed;
-    try {
-      parsed = iface.parseLog({ topics: [...log.topics], data: log.data });
-    } catch {
-      continue;
-    }
-    if (parsed?.name === "Disclosure") {
-      const hash = (parsed.args.requestHash as string).toLowerCase();
+    if (log.address.toLowerCase() !== emitter || log.topics.length !== 4) continue;
+    const topic = log.topics[0].toLowerCase();
+    const data = log.data.toLowerCase();
+    if (!/^0x[0-9a-f]*$/.test(data) || log.topics.some((t) => !/^0x[0-9a-fA-F]{64}$/.test(t))) continue;
+    if (topic === disclosureTopic) {
+      // Disclosure(uint256 indexed tokenId, address indexed patient, address indexed grantee,
+      //            bytes32 purpose, address resolver, bool emergency, bytes32 requestHash)
+      if (data.length !== 2 + 4 * WORD) continue;
+      const grantee = addressWord(log.topics[3].slice(2).toLowerCase());
+      const by = addressWord(data.slice(2 + WORD, 2 + 2 * WORD));
+      if (grantee === undefined || by === undefined) continue;
+      const hash = `0x${data.slice(2 + 3 * WORD)}`;
       if (!disclosed.has(hash)) {
-        disclosed.set(hash, {
-          tokenId: parsed.args.tokenId as bigint,
-          grantee: getAddress(parsed.args.grantee as string),
-          purpose: (parsed.args.purpose as string).toLowerCase(),
-          resolver: getAddress(parsed.args.resolver as string),
-          logIndex: log.index,
-        });
+        disclosed.set(hash, { tokenId: BigInt(log.topics[1]), grantee, purpose: `0x${data.slice(2, 2 + WORD)}`, resolver: by, logIndex: log.index });
       }
-    } else if (parsed?.name === "DisclosureRefused") {
-      const hash = (parsed.args.requestHash as string).toLowerCase();
-      if (!refused.has(hash)) refused.set(hash, parsed.args.reason as bigint);
+    } else if (topic === refusedTopic) {
+      // DisclosureRefused(bytes32 indexed requestHash, uint256 indexed tokenId, address indexed grantee, uint8 reason)
+      if (data.length !== 2 + WORD) continue;
+      const hash = log.topics[1].toLowerCase();
+      if (!refused.has(hash)) refused.set(hash, BigInt(data));
     }
   }
   return entries.map((entry): DisclosureVerdict => {
@@ -73,7 +91,7 @@ export function matchDisclosures(
     if (log) {
       disclosed.delete(hash);
       const same =
-        log.tokenId === entry.tokenId && log.grantee === getAddress(entry.grantee) && log.purpose === entry.purpose.toLowerCase() && log.resolver === account;
+        log.tokenId === entry.tokenId && log.grantee === entry.grantee.toLowerCase().slice(2) && log.purpose === entry.purpose.toLowerCase() && log.resolver === account;
       if (same) return { disclosed: true, logIndex: log.logIndex };
       return { disclosed: false, code: "DISCLOSURE_FAILED", message: "the mined disclosure does not match the request; nothing was released" };
     }

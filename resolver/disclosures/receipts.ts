@@ -1,4 +1,37 @@
-import type { JsonRpcProvider, TransactionReceipt } from "ethers";
+import type { JsonRpcProvider } from "ethers";
+import type { BatchLog } from "./match";
+
+/** A mined transaction as the node's `eth_getTransactionReceipt` tells it (the parts the batcher reads). */
+export interface MinedReceipt {
+  hash: string;
+  blockNumber: number;
+  /** 1 success, 0 reverted. */
+  status: number | null;
+  logs: BatchLog[];
+}
+
+/** The node's JSON receipt (hex quantities), `null` while the transaction is not mined. */
+interface RpcReceipt {
+  transactionHash: string;
+  blockNumber: string | null;
+  status?: string | null;
+  logs: { address: string; topics: string[]; data: string; logIndex: string }[];
+}
+
+/**
+ * The receipt of `hash` read with one raw `eth_getTransactionReceipt` (no ethers formatting of every log), or
+ * `null` while it is not mined.
+ */
+export async function minedReceipt(provider: JsonRpcProvider, hash: string): Promise<MinedReceipt | null> {
+  const raw = (await provider.send("eth_getTransactionReceipt", [hash])) as RpcReceipt | null;
+  if (!raw || raw.blockNumber === null || raw.blockNumber === undefined) return null;
+  return {
+    hash: raw.transactionHash,
+    blockNumber: Number(raw.blockNumber),
+    status: raw.status === null || raw.status === undefined ? null : Number(raw.status),
+    logs: raw.logs.map((log) => ({ address: log.address, topics: log.topics, data: log.data, index: Number(log.logIndex) })),
+  };
+}
 
 /** Waits for receipts of sent transactions. */
 export interface ReceiptWatcher {
@@ -6,7 +39,7 @@ export interface ReceiptWatcher {
    * The receipt of `hash` once it is mined; rejects with {@link ReceiptTimeoutError} after `timeoutMs`.
    * The first look is immediate (an automining node has mined the transaction when its send returns).
    */
-  wait(hash: string, timeoutMs: number): Promise<TransactionReceipt>;
+  wait(hash: string, timeoutMs: number): Promise<MinedReceipt>;
   /** Transactions waited for now. */
   pending(): number;
 }
@@ -23,7 +56,7 @@ interface Waiter {
   hash: string;
   deadline: number;
   timeoutMs: number;
-  resolve(receipt: TransactionReceipt): void;
+  resolve(receipt: MinedReceipt): void;
   reject(error: unknown): void;
 }
 
@@ -40,7 +73,7 @@ export function receiptWatcher(provider: JsonRpcProvider, pollMs: number): Recei
   let timer: NodeJS.Timeout | undefined;
   let polling = false;
 
-  const settle = (waiter: Waiter, receipt: TransactionReceipt | null) => {
+  const settle = (waiter: Waiter, receipt: MinedReceipt | null) => {
     if (!receipt || !waiters.has(waiter)) return;
     waiters.delete(waiter);
     waiter.resolve(receipt);
@@ -60,7 +93,7 @@ export function receiptWatcher(provider: JsonRpcProvider, pollMs: number): Recei
       const block = Number(await provider.send("eth_blockNumber", []));
       if (block !== head) {
         head = block;
-        await Promise.all([...waiters].map((waiter) => provider.getTransactionReceipt(waiter.hash).then((receipt) => settle(waiter, receipt), () => undefined)));
+        await Promise.all([...waiters].map((waiter) => minedReceipt(provider, waiter.hash).then((receipt) => settle(waiter, receipt), () => undefined)));
       }
     } catch {
       // The node did not answer this time: the next poll asks again, the deadline still holds.
@@ -80,10 +113,10 @@ export function receiptWatcher(provider: JsonRpcProvider, pollMs: number): Recei
 
   return {
     wait(hash, timeoutMs) {
-      return new Promise<TransactionReceipt>((resolve, reject) => {
+      return new Promise<MinedReceipt>((resolve, reject) => {
         const waiter: Waiter = { hash, deadline: Date.now() + timeoutMs, timeoutMs, resolve, reject };
         waiters.add(waiter);
-        provider.getTransactionReceipt(hash).then(
+        minedReceipt(provider, hash).then(
           (receipt) => settle(waiter, receipt),
           () => undefined,
         );

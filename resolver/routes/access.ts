@@ -1,6 +1,5 @@
 import type { FastifyPluginAsync } from "fastify";
-import { getAddress } from "ethers";
-import { bytesToHex, rewrapKey } from "@medrec/sdk/crypto";
+import { bytesToHex, hexToBytes } from "@medrec/sdk/crypto";
 import { InvalidKeyError, KeyUnwrapError } from "@medrec/sdk/errors";
 import {
   ACCESS_REQUEST_BODY_SCHEMA,
@@ -13,6 +12,7 @@ import {
   type KeyReleaseBody,
 } from "@medrec/sdk/resolver/protocol";
 import { CHECK_ALLOWED, CHECK_ERASED } from "../access-checks";
+import { checksummed } from "../addresses";
 import { authenticate, checkDeadline, recordBinding, refuseDeadRecord, type ResolverContext } from "../context";
 import { ResolverHttpError } from "../errors";
 import { uintField } from "./fields";
@@ -23,7 +23,7 @@ import { uintField } from "./fields";
  * signature and per-requester limit (a local ECDSA check, counted after; or a claimed ERC-1271 signer, counted
  * before its gas- and time-capped call) → nonce (used once, even if a later check fails) → record live (410 when
  * erased, 404 when never minted) → `hasAccessFor(requester, tokenId, READ, purpose)` → a deposited wrap of the
- * current version → re-wrap to the ephemeral key, bound to that record version (in memory) → its `Disclosure` mined
+ * current version → re-wrap to the ephemeral key, bound to that record version (in memory, node:crypto: `context.rewrapper`) → its `Disclosure` mined
  * → response. Liveness, access and version come from one `checkDisclosures` call at one block for all the requests
  * checked together (`context.accessChecks`); the disclosure goes into the `recordDisclosures` batch of its window
  * with the request's EIP-712 digest (`context.disclosures`), and the key leaves only once that batch's receipt holds
@@ -42,7 +42,7 @@ export const accessRoutes: FastifyPluginAsync<ResolverContext> = async (app, con
     const logFields = { requester: request.requester, tokenId: request.tokenId.toString(), purpose: request.purpose };
     try {
       checkDeadline(context, request.deadline);
-      if (getAddress(request.resolver) !== getAddress(context.identity.address)) {
+      if (checksummed(request.resolver) !== checksummed(context.identity.address)) {
         throw new ResolverHttpError("WRONG_RESOLVER", `the request is signed for resolver ${request.resolver}, not this one (${context.identity.address})`);
       }
       const requestHash = accessRequestDigest(context.domain, request);
@@ -60,7 +60,7 @@ export const accessRoutes: FastifyPluginAsync<ResolverContext> = async (app, con
       if (!wrap) throw new ResolverHttpError("KEY_NOT_DEPOSITED", `no key of record #${request.tokenId} v${version} was deposited here`);
       let released: Uint8Array;
       try {
-        released = await rewrapKey(wrap, context.identity.encryptionPrivateKey, request.ephemeralPublicKey, recordBinding(context, request.tokenId, version));
+        released = context.rewrapper.rewrap(wrap, hexToBytes(request.ephemeralPublicKey), recordBinding(context, request.tokenId, version));
       } catch (error) {
         if (error instanceof InvalidKeyError) throw new ResolverHttpError("INVALID_REQUEST", "the ephemeral public key is not a usable X25519 key");
         if (error instanceof KeyUnwrapError) throw new ResolverHttpError("INTERNAL", "the stored wrap does not open with this resolver's key for this record version");

@@ -1,10 +1,10 @@
 import { Wallet, getBytes } from "ethers";
-import { bytesToHex, generateEncryptionKeyPair, openRecord } from "../../sdk/crypto";
+import { bytesToHex, generateEncryptionKeyPair, openRecord, unwrapKey } from "../../sdk/crypto";
 import { ParticipantKind } from "../../sdk/chain/participant-kind";
 import type { IngestedRecord } from "../../sdk/records";
 import { ResolverError } from "../../sdk/resolver";
-import { resolver } from "../../sdk";
 import { Purpose } from "../../sdk/vocabulary";
+import { loadClient } from "./load-client";
 import type { ResolverStack } from "./resolver-stack";
 
 /** A reader of a load run: a registered provider key and the tokens it was granted. */
@@ -49,9 +49,11 @@ export async function registerLoadReaders(stack: ResolverStack, count: number, g
 
 /**
  * Runs `concurrency` workers against the resolver for `durationMs`: worker `w` asks as reader `w mod
- * readers.length` (`resolver.release` on the reader's client) for the tokens of `records` in turn. Every released
- * key is opened against the ciphertext of the token asked for, so a key of the wrong record counts as a wrong
- * release.
+ * readers.length` (a {@link loadClient}: the SDK's request on the wire, signed and checked at a client's lowest CPU
+ * cost) for the tokens of `records` in turn. Before the run, the data key of each record is opened from the
+ * resolver's own wrap with the SDK (`unwrapKey`) and shown to decrypt the record's ciphertext to its content hash
+ * (`openRecord`); every released key must be that key of the token asked for, bound to its current version, or the
+ * release counts as a wrong one.
  */
 export async function runReaderLoad(
   stack: ResolverStack,
@@ -60,11 +62,19 @@ export async function runReaderLoad(
   options: { concurrency: number; durationMs: number; url?: string },
 ): Promise<LoadResult> {
   const url = options.url ?? stack.resolver.url;
-  const clients = await Promise.all(readers.map((reader) => stack.clientOf(reader.wallet, { url })));
-  const sealed = new Map<bigint, { bytes: Uint8Array; contentHash: string; version: bigint }>();
+  const clients = readers.map((reader) =>
+    loadClient({ url, resolver: stack.identity.address, wallet: reader.wallet, domain: stack.domain, purpose: Purpose.TREATMENT }),
+  );
+  const binding = (tokenId: bigint) => (version: bigint) => ({ chainId: stack.chain.chainId, recordToken: stack.config.recordToken, tokenId, version });
+  const expected = new Map<bigint, { dataKey: Buffer; version: bigint }>();
   for (const record of records) {
     const onChain = await stack.recordToken.recordOf(record.tokenId);
-    sealed.set(record.tokenId, { bytes: await stack.store.get(getBytes(onChain.cid)), contentHash: onChain.contentHash, version: onChain.version });
+    const sealed = await stack.store.get(getBytes(onChain.cid));
+    const wrap = await stack.resolver.database.getWrap(record.tokenId, onChain.version);
+    if (!wrap) throw new Error(`the resolver holds no wrap of record #${record.tokenId}`);
+    const ref = binding(record.tokenId)(onChain.version);
+    if ((await openRecord(sealed, wrap, stack.identity.encryptionPrivateKey, ref, onChain.contentHash)).length === 0) throw new Error("empty record");
+    expected.set(record.tokenId, { dataKey: Buffer.from(await unwrapKey(wrap, stack.identity.encryptionPrivateKey, ref)), version: onChain.version });
   }
   const result: LoadResult = { released: 0, refused: {}, wrongReleases: 0, wrongRefusals: 0, latenciesMs: [], durationMs: 0, fromBlock: 0, toBlock: 0 };
   result.fromBlock = (await stack.provider.getBlockNumber()) + 1;
@@ -78,23 +88,20 @@ export async function runReaderLoad(
       const record = records[i % records.length];
       const t0 = performance.now();
       try {
-        const release = await resolver.release(client, { tokenId: record.tokenId, purpose: Purpose.TREATMENT });
+        const release = await client.release(record.tokenId, binding(record.tokenId));
         result.latenciesMs.push(performance.now() - t0);
-        const target = sealed.get(record.tokenId)!;
-        let opens = false;
-        try {
-          const ref = { chainId: stack.chain.chainId, recordToken: stack.config.recordToken, tokenId: record.tokenId, version: target.version };
-          opens = (await openRecord(target.bytes, release.wrappedKey, release.ephemeralPrivateKey, ref, target.contentHash)).length > 0;
-        } catch {
-          opens = false;
-        } finally {
-          release.ephemeralPrivateKey.fill(0);
-        }
+        const target = expected.get(record.tokenId)!;
+        const opens = release.version === target.version && target.dataKey.equals(release.dataKey);
+        release.dataKey.fill(0);
         if (opens && reader.allowed.has(record.tokenId)) result.released++;
         else result.wrongReleases++;
       } catch (error) {
         result.latenciesMs.push(performance.now() - t0);
-        if (!(error instanceof ResolverError)) throw error;
+        if (!(error instanceof ResolverError)) {
+          // A key that did not open (a GCM failure) or an answer without this request's disclosure is a wrong release.
+          result.wrongReleases++;
+          continue;
+        }
         result.refused[error.code] = (result.refused[error.code] ?? 0) + 1;
         if (reader.allowed.has(record.tokenId)) result.wrongRefusals++;
       }
@@ -103,6 +110,7 @@ export async function runReaderLoad(
   await Promise.all(Array.from({ length: options.concurrency }, (_, w) => worker(w)));
   result.durationMs = performance.now() - started;
   result.toBlock = await stack.provider.getBlockNumber();
+  for (const { dataKey } of expected.values()) dataKey.fill(0);
   return result;
 }
 

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import fc from "fast-check";
 import { Interface, Wallet, getAddress, hexlify, randomBytes, type Log } from "ethers";
 import { ConsentManager__factory } from "../../sdk/chain/contracts";
 import { createDisclosureBatcher, type BatchChain, type BatcherLimits, type MinedBatch } from "../../resolver/disclosures/batcher";
@@ -211,5 +212,76 @@ describe("resolver disclosure receipts: matching a batch's logs to its requests"
     const mine = entry();
     const verdicts = matchDisclosures([disclosureLog(mine, 0)], IFACE, CONSENT_MANAGER, RESOLVER, [mine, mine]);
     expect(verdicts.map((v) => v.disclosed)).to.deep.equal([true, false]);
+  });
+  it("fast-check: the direct decoding of the logs gives the verdicts that decoding them with ethers' ABI coder gives", () => {
+    /** The verdicts as ethers' `parseLog` and checksummed addresses read them (the former implementation). */
+    const reference = (logs: Log[], entries: DisclosureEntry[]) => {
+      const disclosed = new Map<string, { tokenId: bigint; grantee: string; purpose: string; resolver: string; index: number }>();
+      const refused = new Map<string, bigint>();
+      for (const log of logs) {
+        if (getAddress(log.address) !== CONSENT_MANAGER) continue;
+        const parsed = IFACE.parseLog({ topics: [...log.topics], data: log.data });
+        const hash = (parsed!.args.requestHash as string).toLowerCase();
+        if (parsed?.name === "Disclosure" && !disclosed.has(hash)) {
+          disclosed.set(hash, { tokenId: parsed.args.tokenId, grantee: getAddress(parsed.args.grantee), purpose: parsed.args.purpose.toLowerCase(), resolver: getAddress(parsed.args.resolver), index: log.index });
+        } else if (parsed?.name === "DisclosureRefused" && !refused.has(hash)) refused.set(hash, parsed.args.reason);
+      }
+      return entries.map((e) => {
+        const log = disclosed.get(e.requestHash.toLowerCase());
+        if (log) {
+          disclosed.delete(e.requestHash.toLowerCase());
+          const same = log.tokenId === e.tokenId && log.grantee === getAddress(e.grantee) && log.purpose === e.purpose.toLowerCase() && log.resolver === RESOLVER;
+          return same ? { disclosed: true, logIndex: log.index } : { disclosed: false, code: "DISCLOSURE_FAILED" };
+        }
+        const reason = refused.get(e.requestHash.toLowerCase());
+        return { disclosed: false, code: reason === 1n ? "RECORD_ERASED" : reason === 2n ? "ACCESS_DENIED" : "DISCLOSURE_FAILED" };
+      });
+    };
+    const base = Array.from({ length: 4 }, () => entry());
+    const variant = fc.record({
+      which: fc.nat(3),
+      kind: fc.constantFrom("disclosure", "refused"),
+      reason: fc.integer({ min: 0, max: 255 }),
+      tokenDelta: fc.constantFrom(0n, 1n),
+      otherGrantee: fc.boolean(),
+      otherPurpose: fc.boolean(),
+      otherResolver: fc.boolean(),
+      otherEmitter: fc.boolean(),
+      emergency: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(fc.array(variant, { maxLength: 8 }), fc.array(fc.nat(3), { minLength: 1, maxLength: 6 }), (variants, asked) => {
+        const logs = variants.map((v, index) => {
+          const e = base[v.which];
+          const grantee = v.otherGrantee ? base[(v.which + 1) % 4].grantee : e.grantee;
+          const address = v.otherEmitter ? PATIENT : CONSENT_MANAGER;
+          const encoded =
+            v.kind === "disclosure"
+              ? IFACE.encodeEventLog("Disclosure", [e.tokenId + v.tokenDelta, PATIENT, grantee, v.otherPurpose ? Purpose.RESEARCH : e.purpose, v.otherResolver ? PATIENT : RESOLVER, v.emergency, e.requestHash])
+              : IFACE.encodeEventLog("DisclosureRefused", [e.requestHash, e.tokenId, grantee, v.reason]);
+          return { address, topics: encoded.topics, data: encoded.data, index } as unknown as Log;
+        });
+        const entries = asked.map((i) => base[i]);
+        const verdicts = matchDisclosures(logs, IFACE, CONSENT_MANAGER, RESOLVER, entries).map((v) => (v.disclosed ? v : { disclosed: false, code: v.code }));
+        expect(verdicts).to.deep.equal(reference(logs, entries));
+      }),
+      { numRuns: 300 },
+    );
+  });
+  it("a log of another shape (extra data, a dirty address word, a missing topic) releases nothing", () => {
+    const mine = entry();
+    const good = disclosureLog(mine, 0);
+    const dirty = `0x${"ff".repeat(12)}${good.topics[3].slice(26)}`;
+    const cases: [string, Log][] = [
+      ["extra data", { ...good, data: `${good.data}${"00".repeat(32)}` } as unknown as Log],
+      ["short data", { ...good, data: good.data.slice(0, -64) } as unknown as Log],
+      ["dirty grantee word", { ...good, topics: [...good.topics.slice(0, 3), dirty] } as unknown as Log],
+      ["a missing topic", { ...good, topics: good.topics.slice(0, 3) } as unknown as Log],
+    ];
+    for (const [name, log] of cases) {
+      const [verdict] = matchDisclosures([log], IFACE, CONSENT_MANAGER, RESOLVER, [mine]);
+      expect(verdict.disclosed, name).to.equal(false);
+    }
+    expect(matchDisclosures([good], IFACE, CONSENT_MANAGER, RESOLVER, [mine])[0].disclosed).to.equal(true);
   });
 });
