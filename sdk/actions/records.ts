@@ -29,7 +29,7 @@ export interface ReadParams<Extra extends object = object> {
 
 /**
  * Reads one record: fetch the ciphertext by CID, verify it against the on-chain SHA-256, open the data key from the
- * key source, decrypt and validate. The result's `plaintext` is the record exactly as stored.
+ * key source, decrypt and check it is a FHIR Bundle. The result's `plaintext` is the record exactly as stored.
  */
 export async function read<Extra extends object = object>(client: MedrecClient, params: ReadParams<Extra>): Promise<ReadRecordResult<Extra>> {
   return readRecord(await recordsContextOf(client, "records.read"), params.tokenId, params.keys);

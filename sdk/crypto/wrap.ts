@@ -17,7 +17,7 @@ import { concatBytes, copyKey, decodeHexDigits, randomBytes, wipe, type BytesLik
 import { DATA_KEY_LENGTH, X25519_KEY_LENGTH } from "./keys";
 import { GCM_NONCE_LENGTH, GCM_TAG_LENGTH } from "./record";
 import { aesGcmDecrypt, aesGcmEncrypt, hkdfAesKey, type WebCryptoKey } from "./webcrypto";
-import { x25519Backend } from "./x25519";
+import { x25519Backend, type X25519PrivateKey } from "./x25519";
 
 /**
  * Format version byte of a wrapped key (the first byte). Version 2 binds the wrap to its record version; version 1
@@ -179,25 +179,64 @@ export async function wrapKey(dek: BytesLike, recipientPublicKey: BytesLike, bin
  *   RecordToken, token id or version), or the bytes were tampered with.
  */
 export async function unwrapKey(wrapped: BytesLike, recipientPrivateKey: BytesLike, binding: RecordAadFields): Promise<Uint8Array> {
-  const bound = recordAad(binding);
+  recordAad(binding); // binding errors before the private key is touched
   const sk = copyKey(recipientPrivateKey, X25519_KEY_LENGTH, "private key");
-  let shared: Uint8Array | undefined;
-  let recipient: { dispose(): void } | undefined;
+  let own: X25519PrivateKey | undefined;
   try {
-    const { ephemeralPublicKey, nonce, ciphertext } = decodeWrappedKey(wrapped);
+    decodeWrappedKey(wrapped); // format errors (InvalidEnvelopeError) before the private key is loaded
     try {
-      const own = await (await x25519Backend()).privateKey(sk);
-      recipient = own;
-      shared = await own.sharedSecret(ephemeralPublicKey);
-      const kek = await deriveKek(shared, ephemeralPublicKey, own.publicKey, bound, "decrypt");
-      return await aesGcmDecrypt(kek, nonce, wrapAad(bound), ciphertext);
+      own = await (await x25519Backend()).privateKey(sk);
     } catch {
-      // The cause is deliberately dropped: library messages are not part of the SDK's contract.
       throw new KeyUnwrapError("key unwrap failed: not wrapped to this key for this record version, or tampered");
     }
+    return await unwrapKeyWith(wrapped, own, binding);
   } finally {
-    recipient?.dispose();
-    wipe(sk, shared);
+    own?.dispose();
+    wipe(sk);
+  }
+}
+
+/**
+ * {@link unwrapKey} with the recipient's private key loaded already ({@link loadEncryptionPrivateKey}): a reader
+ * that loaded its key once to find its wrap (by the key's public key) opens the wrap with the same key, without a
+ * second import. The key stays the caller's to dispose of.
+ * @param wrapped A wrapped key from {@link wrapKey} (bytes or `0x` hex).
+ * @param recipient The recipient's loaded X25519 private key.
+ * @param binding The record version the wrap is presented for.
+ * @returns The 32-byte DEK (a Promise); the caller zeroises it after use.
+ * @throws {InvalidArgumentError} If a binding field is invalid.
+ * @throws {InvalidEnvelopeError} If `wrapped` is not a well-formed wrapped key.
+ * @throws {KeyUnwrapError} If the key was wrapped to another key or for another record version, or tampered.
+ */
+export async function unwrapKeyWith(wrapped: BytesLike, recipient: X25519PrivateKey, binding: RecordAadFields): Promise<Uint8Array> {
+  const bound = recordAad(binding);
+  const { ephemeralPublicKey, nonce, ciphertext } = decodeWrappedKey(wrapped);
+  let shared: Uint8Array | undefined;
+  try {
+    shared = await recipient.sharedSecret(ephemeralPublicKey);
+    const kek = await deriveKek(shared, ephemeralPublicKey, recipient.publicKey, bound, "decrypt");
+    return await aesGcmDecrypt(kek, nonce, wrapAad(bound), ciphertext);
+  } catch {
+    // The cause is deliberately dropped: library messages are not part of the SDK's contract.
+    throw new KeyUnwrapError("key unwrap failed: not wrapped to this key for this record version, or tampered");
+  } finally {
+    wipe(shared);
+  }
+}
+
+/**
+ * Loads an X25519 private key for {@link unwrapKeyWith} (WebCrypto: a non-extractable key, the PKCS#8 buffer
+ * zeroised after the import; noble: a copy, zeroised by `dispose`). Its `publicKey` finds the reader's wrap.
+ * Dispose of it when done; nothing of it is kept elsewhere.
+ * @param privateKey The 32-byte X25519 private key (bytes or `0x` hex); not modified.
+ * @throws {InvalidKeyError} If the private key is not 32 bytes.
+ */
+export async function loadEncryptionPrivateKey(privateKey: BytesLike): Promise<X25519PrivateKey> {
+  const sk = copyKey(privateKey, X25519_KEY_LENGTH, "private key");
+  try {
+    return await (await x25519Backend()).privateKey(sk);
+  } finally {
+    wipe(sk);
   }
 }
 

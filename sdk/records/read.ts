@@ -1,13 +1,16 @@
 import { getBytes } from "ethers";
 import type { Bundle } from "@medplum/fhirtypes";
-import { getEncryptionPublicKey, openRecord, type BytesLike } from "../crypto";
-import { equalBytes } from "../crypto/bytes";
-import { validateFhir } from "../fhir/core";
+import { decryptRecord, type BytesLike } from "../crypto";
+import { equalBytes, wipe } from "../crypto/bytes";
+import { assertSealedRecord } from "../crypto/record";
+import { loadEncryptionPrivateKey, unwrapKey, unwrapKeyWith } from "../crypto/wrap";
+import type { X25519PrivateKey } from "../crypto/x25519";
 import type { RecordsContext } from "./context";
 import { versionRef } from "./context";
 import { RecordKeyNotFoundError, RecordNotFoundError, RecordVersionChangedError } from "./errors";
 import type { RecordVersionRef } from "./key-store";
 import { recordKind } from "../fhir/record";
+import { recordBundle } from "./record-shape";
 
 /** A record read back and verified, with what the key source adds (e.g. the disclosure of a resolver release). */
 export type ReadRecordResult<Extra extends object = object> = {
@@ -37,6 +40,11 @@ export interface RecordKey<Extra extends object = object> {
   extra: Extra;
   /** Called when the read is done, success or not (a one-time key is zeroised here). */
   dispose(): void;
+  /**
+   * `privateKey` loaded already (the source loaded it to find its wrap): the read opens the wrap with it instead of
+   * loading `privateKey` again, and disposes of it when done, success or not.
+   */
+  loaded?: X25519PrivateKey;
 }
 
 /**
@@ -58,11 +66,17 @@ export interface KeySource<Extra extends object = object> {
 export function localKeys(readerPrivateKey: BytesLike): KeySource {
   return {
     async keyFor(context, ref) {
-      const readerPublicKey = getEncryptionPublicKey(readerPrivateKey);
-      const wrap = (await context.keys.load(ref)).find((w) => equalBytes(w.recipient, readerPublicKey));
-      if (!wrap) throw new RecordKeyNotFoundError(`no data key of record #${ref.tokenId} v${ref.version} for this reader`);
-      const privateKey = typeof readerPrivateKey === "string" ? getBytes(readerPrivateKey) : readerPrivateKey;
-      return { version: ref.version, wrappedKey: wrap.wrappedKey, privateKey, extra: {}, dispose: () => undefined };
+      // Loaded once, for the read: its public key finds the wrap, and the read opens the wrap with it.
+      const loaded = await loadEncryptionPrivateKey(readerPrivateKey);
+      try {
+        const wrap = (await context.keys.load(ref)).find((w) => equalBytes(w.recipient, loaded.publicKey));
+        if (!wrap) throw new RecordKeyNotFoundError(`no data key of record #${ref.tokenId} v${ref.version} for this reader`);
+        const privateKey = typeof readerPrivateKey === "string" ? getBytes(readerPrivateKey) : readerPrivateKey;
+        return { version: ref.version, wrappedKey: wrap.wrappedKey, privateKey, extra: {}, dispose: () => undefined, loaded };
+      } catch (error) {
+        loaded.dispose();
+        throw error;
+      }
     },
   };
 }
@@ -71,7 +85,9 @@ export function localKeys(readerPrivateKey: BytesLike): KeySource {
  * `readRecord(tokenId)`, the one read path: reads the pointer on-chain, gets the data key from `keys`
  * (the reader's own wrap, or a resolver's release), fetches the ciphertext by CID (every block
  * verified), checks its SHA-256 against the chain, unwraps the key, decrypts (AAD bound to chain, token
- * and version) and validates the FHIR bundle.
+ * and version) and checks that the plaintext is a FHIR Bundle (its structure, `record-shape.ts`: the bytes are
+ * authenticated, and the writer validated them against the R4 definitions before sealing). One chain call finds the
+ * record (`recordOf`, which reverts for a burned or unknown token); the reader's key is loaded once.
  * @param context Chain, record token, content store and key store.
  * @param tokenId The record token.
  * @param keys A {@link KeySource}, or the reader's X25519 private key (= `localKeys(privateKey)`).
@@ -85,23 +101,49 @@ export async function readRecord<Extra extends object = object>(
   keys: KeySource<Extra> | BytesLike,
 ): Promise<ReadRecordResult<Extra>> {
   const source = (isKeySource(keys) ? keys : localKeys(keys)) as KeySource<Extra>;
-  // Both chain reads at once: `patientOf` tells an unknown or burned token (recordOf would only revert).
-  const pointer = context.recordToken.recordOf(tokenId);
-  pointer.catch(() => undefined); // awaited below unless the token does not exist
-  const patient = await context.recordToken.patientOf(tokenId);
-  if (BigInt(patient) === 0n) throw new RecordNotFoundError(tokenId);
-  let record = await pointer;
+  let record = await pointerOf(context, tokenId);
+  // Every block verified against the CID, and the whole object against the chain's content hash; fetched while
+  // the key is looked up.
+  const fetch = (pointer: typeof record) => context.store.get(getBytes(pointer.cid), { expectedContentHash: pointer.contentHash });
+  let fetched = fetch(record);
+  fetched.catch(() => undefined); // awaited below once the key is there
   const key = await source.keyFor(context, await versionRef(context, tokenId, record.version));
   try {
-    if (key.version !== record.version) record = await context.recordToken.recordOf(tokenId);
+    if (key.version !== record.version) {
+      record = await pointerOf(context, tokenId);
+      fetched = fetch(record);
+    }
     if (key.version !== record.version) throw new RecordVersionChangedError(tokenId);
     const ref = await versionRef(context, tokenId, record.version);
-    const sealed = await context.store.get(getBytes(record.cid), { expectedContentHash: record.contentHash });
-    const plaintext = await openRecord(sealed, key.wrappedKey, key.privateKey, ref, record.contentHash);
-    const bundle = validateFhir(plaintext, "Bundle") as Bundle;
-    return { tokenId, version: record.version, patient, kind: bundleKind(bundle), contentHash: record.contentHash, bundle, plaintext, ...key.extra };
+    const sealed = await fetched;
+    assertSealedRecord(sealed); // format check before the private key is used
+    const dek = key.loaded ? await unwrapKeyWith(key.wrappedKey, key.loaded, ref) : await unwrapKey(key.wrappedKey, key.privateKey, ref);
+    let plaintext: Uint8Array;
+    try {
+      plaintext = await decryptRecord(sealed, dek, ref);
+    } finally {
+      wipe(dek);
+    }
+    const bundle = recordBundle(plaintext);
+    return { tokenId, version: record.version, patient: record.patient, kind: bundleKind(bundle), contentHash: record.contentHash, bundle, plaintext, ...key.extra };
   } finally {
+    key.loaded?.dispose();
     key.dispose();
+  }
+}
+
+/**
+ * The record's pointer in one chain call (`recordOf`: patient, version, content hash, CID), which reverts for a
+ * token that does not exist or was burned; after a failure `patientOf` tells such a token from a failed call.
+ */
+async function pointerOf(context: RecordsContext, tokenId: bigint): Promise<{ patient: string; version: bigint; contentHash: string; cid: string }> {
+  try {
+    const { patient, version, contentHash, cid } = await context.recordToken.recordOf(tokenId);
+    return { patient, version, contentHash, cid };
+  } catch (error) {
+    const patient = await context.recordToken.patientOf(tokenId).catch(() => undefined);
+    if (patient !== undefined && BigInt(patient) === 0n) throw new RecordNotFoundError(tokenId);
+    throw error;
   }
 }
 

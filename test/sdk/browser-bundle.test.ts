@@ -140,7 +140,7 @@ describe("sdk/browser.ts bundles for the browser", () => {
           recordToken: {
             getAddress: async () => inputs.recordToken,
             patientOf: async () => inputs.consent.patient,
-            recordOf: async () => ({ cid, contentHash: envelope.contentHash, recordKind: inputs.kind, version: 1n }),
+            recordOf: async () => ({ patient: inputs.consent.patient, cid, contentHash: envelope.contentHash, recordKind: inputs.kind, version: 1n }),
           },
           store: { get: async (c, options) => (crypto.bytesToHex(c) === cid && options.expectedContentHash === envelope.contentHash ? envelope.sealed : undefined) },
           keys: { load: async () => [{ recipient: reader.publicKey, wrappedKey: envelope.wraps[0].wrappedKey }] },

@@ -27,6 +27,7 @@ import {
   wrapKey,
   WRAPPED_KEY_LENGTH,
 } from "../../../sdk/crypto";
+import { loadEncryptionPrivateKey, unwrapKeyWith } from "../../../sdk/crypto/wrap";
 import { AAD, expectMedrecError, expectRejects, flipAadField, flipBit } from "./helpers";
 
 // An independent implementation of the documented wrap format on node:crypto (OpenSSL), to pin the format.
@@ -363,6 +364,27 @@ describe("sdk/crypto key wrapping", () => {
         InvalidEnvelopeError,
         "INVALID_ENVELOPE",
       );
+    });
+  });
+
+  describe("unwrapKeyWith: a reader's key loaded once", () => {
+    it("its public key is the key pair's, it opens every wrap to it for its record version, and nothing else", async () => {
+      const reader = generateEncryptionKeyPair();
+      const loaded = await loadEncryptionPrivateKey(reader.privateKey);
+      try {
+        expect(hexlify(loaded.publicKey)).to.equal(hexlify(reader.publicKey));
+        for (const tokenId of [1n, 2n]) {
+          const dek = generateDataKey();
+          const binding = { ...AAD, tokenId };
+          expect(hexlify(await unwrapKeyWith(await wrapKey(dek, reader.publicKey, binding), loaded, binding))).to.equal(hexlify(dek));
+          await expectRejects(unwrapKeyWith(await wrapKey(dek, reader.publicKey, binding), loaded, { ...binding, version: 2n }), KeyUnwrapError, "KEY_UNWRAP_FAILED");
+          await expectRejects(unwrapKeyWith(await wrapKey(dek, generateEncryptionKeyPair().publicKey, binding), loaded, binding), KeyUnwrapError, "KEY_UNWRAP_FAILED");
+        }
+        await expectRejects(unwrapKeyWith(new Uint8Array(WRAPPED_KEY_LENGTH - 1), loaded, AAD), InvalidEnvelopeError, "INVALID_ENVELOPE");
+      } finally {
+        loaded.dispose();
+      }
+      await expectRejects(loadEncryptionPrivateKey(new Uint8Array(31)), InvalidKeyError, "INVALID_KEY");
     });
   });
 });

@@ -26,6 +26,8 @@ import {
   ingestRecord,
   readRecord,
   recordsContext,
+  writeRecord,
+  prepareRecords,
   RecordKeyNotFoundError,
   RecordNotFoundError,
   RecordWriteError,
@@ -179,6 +181,46 @@ describe("sdk/records: ingest and read back through the chain and a real Helia s
     const [record] = await ingestRecord(context, bundle, options);
     await core.records.connect(core.signers.patient).burn(record.tokenId);
     await expectRejects(readRecord(context, record.tokenId, patientKeys.privateKey), RecordNotFoundError, "RECORD_NOT_FOUND");
+  });
+
+  it("finds the record in one chain call (recordOf: patient, version, hash, CID), and still refuses a burned one", async () => {
+    const { core, context, options, patientKeys } = await loadFixture(setup);
+    const [record] = await ingestRecord(context, generatePatientBundles({ seed: 15, patients: 1 })[0], options);
+    const calls: string[] = [];
+    const counted = new Proxy(context.recordToken, {
+      get(target, name, receiver) {
+        const value = Reflect.get(target, name, receiver);
+        if (typeof value !== "function" || name === "getAddress") return value;
+        return (...args: unknown[]) => (calls.push(String(name)), (value as (...a: unknown[]) => unknown).apply(target, args));
+      },
+    });
+    const read = await readRecord({ ...context, recordToken: counted }, record.tokenId, patientKeys.privateKey);
+    expect(read.patient).to.equal(core.signers.patient.address);
+    expect(calls).to.deep.equal(["recordOf"]);
+    await core.records.connect(core.signers.patient).burn(record.tokenId);
+    await expectRejects(readRecord({ ...context, recordToken: counted }, record.tokenId, patientKeys.privateKey), RecordNotFoundError, "RECORD_NOT_FOUND");
+  });
+
+  it("hands back exactly what was written without validating it again, and refuses a plaintext that is no Bundle", async () => {
+    const { context, options, patientKeys } = await loadFixture(setup);
+    // A Bundle the R4 validator refuses (no such gender code), sealed by a writer that did not validate it.
+    const odd = '{"resourceType":"Bundle","type":"collection","entry":[{"resource":{"resourceType":"Patient","gender":"robot","x":1.50}}]}';
+    expect(() => prepareRecords(odd)).to.throw(FhirValidationError);
+    const written = await writeRecord(context, { kind: "Patient", plaintext: new TextEncoder().encode(odd) }, options);
+    const read = await readRecord(context, written.tokenId, patientKeys.privateKey);
+    expect(new TextDecoder().decode(read.plaintext)).to.equal(odd);
+    expect(read.bundle.entry?.[0].resource).to.deep.equal({ resourceType: "Patient", gender: "robot", x: 1.5 });
+    expect(read.kind).to.equal("Patient");
+    for (const [text, path] of [
+      ['{"resourceType":"Patient"}', "resourceType"],
+      ['{"resourceType":"Bundle","entry":{}}', "Bundle.entry"],
+      ['{"resourceType":"Bundle","entry":[{"resource":{"id":"a"}}]}', "Bundle.entry[0].resource.resourceType"],
+      ["not json", "$"],
+    ]) {
+      const bad = await writeRecord(context, { kind: "Patient", plaintext: new TextEncoder().encode(text) }, options);
+      const error = await expectRejects(readRecord(context, bad.tokenId, patientKeys.privateKey), FhirValidationError, "FHIR_INVALID");
+      expect((error as FhirValidationError).issues[0].path).to.equal(path);
+    }
   });
 
   it("a wrap tampered in the key store fails with KeyUnwrapError", async () => {
