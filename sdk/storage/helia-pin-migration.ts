@@ -53,7 +53,12 @@ async function removeHeliaPin(pins: HeliaPins, root: CID): Promise<void> {
   }
 }
 
-async function isHeliaPinned(pins: HeliaPins, root: CID): Promise<boolean> {
+/**
+ * Whether Helia holds a pin of `root` (an object root, not a block inside a pinned DAG).
+ * @param pins Helia's pins.
+ * @param root The object root.
+ */
+export async function isHeliaPinned(pins: HeliaPins, root: CID): Promise<boolean> {
   try {
     await pins.get(root);
     return true;

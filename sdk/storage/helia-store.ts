@@ -10,7 +10,7 @@
  * - `remove` unpins the object and deletes its blocks that no other object lists (no DAG walk, no sweep).
  * - A folder pinned by Helia (written before medrec kept its own pins) is migrated once on open
  *   ({@link migrateHeliaPins}); Helia's `pins` and `gc` are not used otherwise.
- * - Offline by construction: the node's libp2p has no transports, no listen addresses, no discovery, and Helia
+ * - Offline by construction ({@link startOfflineHelia}): the node's libp2p has no transports, no listen addresses, no discovery, and Helia
  *   gets no block brokers and no routers, so a missing block is reported, never fetched.
  *
  * One process at a time per folder (the blockstore takes no file lock).
@@ -25,7 +25,8 @@ import type { FsDatastore } from "datastore-fs";
 import type { CID } from "multiformats/cid";
 import { toServedCid } from "./cid";
 import { checkContentHash, normaliseContentHash } from "./content-hash";
-import { loadEsm, type EsmModules } from "./esm";
+import { loadEsm } from "./esm";
+import { startOfflineHelia, type OfflineLibp2p } from "./offline-helia";
 import { dagBlockCids } from "./dag-links";
 import { InvalidArgumentError, StoreClosedError } from "./errors";
 import { migrateHeliaPins } from "./helia-pin-migration";
@@ -44,9 +45,6 @@ export interface HeliaContentStoreOptions {
   readonly directory: string;
 }
 
-/** The offline libp2p node under the Helia node. */
-type Libp2pNode = Awaited<ReturnType<EsmModules["libp2p"]["createLibp2p"]>>;
-
 /** Sub-folder of the blockstore (one file per block, named by its multihash). */
 export const BLOCKS_FOLDER = "blocks";
 /** Sub-folder of Helia's datastore (its version entry; its pins until migrated). */
@@ -56,7 +54,7 @@ export const DATASTORE_FOLDER = "datastore";
 export class HeliaContentStore implements ContentStore {
   /** The store's folder (absolute). */
   readonly directory: string;
-  readonly #helia: Helia<Libp2pNode>;
+  readonly #helia: Helia<OfflineLibp2p>;
   readonly #blockstore: FsBlockstore;
   readonly #datastore: FsDatastore;
   readonly #pins: PinIndex;
@@ -64,7 +62,7 @@ export class HeliaContentStore implements ContentStore {
   #writes: Promise<unknown> = Promise.resolve();
   #closed = false;
 
-  private constructor(directory: string, helia: Helia<Libp2pNode>, blockstore: FsBlockstore, datastore: FsDatastore, pins: PinIndex) {
+  private constructor(directory: string, helia: Helia<OfflineLibp2p>, blockstore: FsBlockstore, datastore: FsDatastore, pins: PinIndex) {
     this.directory = directory;
     this.#helia = helia;
     this.#blockstore = blockstore;
@@ -88,30 +86,14 @@ export class HeliaContentStore implements ContentStore {
     await fs.mkdir(path.join(directory, BLOCKS_FOLDER), { recursive: true });
     await fs.mkdir(path.join(directory, DATASTORE_FOLDER), { recursive: true });
 
-    const [{ FsBlockstore }, { FsDatastore }, { createLibp2p }, { Helia }] = await Promise.all([
-      loadEsm("blockstore-fs"),
-      loadEsm("datastore-fs"),
-      loadEsm("libp2p"),
-      loadEsm("@helia/utils"),
-    ]);
+    const [{ FsBlockstore }, { FsDatastore }] = await Promise.all([loadEsm("blockstore-fs"), loadEsm("datastore-fs")]);
     const blockstore = new FsBlockstore(path.join(directory, BLOCKS_FOLDER));
     const datastore = new FsDatastore(path.join(directory, DATASTORE_FOLDER));
     await blockstore.open();
     await datastore.open();
-    let helia: Helia<Libp2pNode> | undefined;
+    let helia: Helia<OfflineLibp2p> | undefined;
     try {
-      const libp2p = await createLibp2p({
-        // libp2p keeps its own in-memory datastore: nothing of it (peer ids, addresses) is persisted.
-        start: false,
-        addresses: { listen: [] },
-        transports: [],
-        streamMuxers: [],
-        connectionEncrypters: [],
-        peerDiscovery: [],
-        connectionMonitor: { enabled: false },
-      });
-      helia = new Helia({ libp2p, blockstore, datastore, blockBrokers: [], routers: [] });
-      await helia.start();
+      helia = await startOfflineHelia(blockstore, datastore);
       const pins = await PinIndex.open(directory, blockstore);
       await migrateHeliaPins(helia.pins, pins, (cid) => readBlock(blockstore, cid));
       return new HeliaContentStore(directory, helia, blockstore, datastore, pins);
@@ -151,7 +133,7 @@ export class HeliaContentStore implements ContentStore {
     this.#assertOpen();
     if (options.expectedContentHash !== undefined) normaliseContentHash(options.expectedContentHash);
     const root = await toServedCid(cid);
-    const bytes = await readVerifiedFile(root, (block) => this.#readBlock(block));
+    const bytes = await readVerifiedFile(root, (block) => readBlock(this.#blockstore, block));
     await checkContentHash(bytes, options.expectedContentHash, root.toString());
     return bytes;
   }
@@ -179,14 +161,6 @@ export class HeliaContentStore implements ContentStore {
     await this.#datastore.close();
   }
 
-  /** A block's bytes from disk, or `undefined` if absent; never asks the network. */
-  async #readBlock(cid: CID): Promise<Uint8Array | undefined> {
-    if (!(await this.#helia.blockstore.has(cid))) return undefined;
-    const chunks: Uint8Array[] = [];
-    for await (const chunk of this.#helia.blockstore.get(cid, { offline: true })) chunks.push(chunk);
-    return chunks.length === 1 ? chunks[0] : new Uint8Array(Buffer.concat(chunks));
-  }
-
   #serialise<T>(job: () => Promise<T>): Promise<T> {
     const run = this.#writes.then(job, job);
     this.#writes = run.catch(() => undefined);
@@ -198,7 +172,7 @@ export class HeliaContentStore implements ContentStore {
   }
 }
 
-/** A block's bytes straight from the file blockstore, or `undefined` if absent. */
+/** A block's bytes straight from the file blockstore, or `undefined` if absent; never asks the network. */
 async function readBlock(blockstore: FsBlockstore, cid: CID): Promise<Uint8Array | undefined> {
   if (!(await blockstore.has(cid))) return undefined;
   const chunks: Uint8Array[] = [];

@@ -1,35 +1,21 @@
 // A store folder as HeliaContentStore wrote it before medrec kept its own pins: blocks by putMany, then each object
 // pinned recursively by Helia (`pins.add`). Loaded by mocha too; defines no tests.
 import path from "node:path";
-import type { CID } from "multiformats/cid";
 import { BLOCKS_FOLDER, DATASTORE_FOLDER, loadEsm, objectBlocks } from "../../../../sdk/storage";
+import { isHeliaPinned } from "../../../../sdk/storage/helia-pin-migration";
+import { startOfflineHelia } from "../../../../sdk/storage/offline-helia";
 
 /**
  * Writes `objects` into `directory` the old way and returns their root CIDs (in order).
  * @param leftovers Objects whose blocks are written but not pinned (what the old code left after a crash).
  */
 export async function writeLegacyStore(directory: string, objects: readonly Uint8Array[], leftovers: readonly Uint8Array[] = []): Promise<string[]> {
-  const [{ FsBlockstore }, { FsDatastore }, { createLibp2p }, { Helia }] = await Promise.all([
-    loadEsm("blockstore-fs"),
-    loadEsm("datastore-fs"),
-    loadEsm("libp2p"),
-    loadEsm("@helia/utils"),
-  ]);
+  const [{ FsBlockstore }, { FsDatastore }] = await Promise.all([loadEsm("blockstore-fs"), loadEsm("datastore-fs")]);
   const blockstore = new FsBlockstore(path.join(directory, BLOCKS_FOLDER));
   const datastore = new FsDatastore(path.join(directory, DATASTORE_FOLDER));
   await blockstore.open();
   await datastore.open();
-  const libp2p = await createLibp2p({
-    start: false,
-    addresses: { listen: [] },
-    transports: [],
-    streamMuxers: [],
-    connectionEncrypters: [],
-    peerDiscovery: [],
-    connectionMonitor: { enabled: false },
-  });
-  const helia = new Helia({ libp2p, blockstore, datastore, blockBrokers: [], routers: [] });
-  await helia.start();
+  const helia = await startOfflineHelia(blockstore, datastore);
   const roots: string[] = [];
   try {
     for (const [i, bytes] of [...objects, ...leftovers].entries()) {
@@ -37,7 +23,7 @@ export async function writeLegacyStore(directory: string, objects: readonly Uint
       for (const block of blocks) await blockstore.put(block.cid, block.bytes);
       if (i >= objects.length) continue;
       roots.push(root.toString());
-      if (!(await isPinned(helia, root))) for await (const _ of helia.pins.add(root)) void _;
+      if (!(await isHeliaPinned(helia.pins, root))) for await (const _ of helia.pins.add(root)) void _;
     }
   } finally {
     await helia.stop();
@@ -59,13 +45,4 @@ export async function legacyPins(directory: string): Promise<string[]> {
     await datastore.close();
   }
   return keys;
-}
-
-async function isPinned(helia: { pins: { get(cid: CID): Promise<unknown> } }, root: CID): Promise<boolean> {
-  try {
-    await helia.pins.get(root);
-    return true;
-  } catch {
-    return false;
-  }
 }
