@@ -1,6 +1,6 @@
 import { Interface, Signature, getAddress, getBytes, keccak256, type Provider } from "ethers";
 import { ecdsaRecover } from "secp256k1";
-import { checksummed } from "./addresses";
+import { checksummedAddress } from "@medrec/sdk/chain";
 import { chainUnavailable } from "./errors";
 
 const ERC1271 = new Interface(["function isValidSignature(bytes32 hash, bytes signature) view returns (bytes4)"]);
@@ -20,7 +20,7 @@ const CODE_CACHE_SIZE = 10_000;
  */
 export function isEcdsaSignatureOf(signer: string, digest: string, signature: string): boolean {
   try {
-    return recoveredAddressHex(digest, signature) === checksummed(signer).slice(2).toLowerCase();
+    return recoveredAddressHex(digest, signature) === checksummedAddress(signer).slice(2).toLowerCase();
   } catch {
     return false;
   }

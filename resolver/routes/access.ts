@@ -12,7 +12,7 @@ import {
   type KeyReleaseBody,
 } from "@medrec/sdk/resolver/protocol";
 import { CHECK_ALLOWED, CHECK_ERASED } from "../access-checks";
-import { checksummed } from "../addresses";
+import { checksummedAddress } from "@medrec/sdk/chain";
 import { authenticate, checkDeadline, recordBinding, refuseDeadRecord, type ResolverContext } from "../context";
 import { ResolverHttpError } from "../errors";
 import { uintField } from "./fields";
@@ -42,7 +42,7 @@ export const accessRoutes: FastifyPluginAsync<ResolverContext> = async (app, con
     const logFields = { requester: request.requester, tokenId: request.tokenId.toString(), purpose: request.purpose };
     try {
       checkDeadline(context, request.deadline);
-      if (checksummed(request.resolver) !== checksummed(context.identity.address)) {
+      if (checksummedAddress(request.resolver) !== checksummedAddress(context.identity.address)) {
         throw new ResolverHttpError("WRONG_RESOLVER", `the request is signed for resolver ${request.resolver}, not this one (${context.identity.address})`);
       }
       const requestHash = accessRequestDigest(context.domain, request);

@@ -8,6 +8,7 @@
 export { ParticipantKind } from "./participant-kind";
 export { RECORD_UPDATE_TYPES, recordTokenDomain, signRecordUpdate, type RecordUpdate } from "./record-attestation";
 export { findRevertData } from "./revert-data";
+export { checksummedAddress, CHECKSUMS_KEPT } from "./checksummed-address";
 export { fetchChainId, rpcRequest } from "./json-rpc";
 export { revertDecoder, formatRevert, type DecodedRevert, type ErrorSource } from "./revert-decoder";
 export { findUnreachable, isNodeUnreachable, UNREACHABLE_ERRNO_CODES, UNREACHABLE_ETHERS_CODES } from "./unreachable";

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { TypedDataEncoder, getAddress, getBytes, keccak256, type Signer, type TypedDataDomain, type TypedDataField } from "ethers";
+import { TypedDataEncoder, getBytes, keccak256, type Signer, type TypedDataDomain, type TypedDataField } from "ethers";
+import { checksummedAddress } from "../../chain/checksummed-address";
 
 /**
  * A reader's signed request for the key of one record (EIP-712 `AccessRequest`). The resolver re-wraps the
@@ -111,25 +112,6 @@ const ACCESS_REQUEST_TYPEHASH = getBytes(keccak256(new TextEncoder().encode(Type
 /** Domain separators already computed (a resolver signs under one domain; computing it is most of ethers' cost). */
 const domainSeparators = new WeakMap<TypedDataDomain, Uint8Array>();
 
-/** Most addresses whose checksum is remembered by {@link checksummed}. */
-const CHECKSUMS_KEPT = 1_000;
-const checksums = new Map<string, Uint8Array>();
-
-/**
- * The 20 bytes of `address` after `getAddress` (which throws on a malformed address or a wrong mixed-case checksum),
- * remembered for the last {@link CHECKSUMS_KEPT} addresses: a requester and its resolver repeat on every request, and
- * each checksum is a keccak-256.
- */
-function checksummed(address: string): Uint8Array {
-  let bytes = checksums.get(address);
-  if (!bytes) {
-    bytes = getBytes(getAddress(address));
-    checksums.set(address, bytes);
-    if (checksums.size > CHECKSUMS_KEPT) checksums.delete(checksums.keys().next().value!);
-  }
-  return bytes;
-}
-
 /** Writes `value` (< 2^bits) big-endian into the 32-byte word at `offset`, or throws as EIP-712 encoding would. */
 function putUint(word: Uint8Array, offset: number, value: bigint, bits: number, name: string): void {
   if (value < 0n || value >> BigInt(bits) !== 0n) throw new RangeError(`${name} does not fit uint${bits}`);
@@ -160,8 +142,8 @@ export function accessRequestDigest(domain: TypedDataDomain, request: AccessRequ
   }
   const struct = new Uint8Array(8 * 32);
   struct.set(ACCESS_REQUEST_TYPEHASH, 0);
-  struct.set(checksummed(request.requester), 32 + 12);
-  struct.set(checksummed(request.resolver), 64 + 12);
+  struct.set(getBytes(checksummedAddress(request.requester)), 32 + 12);
+  struct.set(getBytes(checksummedAddress(request.resolver)), 64 + 12);
   putUint(struct, 96, request.tokenId, 256, "tokenId");
   putBytes32(struct, 128, request.purpose, "purpose");
   putBytes32(struct, 160, request.ephemeralPublicKey, "ephemeralPublicKey");
