@@ -1,5 +1,6 @@
 import { Signature, Transaction, getBytes, hexlify, type JsonRpcProvider, type TransactionLike, type Wallet } from "ethers";
 import { ecdsaSign } from "secp256k1";
+import { freshNonce } from "@medrec/sdk/chain";
 
 /** One transaction the sender signs and sends: target, calldata and gas limit (fees and nonce are the sender's). */
 export interface OutgoingTransaction {
@@ -56,7 +57,7 @@ export function serialisedSender(wallet: Wallet, provider: JsonRpcProvider, chai
     const { gasPrice, maxFeePerGas, maxPriorityFeePerGas } = await feeData();
     const sent = queue.then(async () => {
       try {
-        nextNonce ??= await wallet.getNonce("pending");
+        nextNonce ??= Number(await freshNonce(provider, wallet.address));
         const fee = maxFeePerGas === null ? { type: 0, gasPrice } : { type: 2, maxFeePerGas, maxPriorityFeePerGas };
         const tx = signTransaction({ ...transaction, ...fee, nonce: nextNonce, chainId }, privateKey);
         const hash = (await provider.send("eth_sendRawTransaction", [tx.serialized])) as string;

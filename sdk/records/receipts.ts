@@ -5,6 +5,7 @@
  * @module
  */
 import type { Provider, TransactionReceipt } from "ethers";
+import { freshNonce } from "../chain/fresh-nonce";
 
 /** How often a pending transaction's receipt is asked for (ms). */
 export const RECEIPT_POLL_MS = 100;
@@ -42,7 +43,7 @@ export async function minedReceipt(provider: Provider, hash: string, pollMs = RE
 export async function settledSender(provider: Provider, address: string, timeoutMs = 30_000, pollMs = RECEIPT_POLL_MS): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
-    const [pending, latest] = await Promise.all([provider.getTransactionCount(address, "pending"), provider.getTransactionCount(address, "latest")]);
+    const [pending, latest] = await Promise.all([freshNonce(provider, address, "pending"), freshNonce(provider, address, "latest")]);
     if (pending <= latest) return;
     await sleep(pollMs);
   }

@@ -1,7 +1,8 @@
-import { hexlify, type Signer } from "ethers";
+import { hexlify, isError, type Signer } from "ethers";
 // The factories one by one: the index of the contract types loads every factory (start-up time).
 import { RecordToken__factory } from "../chain/contracts/factories/contracts/RecordToken__factory";
 import type { RecordToken } from "../chain/contracts";
+import { freshNonce } from "../chain/fresh-nonce";
 import { recordTokenDomain, signRecordUpdate, type RecordUpdate } from "../chain/record-attestation";
 import { sendSponsored, type PatientWallet, type WalletContext } from "../wallet";
 import { RecordWriteError } from "./errors";
@@ -80,10 +81,13 @@ async function attestation(signer: Signer, recordToken: RecordToken, request: Up
 const batchArgs = (request: MintBatchRequest) =>
   [request.patient, request.entries.map((e) => ({ salt: e.salt, contentHash: e.contentHash, recordKind: e.kind, cid: e.cid }))] as const;
 
+/** How often a transaction the node refuses as "nonce too low" is numbered again and sent (another sender of the key). */
+export const NONCE_RETRIES = 3;
+
 /**
- * One writer's own nonce counter: read (`pending`) when none of its transactions is in flight, then counted while
- * some are; so that a transaction the same key sent meanwhile elsewhere (or a chain reverted to a snapshot) is
- * seen as soon as the writer is idle again.
+ * One writer's own nonce counter: read (`pending`, from the node, not a provider's cache) when none of its
+ * transactions is in flight, then counted while some are; so that a transaction the same key sent meanwhile
+ * elsewhere (or a chain reverted to a snapshot) is seen as soon as the writer is idle again.
  */
 function nonceCounter(read: () => Promise<bigint>) {
   let next: Promise<bigint> | undefined;
@@ -116,16 +120,23 @@ function nonceCounter(read: () => Promise<bigint>) {
 export function eoaRecordWriter(recordTokenAddress: string, signer: Signer, settings: { maxInFlight?: number } = {}): RecordWriter {
   const recordToken = RecordToken__factory.connect(recordTokenAddress, signer);
   const provider = signer.provider!;
-  const nonces = nonceCounter(async () => BigInt(await signer.getNonce("pending")));
-  /** Sends with the next nonce and waits for the receipt in `mined` (which releases the nonce). */
+  const nonces = nonceCounter(async () => freshNonce(provider, await signer.getAddress()));
+  /**
+   * Sends with the next nonce and waits for the receipt in `mined` (which releases the nonce). A refusal as
+   * "nonce too low" (the nonce was taken meanwhile by another sender of the key) is numbered again from the node.
+   */
   const sent = async (what: string, send: (nonce: number) => Promise<{ hash: string }>): Promise<{ mined: Promise<void> }> => {
-    const nonce = await nonces.take();
     let hash: string;
-    try {
-      hash = (await send(Number(nonce))).hash;
-    } catch (error) {
-      nonces.done(true);
-      throw new RecordWriteError(`the node refused the ${what} transaction: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    for (let attempt = 0; ; attempt++) {
+      const nonce = await nonces.take();
+      try {
+        hash = (await send(Number(nonce))).hash;
+        break;
+      } catch (error) {
+        nonces.done(true);
+        if (isError(error, "NONCE_EXPIRED") && attempt < NONCE_RETRIES) continue;
+        throw new RecordWriteError(`the node refused the ${what} transaction: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      }
     }
     const mined = minedReceipt(provider, hash).then(
       (receipt) => {

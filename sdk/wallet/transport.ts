@@ -1,4 +1,5 @@
 import { types, type Provider as ZkProvider } from "zksync-ethers";
+import { freshNonce } from "../chain/fresh-nonce";
 import { estimationSignature, serializeTransaction, toZkSyncRequest, type AaTransactionRequest, type SignedAaTransaction } from "./transaction";
 import { TransactionRejectedError, TransactionWouldRevertError } from "./errors";
 
@@ -55,7 +56,7 @@ export function zkSyncNodeTransport(provider: ZkProvider): AaTransport {
       return (await provider.getNetwork()).chainId;
     },
     async nonceOf(account) {
-      return BigInt(await provider.getTransactionCount(account));
+      return freshNonce(provider, account, "latest");
     },
     async gasPrice() {
       return await provider.getGasPrice();
