@@ -34,8 +34,10 @@ export interface SdkFigures {
 export interface EncryptPutFigures {
   sizeMB: number;
   encryptPutMBps: number;
-  /** OpenSSL's AES-256-GCM through `node:crypto` (AES-NI: the hardware's speed). */
+  /** OpenSSL's AES-256-GCM through `node:crypto` in 1 MiB slices (AES-NI/VAES: the hardware's speed). */
   opensslAesGcmMBps: number;
+  /** The same in one `update` of the whole object into one fresh output buffer: the cipher plus first-touch memory. */
+  opensslOneShotMBps: number;
   /** encryptPutMBps ÷ opensslAesGcmMBps. */
   shareOfOpenssl: number;
 }
@@ -43,37 +45,66 @@ export interface EncryptPutFigures {
 const MB = 1024 * 1024;
 const AAD = { chainId: 31337n, recordToken: "0x000000000000000000000000000000000000beef", tokenId: 1n, version: 1n };
 
+/** Runs of each 50 MB (5 of each 1 MB) measurement; the best is reported, as fresh memory costs vary from run to run. */
+const ENCRYPT_PUT_RUNS = { large: 5, small: 9 };
+
 /**
  * MB/s of sealing + HeliaContentStore.put as `records.ingest` does them (`sealRecordUnhashed`: the store's put returns
- * the content hash that is minted), next to raw AES-256-GCM of OpenSSL (node:crypto) on the same bytes.
+ * the content hash that is minted), next to raw AES-256-GCM of OpenSSL (node:crypto) on the same bytes; each the
+ * best of several runs.
  */
 async function encryptPutThroughput(store: HeliaContentStore, sizeMB: number) {
   const plaintext = randomFillSync(new Uint8Array(sizeMB * MB));
   const recipients = [generateEncryptionKeyPair().publicKey, generateEncryptionKeyPair().publicKey];
-  const runs = sizeMB >= 50 ? 2 : 5;
-  let start = process.hrtime.bigint();
+  const runs = sizeMB >= 50 ? ENCRYPT_PUT_RUNS.large : ENCRYPT_PUT_RUNS.small;
+  let best = Infinity;
   for (let i = 0; i < runs; i++) {
+    const start = process.hrtime.bigint();
     const { sealed } = await sealRecordUnhashed(plaintext, { ...AAD, tokenId: BigInt(i + 1) }, recipients);
     await store.put(sealed);
+    best = Math.min(best, elapsedMs(start));
   }
-  const encryptPutMBps = (sizeMB * runs) / (elapsedMs(start) / 1000);
+  const encryptPutMBps = sizeMB / (best / 1000);
   const key = randomBytes(32);
-  start = process.hrtime.bigint();
-  for (let i = 0; i < runs; i++) opensslAesGcm(key, randomBytes(12), new Uint8Array(128), plaintext);
-  const opensslAesGcmMBps = (sizeMB * runs) / (elapsedMs(start) / 1000);
+  let opensslBest = Infinity;
+  for (let i = 0; i < runs; i++) {
+    const start = process.hrtime.bigint();
+    opensslAesGcm(key, randomBytes(12), new Uint8Array(128), plaintext);
+    opensslBest = Math.min(opensslBest, elapsedMs(start));
+  }
+  const opensslAesGcmMBps = sizeMB / (opensslBest / 1000);
+  let oneShotBest = Infinity;
+  for (let i = 0; i < runs; i++) {
+    const start = process.hrtime.bigint();
+    const cipher = createCipheriv("aes-256-gcm", key, randomBytes(12));
+    cipher.update(plaintext);
+    cipher.final();
+    oneShotBest = Math.min(oneShotBest, elapsedMs(start));
+  }
   return {
     sizeMB,
     encryptPutMBps: round(encryptPutMBps),
     opensslAesGcmMBps: round(opensslAesGcmMBps),
+    opensslOneShotMBps: round(sizeMB / (oneShotBest / 1000)),
     shareOfOpenssl: round(encryptPutMBps / opensslAesGcmMBps, 3),
   };
 }
 
-/** The hardware's AES-256-GCM: OpenSSL through node:crypto (AES-NI where the CPU has it), ciphertext ‖ tag. */
+/** The slice OpenSSL encrypts at a time in the baseline: its output buffers are reused memory, as a stream's are. */
+const OPENSSL_SLICE = MB;
+
+/**
+ * The hardware's AES-256-GCM: OpenSSL through node:crypto (AES-NI/VAES where the CPU has them) over `plaintext` in
+ * 1 MiB slices, as a stream cipher runs. Encrypting the whole object in one `update` and concatenating the tag, as
+ * an earlier baseline did, times the allocation and first touch of two fresh 50 MB buffers (in this VM up to 5×
+ * the cipher's own time), not the cipher. Returns the tag.
+ */
 function opensslAesGcm(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
   const cipher = createCipheriv("aes-256-gcm", key, nonce);
   cipher.setAAD(aad);
-  return Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
+  for (let offset = 0; offset < plaintext.length; offset += OPENSSL_SLICE) cipher.update(plaintext.subarray(offset, offset + OPENSSL_SLICE));
+  cipher.final();
+  return cipher.getAuthTag();
 }
 
 const round = (value: number, digits = 1) => Number(value.toFixed(digits));
@@ -125,10 +156,12 @@ export async function measureSdk(
       const records = results.flat();
 
       const latencies: number[] = [];
+      // One key source for the reads, as a reader's session makes one (its key is loaded at the first read).
+      const keys = recordActions.localKeys(patientKeys.privateKey);
       const step = Math.max(1, Math.floor(records.length / 200));
       for (let i = 0; i < records.length; i += step) {
         const t = process.hrtime.bigint();
-        await recordActions.read(client, { tokenId: records[i].tokenId, keys: recordActions.localKeys(patientKeys.privateKey) });
+        await recordActions.read(client, { tokenId: records[i].tokenId, keys });
         latencies.push(elapsedMs(t));
       }
       return { ingestMs, records, latencies };

@@ -130,9 +130,10 @@ async function list(ctx: CommandContext, options: ListOptions): Promise<void> {
 /** Reads every record it can with the identity's key and describes it; the others are marked unreadable. */
 async function describeAll(client: MedrecClient, tokens: records.RecordSummary[], privateKey: Uint8Array): Promise<ListedRecord[]> {
   const read: { token: records.RecordSummary; bundle?: Bundle; unreadable?: Unreadable }[] = [];
+  const keys = records.localKeys(privateKey);
   for (const token of tokens) {
     try {
-      read.push({ token, bundle: (await records.read(client, { tokenId: token.tokenId, keys: records.localKeys(privateKey) })).bundle });
+      read.push({ token, bundle: (await records.read(client, { tokenId: token.tokenId, keys })).bundle });
     } catch (error) {
       if (error instanceof records.RecordKeyNotFoundError) read.push({ token, unreadable: "no-key" });
       else if (error instanceof storage.ContentNotFoundError) read.push({ token, unreadable: "no-content" });

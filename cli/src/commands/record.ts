@@ -254,7 +254,8 @@ async function readOwn(ctx: CommandContext, config: CliConfig, tokenIds: bigint[
   try {
     return await ctx.withClient(config, { store: true }, async ({ client }) => {
       const read: records.ReadRecordResult[] = [];
-      for (const tokenId of tokenIds) read.push(await records.read(client, { tokenId, keys: records.localKeys(privateKey) }));
+      const keys = records.localKeys(privateKey);
+      for (const tokenId of tokenIds) read.push(await records.read(client, { tokenId, keys }));
       return read;
     });
   } finally {

@@ -353,6 +353,30 @@ describe("sdk/records: ingest and read back through the chain and a real Helia s
     expect(disposed).to.equal(2);
   });
 
+  it("one localKeys source reads many records with its key loaded once, which a read's dispose leaves usable; a key that does not load is refused at every read", async () => {
+    const { context, options, patientKeys, resolverKeys } = await loadFixture(setup);
+    const written = await ingestRecord(context, generatePatientBundles({ seed: 32, patients: 1 })[0], options);
+    const own = localKeys(patientKeys.privateKey);
+    for (const record of written) expect((await readRecord(context, record.tokenId, own)).kind).to.equal(record.kind);
+    const again = await readRecord(context, written[0].tokenId, own); // after every read disposed of its key
+    expect(again.tokenId).to.equal(written[0].tokenId);
+    // Another reader's source opens its own wraps only.
+    const resolver = localKeys(resolverKeys.privateKey);
+    expect((await readRecord(context, written[0].tokenId, resolver)).kind).to.equal(written[0].kind);
+    const stranger = localKeys(generateEncryptionKeyPair().privateKey);
+    await expectRejects(readRecord(context, written[0].tokenId, stranger), RecordKeyNotFoundError, "RECORD_KEY_NOT_FOUND");
+    const broken = localKeys(new Uint8Array(31));
+    for (let i = 0; i < 2; i++) {
+      let error: unknown;
+      try {
+        await readRecord(context, written[0].tokenId, broken);
+      } catch (caught) {
+        error = caught;
+      }
+      expect((error as { code?: string })?.code, `read ${i}`).to.equal("INVALID_KEY");
+    }
+  });
+
   it("adding a stored bundle again for a new recipient (a resolver) gives it wraps, not new tokens", async () => {
     const fixture = await loadFixture(setup);
     const { options, patientKeys, resolverKeys } = fixture;
