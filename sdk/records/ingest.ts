@@ -45,7 +45,7 @@ export async function ingestRecord(context: RecordsContext, input: unknown, opti
 /**
  * Ingests many inputs. Inputs given as FHIR are prepared (validated, split, canonicalised) up to `concurrency`
  * inputs ahead of the writes; items already `prepared` (e.g. by `prepareInParallel`) are not validated again.
- * Records are sealed and stored input after input, and minted in `mintBatch` chunks of one patient and writer
+ * Records are sealed and stored input after input (the next input's while this one's are added), and minted in `mintBatch` chunks of one patient and writer
  * (across inputs), each chunk sent with the writer's next nonce while earlier ones wait for their receipts (up
  * to `writer.maxInFlight`). Progress is reported after every record, in input order, once its mint is mined. An
  * invalid input stops the run before any of its records is stored; inputs before it are written.
@@ -83,48 +83,80 @@ export async function ingestBundles(context: RecordsContext, items: BulkIngestIt
     settings.onProgress?.({ ...progress });
   };
 
+  /**
+   * Input `index` prepared and its records' plans started (each sealed and stored unless known). The first record
+   * of each identity claims it in `firsts` here, at plan time, so that an identical record of this input or of the
+   * next (planned while this one is added) follows it instead of being planned twice.
+   */
+  const planInput = async (index: number) => {
+    const records = await prepared(index);
+    const { options } = items[index];
+    const issuer = await writers.ready(options);
+    const identities = records.map((record) => options.index?.identify(options.patient, record.plaintext));
+    const claims = new Map<number, (written: Promise<IngestedRecord>) => void>();
+    const plans = records.map((record, i) => {
+      const identity = identities[i];
+      if (identity !== undefined) {
+        if (firsts.has(identity)) return undefined;
+        let claim!: (written: Promise<IngestedRecord>) => void;
+        const first = new Promise<IngestedRecord>((resolve) => (claim = resolve));
+        first.catch(() => undefined); // followed by its duplicates, if any
+        firsts.set(identity, first);
+        claims.set(i, claim);
+      }
+      const plan = planRecord(context, record, options, issuer);
+      plan.catch(() => undefined); // awaited in order below
+      return plan;
+    });
+    return { records, options, identities, plans, claims };
+  };
+
+  let ahead: ReturnType<typeof planInput> | undefined;
+  let current: ReturnType<typeof planInput> | undefined;
   try {
+    // One input planned ahead: its sealing and storing (WebCrypto and file writes, off the main thread) overlap
+    // the adding of this one's records, instead of the main thread waiting on them input after input.
+    ahead = items.length > 0 ? planInput(0) : undefined;
     for (let index = 0; index < items.length && pipeline.failure === undefined; index++) {
-      const records = await prepared(index);
-      const { options } = items[index];
-      const issuer = await writers.ready(options);
-      const identities = records.map((record) => options.index?.identify(options.patient, record.plaintext));
-      // Planned (known? else sealed and stored) concurrently; a record identical to an earlier one of this run is
-      // not planned but follows that one.
-      const seen = new Set<string>();
-      const plans = records.map((record, i) => {
-        const identity = identities[i];
-        if (identity !== undefined && (firsts.has(identity) || seen.has(identity))) return undefined;
-        if (identity !== undefined) seen.add(identity);
-        const plan = planRecord(context, record, options, issuer);
-        plan.catch(() => undefined); // awaited in order below
-        return plan;
-      });
+      current = ahead!;
+      const { records, options, identities, plans, claims } = await current;
+      if (index + 1 < items.length && pipeline.failure === undefined) {
+        ahead = planInput(index + 1);
+        ahead.catch(() => undefined); // awaited in its turn
+      }
       const written: Promise<IngestedRecord>[] = [];
       for (const [i, planned] of plans.entries()) {
-        const identity = identities[i];
         let promise: Promise<IngestedRecord>;
         if (planned === undefined) {
-          promise = firsts.get(identity!)!.then((first) => duplicate(first, records[i]));
+          promise = firsts.get(identities[i]!)!.then((first) => duplicate(first, records[i]));
         } else {
           const plan = await planned;
           promise = "staged" in plan ? (await pipeline.add(plan.staged, options)).written : settle(plan, options);
         }
         promise.catch(() => undefined); // reported in order
-        if (identity !== undefined && !firsts.has(identity)) firsts.set(identity, promise);
+        claims.get(i)?.(promise);
         written.push(promise);
       }
       reporting = reporting.then(() => report(records, written));
       reporting.catch(() => undefined); // awaited below
     }
   } catch (error) {
+    await Promise.all([settled(current), settled(ahead)]); // no store write outlives the run
+
     await pipeline.drain().catch(() => undefined);
     await reporting.catch(() => undefined);
     throw error;
   }
+  await settled(ahead); // planned ahead when the pipeline failed meanwhile: its stores finish before the failure is thrown
   await pipeline.drain();
   await reporting;
   return results;
+}
+
+/** Resolves once an input planned ahead and every plan of it have settled, whatever their outcome. */
+async function settled(input: Promise<{ plans: (Promise<unknown> | undefined)[] }> | undefined): Promise<void> {
+  const planned = await input?.catch(() => undefined);
+  if (planned) await Promise.allSettled(planned.plans);
 }
 
 /** A record known already: noted in the index when the chain, not the index, knew it. */
