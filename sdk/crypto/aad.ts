@@ -4,7 +4,7 @@
  * @module
  */
 
-import { getAddress } from "ethers";
+import { checksummedAddress } from "../chain/checksummed-address";
 import { InvalidArgumentError } from "../errors";
 import { concatBytes, hexToBytes, uintToBytes } from "./bytes";
 
@@ -45,8 +45,8 @@ function toAddressBytes(address: string): Uint8Array {
     throw new InvalidArgumentError("recordToken must be a 0x-prefixed 20-byte hex address");
   }
   try {
-    // Rejects a mixed-case address whose EIP-55 checksum is wrong.
-    getAddress(address);
+    // Rejects a mixed-case address whose EIP-55 checksum is wrong (remembered: one RecordToken, every record).
+    checksummedAddress(address);
   } catch {
     throw new InvalidArgumentError("recordToken has an invalid EIP-55 checksum");
   }
