@@ -7,7 +7,7 @@
  * - `<root CID>.pin`, one per object: its {@link encodePinRecord pin record}, the CIDs of every block of its DAG.
  *   An object exists exactly when its file does; a root put twice is one object (one file).
  * - `pending/<root CID>.pin`: the intent of a `put` or `remove` under way, the same record. A `put` writes the
- *   intent, then the blocks, then the pin (the commit), then drops the intent; a `remove` writes the intent, deletes
+ *   intent, then the blocks, then renames the intent into place as the pin (the commit: one atomic rename); a `remove` writes the intent, deletes
  *   the pin (the commit), then the blocks nobody else references, then drops the intent. Every file is written to a
  *   temporary name in `pending/` and renamed into place, so none is ever seen half written.
  *
@@ -105,13 +105,13 @@ export class PinIndex {
     await this.#write(intent, record);
     try {
       await writeBlocks();
-      await this.#write(this.#pinFile(root), record);
+      // The intent holds the pin's bytes: moved into place, it is the pin (one rename, not a second write and a delete).
+      await fs.rename(intent, this.#pinFile(root));
     } catch (err) {
       await this.collectUnreferenced(cids).then(() => fs.rm(intent, { force: true }), () => undefined); // else: next open
       throw err;
     }
     this.#count(cids, +1);
-    await fs.rm(intent, { force: true });
   }
 
   /**
