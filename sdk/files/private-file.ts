@@ -24,9 +24,17 @@ import { randomBytes } from "node:crypto";
  */
 export async function writePrivateFile(file: string, data: string | Uint8Array): Promise<void> {
   const target = path.resolve(file);
-  await mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
   const temporary = path.join(path.dirname(target), `.${path.basename(target)}.${randomBytes(8).toString("hex")}.tmp`);
-  const handle = await open(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  const create = () => open(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  let handle;
+  try {
+    handle = await create();
+  } catch (error) {
+    // The folder is made only when missing: a key store writing many files into one folder pays no mkdir per file.
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    await mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
+    handle = await create();
+  }
   try {
     try {
       await handle.writeFile(data);
