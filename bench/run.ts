@@ -60,7 +60,11 @@ function sdkTable(figures: SdkFigures, mode: ChainMode): string {
       `${figures.recordsPerSecond} records/s`,
       `${figures.records} records of ${figures.patients} patients in ${figures.ingestSeconds} s`,
     ],
-    ["  of which preparation (validate, split, canonicalise)", `${(figures.prepareShare * 100).toFixed(1)} %`, "of the ingest wall time"],
+    [
+      "  preparation (validate, split, canonicalise) in one thread",
+      `${(figures.prepareShare * 100).toFixed(1)} %`,
+      `of the ingest wall time; ${figures.prepareThreads === 0 ? "in the calling thread" : `on ${figures.prepareThreads} worker thread${figures.prepareThreads > 1 ? "s" : ""} during the ingest`}`,
+    ],
     ...(figures.encryptPut ?? []).map((e) => [
       `encrypt+put ${e.sizeMB} MB`,
       `${e.encryptPutMBps} MB/s`,

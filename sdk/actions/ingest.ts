@@ -4,12 +4,14 @@
  *
  * @module
  */
+import os from "node:os";
 import { getAddress } from "ethers";
 import { requireAccount, type MedrecClient } from "../client/client";
 import { bytesToHex, hexToBytes, type BytesLike } from "../crypto/bytes";
 import { ingestBundles, type IngestProgress, type IngestedRecord } from "../records/ingest";
 import type { IngestIndex } from "../records/ingest-index";
 import type { PreparedRecord } from "../records/prepare";
+import { PARALLEL_THRESHOLD_BYTES } from "../records/prepare-pool";
 import { RecordPermissionError } from "../records/errors";
 import { InvalidArgumentError } from "../errors";
 import { recordsContextOf, recordWriterOf, registeredEncryptionKey, resolverPublicKey } from "./context";
@@ -36,6 +38,24 @@ export interface IngestParams {
   onProgress?: (progress: IngestProgress) => void;
   /** Inputs prepared ahead of the writes (default 4). */
   concurrency?: number;
+  /**
+   * Worker threads that prepare the inputs given as JSON text or bytes while this thread seals, stores and mints.
+   * Default: one on a machine with two cores or more when those inputs come to {@link PARALLEL_THRESHOLD_BYTES}
+   * or more (a thread's start, about a second, pays off there), else none.
+   */
+  prepareThreads?: number;
+}
+
+/** The default of {@link IngestParams.prepareThreads} for `inputs`. */
+export function defaultPrepareThreads(inputs: readonly unknown[]): number {
+  if (os.cpus().length < 2) return 0;
+  let bytes = 0;
+  for (const input of inputs) {
+    if (typeof input === "string") bytes += input.length;
+    else if (input instanceof Uint8Array) bytes += input.length;
+    if (bytes >= PARALLEL_THRESHOLD_BYTES) return 1;
+  }
+  return 0;
 }
 
 /**
@@ -66,7 +86,7 @@ export async function ingest(client: MedrecClient, params: IngestParams): Promis
   return ingestBundles(
     context,
     params.inputs.map((input) => (isPrepared(input) ? { prepared: input.prepared, options } : { input, options })),
-    { concurrency: params.concurrency, onProgress: params.onProgress },
+    { concurrency: params.concurrency, onProgress: params.onProgress, prepareThreads: params.prepareThreads ?? defaultPrepareThreads(params.inputs) },
   );
 }
 

@@ -14,6 +14,7 @@ import { describe, planRecord, type RecordPlan } from "./ingest-stage";
 import type { BulkIngestItem, IngestedRecord, IngestOptions, IngestProgress, IngestSettings } from "./ingest-types";
 import { mintPipeline, rememberAll } from "./mint-pipeline";
 import { prepareRecords, type PreparedRecord } from "./prepare";
+import { prepareThreads, type PrepareThreads } from "./prepare-threads";
 import type { RecordWriter } from "./record-writer";
 
 export { prepareRecords, type PreparedRecord } from "./prepare";
@@ -51,16 +52,32 @@ export async function ingestRecord(context: RecordsContext, input: unknown, opti
  * invalid input stops the run before any of its records is stored; inputs before it are written.
  * @param context Chain, record token, content store and key store.
  * @param items The inputs and their options.
- * @param settings `concurrency` of the preparation (default 4), an `onProgress` callback, `chunkRecords` per `mintBatch`.
+ * @param settings `concurrency` of the preparation (default 4), `prepareThreads` (worker threads that prepare the
+ *   inputs given as FHIR text or bytes; default none), an `onProgress` callback, `chunkRecords` per `mintBatch`.
  * @returns Per input, the records written or found unchanged, in the order of {@link prepareRecords}.
  */
 export async function ingestBundles(context: RecordsContext, items: BulkIngestItem[], settings: IngestSettings = {}): Promise<IngestedRecord[][]> {
+  const threads = (settings.prepareThreads ?? 0) > 0 ? prepareThreads(settings.prepareThreads!) : undefined;
+  try {
+    return await ingestWith(context, items, settings, threads);
+  } finally {
+    await threads?.close();
+  }
+}
+
+/** {@link ingestBundles} with its preparation threads, if any. */
+async function ingestWith(context: RecordsContext, items: BulkIngestItem[], settings: IngestSettings, threads: PrepareThreads | undefined): Promise<IngestedRecord[][]> {
   const concurrency = Math.max(1, settings.concurrency ?? 4);
   const progress: IngestProgress = { done: 0, total: items.length, records: 0, recordsTotal: 0, bytes: 0, bytesTotal: 0, unchanged: 0 };
-  const prepared = preparer(items, concurrency, (records) => {
-    progress.recordsTotal += records.length;
-    progress.bytesTotal += records.reduce((n, r) => n + r.plaintext.length, 0);
-  });
+  const prepared = preparer(
+    items,
+    concurrency,
+    (records) => {
+      progress.recordsTotal += records.length;
+      progress.bytesTotal += records.reduce((n, r) => n + r.plaintext.length, 0);
+    },
+    threads,
+  );
   const pipeline = mintPipeline(context, { chunkRecords: settings.chunkRecords });
   const writers = writerState();
   /** The first record of each identity in this run: an identical one later is that record, unchanged. */
@@ -142,7 +159,6 @@ export async function ingestBundles(context: RecordsContext, items: BulkIngestIt
     }
   } catch (error) {
     await Promise.all([settled(current), settled(ahead)]); // no store write outlives the run
-
     await pipeline.drain().catch(() => undefined);
     await reporting.catch(() => undefined);
     throw error;
@@ -188,16 +204,24 @@ function writerState() {
 }
 
 /**
- * The records of input `index`, prepared up to `concurrency` inputs ahead of the one asked for.
+ * The records of input `index`, prepared up to `concurrency` inputs ahead of the one asked for: on the
+ * preparation threads when there are any and the input is FHIR text or bytes, else in this thread.
  * @param onPrepared Called once per input as it is prepared.
  */
-function preparer(items: BulkIngestItem[], concurrency: number, onPrepared: (records: PreparedRecord[]) => void) {
+function preparer(items: BulkIngestItem[], concurrency: number, onPrepared: (records: PreparedRecord[]) => void, threads?: PrepareThreads) {
   const prepared: Promise<PreparedRecord[]>[] = new Array(items.length);
   let next = 0;
+  const prepare = (item: BulkIngestItem): Promise<PreparedRecord[]> => {
+    if ("prepared" in item) return Promise.resolve(item.prepared);
+    const { input } = item;
+    if (threads !== undefined && (typeof input === "string" || input instanceof Uint8Array)) {
+      return threads.prepare(typeof input === "string" ? new TextEncoder().encode(input) : input);
+    }
+    return Promise.resolve().then(() => prepareRecords(input));
+  };
   return (index: number): Promise<PreparedRecord[]> => {
     while (next < items.length && next <= index + concurrency) {
-      const item = items[next];
-      const promise = Promise.resolve().then(() => ("prepared" in item ? item.prepared : prepareRecords(item.input)));
+      const promise = prepare(items[next]);
       promise.then(onPrepared, () => undefined); // a failure surfaces when awaited in order
       prepared[next++] = promise;
     }

@@ -106,8 +106,11 @@ export async function prepareInParallel(inputs: readonly Uint8Array[], settings:
   return results;
 }
 
-/** A worker running `prepare-worker` — compiled JavaScript, or TypeScript through ts-node when this file is. */
-function startWorker(): Worker {
+/**
+ * A worker running `prepare-worker` — compiled JavaScript, or TypeScript through ts-node when this file is.
+ * @internal (also the preparation thread of `ingestBundles`)
+ */
+export function startWorker(): Worker {
   const extension = path.extname(__filename);
   const file = path.join(__dirname, `prepare-worker${extension}`);
   if (extension !== ".ts") return new Worker(file);
@@ -116,7 +119,12 @@ function startWorker(): Worker {
   return new Worker(code, { eval: true });
 }
 
-function run(worker: Worker, job: PrepareJob): Promise<PrepareAnswer> {
+/**
+ * Sends `job` to `worker` and resolves with its answer; rejects with {@link PrepareFailedError} when the worker fails
+ * or exits first.
+ * @internal (also used by `ingestBundles`)
+ */
+export function run(worker: Worker, job: PrepareJob): Promise<PrepareAnswer> {
   return new Promise((resolve, reject) => {
     const onMessage = (answer: PrepareAnswer) => {
       if (answer.id !== job.id) return;
