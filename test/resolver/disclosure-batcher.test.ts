@@ -45,13 +45,23 @@ function fakeChain() {
       });
       waits.set(hash, mined);
       sent.push({ entries, hash, mine });
-      return hash;
+      return { hash, nonce: sent.length - 1, replaced: new Promise<string>(() => undefined) };
     },
-    wait: (hash) => waits.get(hash)!,
+    wait: (hashes, timeoutMs) =>
+      Promise.race([
+        waits.get(hashes[0])!,
+        new Promise<never>((_, reject) => setTimeout(() => reject(new ReceiptTimeoutError(hashes[0], timeoutMs)), timeoutMs)),
+      ]),
+    cancel: async () => {
+      cancels++;
+      return undefined;
+    },
+    settle: () => undefined,
     verdicts: (logs, entries) => matchDisclosures(logs, IFACE, CONSENT_MANAGER, RESOLVER, entries),
   };
   const waits = new Map<string, Promise<MinedBatch>>();
-  return { chain, sent, failSends: (error: Error) => (sendFailure = error) };
+  let cancels = 0;
+  return { chain, sent, failSends: (error: Error) => (sendFailure = error), cancels: () => cancels };
 }
 
 const LIMITS: BatcherLimits = { windowMs: 5, pipelineWindowMs: 40, maxBatch: 100, maxInFlight: 4, maxPending: 1000, timeoutMs: 1000 };
