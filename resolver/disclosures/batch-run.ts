@@ -136,7 +136,7 @@ export async function runBatch(chain: BatchChain, batch: Waiting[], options: Bat
       const noop = await chain.cancel(sent).catch(() => undefined);
       if (noop) hashes.push(noop);
     }
-    const left = shutDown ? SHUTDOWN_GRACE_MS : Math.max(SHUTDOWN_GRACE_MS, deadline - performance.now());
+    const left = shutDown ? SHUTDOWN_GRACE_MS : Math.max(0, deadline - performance.now());
     try {
       mined = await Promise.race([chain.wait(hashes, left), shutDown ? new Promise<never>(() => undefined) : shutdown]);
     } catch {

@@ -147,7 +147,7 @@ export function disclosureAccount(wallet: Wallet, provider: JsonRpcProvider, opt
   /** Runs `task` in the queue (after what is queued), first checking the numbering when it is in doubt. */
   const serialised = <T>(task: () => Promise<T>): Promise<T> => {
     const run = queue.then(async () => {
-      if (checkFirst) await repair();
+      if (checkFirst && task !== repair) await repair();
       return task();
     });
     queue = run.catch(() => undefined);

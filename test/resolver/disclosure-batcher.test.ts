@@ -197,6 +197,110 @@ describe("resolver disclosure batcher", () => {
   });
 });
 
+/**
+ * A chain that never mines on its own: `wait` resolves only when the test mines one of the waited hashes, times out
+ * otherwise; every call is written to `events` in order (send, cancel, answers), to check what came before what.
+ */
+function stuckChain() {
+  const events: string[] = [];
+  const waiters: { hashes: readonly string[]; resolve(batch: MinedBatch): void }[] = [];
+  let sends = 0;
+  const entriesOf = new Map<string, readonly DisclosureEntry[]>();
+  const chain: BatchChain = {
+    async send(entries) {
+      const hash = `0xd${sends}`;
+      entriesOf.set(hash, entries);
+      events.push(`send ${hash}`);
+      return { hash, nonce: sends++, replaced: new Promise<string>(() => undefined) };
+    },
+    wait: (hashes, timeoutMs) =>
+      new Promise<MinedBatch>((resolve, reject) => {
+        waiters.push({ hashes, resolve });
+        setTimeout(() => reject(new ReceiptTimeoutError(hashes[0], timeoutMs)), timeoutMs);
+      }),
+    async cancel(sent) {
+      events.push(`cancel ${sent.hash}`);
+      return `0xc${sent.nonce}`;
+    },
+    settle: () => undefined,
+    verdicts: (logs, entries) => matchDisclosures(logs, IFACE, CONSENT_MANAGER, RESOLVER, entries),
+  };
+  const mine = (hash: string) => {
+    const disclosure = entriesOf.get(hash);
+    for (const waiter of waiters.splice(0)) {
+      if (waiter.hashes.includes(hash)) waiter.resolve({ hash, blockNumber: 9, status: 1, logs: (disclosure ?? []).map((e, i) => disclosureLog(e, i)) });
+    }
+  };
+  return { chain, events, mine };
+}
+
+describe("resolver disclosure batcher: a batch that is not mined is given up before its requests are refused", () => {
+  it("budget spent: within the budget, the batch is cancelled (a no-op at its nonce) first, then its requests get DISCLOSURE_FAILED", async () => {
+    const { chain, events } = stuckChain();
+    const batcher = createDisclosureBatcher(chain, { ...LIMITS, timeoutMs: 400 });
+    const started = performance.now();
+    const release = batcher.disclose(entry()).then(
+      () => events.push("released"),
+      (error: ResolverHttpError) => events.push(`refused ${error.code}`),
+    );
+    await release;
+    expect(events).to.deep.equal(["send 0xd0", "cancel 0xd0", "refused DISCLOSURE_FAILED"]);
+    expect(performance.now() - started, "answered within the budget (it stays under the client's timeout)").to.be.lessThan(400 + 60);
+  });
+
+  it("a disclosure mined during the grace after its cancel is still released (from its own receipt)", async () => {
+    const { chain, events, mine } = stuckChain();
+    const batcher = createDisclosureBatcher(chain, { ...LIMITS, timeoutMs: 800 });
+    const release = settled(batcher.disclose(entry()));
+    while (!events.includes("cancel 0xd0")) await tick(10);
+    mine("0xd0");
+    await tick(5);
+    expect(release.error).to.equal(undefined);
+    expect(release.value?.transactionHash).to.equal("0xd0");
+  });
+
+  it("the no-op mined instead: DISCLOSURE_FAILED at once, and the counter of Disclosures without release stays 0", async () => {
+    const { chain, events, mine } = stuckChain();
+    const batcher = createDisclosureBatcher(chain, { ...LIMITS, timeoutMs: 800 });
+    const release = settled(batcher.disclose(entry()));
+    while (!events.includes("cancel 0xd0")) await tick(10);
+    mine("0xc0");
+    await tick(5);
+    expect((release.error as ResolverHttpError).code).to.equal("DISCLOSURE_FAILED");
+    expect(batcher.disclosuresWithoutRelease()).to.equal(0);
+  });
+
+  it("a batch answered with a failure and mined later anyway is counted as Disclosures without release", async () => {
+    const { chain, events, mine } = stuckChain();
+    const batcher = createDisclosureBatcher(chain, { ...LIMITS, timeoutMs: 200 });
+    const entries = [entry(), entry()];
+    const releases = entries.map((e) => settled(batcher.disclose(e)));
+    while (!releases.every((r) => r.done)) await tick(10);
+    expect(events.at(-1)).to.equal("cancel 0xd0");
+    mine("0xd0"); // e.g. the no-op was dropped and someone sent the disclosure's bytes again
+    await tick(5);
+    expect(batcher.disclosuresWithoutRelease()).to.equal(2);
+  });
+
+  it("close is bounded while the chain mines nothing: the waiting releases get 503 SHUTTING_DOWN after their batch is cancelled", async () => {
+    const { chain, events } = stuckChain();
+    const batcher = createDisclosureBatcher(chain, { ...LIMITS, timeoutMs: 60_000, closeWaitMs: 200 });
+    const releases = [entry(), entry()].map((e) => settled(batcher.disclose(e)));
+    await tick(20);
+    const started = performance.now();
+    await batcher.close();
+    const ms = performance.now() - started;
+    expect(ms).to.be.lessThan(1_600);
+    for (const release of releases) {
+      expect((release.error as ResolverHttpError).code).to.equal("SHUTTING_DOWN");
+      expect((release.error as ResolverHttpError).status).to.equal(503);
+    }
+    expect(events).to.include("cancel 0xd0");
+    const late = await batcher.disclose(entry()).catch((error: ResolverHttpError) => error);
+    expect((late as ResolverHttpError).code, "refused after close").to.equal("SHUTTING_DOWN");
+  });
+});
+
 describe("resolver disclosure receipts: matching a batch's logs to its requests", () => {
   it("a forged or replayed request hash gets no release: only a Disclosure of this contract, this resolver and this very request counts", () => {
     const mine = entry();
