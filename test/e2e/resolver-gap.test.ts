@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import path from "node:path";
 import { readFileSync } from "node:fs";
-import type { Wallet } from "ethers";
+import { Transaction, type Wallet } from "ethers";
 import { startResolverStack, type ResolverStack } from "../helpers/resolver-stack";
 import { postAccess, rawRequest, signedAccessBody } from "../helpers/access-requests";
 import type { IngestedRecord } from "../../sdk/records";
@@ -161,10 +161,7 @@ describe("e2e: a dropped disclosure transaction (nonce gap) under load", functio
       if (outcome) outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
     }
     console.log(
-      `      gap chaos: batches ${JSON.stringify(Object.fromEntries(outcomes))}; `,
-    );
-    console.log(
-      `      gap chaos: ${traffic.answers.length} answers, ${ok.length} released, ${failed.length} refused (${[...new Set(failed.map((a) => a.code))].join(", ")}), ` +
+      `      gap chaos: batches ${JSON.stringify(Object.fromEntries(outcomes))}; ${traffic.answers.length} answers, ${ok.length} released, ${failed.length} refused (${[...new Set(failed.map((a) => a.code))].join(", ")}), ` +
         `${dropped.length} transactions dropped, gap ${JSON.stringify(gapSeen!.body.disclosures.nonceGap)}, recovery ${recoveryMs} ms after mining resumed, ` +
         `${total - before} Disclosures, ${withoutRelease} without release`,
     );
@@ -178,6 +175,32 @@ describe("e2e: a dropped disclosure transaction (nonce gap) under load", functio
     expect(total - before, "Disclosure events = releases + Disclosures without release").to.equal(ok.length + withoutRelease);
     expect(failed.length, "the pause outlasted some batches: their requests were refused").to.be.greaterThan(0);
     for (const answer of failed) expect(["DISCLOSURE_FAILED", "CHAIN_UNAVAILABLE"]).to.include(answer.code);
+  });
+
+  it("attack: a refused batch's own signed bytes sent again after its no-op is dropped are mined, and counted as Disclosures without release", async () => {
+    await rpc("evm_setIntervalMining", [0]);
+    const before = (await health()).body.disclosures.disclosuresWithoutRelease;
+    const asks = await Promise.all(Array.from({ length: 3 }, () => signedAccessBody(stack, stack.signers.reader, record.tokenId)));
+    const answers = asks.map(({ body }) => postAccess(stack, body).then(() => undefined, (error: ResolverError) => error));
+    await new Promise((resolve) => setTimeout(resolve, 800)); // all three are sent (in one or two batches)
+    const originals = await Promise.all((await resolverPending()).map(async (hash) => Transaction.from((await stack.provider.getTransaction(hash))!).serialized));
+    expect(originals.length, "the batches' signed bytes, as anyone who saw the pool has them").to.be.greaterThan(0);
+    const errors = await Promise.all(answers);
+    for (const error of errors) expect(error?.code, "refused: the pause outlasted the budget").to.equal("DISCLOSURE_FAILED");
+    // Its no-op took its place in the pool; whoever drops that and sends the disclosure's bytes again gets it mined.
+    await dropResolverPending();
+    for (const raw of originals) await rpc("eth_sendRawTransaction", [raw]);
+    await rpc("evm_setIntervalMining", [BLOCK_MS]);
+    let after = await health();
+    for (let i = 0; i < 40 && after.body.disclosures.disclosuresWithoutRelease === before; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      after = await health();
+    }
+    const { counts } = await disclosuresByRequest();
+    const disclosedRefused = asks.filter(({ body }) => counts.has(accessRequestDigest(stack.domain, accessRequestFromBody(body)).toLowerCase())).length;
+    console.log(`      late mining: ${disclosedRefused} Disclosures of refused requests, counter ${before} -> ${after.body.disclosures.disclosuresWithoutRelease}`);
+    expect(disclosedRefused).to.equal(3);
+    expect(after.body.disclosures.disclosuresWithoutRelease - before, "counted as Disclosures without release").to.equal(disclosedRefused);
   });
 
   it("shutdown with disclosures stuck (mining paused): close is bounded, waiting clients get 503 SHUTTING_DOWN, and none of them is disclosed later", async () => {
