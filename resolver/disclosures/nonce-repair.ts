@@ -30,11 +30,13 @@ export interface RepairReport {
  * Compares the account's numbering with the node's and repairs a gap. Slots below the chain's `latest` count are
  * mined and removed. When the node's `pending` count is behind `nextNonce`, transactions the account sent are missing
  * from the pool (dropped), and every later one waits behind them. Each nonce of `[pending, nextNonce)` is then:
- * - left alone when the node still holds one of its transactions (queued behind the gap);
+ * - left alone when the node still holds its live disclosure or its no-op (queued behind the gap) — a given-up
+ *   disclosure still held is replaced by a no-op;
  * - sent again with its disclosure's own signed bytes (same hash) while its batch still waits (not cancelled);
  * - taken by a no-op (a zero-value self-transfer, `noopAt`) when its batch was given up, or when the node refuses
  *   the disclosure again — so a disclosure of a request answered with a failure is never sent again.
- * A `pending` count ahead of `nextNonce` (another sender on the account) moves the numbering up to it.
+ * Outside a gap, a given-up disclosure whose no-op never went out (its cancel failed) gets one now. A `pending`
+ * count ahead of `nextNonce` (another sender on the account) moves the numbering up to it.
  * @param node The node.
  * @param slots The account's unmined nonces (changed in place: mined ones removed, no-ops added).
  * @param nextNonce The account's next nonce (undefined before the first send).
@@ -49,9 +51,15 @@ export async function repairNonces(
   const [latest, pending] = await Promise.all([node.count("latest"), node.count("pending")]);
   for (const nonce of slots.keys()) if (nonce < latest) slots.delete(nonce);
   const local = nextNonce ?? pending;
-  if (pending >= local) return { latest, pending, nextNonce: pending, actions: [] };
   const actions: RepairReport["actions"] = [];
-  for (let nonce = Math.max(pending, latest); nonce < local; nonce++) {
+  const from = Math.max(pending, latest);
+  // A given-up disclosure whose no-op never went out (the cancel failed) may still be in the pool: replace it now.
+  for (const slot of [...slots.values()].sort((a, b) => a.nonce - b.nonce)) {
+    if (slot.nonce >= from && slot.nonce < local) continue; // the gap's nonces are repaired below
+    if (slot.cancelled && !latestSigned(slot)?.noop) actions.push({ nonce: slot.nonce, action: await fill(node, slot, () => noopAt(slot.nonce, slot)) });
+  }
+  if (pending >= local) return { latest, pending, nextNonce: Math.max(pending, local), actions };
+  for (let nonce = from; nonce < local; nonce++) {
     const slot = slots.get(nonce);
     actions.push({ nonce, action: await repairNonce(node, slot, () => noopAt(nonce, slot)) });
   }
@@ -61,7 +69,8 @@ export async function repairNonces(
 /** Repairs one nonce of a gap (see {@link repairNonces}). */
 async function repairNonce(node: RepairNode, slot: NonceSlot | undefined, noop: () => Promise<SignedAtNonce>): Promise<RepairAction> {
   if (slot) {
-    for (const signed of slot.signed) if (await node.known(signed.hash)) return "queued";
+    // Queued behind the gap: fine for a live disclosure or a no-op; a given-up disclosure is replaced below.
+    for (const signed of slot.signed) if ((!slot.cancelled || signed.noop) && (await node.known(signed.hash))) return "queued";
     const last = latestSigned(slot);
     // A live disclosure goes out again as it was signed; a given-up one only ever as its no-op.
     if (last && (!slot.cancelled || last.noop)) {
@@ -69,6 +78,11 @@ async function repairNonce(node: RepairNode, slot: NonceSlot | undefined, noop: 
       if (outcome !== "refused") return outcome === "mined" ? "mined" : "resent";
     }
   }
+  return fill(node, slot, noop);
+}
+
+/** Takes the nonce of `slot` with a no-op (fees above what was sent at it) and marks the slot given up. */
+async function fill(node: RepairNode, slot: NonceSlot | undefined, noop: () => Promise<SignedAtNonce>): Promise<RepairAction> {
   const filler = await noop();
   const outcome = await resend(node, filler.raw);
   if (outcome === "refused") return "failed";

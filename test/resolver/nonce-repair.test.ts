@@ -71,6 +71,18 @@ describe("resolver/disclosures/nonce-repair: a nonce gap of the disclosure accou
     if (noop.fees.type === 2 && FEES.type === 2) expect(noop.fees.maxPriorityFeePerGas > FEES.maxPriorityFeePerGas).to.equal(true);
   });
 
+  it("a given-up disclosure still queued behind a gap, or in the pool outside one (its cancel failed), is replaced by a no-op", async () => {
+    const slots = new Map([5, 6, 9].map((n) => [n, slot(n, n !== 5)]));
+    const { node, sent } = fakeNode(5, new Set([signed(6, false).hash, signed(9, false).hash]));
+    const report = await repairNonces(node, slots, 7, noopAt); // nonce 9: another process's, outside the numbering
+    expect(report.actions).to.deep.equal([
+      { nonce: 9, action: "filled" },
+      { nonce: 5, action: "resent" },
+      { nonce: 6, action: "filled" },
+    ]);
+    expect(sent.map((raw) => raw.split(":")[0])).to.deep.equal(["noop", "disclosure", "noop"]);
+  });
+
   it("a live disclosure the node refuses again is replaced by a no-op, marked given up, and its batch is told", async () => {
     let told: string | undefined;
     const slots = new Map([[5, { ...slot(5, false), onReplaced: (hash: string) => (told = hash) }]]);
@@ -93,7 +105,7 @@ describe("resolver/disclosures/nonce-repair: a nonce gap of the disclosure accou
     expect(sent).to.deep.equal([]);
   });
 
-  it("fast-check: after a repair every nonce of the gap is held by the node, and no given-up disclosure was ever sent again", async () => {
+  it("fast-check: after a repair every nonce of the gap is held by the node, every given-up one by a no-op, and no given-up disclosure was ever sent again", async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.nat(20),
@@ -115,6 +127,10 @@ describe("resolver/disclosures/nonce-repair: a nonce gap of the disclosure accou
           for (let nonce = latest; nonce < latest + shape.length; nonce++) {
             const heldHere = [...held].some((hash) => parseInt(hash.slice(4, 8), 16) === nonce) || pool.has(nonce);
             expect(heldHere, `nonce ${nonce} held`).to.equal(true);
+          }
+          for (const nonce of cancelledBefore) {
+            const noopHere = pool.get(nonce)?.startsWith("noop") || [...held].some((hash) => hash.startsWith("0x0e") && parseInt(hash.slice(4, 8), 16) === nonce);
+            expect(noopHere, `given-up nonce ${nonce} is taken by a no-op`).to.equal(true);
           }
           for (const raw of sent) {
             const nonce = Number(raw.split(":")[1].replace(/[^0-9].*$/, ""));
