@@ -3,7 +3,7 @@ import { ConsentManager__factory, RecordToken__factory, type ConsentManager, typ
 import { encodeDisclosureRequests } from "./disclosures/calldata";
 import type { DisclosureEntry } from "./disclosures/match";
 import { receiptWatcher, type ReceiptWatcher } from "./disclosures/receipts";
-import { disclosureAccount, type DisclosureAccount, type SentTransaction } from "./disclosures/sender";
+import { disclosureAccount, type DisclosureAccount, type NonceHighWater, type SentTransaction } from "./disclosures/sender";
 import type { RepairReport } from "./disclosures/nonce-repair";
 
 /**
@@ -63,6 +63,8 @@ export interface ResolverChainOptions {
   nonceCheckMs?: number;
   /** Called with each nonce repair that found a gap (for the log). */
   onNonceRepair?: (report: RepairReport) => void;
+  /** Where the disclosure account keeps its nonce high-water mark across restarts, per chain (see `disclosureAccount`). */
+  nonceHighWater?: (chainId: bigint) => NonceHighWater;
 }
 
 /** Connects to the chain at `rpcUrl`, checks the chain id once, and prepares the disclosure account. */
@@ -95,6 +97,7 @@ export function resolverChain(options: ResolverChainOptions & { chainId: bigint 
     chainId,
     resyncMs: options.nonceCheckMs ?? DEFAULT_NONCE_CHECK_MS,
     onRepair: options.onNonceRepair,
+    highWater: options.nonceHighWater?.(chainId),
   });
   const receipts = receiptWatcher(provider, RECEIPT_POLL_MS);
   const to = getAddress(options.consentManager);

@@ -6,6 +6,7 @@ import { connectResolverChain, type ResolverChain } from "./chain";
 import { checkDisclosureBudget, type ResolverConfig } from "./config";
 import { createResolverContext, type ResolverContext } from "./context";
 import { openResolverDatabase, type ResolverDatabase } from "./database";
+import type { NonceHighWater } from "./disclosures/sender";
 import { installErrorHandlers } from "./error-handler";
 import { installIpRateLimit } from "./ip-limit";
 import { accessRoutes } from "./routes/access";
@@ -28,6 +29,21 @@ export interface RunningResolver {
    * Idempotent.
    */
   close(): Promise<void>;
+}
+
+/**
+ * The disclosure account's nonce high-water mark in the resolver's database (`meta`), per chain and account, so that a
+ * restarted resolver takes the nonces an earlier run left unmined with no-ops before sending anything.
+ */
+function databaseHighWater(database: ResolverDatabase, chainId: bigint, account: string): NonceHighWater {
+  const key = `disclosure-next-nonce:${chainId}:${account.toLowerCase()}`;
+  return {
+    load: async () => {
+      const value = await database.getMeta(key);
+      return value === undefined ? undefined : Number(value);
+    },
+    save: (nextNonce) => database.setMeta(key, String(nextNonce)),
+  };
 }
 
 /** Options of {@link startResolver} that are not configuration. */
@@ -123,6 +139,7 @@ export async function startResolver(config: ResolverConfig, options: StartResolv
       recordToken: config.recordToken,
       signerPrivateKey: config.identity.signerPrivateKey,
       nonceCheckMs: config.limits.disclosureNonceCheckMs,
+      nonceHighWater: (chainId) => databaseHighWater(database, chainId, config.identity.address),
       onNonceRepair: (report) => repairLog?.warn({ gap: report.gap, latest: report.latest, pending: report.pending, actions: report.actions }, "disclosure nonce gap repaired"),
     });
     let batchLog: FastifyInstance["log"] | undefined;

@@ -83,7 +83,7 @@ async function repairNonce(node: RepairNode, slot: NonceSlot | undefined, noop: 
 
 /** Takes the nonce of `slot` with a no-op (fees above what was sent at it) and marks the slot given up. */
 async function fill(node: RepairNode, slot: NonceSlot | undefined, noop: () => Promise<SignedAtNonce>): Promise<RepairAction> {
-  const filler = await noop();
+  const filler = await noop(); // without a slot (a nonce of an earlier run), `noopAt` bids well above the fresh fees
   const outcome = await resend(node, filler.raw);
   if (outcome === "refused") return "failed";
   if (slot) {

@@ -47,3 +47,11 @@ export function bumpedFees(previous: Fees | undefined, fresh: Fees): Fees {
 export function latestSigned(slot: NonceSlot): SignedAtNonce | undefined {
   return slot.signed[slot.signed.length - 1];
 }
+
+/**
+ * Fees to outbid a transaction whose fees are not known (sent by an earlier run): twice `fresh`, so that a
+ * replacement bumped from them clears a pending transaction signed at about the same fee level.
+ */
+export function doubledFees(fresh: Fees): Fees {
+  return fresh.type === 0 ? { type: 0, gasPrice: fresh.gasPrice * 2n } : { type: 2, maxFeePerGas: fresh.maxFeePerGas * 2n, maxPriorityFeePerGas: fresh.maxPriorityFeePerGas * 2n };
+}

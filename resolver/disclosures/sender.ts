@@ -2,7 +2,7 @@ import { Signature, Transaction, getBytes, hexlify, type JsonRpcProvider, type T
 import { ecdsaSign } from "secp256k1";
 import { isKnownTransaction, isNonceUsed, isUnderpriced, RpcNoAnswerError, RpcRefusalError } from "./errors";
 import { repairNonces, type RepairNode, type RepairReport } from "./nonce-repair";
-import { bumpedFees, latestSigned, type Fees, type NonceSlot, type SignedAtNonce } from "./nonce-slots";
+import { bumpedFees, doubledFees, latestSigned, type Fees, type NonceSlot, type SignedAtNonce } from "./nonce-slots";
 import { rpcCall } from "./rpc-call";
 
 /** One transaction the sender signs and sends: target, calldata and gas limit (fees and nonce are the sender's). */
@@ -91,6 +91,18 @@ export interface DisclosureAccountOptions {
   resyncMs: number;
   /** Called with each repair that found a gap (for the log). */
   onRepair?: (report: RepairReport) => void;
+  /**
+   * Where the account keeps the next nonce it hands out, written before each send: after a restart, nonces an
+   * earlier run handed out and the chain has not mined (stale disclosures queued behind a gap, or dropped) are
+   * taken by no-ops before anything else is sent, so that no stale Disclosure is mined once the gap fills.
+   */
+  highWater?: NonceHighWater;
+}
+
+/** A persistent high-water mark of the nonces the account handed out. */
+export interface NonceHighWater {
+  load(): Promise<number | undefined>;
+  save(nextNonce: number): Promise<void>;
 }
 
 /**
@@ -141,8 +153,9 @@ export function disclosureAccount(wallet: Wallet, provider: JsonRpcProvider, opt
     return { hash: tx.hash!, raw: tx.serialized, fees: fee, noop };
   };
   const noopAt = async (nonce: number, slot: NonceSlot | undefined) => {
-    const previous = slot ? latestSigned(slot)?.fees : undefined;
-    return sign({ to: address, data: "0x", gasLimit: NOOP_GAS, nonce, value: 0n }, bumpedFees(previous, await feeData()), true);
+    const fresh = await feeData();
+    const previous = slot ? latestSigned(slot)?.fees : doubledFees(fresh); // no slot: a nonce of an earlier run
+    return sign({ to: address, data: "0x", gasLimit: NOOP_GAS, nonce, value: 0n }, bumpedFees(previous, fresh), true);
   };
   /** Runs `task` in the queue (after what is queued), first checking the numbering when it is in doubt. */
   const serialised = <T>(task: () => Promise<T>): Promise<T> => {
@@ -153,7 +166,14 @@ export function disclosureAccount(wallet: Wallet, provider: JsonRpcProvider, opt
     queue = run.catch(() => undefined);
     return run;
   };
+  let restored = options.highWater === undefined;
   const repair = async (): Promise<RepairReport> => {
+    if (!restored) {
+      // First check of this run: nonces an earlier run handed out count as given up (their clients are gone).
+      const earlier = await options.highWater!.load();
+      if (earlier !== undefined) nextNonce = Math.max(nextNonce ?? 0, earlier);
+      restored = true;
+    }
     const report = await repairNonces(node, slots, nextNonce, noopAt);
     nextNonce = report.nextNonce;
     checkFirst = false;
@@ -206,6 +226,7 @@ export function disclosureAccount(wallet: Wallet, provider: JsonRpcProvider, opt
         nextNonce ??= await node.count("pending");
         const nonce = nextNonce;
         const signed = sign({ ...transaction, nonce }, fee, false);
+        await options.highWater?.save(nonce + 1); // before it leaves: a crash after the send still knows the nonce
         try {
           await deliver(signed); // false: no answer either time; the nonce is held and the gap check settles it
         } catch (error) {

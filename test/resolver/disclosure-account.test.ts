@@ -121,6 +121,26 @@ describe("resolver/disclosures/sender: the disclosure account's numbering agains
     expect(node.sends.filter((tx) => tx.hash === sent.hash), "the disclosure went out once").to.have.length(1);
   });
 
+  it("restart: nonces an earlier run handed out and left unmined (stale disclosures queued behind a gap) are taken by no-ops before the first send", async () => {
+    let saved: number | undefined;
+    const highWater = { load: async () => saved, save: async (next: number) => void (saved = next) };
+    const earlier = disclosureAccount(wallet as unknown as Wallet, feeProvider, { rpcUrl: node.url, chainId: CHAIN_ID, resyncMs: 0, highWater });
+    const stale = [await earlier.send(OUTGOING), await earlier.send(OUTGOING), await earlier.send(OUTGOING)];
+    earlier.stop(); // the process dies; the pool loses nonce 0, nonces 1 and 2 wait behind the gap
+    node.pool.delete(0);
+    expect(saved).to.equal(3);
+    const restarted = disclosureAccount(wallet as unknown as Wallet, feeProvider, { rpcUrl: node.url, chainId: CHAIN_ID, resyncMs: 0, highWater });
+    const fresh = await restarted.send(OUTGOING);
+    restarted.stop();
+    expect(fresh.nonce, "numbered after the earlier run's nonces").to.equal(3);
+    for (const nonce of [0, 1, 2]) {
+      const tx = node.pool.get(nonce)!;
+      expect(tx.hash, `nonce ${nonce} is not the stale disclosure`).to.not.equal(stale[nonce].hash);
+      expect([tx.to, tx.data, tx.value]).to.deep.equal([wallet.address, "0x", 0n]);
+      expect(tx.maxPriorityFeePerGas! > FEES.maxPriorityFeePerGas * 2n, "outbids fees it does not know").to.equal(true);
+    }
+  });
+
   it("resync: a dropped live disclosure is sent again (same hash), a cancel of a mined nonce sends nothing, and the state names the gap until it is mined", async () => {
     const first = await account.send(OUTGOING);
     const second = await account.send(OUTGOING);
