@@ -61,6 +61,7 @@ export function createResolverContext(
       wait: (hashes, timeoutMs) => chain.receipts.wait(hashes, timeoutMs),
       cancel: (sent) => chain.account.cancel(sent.nonce),
       settle: (sent) => chain.account.settle(sent.nonce),
+      nonceMined: (sent) => chain.account.isMined(sent.nonce),
       verdicts: (logs, entries) => matchDisclosures(logs, chain.consentManager.interface, consentManagerAddress, chain.wallet.address, entries),
     },
     {

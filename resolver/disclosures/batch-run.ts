@@ -31,6 +31,8 @@ export interface BatchChain {
   cancel(sent: SentBatch): Promise<string | undefined>;
   /** The batch's nonce is mined (by it or its no-op). */
   settle(sent: SentBatch): void;
+  /** Whether the chain has mined a transaction at the batch's nonce (whichever), asked of the node now. */
+  nonceMined(sent: SentBatch): Promise<boolean>;
   /** The verdict of the mined batch on each entry (see `matchDisclosures`). */
   verdicts(logs: readonly BatchLog[], entries: readonly DisclosureEntry[]): DisclosureVerdict[];
 }
@@ -77,6 +79,8 @@ const CANCEL_GRACE_MS = 5_000;
 const SHUTDOWN_GRACE_MS = 1_000;
 /** How long a batch answered with a failure is watched for a late mining, in ms. */
 const LATE_WATCH_MS = 10 * 60_000;
+/** Step of that watch: how long its receipts are waited for before its nonce is checked, in ms. */
+const LATE_STEP_MS = 2_000;
 
 /** Thrown into a batch's wait when the sender replaced its disclosure with a no-op. */
 class ReplacedError extends Error {
@@ -172,13 +176,28 @@ export async function runBatch(chain: BatchChain, batch: Waiting[], options: Bat
 /** Watches a batch answered with a failure until its nonce is mined; counts its Disclosures if it was mined. */
 function watchLate(chain: BatchChain, sent: SentBatch, hashes: readonly string[], entries: readonly DisclosureEntry[], options: BatchRunOptions): void {
   const started = performance.now();
+  let over = false;
+  options.shutdown.then(() => (over = true));
   options.watch(
     (async () => {
       if (hashes.length === 1) {
         const noop = await chain.cancel(sent).catch(() => undefined);
         if (noop) hashes = [...hashes, noop];
       }
-      const mined = await chain.wait(hashes, LATE_WATCH_MS).catch(() => undefined);
+      let mined: MinedBatch | undefined;
+      // In steps: a later no-op (a repair bids again) has a hash not waited for, so the nonce itself is checked too.
+      while (!mined && !over && performance.now() - started < LATE_WATCH_MS) {
+        const step = performance.now();
+        mined = await chain.wait(hashes, LATE_STEP_MS).catch(() => undefined);
+        if (mined || over) break;
+        // Paced: a wait that fails at once (the watcher stopped) must not turn this into a busy loop.
+        const rest = LATE_STEP_MS - (performance.now() - step);
+        if (rest > 0) await new Promise((resolve) => setTimeout(resolve, rest).unref());
+        if (await chain.nonceMined(sent).catch(() => false)) {
+          mined = await chain.wait([sent.hash], LATE_STEP_MS).catch(() => undefined); // was it the disclosure?
+          if (!mined) return chain.settle(sent); // another transaction took the nonce: nothing disclosed
+        }
+      }
       if (!mined) return;
       chain.settle(sent);
       if (mined.hash.toLowerCase() !== sent.hash.toLowerCase() || mined.status !== 1) return;

@@ -35,7 +35,8 @@ export interface RepairReport {
  * - sent again with its disclosure's own signed bytes (same hash) while its batch still waits (not cancelled);
  * - taken by a no-op (a zero-value self-transfer, `noopAt`) when its batch was given up, or when the node refuses
  *   the disclosure again — so a disclosure of a request answered with a failure is never sent again.
- * Outside a gap, a given-up disclosure whose no-op never went out (its cancel failed) gets one now. A `pending`
+ * Outside a gap, a given-up disclosure the node still holds (its cancel failed, or its bytes were sent again after
+ * its no-op was dropped) is replaced by its no-op (higher fees) or a new one. A `pending`
  * count ahead of `nextNonce` (another sender on the account) moves the numbering up to it.
  * @param node The node.
  * @param slots The account's unmined nonces (changed in place: mined ones removed, no-ops added).
@@ -53,10 +54,16 @@ export async function repairNonces(
   const local = nextNonce ?? pending;
   const actions: RepairReport["actions"] = [];
   const from = Math.max(pending, latest);
-  // A given-up disclosure whose no-op never went out (the cancel failed) may still be in the pool: replace it now.
+  // A given-up disclosure still in the pool — its cancel failed, or someone sent its bytes again after its no-op was
+  // dropped — is replaced by a no-op now.
   for (const slot of [...slots.values()].sort((a, b) => a.nonce - b.nonce)) {
-    if (slot.nonce >= from && slot.nonce < local) continue; // the gap's nonces are repaired below
-    if (slot.cancelled && !latestSigned(slot)?.noop) actions.push({ nonce: slot.nonce, action: await fill(node, slot, () => noopAt(slot.nonce, slot)) });
+    if (!slot.cancelled || (slot.nonce >= from && slot.nonce < local)) continue; // the gap's nonces are repaired below
+    const last = latestSigned(slot);
+    const held = await heldDisclosure(node, slot);
+    if (last?.noop && !held) continue;
+    const outcome = last?.noop ? await resend(node, last.raw) : "refused";
+    const action: RepairAction = outcome === "refused" ? await fill(node, slot, () => noopAt(slot.nonce, slot)) : outcome === "mined" ? "mined" : "resent";
+    actions.push({ nonce: slot.nonce, action });
   }
   if (pending >= local) return { latest, pending, nextNonce: Math.max(pending, local), actions };
   for (let nonce = from; nonce < local; nonce++) {
@@ -93,6 +100,12 @@ async function fill(node: RepairNode, slot: NonceSlot | undefined, noop: () => P
     if (wasLive) slot.onReplaced?.(filler.hash);
   }
   return outcome === "mined" ? "mined" : "filled";
+}
+
+/** Whether the node holds one of the slot's disclosures (not its no-ops). */
+async function heldDisclosure(node: RepairNode, slot: NonceSlot): Promise<boolean> {
+  for (const signed of slot.signed) if (!signed.noop && (await node.known(signed.hash))) return true;
+  return false;
 }
 
 /** Sends signed bytes again: `sent` (or already held), `mined` (the nonce is used), `refused` otherwise. */

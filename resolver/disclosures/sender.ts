@@ -54,6 +54,8 @@ export interface DisclosureAccount {
   cancel(nonce: number): Promise<string | undefined>;
   /** The nonce `nonce` is mined: forget it. */
   settle(nonce: number): void;
+  /** Whether the chain has mined a transaction of the account at `nonce` (its `latest` count is past it), asked now. */
+  isMined(nonce: number): Promise<boolean>;
   /** Checks the numbering against the chain now and repairs a gap ({@link repairNonces}). */
   resync(): Promise<RepairReport>;
   state(): AccountState;
@@ -268,6 +270,7 @@ export function disclosureAccount(wallet: Wallet, provider: JsonRpcProvider, opt
     settle(nonce) {
       slots.delete(nonce);
     },
+    isMined: async (nonce) => (await node.count("latest")) > nonce,
     resync: () => serialised(repair),
     state() {
       let oldestSentAt: number | undefined;

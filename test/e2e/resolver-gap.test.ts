@@ -177,7 +177,7 @@ describe("e2e: a dropped disclosure transaction (nonce gap) under load", functio
     for (const answer of failed) expect(["DISCLOSURE_FAILED", "CHAIN_UNAVAILABLE"]).to.include(answer.code);
   });
 
-  it("attack: a refused batch's own signed bytes sent again after its no-op is dropped are mined, and counted as Disclosures without release", async () => {
+  it("attack: a refused batch's own signed bytes sent again after its no-op is dropped are replaced by a no-op again; mined at once, they are counted as Disclosures without release", async () => {
     await rpc("evm_setIntervalMining", [0]);
     const before = (await health()).body.disclosures.disclosuresWithoutRelease;
     const asks = await Promise.all(Array.from({ length: 3 }, () => signedAccessBody(stack, stack.signers.reader, record.tokenId)));
@@ -187,9 +187,18 @@ describe("e2e: a dropped disclosure transaction (nonce gap) under load", functio
     expect(originals.length, "the batches' signed bytes, as anyone who saw the pool has them").to.be.greaterThan(0);
     const errors = await Promise.all(answers);
     for (const error of errors) expect(error?.code, "refused: the pause outlasted the budget").to.equal("DISCLOSURE_FAILED");
-    // Its no-op took its place in the pool; whoever drops that and sends the disclosure's bytes again gets it mined.
+    // Its no-op took its place in the pool. Whoever drops that and sends the disclosure's bytes again finds them
+    // replaced by a no-op again at the resolver's next check...
     await dropResolverPending();
     for (const raw of originals) await rpc("eth_sendRawTransaction", [raw]);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const pooled = await Promise.all((await resolverPending()).map(async (hash) => (await stack.provider.getTransaction(hash))!));
+    expect(pooled.length).to.equal(originals.length);
+    for (const tx of pooled) expect([tx.to, tx.data], "the resent disclosure was replaced by a no-op").to.deep.equal([stack.identity.address, "0x"]);
+    // ...unless a block is mined at once (here: evm_mine right after the resend): then it is mined, and counted.
+    await dropResolverPending();
+    for (const raw of originals) await rpc("eth_sendRawTransaction", [raw]);
+    await rpc("evm_mine");
     await rpc("evm_setIntervalMining", [BLOCK_MS]);
     let after = await health();
     for (let i = 0; i < 40 && after.body.disclosures.disclosuresWithoutRelease === before; i++) {

@@ -57,6 +57,7 @@ function fakeChain() {
       return undefined;
     },
     settle: () => undefined,
+    nonceMined: async () => false,
     verdicts: (logs, entries) => matchDisclosures(logs, IFACE, CONSENT_MANAGER, RESOLVER, entries),
   };
   const waits = new Map<string, Promise<MinedBatch>>();
@@ -223,6 +224,7 @@ function stuckChain() {
       return `0xc${sent.nonce}`;
     },
     settle: () => undefined,
+    nonceMined: async () => false,
     verdicts: (logs, entries) => matchDisclosures(logs, IFACE, CONSENT_MANAGER, RESOLVER, entries),
   };
   const mine = (hash: string) => {
@@ -280,6 +282,21 @@ describe("resolver disclosure batcher: a batch that is not mined is given up bef
     mine("0xd0"); // e.g. the no-op was dropped and someone sent the disclosure's bytes again
     await tick(5);
     expect(batcher.disclosuresWithoutRelease()).to.equal(2);
+  });
+
+  it("a refused batch whose nonce a later no-op took (a hash not waited for) is settled without counting anything", async () => {
+    const { chain, events } = stuckChain();
+    let settledNonce: number | undefined;
+    let minedNonce = false;
+    const watched = { ...chain, nonceMined: async () => minedNonce, settle: (sent: { nonce: number }) => (settledNonce = sent.nonce) };
+    const batcher = createDisclosureBatcher(watched, { ...LIMITS, timeoutMs: 200 });
+    const release = settled(batcher.disclose(entry()));
+    while (!release.done) await tick(10);
+    expect(events.at(-1)).to.equal("cancel 0xd0");
+    minedNonce = true; // e.g. a repair's second no-op, at higher fees, was mined
+    for (let i = 0; i < 60 && settledNonce === undefined; i++) await tick(100);
+    expect(settledNonce, "settled once the nonce is mined").to.equal(0);
+    expect(batcher.disclosuresWithoutRelease()).to.equal(0);
   });
 
   it("close is bounded while the chain mines nothing: the waiting releases get 503 SHUTTING_DOWN after their batch is cancelled", async () => {
