@@ -3,7 +3,8 @@ import { ConsentManager__factory, RecordToken__factory, type ConsentManager, typ
 import { encodeDisclosureRequests } from "./disclosures/calldata";
 import type { DisclosureEntry } from "./disclosures/match";
 import { receiptWatcher, type ReceiptWatcher } from "./disclosures/receipts";
-import { serialisedSender } from "./disclosures/sender";
+import { disclosureAccount, type DisclosureAccount, type NonceHighWater, type SentTransaction } from "./disclosures/sender";
+import type { RepairReport } from "./disclosures/nonce-repair";
 
 /**
  * Gas of a `recordDisclosures` transaction: {@link DISCLOSURE_BASE_GAS} plus {@link DISCLOSURE_ENTRY_GAS} per entry
@@ -36,13 +37,19 @@ export interface ResolverChain {
    * batch is mined: a revocation mined after the read check still wins, for its own entries only.
    * @throws When it could not be sent (nothing was disclosed).
    */
-  sendDisclosures(entries: readonly DisclosureEntry[]): Promise<string>;
+  sendDisclosures(entries: readonly DisclosureEntry[]): Promise<SentTransaction>;
+  /** The disclosure account: its numbering, cancels and gap repair (see `disclosureAccount`). */
+  account: DisclosureAccount;
   /** Waits for the receipts of sent transactions (one head poll for all of them). */
   receipts: ReceiptWatcher;
+  /** Stops the account's checks and the receipt watcher, and closes the provider. */
+  close(): void;
 }
 
 /** Head poll interval of the receipt watcher, in ms. */
 const RECEIPT_POLL_MS = 10;
+/** Default interval of the disclosure account's nonce check while transactions are pending, in ms. */
+export const DEFAULT_NONCE_CHECK_MS = 2_000;
 
 /** Where the resolver's chain is and which account records its disclosures. */
 export interface ResolverChainOptions {
@@ -52,6 +59,12 @@ export interface ResolverChainOptions {
   recordToken: string;
   /** The key of the account holding `RESOLVER_ROLE`. */
   signerPrivateKey: string;
+  /** Nonce check interval while disclosures are pending, in ms (default {@link DEFAULT_NONCE_CHECK_MS}). */
+  nonceCheckMs?: number;
+  /** Called with each nonce repair that found a gap (for the log). */
+  onNonceRepair?: (report: RepairReport) => void;
+  /** Where the disclosure account keeps its nonce high-water mark across restarts, per chain (see `disclosureAccount`). */
+  nonceHighWater?: (chainId: bigint) => NonceHighWater;
 }
 
 /** Connects to the chain at `rpcUrl`, checks the chain id once, and prepares the disclosure account. */
@@ -79,7 +92,14 @@ export function resolverChain(options: ResolverChainOptions & { chainId: bigint 
   const wallet = new Wallet(options.signerPrivateKey, provider);
   const consentManager = ConsentManager__factory.connect(options.consentManager, wallet);
   const recordToken = RecordToken__factory.connect(options.recordToken, provider);
-  const send = serialisedSender(wallet, provider, chainId);
+  const account = disclosureAccount(wallet, provider, {
+    rpcUrl: options.rpcUrl,
+    chainId,
+    resyncMs: options.nonceCheckMs ?? DEFAULT_NONCE_CHECK_MS,
+    onRepair: options.onNonceRepair,
+    highWater: options.nonceHighWater?.(chainId),
+  });
+  const receipts = receiptWatcher(provider, RECEIPT_POLL_MS);
   const to = getAddress(options.consentManager);
   const recordSelector = consentManager.interface.getFunction("recordDisclosures")!.selector;
 
@@ -90,11 +110,16 @@ export function resolverChain(options: ResolverChainOptions & { chainId: bigint 
     recordToken,
     recordTokenAddress: getAddress(options.recordToken),
     wallet,
-    async sendDisclosures(entries) {
+    sendDisclosures(entries) {
       const data = encodeDisclosureRequests(recordSelector, entries);
-      const tx = await send({ to, data, gasLimit: DISCLOSURE_BASE_GAS + DISCLOSURE_ENTRY_GAS * BigInt(entries.length) });
-      return tx.hash;
+      return account.send({ to, data, gasLimit: DISCLOSURE_BASE_GAS + DISCLOSURE_ENTRY_GAS * BigInt(entries.length) });
     },
-    receipts: receiptWatcher(provider, RECEIPT_POLL_MS),
+    account,
+    receipts,
+    close() {
+      account.stop();
+      receipts.stop();
+      provider.destroy();
+    },
   };
 }

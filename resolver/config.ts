@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { getAddress } from "ethers";
+import { RESOLVER_CLIENT_TIMEOUT_MS } from "@medrec/sdk/resolver/protocol";
 import { readIdentityFile, resolverIdentity, type ResolverIdentity } from "./identity";
 
 /** Everything a resolver needs to run. */
@@ -71,8 +72,37 @@ export interface ResolverLimits {
   disclosuresInFlight: number;
   /** Most key releases waiting for their disclosure (collecting, sent or pending); beyond it: 503, nothing done. */
   maxPendingDisclosures: number;
-  /** How long a sent batch may stay unmined; beyond it, its requests are refused (`DISCLOSURE_FAILED`), in ms. */
+  /**
+   * Longest time from a key release reaching the batcher to its answer, in ms: a batch not mined by then is given
+   * up (a no-op takes its nonce) and its requests are refused (`DISCLOSURE_FAILED`). Must stay under the client's
+   * timeout (`RESOLVER_CLIENT_TIMEOUT_MS`) by at least {@link CLIENT_TIMEOUT_MARGIN_MS}, for the checks before it.
+   */
   disclosureTimeoutMs: number;
+  /** At shutdown, how long pending batches may still be mined before they are given up, in ms. */
+  disclosureCloseWaitMs: number;
+  /** How often the disclosure account's nonces are checked against the chain while any is pending, in ms. */
+  disclosureNonceCheckMs: number;
+  /** A disclosure transaction pending longer than this makes `/healthz` degraded (503), in ms. */
+  disclosureStallMs: number;
+}
+
+/** Time kept between the resolver's disclosure budget and the client's timeout (signature and access checks). */
+export const CLIENT_TIMEOUT_MARGIN_MS = 5_000;
+
+/** A disclosure budget that would outlast the client's wait. */
+export class DisclosureBudgetError extends RangeError {
+  constructor(timeoutMs: number) {
+    super(`disclosureTimeoutMs (${timeoutMs} ms) must stay under the client's ${RESOLVER_CLIENT_TIMEOUT_MS} ms by ${CLIENT_TIMEOUT_MARGIN_MS} ms`);
+    this.name = "DisclosureBudgetError";
+  }
+}
+
+/**
+ * Checks that a key release is answered before the client gives up.
+ * @throws {DisclosureBudgetError} When `disclosureTimeoutMs` leaves less than {@link CLIENT_TIMEOUT_MARGIN_MS}.
+ */
+export function checkDisclosureBudget(limits: Pick<ResolverLimits, "disclosureTimeoutMs">): void {
+  if (limits.disclosureTimeoutMs > RESOLVER_CLIENT_TIMEOUT_MS - CLIENT_TIMEOUT_MARGIN_MS) throw new DisclosureBudgetError(limits.disclosureTimeoutMs);
 }
 
 /** Defaults of {@link ResolverLimits}. */
@@ -93,7 +123,10 @@ export const DEFAULT_LIMITS: ResolverLimits = {
   disclosureBatchGas: 6_000_000,
   disclosuresInFlight: 32,
   maxPendingDisclosures: 4_096,
-  disclosureTimeoutMs: 30_000,
+  disclosureTimeoutMs: 20_000,
+  disclosureCloseWaitMs: 3_000,
+  disclosureNonceCheckMs: 2_000,
+  disclosureStallMs: 20_000,
 };
 
 const number = (value: string | undefined, fallback: number, name: string): number => {
@@ -116,7 +149,9 @@ const number = (value: string | undefined, fallback: number, name: string): numb
  *   `RESOLVER_MAX_CONNECTIONS`, `RESOLVER_BURN_POLL_MS`, `RESOLVER_LOG_LEVEL`, `RESOLVER_TRUSTED_PROXY_HOPS` (0);
  * - the disclosure batcher: `RESOLVER_DISCLOSURE_WINDOW_MS`, `RESOLVER_DISCLOSURE_PIPELINE_WINDOW_MS`,
  *   `RESOLVER_DISCLOSURE_BATCH_GAS`, `RESOLVER_DISCLOSURES_IN_FLIGHT`, `RESOLVER_MAX_PENDING_DISCLOSURES`,
- *   `RESOLVER_DISCLOSURE_TIMEOUT_MS`.
+ *   `RESOLVER_DISCLOSURE_TIMEOUT_MS` (at most `RESOLVER_CLIENT_TIMEOUT_MS` − 5 s), `RESOLVER_DISCLOSURE_CLOSE_WAIT_MS`,
+ *   `RESOLVER_DISCLOSURE_NONCE_CHECK_MS`, `RESOLVER_DISCLOSURE_STALL_MS`.
+ * @throws {DisclosureBudgetError} When the disclosure budget would outlast the client's wait.
  */
 export async function resolverConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<ResolverConfig> {
   let consentManager = env.RESOLVER_CONSENT_MANAGER;
@@ -142,7 +177,7 @@ export async function resolverConfigFromEnv(env: NodeJS.ProcessEnv = process.env
   } else {
     throw new Error("no resolver keys: set RESOLVER_KEY_FILE (npm run resolver -- keygen --out <file>) or RESOLVER_SIGNER_KEY and RESOLVER_ENCRYPTION_KEY");
   }
-  return {
+  const config: ResolverConfig = {
     rpcUrl: env.RESOLVER_RPC_URL ?? "http://127.0.0.1:8545",
     consentManager: getAddress(consentManager),
     recordToken: getAddress(recordToken),
@@ -173,9 +208,14 @@ export async function resolverConfigFromEnv(env: NodeJS.ProcessEnv = process.env
       disclosuresInFlight: Math.max(1, number(env.RESOLVER_DISCLOSURES_IN_FLIGHT, DEFAULT_LIMITS.disclosuresInFlight, "RESOLVER_DISCLOSURES_IN_FLIGHT")),
       maxPendingDisclosures: number(env.RESOLVER_MAX_PENDING_DISCLOSURES, DEFAULT_LIMITS.maxPendingDisclosures, "RESOLVER_MAX_PENDING_DISCLOSURES"),
       disclosureTimeoutMs: number(env.RESOLVER_DISCLOSURE_TIMEOUT_MS, DEFAULT_LIMITS.disclosureTimeoutMs, "RESOLVER_DISCLOSURE_TIMEOUT_MS"),
+      disclosureCloseWaitMs: number(env.RESOLVER_DISCLOSURE_CLOSE_WAIT_MS, DEFAULT_LIMITS.disclosureCloseWaitMs, "RESOLVER_DISCLOSURE_CLOSE_WAIT_MS"),
+      disclosureNonceCheckMs: number(env.RESOLVER_DISCLOSURE_NONCE_CHECK_MS, DEFAULT_LIMITS.disclosureNonceCheckMs, "RESOLVER_DISCLOSURE_NONCE_CHECK_MS"),
+      disclosureStallMs: number(env.RESOLVER_DISCLOSURE_STALL_MS, DEFAULT_LIMITS.disclosureStallMs, "RESOLVER_DISCLOSURE_STALL_MS"),
     },
     burnPollMs: number(env.RESOLVER_BURN_POLL_MS, 1000, "RESOLVER_BURN_POLL_MS"),
     logLevel: env.RESOLVER_LOG_LEVEL ?? "info",
     trustedProxyHops: number(env.RESOLVER_TRUSTED_PROXY_HOPS, 0, "RESOLVER_TRUSTED_PROXY_HOPS"),
   };
+  checkDisclosureBudget(config.limits);
+  return config;
 }

@@ -58,7 +58,10 @@ export function createResolverContext(
   const disclosures = createDisclosureBatcher(
     {
       send: (entries) => chain.sendDisclosures(entries),
-      wait: (hash, timeoutMs) => chain.receipts.wait(hash, timeoutMs),
+      wait: (hashes, timeoutMs) => chain.receipts.wait(hashes, timeoutMs),
+      cancel: (sent) => chain.account.cancel(sent.nonce),
+      settle: (sent) => chain.account.settle(sent.nonce),
+      nonceMined: (sent) => chain.account.isMined(sent.nonce),
       verdicts: (logs, entries) => matchDisclosures(logs, chain.consentManager.interface, consentManagerAddress, chain.wallet.address, entries),
     },
     {
@@ -68,6 +71,7 @@ export function createResolverContext(
       maxInFlight: limits.disclosuresInFlight,
       maxPending: limits.maxPendingDisclosures,
       timeoutMs: limits.disclosureTimeoutMs,
+      closeWaitMs: limits.disclosureCloseWaitMs,
     },
     options.onBatch,
   );

@@ -36,3 +36,11 @@ export const CHAIN_RETRY_AFTER_SECONDS = 5;
 export function chainUnavailable(message: string): ResolverHttpError {
   return new ResolverHttpError("CHAIN_UNAVAILABLE", message, { "retry-after": String(CHAIN_RETRY_AFTER_SECONDS) });
 }
+
+/**
+ * The refusal of a key release the resolver gave up because it is shutting down: 503 `SHUTTING_DOWN` with
+ * `retry-after` (retryable: nothing was released, and its disclosure was given up).
+ */
+export function shuttingDown(): ResolverHttpError {
+  return new ResolverHttpError("SHUTTING_DOWN", "the resolver is shutting down; nothing was released, try again", { "retry-after": String(CHAIN_RETRY_AFTER_SECONDS) });
+}

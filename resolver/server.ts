@@ -3,9 +3,10 @@ import type { AddressInfo } from "node:net";
 import { wallClockSeconds } from "@medrec/sdk/resolver/protocol";
 import { startBurnWatcher, type BurnWatcher } from "./burn-watcher";
 import { connectResolverChain, type ResolverChain } from "./chain";
-import type { ResolverConfig } from "./config";
+import { checkDisclosureBudget, type ResolverConfig } from "./config";
 import { createResolverContext, type ResolverContext } from "./context";
 import { openResolverDatabase, type ResolverDatabase } from "./database";
+import type { NonceHighWater } from "./disclosures/sender";
 import { installErrorHandlers } from "./error-handler";
 import { installIpRateLimit } from "./ip-limit";
 import { accessRoutes } from "./routes/access";
@@ -23,10 +24,26 @@ export interface RunningResolver {
   burns: BurnWatcher;
   /**
    * Graceful shutdown: stops accepting connections (new requests get 503 meanwhile), lets requests in flight
-   * finish (a key release waits for its disclosure receipt), stops the burn watcher, closes the database.
+   * finish (a key release waits for its disclosure receipt at most `disclosureCloseWaitMs`, then is given up and
+   * answered 503 `SHUTTING_DOWN`), stops the burn watcher, closes the database.
    * Idempotent.
    */
   close(): Promise<void>;
+}
+
+/**
+ * The disclosure account's nonce high-water mark in the resolver's database (`meta`), per chain and account, so that a
+ * restarted resolver takes the nonces an earlier run left unmined with no-ops before sending anything.
+ */
+function databaseHighWater(database: ResolverDatabase, chainId: bigint, account: string): NonceHighWater {
+  const key = `disclosure-next-nonce:${chainId}:${account.toLowerCase()}`;
+  return {
+    load: async () => {
+      const value = await database.getMeta(key);
+      return value === undefined ? undefined : Number(value);
+    },
+    save: (nextNonce) => database.setMeta(key, String(nextNonce)),
+  };
 }
 
 /** Options of {@link startResolver} that are not configuration. */
@@ -92,11 +109,13 @@ export function buildResolverApp(context: ResolverContext, options: ResolverAppO
   app.removeContentTypeParser("text/plain"); // JSON only: anything else is a 415
   installIpRateLimit(app, limits);
   installErrorHandlers(app);
-  app.register(healthRoutes, { chain: context.chain, database: context.database, scannedBlock: options.scannedBlock });
+  app.register(healthRoutes, { chain: context.chain, database: context.database, disclosures: context.disclosures, limits, scannedBlock: options.scannedBlock });
   app.register(infoRoutes, { chain: context.chain, identity: context.identity });
   app.register(accessRoutes, context);
   app.register(depositRoutes, context);
-  // After the requests in flight: what is still collecting is sent and every pending batch answered.
+  // Before the server waits for the requests in flight (which wait for their disclosures): the batcher's bounded
+  // close answers every pending release within its `disclosureCloseWaitMs`, mined or SHUTTING_DOWN.
+  app.addHook("preClose", async () => context.disclosures.close());
   app.addHook("onClose", async () => context.disclosures.close());
   return app;
 }
@@ -108,6 +127,8 @@ export function buildResolverApp(context: ResolverContext, options: ResolverAppO
  * @param options Log destination.
  */
 export async function startResolver(config: ResolverConfig, options: StartResolverOptions = {}): Promise<RunningResolver> {
+  checkDisclosureBudget(config.limits);
+  let repairLog: FastifyInstance["log"] | undefined;
   const database = await openResolverDatabase(config.databaseFile);
   let burns: BurnWatcher | undefined;
   let app: FastifyInstance | undefined;
@@ -117,6 +138,9 @@ export async function startResolver(config: ResolverConfig, options: StartResolv
       consentManager: config.consentManager,
       recordToken: config.recordToken,
       signerPrivateKey: config.identity.signerPrivateKey,
+      nonceCheckMs: config.limits.disclosureNonceCheckMs,
+      nonceHighWater: (chainId) => databaseHighWater(database, chainId, config.identity.address),
+      onNonceRepair: (report) => repairLog?.warn({ gap: report.gap, latest: report.latest, pending: report.pending, actions: report.actions }, "disclosure nonce gap repaired"),
     });
     let batchLog: FastifyInstance["log"] | undefined;
     const context = createResolverContext(chain, database, config, {
@@ -131,6 +155,7 @@ export async function startResolver(config: ResolverConfig, options: StartResolv
     });
     const log = app.log;
     batchLog = log;
+    repairLog = log;
     watcher = await startBurnWatcher({
       chain,
       database,
@@ -165,7 +190,7 @@ export async function startResolver(config: ResolverConfig, options: StartResolv
           shuttingDown = true;
           await app!.close();
           await watcher!.stop();
-          chain.provider.destroy();
+          chain.close();
           await database.close();
         })()),
     };

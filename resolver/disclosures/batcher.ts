@@ -1,26 +1,9 @@
 import type { DisclosureReceipt } from "@medrec/sdk/resolver/protocol";
-import { ResolverHttpError, chainUnavailable } from "../errors";
-import type { BatchLog, DisclosureEntry, DisclosureVerdict } from "./match";
-import { ReceiptTimeoutError } from "./receipts";
+import { chainUnavailable, shuttingDown } from "../errors";
+import { runBatch, type BatchChain, type BatchReport, type Waiting } from "./batch-run";
+import type { DisclosureEntry } from "./match";
 
-/** The part of a mined receipt the batcher reads. */
-export interface MinedBatch {
-  hash: string;
-  blockNumber: number;
-  /** 1 success, 0 reverted. */
-  status: number | null;
-  logs: readonly BatchLog[];
-}
-
-/** What the batcher needs of the chain: send one batch, wait for its receipt, read the receipt's verdicts. */
-export interface BatchChain {
-  /** Sends one `recordDisclosures(entries)` transaction; resolves with its hash once the node took it. */
-  send(entries: readonly DisclosureEntry[]): Promise<string>;
-  /** The receipt of `hash` once mined; rejects with {@link ReceiptTimeoutError} after `timeoutMs`. */
-  wait(hash: string, timeoutMs: number): Promise<MinedBatch>;
-  /** The verdict of the mined batch on each entry (see `matchDisclosures`). */
-  verdicts(logs: readonly BatchLog[], entries: readonly DisclosureEntry[]): DisclosureVerdict[];
-}
+export type { BatchChain, BatchReport, MinedBatch, SentBatch } from "./batch-run";
 
 /** The window, chunking and time limits of the batcher. */
 export interface BatcherLimits {
@@ -34,18 +17,13 @@ export interface BatcherLimits {
   maxInFlight: number;
   /** Most releases waiting (collecting, sent, pending). */
   maxPending: number;
-  /** Longest wait for one batch's receipt, in ms. */
+  /**
+   * Longest time from a release's arrival to its answer, in ms: keep it under the client's timeout
+   * (`RESOLVER_FETCH_TIMEOUT_MS`), so that no client gives up on a release the resolver may still make.
+   */
   timeoutMs: number;
-}
-
-/** One batch as it is logged: never keys, only counts, the transaction and how it ended. */
-export interface BatchReport {
-  size: number;
-  disclosed: number;
-  transactionHash?: string;
-  blockNumber?: number;
-  outcome: "mined" | "not-sent" | "reverted" | "timed-out" | "failed";
-  ms: number;
+  /** At shutdown, how long batches in flight may still be mined before they are given up, in ms (default 3 s). */
+  closeWaitMs?: number;
 }
 
 /** Records key releases on-chain in batches; see {@link createDisclosureBatcher}. */
@@ -58,14 +36,14 @@ export interface DisclosureBatcher {
   disclose(entry: DisclosureEntry): Promise<DisclosureReceipt>;
   /** Releases collecting, sent and pending. */
   pending(): number;
-  /** Sends what is collecting now and waits for every batch in flight. */
+  /** Disclosures mined for releases that had been answered with a failure (Disclosures without a release). */
+  disclosuresWithoutRelease(): number;
+  /**
+   * Bounded shutdown: refuses new releases (`SHUTTING_DOWN`), sends what is collecting, lets batches in flight be
+   * mined for up to `closeWaitMs`, then gives the rest up (a no-op at each nonce) and answers their releases with
+   * `SHUTTING_DOWN` (503, retryable). Resolves within about `2 × closeWaitMs` whatever the chain does.
+   */
   close(): Promise<void>;
-}
-
-interface Waiting {
-  entry: DisclosureEntry;
-  resolve(receipt: DisclosureReceipt): void;
-  reject(error: unknown): void;
 }
 
 /**
@@ -75,8 +53,9 @@ interface Waiting {
  *   pending, the next window collects until it is full, the chain is idle again, or `pipelineWindowMs` passed — so
  *   on an automining chain single releases stay fast and on a 1 s chain the wait for a block collects the next batch.
  * - Pipeline: up to `maxInFlight` batches are sent and unmined at once (nonces are numbered locally by the sender).
- * - A batch that is not sent, reverts or is not mined within `timeoutMs` refuses all its releases with
- *   `DISCLOSURE_FAILED`: nothing is released without its mined `Disclosure`.
+ * - A batch that is not sent, reverts or is not mined within `timeoutMs` of its oldest release refuses all its
+ *   releases with `DISCLOSURE_FAILED`: nothing is released without its mined `Disclosure`, and a batch is given up
+ *   (a no-op takes its nonce) before its releases are refused, so that it is not mined later (see `runBatch`).
  * @param chain Send, receipt and verdicts.
  * @param limits Window, chunking and time limits.
  * @param onBatch Called once per batch (for the log).
@@ -91,6 +70,12 @@ export function createDisclosureBatcher(chain: BatchChain, limits: BatcherLimits
   let timer: NodeJS.Timeout | undefined;
   let timerDue = Infinity;
   let closing = false;
+  let closed: Promise<void> | undefined;
+  let withoutRelease = 0;
+  let stopAll!: () => void;
+  const shutdown = new Promise<void>((resolve) => (stopAll = resolve));
+  /** The releases of the batches in flight (answered at the end of a shutdown, whatever their batch does). */
+  const batches = new Set<Waiting[]>();
   /** When the oldest release now collecting arrived: the window is measured from it. */
   let windowOpened = 0;
 
@@ -126,78 +111,71 @@ export function createDisclosureBatcher(chain: BatchChain, limits: BatcherLimits
 
   const launch = (batch: Waiting[]) => {
     inFlight++;
+    batches.add(batch);
     inFlightCount += batch.length;
-    const run = runBatch(batch).finally(() => {
+    const running_ = run(batch).finally(() => {
       inFlight--;
       inFlightCount -= batch.length;
-      running.delete(run);
+      running.delete(running_);
+      batches.delete(batch);
       // The chain is idle again: what collected meanwhile goes out after the short window.
       pump();
     });
-    running.add(run);
+    running.add(running_);
   };
 
-  const runBatch = async (batch: Waiting[]): Promise<void> => {
-    const started = performance.now();
-    const entries = batch.map((waiting) => waiting.entry);
-    const fail = (outcome: BatchReport["outcome"], message: string, extra: Partial<BatchReport> = {}) => {
-      const error = new ResolverHttpError("DISCLOSURE_FAILED", message);
-      for (const waiting of batch) waiting.reject(error);
-      onBatch?.({ size: batch.length, disclosed: 0, outcome, ms: performance.now() - started, ...extra });
-    };
-    let hash: string;
-    try {
-      hash = await chain.send(entries);
-    } catch (error) {
-      if (error instanceof ResolverHttpError) return fail("not-sent", error.message);
-      return fail("not-sent", `the disclosure transaction could not be sent (${(error as { code?: string }).code ?? "error"}); nothing was released`);
-    }
-    let mined: MinedBatch;
-    try {
-      mined = await chain.wait(hash, limits.timeoutMs);
-    } catch (error) {
-      if (error instanceof ReceiptTimeoutError) {
-        return fail("timed-out", `the disclosure transaction was not mined within ${limits.timeoutMs} ms; nothing was released`, { transactionHash: hash });
-      }
-      return fail("failed", "the disclosure transaction's receipt could not be read; nothing was released", { transactionHash: hash });
-    }
-    if (mined.status !== 1) {
-      return fail("reverted", "the disclosure transaction reverted; nothing was released", { transactionHash: mined.hash, blockNumber: mined.blockNumber });
-    }
-    const verdicts = chain.verdicts(mined.logs, entries);
-    let disclosed = 0;
-    batch.forEach((waiting, index) => {
-      const verdict = verdicts[index];
-      if (verdict?.disclosed) {
-        disclosed++;
-        waiting.resolve({ transactionHash: mined.hash, blockNumber: mined.blockNumber, requestHash: waiting.entry.requestHash, logIndex: verdict.logIndex });
-      } else {
-        waiting.reject(new ResolverHttpError(verdict?.code ?? "DISCLOSURE_FAILED", verdict?.message ?? "no verdict on this request; nothing was released"));
-      }
+  const run = (batch: Waiting[]) =>
+    runBatch(chain, batch, {
+      timeoutMs: limits.timeoutMs,
+      shutdown,
+      onBatch,
+      onLateDisclosures: (count) => (withoutRelease += count),
+      watch: (task) => void task.catch(() => undefined), // not waited for at close
     });
-    onBatch?.({ size: batch.length, disclosed, transactionHash: mined.hash, blockNumber: mined.blockNumber, outcome: "mined", ms: performance.now() - started });
-  };
 
   return {
     disclose(entry) {
+      if (closing) return Promise.reject(shuttingDown());
       if (collecting.length + inFlightCount >= limits.maxPending) {
         return Promise.reject(chainUnavailable("too many key releases are waiting for their disclosure; nothing was done"));
       }
       return new Promise<DisclosureReceipt>((resolve, reject) => {
-        if (collecting.length === 0) windowOpened = performance.now();
-        collecting.push({ entry, resolve, reject });
+        const at = performance.now();
+        if (collecting.length === 0) windowOpened = at;
+        collecting.push({ entry, at, resolve, reject });
         pump();
       });
     },
     pending: () => collecting.length + inFlightCount,
-    async close() {
-      closing = true;
-      pump(true);
-      while (running.size > 0 || collecting.length > 0) {
-        await Promise.allSettled([...running]);
-        pump(true);
-      }
-      clearTimer();
+    disclosuresWithoutRelease: () => withoutRelease,
+    close() {
+      return (closed ??= shut());
     },
   };
+  async function shut(): Promise<void> {
+      closing = true;
+      const waitMs = limits.closeWaitMs ?? DEFAULT_CLOSE_WAIT_MS;
+      const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+      const until = performance.now() + waitMs;
+      pump(true);
+      while ((running.size > 0 || collecting.length > 0) && performance.now() < until) {
+        await Promise.race([Promise.allSettled([...running]), sleep(until - performance.now())]);
+        pump(true);
+      }
+      // What is still pending is given up: each batch sends its no-op and answers SHUTTING_DOWN.
+      stopAll();
+      for (const waiting of collecting.splice(0)) {
+        waiting.reject(shuttingDown());
+      }
+      await Promise.race([Promise.allSettled([...running]), sleep(waitMs)]);
+      // A batch still stuck (its no-op could not be sent) must not hold the shutdown: its releases are answered
+      // now (a settled release ignores this).
+      for (const batch of batches) {
+        for (const waiting of batch) waiting.reject(shuttingDown());
+      }
+      clearTimer();
+  }
 }
+
+/** Default of {@link BatcherLimits.closeWaitMs}. */
+const DEFAULT_CLOSE_WAIT_MS = 3_000;

@@ -1,5 +1,5 @@
 import { ResolverError } from "./errors";
-import type { ErrorBody, ResolverClientErrorCode } from "./protocol";
+import { RESOLVER_CLIENT_TIMEOUT_MS, type ErrorBody, type ResolverClientErrorCode } from "./protocol";
 
 /** Where a resolver listens, e.g. `http://127.0.0.1:8787`. */
 export type ResolverUrl = string;
@@ -13,7 +13,7 @@ export function clientError(code: ResolverClientErrorCode, status: number, messa
  * Sends one JSON request to a resolver and returns the parsed 2xx body.
  * @param url The resolver's base URL.
  * @param path A path of `RESOLVER_ROUTES` (filled in).
- * @param init Method, JSON body and time limit (default 30 s).
+ * @param init Method, JSON body and time limit (default `RESOLVER_CLIENT_TIMEOUT_MS`, 30 s).
  * @throws {ResolverError} With the resolver's code and HTTP status on a 4xx/5xx, `RESOLVER_UNREACHABLE` when no
  *   response arrived (within `timeoutMs`), `RESOLVER_BAD_RESPONSE` when the body is not the expected JSON.
  */
@@ -28,7 +28,7 @@ export async function resolverFetch<T>(
       method: init.method,
       headers: init.body === undefined ? {} : { "content-type": "application/json" },
       body: init.body === undefined ? undefined : JSON.stringify(init.body),
-      signal: AbortSignal.timeout(init.timeoutMs ?? 30_000),
+      signal: AbortSignal.timeout(init.timeoutMs ?? RESOLVER_CLIENT_TIMEOUT_MS),
     });
   } catch (error) {
     throw clientError("RESOLVER_UNREACHABLE", 0, `resolver at ${url} did not answer`, { cause: error });

@@ -3,7 +3,8 @@ import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { Wallet, getAddress } from "ethers";
-import { DEFAULT_LIMITS, resolverConfigFromEnv } from "../../resolver/config";
+import { DEFAULT_LIMITS, DisclosureBudgetError, resolverConfigFromEnv } from "../../resolver/config";
+import { RESOLVER_CLIENT_TIMEOUT_MS } from "../../sdk/resolver";
 import { generateIdentityFile, readIdentityFile } from "../../resolver/identity";
 import { bytesToHex, generateEncryptionKeyPair, getEncryptionPublicKey } from "../../sdk/crypto";
 
@@ -44,6 +45,13 @@ describe("resolver/config and identity: configuration from the environment, keys
     expect(await failure({ ...addresses })).to.include("RESOLVER_KEY_FILE");
     expect(await failure({ ...keys, RESOLVER_DEPLOYMENT: path.join(dir, "missing.json") })).to.include("RESOLVER_CONSENT_MANAGER");
     expect(await failure({ ...keys, ...addresses, RESOLVER_PORT: "eighty" })).to.include("RESOLVER_PORT");
+  });
+
+  it("the disclosure budget stays under the client's timeout: the default does, one at the client's timeout is refused", async () => {
+    expect(DEFAULT_LIMITS.disclosureTimeoutMs).to.be.lessThan(RESOLVER_CLIENT_TIMEOUT_MS);
+    let refusal: unknown;
+    await resolverConfigFromEnv({ ...keys, ...addresses, RESOLVER_DISCLOSURE_TIMEOUT_MS: String(RESOLVER_CLIENT_TIMEOUT_MS) }).catch((error) => (refusal = error));
+    expect(refusal).to.be.instanceOf(DisclosureBudgetError);
   });
 
   it("keygen writes a 0600 key file that loads back to the same identity, and never overwrites one", async () => {

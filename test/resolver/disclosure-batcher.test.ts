@@ -45,13 +45,24 @@ function fakeChain() {
       });
       waits.set(hash, mined);
       sent.push({ entries, hash, mine });
-      return hash;
+      return { hash, nonce: sent.length - 1, replaced: new Promise<string>(() => undefined) };
     },
-    wait: (hash) => waits.get(hash)!,
+    wait: (hashes, timeoutMs) =>
+      Promise.race([
+        waits.get(hashes[0])!,
+        new Promise<never>((_, reject) => setTimeout(() => reject(new ReceiptTimeoutError(hashes[0], timeoutMs)), timeoutMs)),
+      ]),
+    cancel: async () => {
+      cancels++;
+      return undefined;
+    },
+    settle: () => undefined,
+    nonceMined: async () => false,
     verdicts: (logs, entries) => matchDisclosures(logs, IFACE, CONSENT_MANAGER, RESOLVER, entries),
   };
   const waits = new Map<string, Promise<MinedBatch>>();
-  return { chain, sent, failSends: (error: Error) => (sendFailure = error) };
+  let cancels = 0;
+  return { chain, sent, failSends: (error: Error) => (sendFailure = error), cancels: () => cancels };
 }
 
 const LIMITS: BatcherLimits = { windowMs: 5, pipelineWindowMs: 40, maxBatch: 100, maxInFlight: 4, maxPending: 1000, timeoutMs: 1000 };
@@ -184,6 +195,126 @@ describe("resolver disclosure batcher", () => {
     sent[0].mine();
     await closing;
     await release;
+  });
+});
+
+/**
+ * A chain that never mines on its own: `wait` resolves only when the test mines one of the waited hashes, times out
+ * otherwise; every call is written to `events` in order (send, cancel, answers), to check what came before what.
+ */
+function stuckChain() {
+  const events: string[] = [];
+  const waiters: { hashes: readonly string[]; resolve(batch: MinedBatch): void }[] = [];
+  let sends = 0;
+  const entriesOf = new Map<string, readonly DisclosureEntry[]>();
+  const chain: BatchChain = {
+    async send(entries) {
+      const hash = `0xd${sends}`;
+      entriesOf.set(hash, entries);
+      events.push(`send ${hash}`);
+      return { hash, nonce: sends++, replaced: new Promise<string>(() => undefined) };
+    },
+    wait: (hashes, timeoutMs) =>
+      new Promise<MinedBatch>((resolve, reject) => {
+        waiters.push({ hashes, resolve });
+        setTimeout(() => reject(new ReceiptTimeoutError(hashes[0], timeoutMs)), timeoutMs);
+      }),
+    async cancel(sent) {
+      events.push(`cancel ${sent.hash}`);
+      return `0xc${sent.nonce}`;
+    },
+    settle: () => undefined,
+    nonceMined: async () => false,
+    verdicts: (logs, entries) => matchDisclosures(logs, IFACE, CONSENT_MANAGER, RESOLVER, entries),
+  };
+  const mine = (hash: string) => {
+    const disclosure = entriesOf.get(hash);
+    for (const waiter of waiters.splice(0)) {
+      if (waiter.hashes.includes(hash)) waiter.resolve({ hash, blockNumber: 9, status: 1, logs: (disclosure ?? []).map((e, i) => disclosureLog(e, i)) });
+    }
+  };
+  return { chain, events, mine };
+}
+
+describe("resolver disclosure batcher: a batch that is not mined is given up before its requests are refused", () => {
+  it("budget spent: within the budget, the batch is cancelled (a no-op at its nonce) first, then its requests get DISCLOSURE_FAILED", async () => {
+    const { chain, events } = stuckChain();
+    const batcher = createDisclosureBatcher(chain, { ...LIMITS, timeoutMs: 400 });
+    const started = performance.now();
+    const release = batcher.disclose(entry()).then(
+      () => events.push("released"),
+      (error: ResolverHttpError) => events.push(`refused ${error.code}`),
+    );
+    await release;
+    expect(events).to.deep.equal(["send 0xd0", "cancel 0xd0", "refused DISCLOSURE_FAILED"]);
+    expect(performance.now() - started, "answered within the budget (it stays under the client's timeout)").to.be.lessThan(400 + 60);
+  });
+
+  it("a disclosure mined during the grace after its cancel is still released (from its own receipt)", async () => {
+    const { chain, events, mine } = stuckChain();
+    const batcher = createDisclosureBatcher(chain, { ...LIMITS, timeoutMs: 800 });
+    const release = settled(batcher.disclose(entry()));
+    while (!events.includes("cancel 0xd0")) await tick(10);
+    mine("0xd0");
+    await tick(5);
+    expect(release.error).to.equal(undefined);
+    expect(release.value?.transactionHash).to.equal("0xd0");
+  });
+
+  it("the no-op mined instead: DISCLOSURE_FAILED at once, and the counter of Disclosures without release stays 0", async () => {
+    const { chain, events, mine } = stuckChain();
+    const batcher = createDisclosureBatcher(chain, { ...LIMITS, timeoutMs: 800 });
+    const release = settled(batcher.disclose(entry()));
+    while (!events.includes("cancel 0xd0")) await tick(10);
+    mine("0xc0");
+    await tick(5);
+    expect((release.error as ResolverHttpError).code).to.equal("DISCLOSURE_FAILED");
+    expect(batcher.disclosuresWithoutRelease()).to.equal(0);
+  });
+
+  it("a batch answered with a failure and mined later anyway is counted as Disclosures without release", async () => {
+    const { chain, events, mine } = stuckChain();
+    const batcher = createDisclosureBatcher(chain, { ...LIMITS, timeoutMs: 200 });
+    const entries = [entry(), entry()];
+    const releases = entries.map((e) => settled(batcher.disclose(e)));
+    while (!releases.every((r) => r.done)) await tick(10);
+    expect(events.at(-1)).to.equal("cancel 0xd0");
+    mine("0xd0"); // e.g. the no-op was dropped and someone sent the disclosure's bytes again
+    await tick(5);
+    expect(batcher.disclosuresWithoutRelease()).to.equal(2);
+  });
+
+  it("a refused batch whose nonce a later no-op took (a hash not waited for) is settled without counting anything", async () => {
+    const { chain, events } = stuckChain();
+    let settledNonce: number | undefined;
+    let minedNonce = false;
+    const watched = { ...chain, nonceMined: async () => minedNonce, settle: (sent: { nonce: number }) => (settledNonce = sent.nonce) };
+    const batcher = createDisclosureBatcher(watched, { ...LIMITS, timeoutMs: 200 });
+    const release = settled(batcher.disclose(entry()));
+    while (!release.done) await tick(10);
+    expect(events.at(-1)).to.equal("cancel 0xd0");
+    minedNonce = true; // e.g. a repair's second no-op, at higher fees, was mined
+    for (let i = 0; i < 60 && settledNonce === undefined; i++) await tick(100);
+    expect(settledNonce, "settled once the nonce is mined").to.equal(0);
+    expect(batcher.disclosuresWithoutRelease()).to.equal(0);
+  });
+
+  it("close is bounded while the chain mines nothing: the waiting releases get 503 SHUTTING_DOWN after their batch is cancelled", async () => {
+    const { chain, events } = stuckChain();
+    const batcher = createDisclosureBatcher(chain, { ...LIMITS, timeoutMs: 60_000, closeWaitMs: 200 });
+    const releases = [entry(), entry()].map((e) => settled(batcher.disclose(e)));
+    await tick(20);
+    const started = performance.now();
+    await batcher.close();
+    const ms = performance.now() - started;
+    expect(ms).to.be.lessThan(1_600);
+    for (const release of releases) {
+      expect((release.error as ResolverHttpError).code).to.equal("SHUTTING_DOWN");
+      expect((release.error as ResolverHttpError).status).to.equal(503);
+    }
+    expect(events).to.include("cancel 0xd0");
+    const late = await batcher.disclose(entry()).catch((error: ResolverHttpError) => error);
+    expect((late as ResolverHttpError).code, "refused after close").to.equal("SHUTTING_DOWN");
   });
 });
 

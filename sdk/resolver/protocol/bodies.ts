@@ -75,7 +75,23 @@ export interface ResolverInfo {
   encryptionPublicKey: string;
 }
 
-/** `GET /healthz` response body while the chain answers (200 with `ok`; 503 with `degraded` without `RESOLVER_ROLE`). */
+/** The disclosure account's state in `/healthz`. */
+export interface DisclosureHealthBody {
+  /** Disclosure transactions sent and not known to be mined. */
+  pendingTransactions: number;
+  /** Age of the oldest of them, in ms (0 when none). */
+  oldestPendingMs: number;
+  /** A nonce gap (dropped transactions) not yet mined over: the missing nonces `[from, to)` and its age in ms. */
+  nonceGap: { from: number; to: number; ageMs: number } | null;
+  /** Disclosures mined for requests that had been answered with a failure (Disclosures without a release). */
+  disclosuresWithoutRelease: number;
+}
+
+/**
+ * `GET /healthz` response body while the chain answers: 200 with `ok`; 503 with `degraded` and the checks that
+ * fail in `failing` (`resolver-role`: no `RESOLVER_ROLE`; `disclosure-nonce-gap`: disclosure transactions were
+ * dropped and their nonces are not mined over yet; `disclosure-stalled`: a disclosure transaction is pending too long).
+ */
 export interface HealthBody {
   status: "ok" | "degraded";
   chainId: string;
@@ -90,6 +106,9 @@ export interface HealthBody {
   erased: number;
   /** Access-request nonces kept (until their deadline). */
   nonces: number;
+  /** The checks that fail (empty when `ok`). */
+  failing: string[];
+  disclosures: DisclosureHealthBody;
 }
 
 /** `GET /healthz` response body (503) when the chain does not answer. */

@@ -13,6 +13,12 @@ export const UINT256_BITS = 256;
 /** The Solidity widths of the resolver's integer fields. */
 export type UintBits = typeof UINT64_BITS | typeof UINT256_BITS;
 
+/**
+ * How long the client waits for a resolver's answer, in ms (`resolverFetch`'s default). A resolver keeps its whole
+ * budget for a key release (`disclosureTimeoutMs`) under it, so that it answers before the client gives up.
+ */
+export const RESOLVER_CLIENT_TIMEOUT_MS = 30_000;
+
 /** Shortest signature accepted, in bytes (an ECDSA signature). */
 export const SIGNATURE_MIN_BYTES = 65;
 /** Longest signature accepted, in bytes (ERC-1271 signatures may be longer than ECDSA ones). */
