@@ -122,9 +122,8 @@ export function startWorker(): Worker {
 /**
  * Sends `job` to `worker` and resolves with its answer; rejects with {@link PrepareFailedError} when the worker fails
  * or exits first.
- * @internal (also used by `ingestBundles`)
  */
-export function run(worker: Worker, job: PrepareJob): Promise<PrepareAnswer> {
+function run(worker: Worker, job: PrepareJob): Promise<PrepareAnswer> {
   return new Promise((resolve, reject) => {
     const onMessage = (answer: PrepareAnswer) => {
       if (answer.id !== job.id) return;

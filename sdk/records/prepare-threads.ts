@@ -7,8 +7,9 @@
  */
 import type { Worker } from "node:worker_threads";
 import { FhirValidationError } from "../fhir/errors";
-import { PrepareFailedError, run, startWorker } from "./prepare-pool";
+import { PrepareFailedError, startWorker } from "./prepare-pool";
 import type { PreparedRecord } from "./prepare";
+import type { PrepareAnswer } from "./prepare-worker";
 
 /** Threads that prepare inputs, in the order they are asked, each input on the next thread in turn. */
 export interface PrepareThreads {
@@ -18,8 +19,34 @@ export interface PrepareThreads {
    * @throws {PrepareFailedError} The worker failed or exited.
    */
   prepare(input: Uint8Array): Promise<PreparedRecord[]>;
-  /** Stops the threads (those not started yet are never started). */
+  /** Stops the threads (those not started yet are never started); jobs not answered fail. */
   close(): Promise<void>;
+}
+
+interface Lane {
+  worker: Worker;
+  /** Jobs sent and not answered, by id. */
+  waiting: Map<number, { resolve(answer: PrepareAnswer): void; reject(error: unknown): void }>;
+  /** Why the worker can take no more jobs, once it cannot. */
+  failed?: PrepareFailedError;
+}
+
+/** One worker with one listener per event, however many jobs wait on it. */
+function startLane(): Lane {
+  const lane: Lane = { worker: startWorker(), waiting: new Map() };
+  const failAll = (error: PrepareFailedError) => {
+    lane.failed ??= error;
+    for (const job of lane.waiting.values()) job.reject(lane.failed);
+    lane.waiting.clear();
+  };
+  lane.worker.on("message", (answer: PrepareAnswer) => {
+    const job = lane.waiting.get(answer.id);
+    lane.waiting.delete(answer.id);
+    job?.resolve(answer);
+  });
+  lane.worker.on("error", (error: Error) => failAll(new PrepareFailedError(`a preparation worker failed (${error.name})`)));
+  lane.worker.on("exit", (code: number) => failAll(new PrepareFailedError(`a preparation worker exited (code ${code})`)));
+  return lane;
 }
 
 /**
@@ -28,28 +55,28 @@ export interface PrepareThreads {
  * @param count At least 1.
  */
 export function prepareThreads(count: number): PrepareThreads {
-  const workers: Worker[] = [];
-  const exited: boolean[] = [];
+  const lanes: Lane[] = [];
   let next = 0;
   let jobs = 0;
   let closed = false;
   return {
     async prepare(input) {
       if (closed) throw new PrepareFailedError("the preparation threads are stopped");
-      const lane = next++ % Math.max(1, count);
-      if (exited[lane]) throw new PrepareFailedError("a preparation worker exited");
-      if (workers[lane] === undefined) {
-        workers[lane] = startWorker();
-        workers[lane].once("exit", () => (exited[lane] = true)); // later jobs fail at once instead of waiting
-      }
-      const answer = await run(workers[lane], { id: jobs++, input });
+      const index = next++ % Math.max(1, count);
+      const lane = (lanes[index] ??= startLane());
+      if (lane.failed) throw lane.failed;
+      const id = jobs++;
+      const answer = await new Promise<PrepareAnswer>((resolve, reject) => {
+        lane.waiting.set(id, { resolve, reject });
+        lane.worker.postMessage({ id, input }); // a copy: the caller keeps its input
+      });
       if ("records" in answer) return answer.records;
       if ("issues" in answer) throw new FhirValidationError(answer.issues);
       throw new PrepareFailedError(`preparing an input failed (${answer.failure})`);
     },
     async close() {
       closed = true;
-      await Promise.all(workers.map((worker) => worker.terminate()));
+      await Promise.all(lanes.map((lane) => lane.worker.terminate()));
     },
   };
 }

@@ -45,11 +45,16 @@ describe("sdk/records: ingest with preparation threads", function () {
 
   it("text and bytes prepared on a worker thread: the records of the calling thread's preparation, each readable", async () => {
     const { context, options, patientKeys } = await loadFixture(setup);
-    const bundles = generatePatientBundles({ seed: 91, patients: 5 });
+    const bundles = generatePatientBundles({ seed: 91, patients: 14 });
     // A bundle with trailing-zero decimals as text: the worker keeps every digit, as the calling thread does.
     const texts = bundles.map((bundle) => JSON.stringify(bundle).replace(/"value":(\d+)\.(\d+)/, '"value":$1.$200'));
     const inputs = texts.map((text, i) => (i % 2 === 0 ? text : new TextEncoder().encode(text)));
-    const results = await ingestBundles(context, inputs.map((input) => ({ input, options })), { prepareThreads: 1 });
+    // Every input in flight on the one thread at once (concurrency 12 > inputs): one listener per worker event.
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on("warning", onWarning);
+    const results = await ingestBundles(context, inputs.map((input) => ({ input, options })), { prepareThreads: 1, concurrency: 12 }).finally(() => process.off("warning", onWarning));
+    expect(warnings).to.not.include("MaxListenersExceededWarning");
     const expected = texts.map((text) => prepareRecords(text));
     expect(results.map((r) => r.length)).to.deep.equal(expected.map((r) => r.length));
     for (const [i, records] of results.entries()) {
