@@ -8,7 +8,7 @@
 export { ParticipantKind } from "./participant-kind";
 export { RECORD_UPDATE_TYPES, recordTokenDomain, signRecordUpdate, type RecordUpdate } from "./record-attestation";
 export { findRevertData } from "./revert-data";
-export { checksummedAddress, CHECKSUMS_KEPT } from "./checksummed-address";
+export { checksummedAddress, CHECKSUMS_KEPT } from "../vocabulary/checksummed-address";
 export { fetchChainId, rpcRequest } from "./json-rpc";
 export { freshNonce } from "./fresh-nonce";
 export { revertDecoder, formatRevert, type DecodedRevert, type ErrorSource } from "./revert-decoder";

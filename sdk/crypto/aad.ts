@@ -4,7 +4,7 @@
  * @module
  */
 
-import { checksummedAddress } from "../chain/checksummed-address";
+import { checksummedAddress } from "../vocabulary/checksummed-address";
 import { InvalidArgumentError } from "../errors";
 import { concatBytes, hexToBytes, uintToBytes } from "./bytes";
 

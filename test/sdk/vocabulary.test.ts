@@ -3,7 +3,8 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { decodeBytes32String, type Contract, type FunctionFragment } from "ethers";
+import fc from "fast-check";
+import { AbiCoder, decodeBytes32String, getAddress, hexlify, keccak256, type Contract, type FunctionFragment } from "ethers";
 import * as vocabulary from "../../sdk/vocabulary";
 import * as limits from "../../sdk/vocabulary/limits";
 
@@ -125,5 +126,29 @@ describe("sdk/vocabulary mirrors the contracts", () => {
     expect(vocabulary.scopeNames(vocabulary.ALL_SCOPES)).to.deep.equal([...vocabulary.SCOPE_NAMES]);
     expect(vocabulary.scopeNames(vocabulary.Scope.ANNOTATE | 0x10)).to.deep.equal(["ANNOTATE", "16"]);
     expect(vocabulary.scopeNames(0)).to.deep.equal([]);
+  });
+
+  it("property: recordTokenId is the low 128 bits of keccak256(abi.encode(writer, patient, salt)), for any case of the addresses", () => {
+    const reference = (writer: string, patient: string, salt: string) => {
+      const id = BigInt(keccak256(AbiCoder.defaultAbiCoder().encode(["address", "address", "bytes32"], [writer, patient, salt]))) & ((1n << 128n) - 1n);
+      return id === 0n ? 1n << 128n : id;
+    };
+    const address = fc.uint8Array({ minLength: 20, maxLength: 20 }).chain((bytes) => fc.constantFrom(getAddress(hexlify(bytes)), hexlify(bytes).toLowerCase()));
+    const salt = fc.uint8Array({ minLength: 32, maxLength: 32 }).chain((bytes) => fc.constantFrom(hexlify(bytes), hexlify(bytes).toUpperCase().replace("0X", "0x")));
+    fc.assert(
+      fc.property(address, address, salt, (writer, patient, s) => {
+        expect(vocabulary.recordTokenId(writer, patient, s)).to.equal(reference(getAddress(writer), getAddress(patient), s));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("recordTokenId refuses a salt that is not 32 bytes of hex and an address whose checksum is wrong", () => {
+    const writer = getAddress("0x" + "ab".repeat(20));
+    for (const bad of ["0x", "0x" + "00".repeat(31), "0x" + "00".repeat(33), "00".repeat(32), "0x" + "zz".repeat(32)]) {
+      expect(() => vocabulary.recordTokenId(writer, writer, bad), bad).to.throw(/invalid bytes32 salt/);
+    }
+    const wrongChecksum = writer.slice(0, 2) + (writer[2] === writer[2].toUpperCase() ? writer[2].toLowerCase() : writer[2].toUpperCase()) + writer.slice(3);
+    if (wrongChecksum !== writer && /[a-fA-F]/.test(writer[2])) expect(() => vocabulary.recordTokenId(wrongChecksum, writer, "0x" + "11".repeat(32))).to.throw();
   });
 });

@@ -5,7 +5,7 @@
  * @module
  */
 import { TypedDataEncoder, getBytes, keccak256, type Signer, type TypedDataDomain, type TypedDataField } from "ethers";
-import { checksummedAddress } from "../../chain/checksummed-address";
+import { checksummedAddress } from "../../vocabulary/checksummed-address";
 
 /**
  * A reader's signed request for the key of one record (EIP-712 `AccessRequest`). The resolver re-wraps the
