@@ -43,6 +43,8 @@ export interface ResolverDatabase {
    * @throws The SQLite error.
    */
   probeWritable(): Promise<void>;
+  /** The connection's `PRAGMA synchronous`, by name (`FULL`, see {@link SYNCHRONOUS}). */
+  synchronousMode(): Promise<string>;
   /** Counts for `/healthz`. */
   counts(): Promise<{ wraps: number; erased: number; nonces: number }>;
   close(): Promise<void>;
@@ -201,6 +203,10 @@ async function databaseOver(db: sqlite3.Database, faults?: StorageFaults): Promi
     },
     async isErased(tokenId) {
       return erased.has(id(tokenId));
+    },
+    async synchronousMode() {
+      const row = await get<{ synchronous: number }>("PRAGMA synchronous");
+      return ["OFF", "NORMAL", "FULL", "EXTRA"][row!.synchronous] ?? String(row!.synchronous);
     },
     async probeWritable() {
       await run(PROBE, [Date.now()]);
