@@ -7,6 +7,7 @@ import { expectRefusal, send } from "../helpers/inject-refusals";
 import { RESOLVER_ROUTES, type HealthBody } from "../../sdk/resolver";
 import { HEALTH_CHECK_TIMEOUT_MS } from "../../resolver/routes/health";
 import { STORAGE_RETRY_AFTER_SECONDS } from "../../resolver/errors";
+import { CHAIN_CALL_TIMEOUT_MS } from "../../resolver/chain";
 import type { StorageFaults } from "../../resolver/database";
 
 /** An error as node-sqlite3 reports a full disk (`SQLITE_FULL`, errno 13). */
@@ -105,6 +106,16 @@ describe("resolver under faults (inject): full disk, a node that never answers",
       expect(body.failing).to.include("chain").and.not.include("contract-code").and.not.include("resolver-role").and.not.include("database-writable");
       expect(body.checks.chain.error).to.match(/timed out|TimeoutError|no answer/i);
       expect(body.blockNumber).to.equal(null);
+    });
+
+    it("a key release does not hang: 503 CHAIN_UNAVAILABLE with retry-after once the node's call times out", async function () {
+      this.timeout(CHAIN_CALL_TIMEOUT_MS + 10_000);
+      const started = performance.now();
+      const response = await send(resolver.app, "POST", RESOLVER_ROUTES.access, (await signedAccessBody(resolver, reader, 1n)).body);
+      const ms = performance.now() - started;
+      expectRefusal(response, 503, "CHAIN_UNAVAILABLE");
+      expect(response.headers["retry-after"]).to.equal("5");
+      expect(ms).to.be.within(CHAIN_CALL_TIMEOUT_MS - 500, CHAIN_CALL_TIMEOUT_MS + 3_000);
     });
   });
 });
