@@ -2,6 +2,7 @@ import { DisclosureStatus } from "@medrec/sdk/vocabulary";
 import type { JsonRpcProvider } from "ethers";
 import type { ConsentManager } from "@medrec/sdk/chain/contracts";
 import { decodeDisclosureChecks, encodeDisclosureRequests } from "./disclosures/calldata";
+import { ContractCodeMissingError } from "./errors";
 
 /** ConsentManager's `checkDisclosures` statuses. */
 export const CHECK_ALLOWED = DisclosureStatus.ALLOWED;
@@ -79,6 +80,8 @@ export function createAccessChecker(chain: { provider: JsonRpcProvider; consentM
     try {
       const data = encodeDisclosureRequests(selector, batch.map(({ question }) => question));
       const result = (await chain.provider.send("eth_call", [{ to, data }, "latest"])) as string;
+      // Empty return data from a view that always returns: no code at ConsentManager (a fresh chain on the same URL).
+      if (result === "0x") throw new ContractCodeMissingError(to);
       const checks = decodeDisclosureChecks(result, batch.length);
       batch.forEach((asked, index) => asked.resolve(checks[index]));
     } catch (error) {

@@ -12,6 +12,8 @@ export interface BurnWatcher {
   scan(): Promise<number>;
   /** The last block scanned. */
   scannedBlock(): number;
+  /** When (`Date.now()`) a scan last reached the head it read; `undefined` before the first. */
+  caughtUpAt(): number | undefined;
   stop(): Promise<void>;
 }
 
@@ -34,6 +36,7 @@ export async function startBurnWatcher(options: {
   const filter = chain.recordToken.filters.RecordBurned();
   let running: Promise<number> | undefined;
   let stopped = false;
+  let caughtUpAt: number | undefined;
 
   const scanOnce = async (): Promise<number> => {
     const head = await chain.provider.getBlockNumber();
@@ -50,6 +53,7 @@ export async function startBurnWatcher(options: {
       scanned = to;
       await database.setMeta(SCANNED_KEY, String(scanned));
     }
+    caughtUpAt = Date.now();
     return shredded;
   };
   const scan = () => (running ??= scanOnce().finally(() => (running = undefined)));
@@ -62,6 +66,7 @@ export async function startBurnWatcher(options: {
   return {
     scan,
     scannedBlock: () => scanned,
+    caughtUpAt: () => caughtUpAt,
     async stop() {
       stopped = true;
       clearInterval(timer);

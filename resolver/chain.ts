@@ -1,4 +1,4 @@
-import { JsonRpcProvider, Network, Wallet, getAddress } from "ethers";
+import { FetchRequest, JsonRpcProvider, Network, Wallet, getAddress } from "ethers";
 import { ConsentManager__factory, RecordToken__factory, type ConsentManager, type RecordToken } from "@medrec/sdk/chain/contracts";
 import { encodeDisclosureRequests } from "./disclosures/calldata";
 import type { DisclosureEntry } from "./disclosures/match";
@@ -24,6 +24,8 @@ export function disclosuresPerBatch(gasCap: number): number {
 
 /** The resolver's view of the chain: contracts for reads and the account that records disclosures. */
 export interface ResolverChain {
+  /** The node's JSON-RPC endpoint (what `/healthz` probes with its own time limits). */
+  rpcUrl: string;
   provider: JsonRpcProvider;
   chainId: bigint;
   consentManager: ConsentManager;
@@ -45,6 +47,13 @@ export interface ResolverChain {
   /** Stops the account's checks and the receipt watcher, and closes the provider. */
   close(): void;
 }
+
+/**
+ * Longest wait for one answer of the node through the provider, in ms (ethers' default is 5 minutes): a node that
+ * accepts connections and never answers (paused, wedged) costs a request this long at most, then it is answered 503
+ * `CHAIN_UNAVAILABLE` (ethers' `TIMEOUT`).
+ */
+export const CHAIN_CALL_TIMEOUT_MS = 10_000;
 
 /** Head poll interval of the receipt watcher, in ms. */
 const RECEIPT_POLL_MS = 10;
@@ -88,7 +97,9 @@ export async function connectResolverChain(options: ResolverChainOptions): Promi
 export function resolverChain(options: ResolverChainOptions & { chainId: bigint }): ResolverChain {
   const { chainId } = options;
   // No batch stall: ethers would otherwise hold every call 10 ms to batch it, on each step of a key release.
-  const provider = new JsonRpcProvider(options.rpcUrl, Network.from(chainId), { staticNetwork: true, pollingInterval: 100, batchStallTime: 0 });
+  const request = new FetchRequest(options.rpcUrl);
+  request.timeout = CHAIN_CALL_TIMEOUT_MS;
+  const provider = new JsonRpcProvider(request, Network.from(chainId), { staticNetwork: true, pollingInterval: 100, batchStallTime: 0 });
   const wallet = new Wallet(options.signerPrivateKey, provider);
   const consentManager = ConsentManager__factory.connect(options.consentManager, wallet);
   const recordToken = RecordToken__factory.connect(options.recordToken, provider);
@@ -104,6 +115,7 @@ export function resolverChain(options: ResolverChainOptions & { chainId: bigint 
   const recordSelector = consentManager.interface.getFunction("recordDisclosures")!.selector;
 
   return {
+    rpcUrl: options.rpcUrl,
     provider,
     chainId,
     consentManager,

@@ -5,7 +5,7 @@ import { createDisclosureBatcher, type BatchReport, type DisclosureBatcher } fro
 import { matchDisclosures } from "./disclosures/match";
 import type { ResolverConfig, ResolverLimits } from "./config";
 import type { ResolverDatabase } from "./database";
-import { ResolverHttpError } from "./errors";
+import { ResolverHttpError, isStorageFailure } from "./errors";
 import { resolverDomain, wallClockSeconds } from "@medrec/sdk/resolver/protocol";
 import type { RecordAadFields } from "@medrec/sdk/crypto";
 import type { ResolverIdentity } from "./identity";
@@ -149,10 +149,23 @@ export async function refuseDeadRecord(context: ResolverContext, tokenId: bigint
   const at = blockTag ?? Number(await provider.send("eth_blockNumber", []));
   const [[patient], used] = await Promise.all([recordToken.pointerOf(tokenId, { blockTag: at }), recordToken.isUsed(tokenId, { blockTag: at })]);
   if (BigInt(patient) === 0n && used) {
-    await context.database.shred(tokenId, await context.chain.provider.getBlockNumber());
+    await shredErased(context, tokenId);
     throw new ResolverHttpError("RECORD_ERASED", `record #${tokenId} was erased`);
   }
   throw new ResolverHttpError("UNKNOWN_RECORD", `record #${tokenId} does not exist`);
+}
+
+/**
+ * Shreds a record the chain says was erased. When the storage fails the tombstone is still held in memory (the
+ * record is refused from now on) and the burn watcher or the next request deletes the wraps: the caller answers
+ * 410 either way, never a 503 for a record known to be gone.
+ */
+export async function shredErased(context: ResolverContext, tokenId: bigint): Promise<void> {
+  try {
+    await context.database.shred(tokenId, await context.chain.provider.getBlockNumber());
+  } catch (error) {
+    if (!isStorageFailure(error)) throw error;
+  }
 }
 
 /**

@@ -7,7 +7,7 @@
 import type { FastifyError, FastifyInstance } from "fastify";
 import { RESOLVER_ERRORS, errorBody, type ResolverErrorCode } from "@medrec/sdk/resolver/protocol";
 import { isNodeUnreachable } from "@medrec/sdk/chain";
-import { ResolverHttpError, chainUnavailable } from "./errors";
+import { ResolverHttpError, chainUnavailable, isMissingContract, isStorageFailure, storageUnavailable } from "./errors";
 
 /** A failure as it is answered: its code, the message sent, and extra headers. */
 interface Refusal {
@@ -31,11 +31,12 @@ function fastifyRefusal(error: FastifyError): Refusal | undefined {
 /**
  * Maps any error to the refusal it is answered with: the route's own ({@link ResolverHttpError}), fastify's
  * (schema → `INVALID_REQUEST`, size → `PAYLOAD_TOO_LARGE`, media type → `UNSUPPORTED_MEDIA_TYPE`, any other 4xx →
- * `INVALID_REQUEST`), the chain's node not answering (`CHAIN_UNAVAILABLE`, retryable), or else `INTERNAL`, whose
- * message tells nothing of the cause.
+ * `INVALID_REQUEST`), the chain's node not answering or the contracts missing on it (`CHAIN_UNAVAILABLE`, retryable),
+ * the database failing (SQLite full, I/O error, read-only, cannot open, busy: `STORAGE_UNAVAILABLE`, retryable), or
+ * else `INTERNAL`, whose message tells nothing of the cause.
  * @param error Anything a route or fastify threw.
  */
-function refusalOf(error: FastifyError | Error): Refusal {
+export function refusalOf(error: FastifyError | Error): Refusal {
   if (error instanceof ResolverHttpError) return { code: error.code, message: error.message, headers: error.headers };
   const fastifyError = error as FastifyError;
   const refused = fastifyRefusal(fastifyError);
@@ -43,6 +44,14 @@ function refusalOf(error: FastifyError | Error): Refusal {
   // The chain's node being unreachable (rather than a fault of this service): retryable.
   if (isNodeUnreachable(error)) {
     const unavailable = chainUnavailable("the chain's node does not answer; nothing was released");
+    return { code: unavailable.code, message: unavailable.message, headers: unavailable.headers };
+  }
+  if (isMissingContract(error)) {
+    const unavailable = chainUnavailable("the chain's node answers but the resolver's contracts have no code there; nothing was released");
+    return { code: unavailable.code, message: unavailable.message, headers: unavailable.headers };
+  }
+  if (isStorageFailure(error)) {
+    const unavailable = storageUnavailable(error);
     return { code: unavailable.code, message: unavailable.message, headers: unavailable.headers };
   }
   if (fastifyError.statusCode && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {

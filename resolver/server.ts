@@ -5,13 +5,13 @@ import { startBurnWatcher, type BurnWatcher } from "./burn-watcher";
 import { connectResolverChain, type ResolverChain } from "./chain";
 import { checkDisclosureBudget, type ResolverConfig } from "./config";
 import { createResolverContext, type ResolverContext } from "./context";
-import { openResolverDatabase, type ResolverDatabase } from "./database";
+import { openResolverDatabase, type ResolverDatabase, type StorageFaults } from "./database";
 import type { NonceHighWater } from "./disclosures/sender";
 import { installErrorHandlers } from "./error-handler";
 import { installIpRateLimit } from "./ip-limit";
 import { accessRoutes } from "./routes/access";
 import { depositRoutes } from "./routes/deposit";
-import { healthRoutes } from "./routes/health";
+import { DEFAULT_BURN_MAX_LAG_MS, healthRoutes } from "./routes/health";
 import { infoRoutes } from "./routes/info";
 
 /** A resolver listening on HTTP. */
@@ -50,6 +50,8 @@ function databaseHighWater(database: ResolverDatabase, chainId: bigint, account:
 export interface StartResolverOptions {
   /** Where the JSON log lines go (default: stdout). */
   logStream?: NodeJS.WritableStream;
+  /** Faults injected into the database's statements (tests: a full disk without filling one). */
+  databaseFaults?: StorageFaults;
 }
 
 /** Log serializers: method, route and client of a request; never headers or bodies. */
@@ -70,6 +72,10 @@ export interface ResolverAppOptions {
   logStream?: NodeJS.WritableStream;
   /** The last block scanned for burns, for `/healthz`. */
   scannedBlock: () => number;
+  /** When the burn scan last reached the head, for `/healthz`'s `burn-watcher` check (not run without it). */
+  burnCaughtUpAt?: () => number | undefined;
+  /** Bound of the burn watcher's lag, in ms (`/healthz`). */
+  burnMaxLagMs?: number;
   /** Proxy hops trusted for the client address (see `ResolverConfig.trustedProxyHops`). */
   trustedProxyHops?: number;
 }
@@ -109,7 +115,15 @@ export function buildResolverApp(context: ResolverContext, options: ResolverAppO
   app.removeContentTypeParser("text/plain"); // JSON only: anything else is a 415
   installIpRateLimit(app, limits);
   installErrorHandlers(app);
-  app.register(healthRoutes, { chain: context.chain, database: context.database, disclosures: context.disclosures, limits, scannedBlock: options.scannedBlock });
+  app.register(healthRoutes, {
+    chain: context.chain,
+    database: context.database,
+    disclosures: context.disclosures,
+    limits,
+    scannedBlock: options.scannedBlock,
+    burnCaughtUpAt: options.burnCaughtUpAt,
+    burnMaxLagMs: options.burnMaxLagMs,
+  });
   app.register(infoRoutes, { chain: context.chain, identity: context.identity });
   app.register(accessRoutes, context);
   app.register(depositRoutes, context);
@@ -129,7 +143,7 @@ export function buildResolverApp(context: ResolverContext, options: ResolverAppO
 export async function startResolver(config: ResolverConfig, options: StartResolverOptions = {}): Promise<RunningResolver> {
   checkDisclosureBudget(config.limits);
   let repairLog: FastifyInstance["log"] | undefined;
-  const database = await openResolverDatabase(config.databaseFile);
+  const database = await openResolverDatabase(config.databaseFile, { faults: options.databaseFaults });
   let burns: BurnWatcher | undefined;
   let app: FastifyInstance | undefined;
   try {
@@ -151,6 +165,9 @@ export async function startResolver(config: ResolverConfig, options: StartResolv
       logLevel: config.logLevel,
       logStream: options.logStream,
       scannedBlock: () => watcher?.scannedBlock() ?? -1,
+      burnCaughtUpAt: () => watcher?.caughtUpAt(),
+      // A scan runs every burnPollMs: ten missed polls, and at least DEFAULT_BURN_MAX_LAG_MS, is a stuck watcher.
+      burnMaxLagMs: Math.max(DEFAULT_BURN_MAX_LAG_MS, 10 * config.burnPollMs),
       trustedProxyHops: config.trustedProxyHops,
     });
     const log = app.log;

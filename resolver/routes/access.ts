@@ -14,7 +14,8 @@ import {
 import { CHECK_ALLOWED, CHECK_ERASED } from "../access-checks";
 import { checksummedAddress } from "@medrec/sdk/chain";
 import { authenticate, checkDeadline, recordBinding, refuseDeadRecord, type ResolverContext } from "../context";
-import { ResolverHttpError } from "../errors";
+import { refusalOf } from "../error-handler";
+import { ResolverHttpError, isStorageFailure } from "../errors";
 import { uintField } from "./fields";
 
 /**
@@ -47,7 +48,13 @@ export const accessRoutes: FastifyPluginAsync<ResolverContext> = async (app, con
       }
       const requestHash = accessRequestDigest(context.domain, request);
       await authenticate(context, request.requester, requestHash, body.signature, "requester");
-      if (!(await context.database.claimNonce(request.requester, request.nonce, request.deadline))) {
+      // An erased record is refused 410 whatever the storage state: the tombstones are held in memory too, so when the
+      // nonce cannot be claimed (disk full, read-only), a request for an erased record still learns it is gone.
+      const claimed = await context.database.claimNonce(request.requester, request.nonce, request.deadline).catch(async (error: unknown) => {
+        if (isStorageFailure(error) && (await context.database.isErased(request.tokenId))) throw new ResolverHttpError("RECORD_ERASED", `record #${request.tokenId} was erased`);
+        throw error;
+      });
+      if (!claimed) {
         throw new ResolverHttpError("NONCE_REPLAYED", "this request was already used");
       }
       if (await context.database.isErased(request.tokenId)) throw new ResolverHttpError("RECORD_ERASED", `record #${request.tokenId} was erased`);
@@ -74,7 +81,8 @@ export const accessRoutes: FastifyPluginAsync<ResolverContext> = async (app, con
       const response: KeyReleaseBody = { tokenId: request.tokenId.toString(), version: version.toString(), wrappedKey: bytesToHex(released), disclosure };
       return reply.code(200).send(response);
     } catch (error) {
-      const code = error instanceof ResolverHttpError ? error.code : "INTERNAL";
+      // The code the client gets (the error handler's mapping: storage and chain failures are 503s, not INTERNAL).
+      const { code } = refusalOf(error as Error);
       httpRequest.log.info({ ...logFields, outcome: "refused", code, ms: Math.round(performance.now() - started) }, "key release");
       throw error;
     }

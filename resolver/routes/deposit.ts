@@ -14,7 +14,7 @@ import {
   type KeyDepositParams,
   type KeyDepositResultBody,
 } from "@medrec/sdk/resolver/protocol";
-import { authenticate, checkDeadline, recordBinding, requireLiveRecord, type ResolverContext } from "../context";
+import { authenticate, checkDeadline, recordBinding, requireLiveRecord, shredErased, type ResolverContext } from "../context";
 import { issuerOfVersion } from "../issuer";
 import { ResolverHttpError } from "../errors";
 import { uintField } from "./fields";
@@ -77,7 +77,7 @@ export const depositRoutes: FastifyPluginAsync<ResolverContext> = async (app, co
       }
       // A burn mined while this deposit was checked may have been shredded before the insert: check after it.
       if ((await context.database.isErased(tokenId)) || BigInt(await recordToken.patientOf(tokenId)) === 0n) {
-        await context.database.shred(tokenId, await provider.getBlockNumber());
+        await shredErased(context, tokenId);
         throw new ResolverHttpError("RECORD_ERASED", `record #${tokenId} was erased`);
       }
       httpRequest.log.info({ depositor, tokenId: tokenId.toString(), version: deposit.version.toString(), outcome }, "key deposit");

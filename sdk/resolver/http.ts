@@ -45,7 +45,8 @@ export async function resolverFetch<T>(
     if (!error || typeof error.code !== "string") {
       throw clientError("RESOLVER_BAD_RESPONSE", response.status, `resolver answered ${response.status} without an error code`);
     }
-    throw new ResolverError(error.code, response.status, String(error.message ?? error.code));
+    const retryAfter = Number(response.headers.get("retry-after") ?? NaN);
+    throw new ResolverError(error.code, response.status, String(error.message ?? error.code), Number.isFinite(retryAfter) && retryAfter >= 0 ? { retryAfterSeconds: retryAfter } : undefined);
   }
   return body as T;
 }

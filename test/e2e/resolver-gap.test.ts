@@ -97,6 +97,22 @@ describe("e2e: a dropped disclosure transaction (nonce gap) under load", functio
     for (const hash of hashes) expect(await rpc("hardhat_dropTransaction", [hash])).to.equal(true);
     return hashes;
   };
+  /**
+   * Drops the resolver's pending transactions and sends `raws` again. The resolver's nonce check (every 500 ms) may
+   * put its no-op back between the drop and a resend (a window of a few RPC round trips, wide on a loaded machine):
+   * the node then refuses the resend as underpriced, and the drop and resend are done again.
+   */
+  const dropAndResend = async (raws: string[]) => {
+    for (let attempt = 0; ; attempt++) {
+      await dropResolverPending();
+      try {
+        for (const raw of raws) await rpc("eth_sendRawTransaction", [raw]);
+        return;
+      } catch (error) {
+        if (attempt >= 10 || !/underpriced|fee too low/i.test(String((error as Error).message))) throw error;
+      }
+    }
+  };
   /** Request hash → number of its Disclosure events since the deployment. */
   const disclosuresByRequest = async () => {
     const events = await stack.consentManager.queryFilter(stack.consentManager.filters.Disclosure(record.tokenId), stack.deployment.startBlock);
@@ -189,15 +205,13 @@ describe("e2e: a dropped disclosure transaction (nonce gap) under load", functio
     for (const error of errors) expect(error?.code, "refused: the pause outlasted the budget").to.equal("DISCLOSURE_FAILED");
     // Its no-op took its place in the pool. Whoever drops that and sends the disclosure's bytes again finds them
     // replaced by a no-op again at the resolver's next check...
-    await dropResolverPending();
-    for (const raw of originals) await rpc("eth_sendRawTransaction", [raw]);
+    await dropAndResend(originals);
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     const pooled = await Promise.all((await resolverPending()).map(async (hash) => (await stack.provider.getTransaction(hash))!));
     expect(pooled.length).to.equal(originals.length);
     for (const tx of pooled) expect([tx.to, tx.data], "the resent disclosure was replaced by a no-op").to.deep.equal([stack.identity.address, "0x"]);
     // ...unless a block is mined at once (here: evm_mine right after the resend): then it is mined, and counted.
-    await dropResolverPending();
-    for (const raw of originals) await rpc("eth_sendRawTransaction", [raw]);
+    await dropAndResend(originals);
     await rpc("evm_mine");
     await rpc("evm_setIntervalMining", [BLOCK_MS]);
     let after = await health();

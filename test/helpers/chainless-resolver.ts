@@ -6,7 +6,7 @@ import { bytesToHex, generateEncryptionKeyPair } from "../../sdk/crypto";
 import { resolverChain } from "../../resolver/chain";
 import { DEFAULT_LIMITS, type ResolverLimits } from "../../resolver/config";
 import { createResolverContext } from "../../resolver/context";
-import { openResolverDatabase, type ResolverDatabase } from "../../resolver/database";
+import { openResolverDatabase, type ResolverDatabase, type StorageFaults } from "../../resolver/database";
 import { resolverIdentity, type ResolverIdentity } from "../../resolver/identity";
 import { buildResolverApp } from "../../resolver/server";
 import type { ContractSignatureChecker } from "../../resolver/signature";
@@ -32,6 +32,10 @@ export interface ChainlessResolverOptions {
   trustedProxyHops?: number;
   /** ERC-1271 checks; default: every account is an EOA (no code), so no check ever vouches. */
   contractSignatures?: ContractSignatureChecker;
+  /** The chain's endpoint (default: a port nobody listens on), e.g. a node that never answers or a fresh chain. */
+  rpcUrl?: string;
+  /** Faults injected into the database's statements. */
+  databaseFaults?: StorageFaults;
 }
 
 /** A checker that says every account is an EOA: no signature is vouched for by a contract. */
@@ -60,13 +64,13 @@ export async function chainlessResolver(options: ChainlessResolverOptions = {}):
   const identity = resolverIdentity(Wallet.createRandom().privateKey, bytesToHex(generateEncryptionKeyPair().privateKey));
   const consentManager = Wallet.createRandom().address;
   const chain = resolverChain({
-    rpcUrl: `http://127.0.0.1:${await deadPort()}`,
+    rpcUrl: options.rpcUrl ?? `http://127.0.0.1:${await deadPort()}`,
     chainId: CHAINLESS_CHAIN_ID,
     consentManager,
     recordToken: Wallet.createRandom().address,
     signerPrivateKey: identity.signerPrivateKey,
   });
-  const database = await openResolverDatabase(":memory:");
+  const database = await openResolverDatabase(":memory:", { faults: options.databaseFaults });
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const context = { ...createResolverContext(chain, database, { identity, consentManager, limits }), contractSignatures: options.contractSignatures ?? NO_CONTRACTS };
   const logs: string[] = [];

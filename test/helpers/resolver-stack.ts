@@ -28,7 +28,7 @@ import { ALL_RECORDS, Scope, Purpose } from "../../sdk/vocabulary";
 import { ParticipantKind } from "../../sdk/chain/participant-kind";
 import { DEFAULT_LIMITS, type ResolverConfig, type ResolverLimits } from "../../resolver/config";
 import { resolverIdentity, type ResolverIdentity } from "../../resolver/identity";
-import { startResolver, type RunningResolver } from "../../resolver/server";
+import { startResolver, type RunningResolver, type StartResolverOptions } from "../../resolver/server";
 import { deploySafe, deploySafeContracts, safeContractNetworks, type SafeDeployment } from "../../deploy/safe";
 import type { SafeContractNetworks } from "../../sdk/breakglass";
 
@@ -93,7 +93,10 @@ export interface ResolverStack {
   /** Number of `Disclosure` events of the deployment (of `tokenId` only, when given). */
   disclosureCount(tokenId?: bigint): Promise<number>;
   /** Starts a second resolver (same chain and keys) with other settings; stopped with the stack. */
-  startAnotherResolver(overrides: Partial<Omit<ResolverConfig, "limits">> & { limits?: Partial<ResolverLimits> }): Promise<RunningResolver>;
+  startAnotherResolver(
+    overrides: Partial<Omit<ResolverConfig, "limits">> & { limits?: Partial<ResolverLimits> },
+    startOptions?: Omit<StartResolverOptions, "logStream">,
+  ): Promise<RunningResolver>;
   /** Restarts the main resolver on its database. */
   restartResolver(): Promise<void>;
   stop(): Promise<void>;
@@ -235,10 +238,10 @@ export async function startResolverStack(
       async disclosureCount(tokenId) {
         return (await consentManager.queryFilter(consentManager.filters.Disclosure(tokenId), deployment.startBlock)).length;
       },
-      async startAnotherResolver(overrides) {
+      async startAnotherResolver(overrides, startOptions = {}) {
         const other = await startResolver(
           { ...config, databaseFile: path.join(dir, `resolver-${others.length + 2}.sqlite`), ...overrides, limits: { ...config.limits, ...overrides.limits } },
-          { logStream: logSink(logs) },
+          { ...startOptions, logStream: logSink(logs) },
         );
         others.push(other);
         return other;

@@ -2,7 +2,26 @@ import { expect } from "chai";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { openResolverDatabase } from "../../resolver/database";
+import { execFileSync } from "node:child_process";
+import { chmodSync, writeFileSync } from "node:fs";
+import { openResolverDatabase, ResolverDatabaseOpenError, SYNCHRONOUS } from "../../resolver/database";
+
+/**
+ * Makes `target` read-only for this process: mode 0400/0500 for a normal user; as root (who ignores modes) the
+ * immutable attribute. Returns the undo, or `undefined` when neither is possible here.
+ */
+function makeReadOnly(target: string, folder: boolean): (() => void) | undefined {
+  if (process.getuid?.() !== 0) {
+    chmodSync(target, folder ? 0o500 : 0o400);
+    return () => chmodSync(target, folder ? 0o700 : 0o600);
+  }
+  try {
+    execFileSync("chattr", ["+i", target], { stdio: "ignore" });
+    return () => execFileSync("chattr", ["-i", target], { stdio: "ignore" });
+  } catch {
+    return undefined;
+  }
+}
 
 describe("resolver/database: SQLite state on disk", function () {
   let dir: string;
@@ -71,5 +90,50 @@ describe("resolver/database: SQLite state on disk", function () {
     const reopened = await openResolverDatabase(old);
     expect((await stat(old)).mode & 0o777).to.equal(0o600);
     await reopened.close();
+  });
+
+  it("start-up on a read-only database file fails with an error that names the file and says what to do", async function () {
+    const file = path.join(dir, "readonly.sqlite");
+    (await openResolverDatabase(file)).close();
+    const undo = makeReadOnly(file, false);
+    if (!undo) this.skip();
+    try {
+      const error = await openResolverDatabase(file).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).to.be.instanceOf(ResolverDatabaseOpenError);
+      expect((error as Error).message).to.include(path.resolve(file)).and.include("writable").and.include("RESOLVER_DB");
+    } finally {
+      undo!();
+    }
+  });
+
+  it("start-up on a database in a read-only folder (no -wal or journal can be made) fails naming the file", async function () {
+    const folder = path.join(dir, "readonly-folder");
+    const file = path.join(folder, "resolver.sqlite");
+    const { mkdirSync } = await import("node:fs");
+    mkdirSync(folder, { mode: 0o700 });
+    writeFileSync(file, "", { mode: 0o600 });
+    const undo = makeReadOnly(folder, true);
+    if (!undo) this.skip();
+    try {
+      const error = await openResolverDatabase(file).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).to.be.instanceOf(ResolverDatabaseOpenError);
+      expect((error as Error).message).to.include(path.resolve(file)).and.include("RESOLVER_DB");
+      expect((error as ResolverDatabaseOpenError).file).to.equal(file);
+    } finally {
+      undo!();
+    }
+  });
+
+  it("commits are durable (synchronous FULL, read back from the connection): a claimed nonce survives a power loss, not only a process crash", async () => {
+    const db = await openResolverDatabase(path.join(dir, "sync.sqlite"));
+    expect(SYNCHRONOUS).to.equal("FULL");
+    expect(await db.synchronousMode()).to.equal("FULL");
+    await db.close();
   });
 });

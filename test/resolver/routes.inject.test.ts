@@ -48,12 +48,14 @@ describe("resolver routes under inject: refusals that need no chain", () => {
       expect(response.headers["retry-after"]).to.equal("5");
     });
 
-    it("/healthz says the chain does not answer (503, status unavailable, a JSON error)", async () => {
+    it("/healthz names the chain as failing (503 degraded, failing: chain), and the checks that depend on it are not blamed", async () => {
       const response = await resolver.app.inject({ method: "GET", url: RESOLVER_ROUTES.health });
       expect(response.statusCode).to.equal(503);
-      const body = response.json<{ status: string; error: { code: string; category: string } }>();
-      expect(body.status).to.equal("unavailable");
-      expect(body.error).to.include({ code: "CHAIN_UNAVAILABLE", category: "unavailable" });
+      const body = response.json<{ status: string; failing: string[]; checks: Record<string, { ok: boolean; error?: string }>; blockNumber: number | null }>();
+      expect(body.status).to.equal("degraded");
+      expect(body.failing).to.include("chain").and.not.include("contract-code").and.not.include("resolver-role").and.not.include("database-writable");
+      expect(body.checks["contract-code"].error).to.match(/not known: chain failed/);
+      expect(body.blockNumber).to.equal(null);
     });
 
     it("/v1/info needs no chain: the resolver's chain id, address and key-release public key", async () => {

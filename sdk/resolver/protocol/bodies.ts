@@ -87,33 +87,52 @@ export interface DisclosureHealthBody {
   disclosuresWithoutRelease: number;
 }
 
+/** One check of `/healthz`: whether it passed, how long it took, and why it failed (no secrets, no health data). */
+export interface HealthCheckBody {
+  ok: boolean;
+  /** Time it took, in ms (at most the check's time limit, `HEALTH_CHECK_TIMEOUT_MS` of the service). */
+  ms: number;
+  /** Why it failed (e.g. `timed out after 1500 ms`, `SQLITE_FULL`, `no code at 0x…`). */
+  error?: string;
+}
+
 /**
- * `GET /healthz` response body while the chain answers: 200 with `ok`; 503 with `degraded` and the checks that
- * fail in `failing` (`resolver-role`: no `RESOLVER_ROLE`; `disclosure-nonce-gap`: disclosure transactions were
- * dropped and their nonces are not mined over yet; `disclosure-stalled`: a disclosure transaction is pending too long).
+ * `GET /healthz` response body: 200 with `ok`; 503 with `degraded` and the checks that fail in `failing`. Each check
+ * runs under its own time limit, so the answer never waits on a stuck node or disk:
+ * - `chain`: the node answers `eth_blockNumber`;
+ * - `contract-code`: ConsentManager and RecordToken have code on that node (a fresh chain on the same URL fails
+ *   this one, not `chain`);
+ * - `resolver-role`: the resolver's account holds `RESOLVER_ROLE`;
+ * - `database-writable`: a real write to the database commits (full disk, I/O error, read-only fail it);
+ * - `database-readable`: the counts can be read;
+ * - `burn-watcher`: the burn scan reached the head within its bound;
+ * - `disclosure-nonce-gap`: disclosure transactions were dropped and their nonces are not mined over yet;
+ * - `disclosure-stalled`: a disclosure transaction is pending too long.
+ * A check that depends on a failing one (`contract-code` and `resolver-role` on `chain`, `resolver-role` on
+ * `contract-code`) is not named in `failing`; its entry in `checks` says why. Values not known (the chain or the
+ * database did not answer) are `null`.
  */
 export interface HealthBody {
   status: "ok" | "degraded";
   chainId: string;
-  /** The chain's head. */
-  blockNumber: number;
+  /** The chain's head (`null` when the node did not answer). */
+  blockNumber: number | null;
   /** The last block scanned for burns (-1 before the first scan). */
   scannedBlock: number;
-  hasResolverRole: boolean;
+  hasResolverRole: boolean | null;
   /** Key wraps held. */
-  wraps: number;
+  wraps: number | null;
   /** Records erased (tombstones). */
-  erased: number;
+  erased: number | null;
   /** Access-request nonces kept (until their deadline). */
-  nonces: number;
+  nonces: number | null;
   /** The checks that fail (empty when `ok`). */
   failing: string[];
+  /** Every check run, by name. */
+  checks: Record<string, HealthCheckBody>;
+  /** How far the burn watcher is behind: blocks to the head (`null` when the head is not known) and ms since it last reached the head (`null` before). */
+  burnWatcher: { lagBlocks: number | null; caughtUpMsAgo: number | null };
   disclosures: DisclosureHealthBody;
-}
-
-/** `GET /healthz` response body (503) when the chain does not answer. */
-export interface HealthUnavailableBody extends ErrorBody {
-  status: "unavailable";
 }
 
 /** An access request as it travels. */

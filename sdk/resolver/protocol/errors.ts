@@ -7,6 +7,10 @@
  * `UNSUPPORTED_MEDIA_TYPE`, `NOT_FOUND`) are `internal`, since the SDK composes every request, so one the resolver
  * cannot take is a client/resolver mismatch (versions, configuration), not the caller's input.
  *
+ * The 503s are retryable and come with `retry-after`: `CHAIN_UNAVAILABLE` (the chain's node does not answer in time,
+ * or the resolver's contracts have no code there: a fresh chain), `STORAGE_UNAVAILABLE` (the resolver's database
+ * cannot be written or read: disk full, I/O error, read-only, locked), `SHUTTING_DOWN`. None of them released a key.
+ *
  * @module
  */
 import type { ErrorCategory } from "../../errors";
@@ -40,6 +44,7 @@ export const RESOLVER_ERRORS = Object.freeze({
   INTERNAL: { status: 500, category: "internal" },
   DISCLOSURE_FAILED: { status: 502, category: "unavailable" },
   CHAIN_UNAVAILABLE: { status: 503, category: "unavailable" },
+  STORAGE_UNAVAILABLE: { status: 503, category: "unavailable" },
   SHUTTING_DOWN: { status: 503, category: "unavailable" },
 } as const satisfies Record<string, ResolverErrorSpec>);
 
