@@ -78,7 +78,7 @@ export async function prepareInParallel(inputs: readonly Uint8Array[], settings:
   }
   // This thread is one of the `concurrency` lanes: it starts at once while the workers start up
   // (loading the definitions costs each of them 1–2 s), and takes the next input between jobs.
-  const workers = Array.from({ length: concurrency - 1 }, () => startWorker());
+  const lanes = Array.from({ length: concurrency - 1 }, () => startLane());
   const here = async () => {
     while (next < inputs.length) {
       prepareHere(next++);
@@ -88,29 +88,23 @@ export async function prepareInParallel(inputs: readonly Uint8Array[], settings:
   try {
     await Promise.all([
       here(),
-      ...workers.map(async (worker) => {
+      ...lanes.map(async (lane) => {
         while (next < inputs.length) {
           const index = next++;
-          const answer = await run(worker, { id: index, input: inputs[index] });
-          if ("records" in answer) {
-            results[index] = { records: answer.records };
-            settings.onPrepared?.(index, answer.records, inputs[index].length);
-          } else if ("issues" in answer) results[index] = { error: new FhirValidationError(answer.issues) };
-          else results[index] = { error: new PrepareFailedError(`preparing input ${index + 1} failed (${answer.failure})`) };
+          const outcome = outcomeOf(await ask(lane, inputs[index]), `input ${index + 1}`);
+          results[index] = outcome;
+          if ("records" in outcome) settings.onPrepared?.(index, outcome.records, inputs[index].length);
         }
       }),
     ]);
   } finally {
-    await Promise.all(workers.map((worker) => worker.terminate()));
+    await Promise.all(lanes.map((lane) => lane.worker.terminate()));
   }
   return results;
 }
 
-/**
- * A worker running `prepare-worker` — compiled JavaScript, or TypeScript through ts-node when this file is.
- * @internal (also the preparation thread of `ingestBundles`)
- */
-export function startWorker(): Worker {
+/** A worker running `prepare-worker` — compiled JavaScript, or TypeScript through ts-node when this file is. */
+function startWorker(): Worker {
   const extension = path.extname(__filename);
   const file = path.join(__dirname, `prepare-worker${extension}`);
   if (extension !== ".ts") return new Worker(file);
@@ -120,33 +114,56 @@ export function startWorker(): Worker {
 }
 
 /**
- * Sends `job` to `worker` and resolves with its answer; rejects with {@link PrepareFailedError} when the worker fails
- * or exits first.
+ * One preparation worker and the jobs waiting on it, with one listener per worker event however many wait.
+ * @internal (the lanes of {@link prepareInParallel} and the preparation threads of `ingestBundles`)
  */
-function run(worker: Worker, job: PrepareJob): Promise<PrepareAnswer> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (answer: PrepareAnswer) => {
-      if (answer.id !== job.id) return;
-      cleanup();
-      resolve(answer);
-    };
-    const onError = (error: Error) => {
-      cleanup();
-      reject(new PrepareFailedError(`a preparation worker failed (${error.name})`));
-    };
-    const onExit = (code: number) => {
-      cleanup();
-      reject(new PrepareFailedError(`a preparation worker exited (code ${code})`));
-    };
-    const cleanup = () => {
-      worker.off("message", onMessage);
-      worker.off("error", onError);
-      worker.off("exit", onExit);
-    };
-    worker.on("message", onMessage);
-    worker.on("error", onError);
-    worker.on("exit", onExit);
-    // A copy: the caller keeps its input.
-    worker.postMessage(job);
+export interface PrepareLane {
+  worker: Worker;
+  /** Jobs sent and not answered, by id. */
+  waiting: Map<number, { resolve(answer: PrepareAnswer): void; reject(error: unknown): void }>;
+  /** Why the worker can take no more jobs, once it cannot. */
+  failed?: PrepareFailedError;
+  /** The id of the next job. */
+  jobs: number;
+}
+
+/** Starts a worker as a {@link PrepareLane}. @internal */
+export function startLane(): PrepareLane {
+  const lane: PrepareLane = { worker: startWorker(), waiting: new Map(), jobs: 0 };
+  const failAll = (error: PrepareFailedError) => {
+    lane.failed ??= error;
+    for (const job of lane.waiting.values()) job.reject(lane.failed);
+    lane.waiting.clear();
+  };
+  lane.worker.on("message", (answer: PrepareAnswer) => {
+    const job = lane.waiting.get(answer.id);
+    lane.waiting.delete(answer.id);
+    job?.resolve(answer);
   });
+  lane.worker.on("error", (error: Error) => failAll(new PrepareFailedError(`a preparation worker failed (${error.name})`)));
+  lane.worker.on("exit", (code: number) => failAll(new PrepareFailedError(`a preparation worker exited (code ${code})`)));
+  return lane;
+}
+
+/**
+ * Sends one input (a copy: the caller keeps it) to `lane`'s worker and resolves with its answer; rejects with
+ * {@link PrepareFailedError} when the worker failed or exits first. @internal
+ */
+export function ask(lane: PrepareLane, input: Uint8Array): Promise<PrepareAnswer> {
+  if (lane.failed) return Promise.reject(lane.failed);
+  const id = lane.jobs++;
+  return new Promise((resolve, reject) => {
+    lane.waiting.set(id, { resolve, reject });
+    lane.worker.postMessage({ id, input } satisfies PrepareJob);
+  });
+}
+
+/**
+ * A worker's answer as an outcome: its records, its FHIR issues, or a failure naming `what` (`input 3`).
+ * @internal
+ */
+export function outcomeOf(answer: PrepareAnswer, what: string): PrepareOutcome {
+  if ("records" in answer) return { records: answer.records };
+  if ("issues" in answer) return { error: new FhirValidationError(answer.issues) };
+  return { error: new PrepareFailedError(`preparing ${what} failed (${answer.failure})`) };
 }
