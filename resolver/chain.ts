@@ -72,6 +72,8 @@ export interface ResolverChainOptions {
   nonceCheckMs?: number;
   /** Called with each nonce repair that found a gap (for the log). */
   onNonceRepair?: (report: RepairReport) => void;
+  /** Called when another sender uses the disclosure key (see `DisclosureAccountOptions.onForeignSender`; for the log). */
+  onForeignSender?: (nonces: number, report: RepairReport) => void;
   /** Where the disclosure account keeps its nonce high-water mark across restarts, per chain (see `disclosureAccount`). */
   nonceHighWater?: (chainId: bigint) => NonceHighWater;
 }
@@ -108,6 +110,7 @@ export function resolverChain(options: ResolverChainOptions & { chainId: bigint 
     chainId,
     resyncMs: options.nonceCheckMs ?? DEFAULT_NONCE_CHECK_MS,
     onRepair: options.onNonceRepair,
+    onForeignSender: options.onForeignSender,
     highWater: options.nonceHighWater?.(chainId),
   });
   const receipts = receiptWatcher(provider, RECEIPT_POLL_MS);

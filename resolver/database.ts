@@ -60,10 +60,24 @@ export interface ResolverDatabase {
  */
 export const SYNCHRONOUS = "FULL";
 
+/**
+ * One process per database file: the connection takes SQLite's exclusive lock (`locking_mode = EXCLUSIVE`, a POSIX
+ * lock the kernel releases when the process ends, even by kill -9) at the write {@link openResolverDatabase} makes,
+ * and holds it until it closes. A second copy of the resolver on the same file is refused at start-up
+ * ({@link ResolverDatabaseInUseError}) instead of racing the first one for nonces and wraps (`SQLITE_BUSY`, nonce
+ * clashes). No `-shm` file is used; other processes cannot read the file while the resolver runs (back it up with
+ * the resolver stopped, or by a filesystem snapshot: the WAL with `synchronous = FULL` is consistent at every commit).
+ */
+export const LOCKING_MODE = "EXCLUSIVE";
+
+/** How long start-up waits for the lock of a database another process holds, in ms (then the file is in use). */
+const OPEN_BUSY_TIMEOUT_MS = 1_000;
+
 const SCHEMA = [
+  `PRAGMA locking_mode = ${LOCKING_MODE}`,
+  `PRAGMA busy_timeout = ${OPEN_BUSY_TIMEOUT_MS}`,
   "PRAGMA journal_mode = WAL",
   `PRAGMA synchronous = ${SYNCHRONOUS}`,
-  "PRAGMA busy_timeout = 5000",
   `CREATE TABLE IF NOT EXISTS wraps (
      token_id TEXT NOT NULL, version TEXT NOT NULL, wrapped_key BLOB NOT NULL, stored_at INTEGER NOT NULL,
      PRIMARY KEY (token_id, version))`,
@@ -74,6 +88,9 @@ const SCHEMA = [
   "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
   "CREATE TABLE IF NOT EXISTS health (id INTEGER PRIMARY KEY CHECK (id = 1), probed_at INTEGER NOT NULL)",
 ];
+
+/** Busy timeout once open (the lock is held by this connection; only its own statements queue), in ms. */
+const BUSY_TIMEOUT_MS = 5_000;
 
 /**
  * Faults injected into the database's statements (tests: a full disk without filling one). Each is asked before a
@@ -101,6 +118,26 @@ export class ResolverDatabaseOpenError extends Error {
     );
     this.name = "ResolverDatabaseOpenError";
   }
+}
+
+/**
+ * Another process holds the resolver database's lock at start-up: a second copy of the resolver on the same file
+ * (one resolver per database file and disclosure key; README, *Running several resolvers*). Names the file.
+ */
+export class ResolverDatabaseInUseError extends ResolverDatabaseOpenError {
+  constructor(file: string, options: ErrorOptions & { cause: unknown }) {
+    super(file, options);
+    this.name = "ResolverDatabaseInUseError";
+    this.message =
+      `the resolver database ${path.resolve(file)} is in use by another process (a second copy of this resolver?): ` +
+      `one resolver runs per database file and disclosure key; stop the other one, or give this one its own key and RESOLVER_DB`;
+  }
+}
+
+/** SQLite's answer when another connection holds the lock (after the busy timeout). */
+function isLockedByAnother(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return code === "SQLITE_BUSY" || code === "SQLITE_LOCKED";
 }
 
 function promised(db: sqlite3.Database, faults: StorageFaults = {}) {
@@ -155,10 +192,12 @@ export async function openResolverDatabase(file: string, options: { faults?: Sto
     });
     const { run } = promised(db);
     for (const statement of SCHEMA) await run(statement);
-    await run(PROBE, [Date.now()]);
+    await run(PROBE, [Date.now()]); // takes the exclusive lock (LOCKING_MODE) for as long as the connection is open
+    await run(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
   } catch (error) {
     const opened = db;
     if (opened) await new Promise<void>((resolve) => opened.close(() => resolve()));
+    if (isLockedByAnother(error)) throw new ResolverDatabaseInUseError(file, { cause: error });
     throw new ResolverDatabaseOpenError(file, { cause: error });
   }
   return databaseOver(db, options.faults);

@@ -6,6 +6,7 @@ import { connectResolverChain, type ResolverChain } from "./chain";
 import { checkDisclosureBudget, type ResolverConfig } from "./config";
 import { createResolverContext, type ResolverContext } from "./context";
 import { openResolverDatabase, type ResolverDatabase, type StorageFaults } from "./database";
+import { refuseDisclosureKeyInUse } from "./disclosures/key-in-use";
 import type { NonceHighWater } from "./disclosures/sender";
 import { installErrorHandlers } from "./error-handler";
 import { installIpRateLimit } from "./ip-limit";
@@ -135,8 +136,9 @@ export function buildResolverApp(context: ResolverContext, options: ResolverAppO
 }
 
 /**
- * Starts a resolver: opens its database, connects to the chain, starts the burn watcher (catching up on burns
- * missed while it was down) and listens on `config.host:config.port`.
+ * Starts a resolver: opens its database (refused when another process holds it: `ResolverDatabaseInUseError`),
+ * connects to the chain, refuses a disclosure key another process is sending with (`DisclosureKeyInUseError`), starts
+ * the burn watcher (catching up on burns missed while it was down) and listens on `config.host:config.port`.
  * @param config See {@link ResolverConfig}.
  * @param options Log destination.
  */
@@ -147,15 +149,23 @@ export async function startResolver(config: ResolverConfig, options: StartResolv
   let burns: BurnWatcher | undefined;
   let app: FastifyInstance | undefined;
   try {
+    let highWater: NonceHighWater | undefined;
     const chain = await connectResolverChain({
       rpcUrl: config.rpcUrl,
       consentManager: config.consentManager,
       recordToken: config.recordToken,
       signerPrivateKey: config.identity.signerPrivateKey,
       nonceCheckMs: config.limits.disclosureNonceCheckMs,
-      nonceHighWater: (chainId) => databaseHighWater(database, chainId, config.identity.address),
+      nonceHighWater: (chainId) => (highWater = databaseHighWater(database, chainId, config.identity.address)),
       onNonceRepair: (report) => repairLog?.warn({ gap: report.gap, latest: report.latest, pending: report.pending, actions: report.actions }, "disclosure nonce gap repaired"),
+      onForeignSender: (nonces, report) =>
+        repairLog?.error(
+          { foreignNonces: nonces, latest: report.latest, pending: report.pending },
+          "another process sends with the disclosure key (a second copy of this resolver?): its transactions take this one's nonces; each copy needs its own key and database",
+        ),
     });
+    // The database is this process's (LOCKING_MODE); the disclosure key must be too.
+    await refuseDisclosureKeyInUse(config.rpcUrl, config.identity.address, await highWater!.load());
     let batchLog: FastifyInstance["log"] | undefined;
     const context = createResolverContext(chain, database, config, {
       onBatch: (report) => batchLog?.info({ ...report, ms: Math.round(report.ms) }, "disclosure batch"),

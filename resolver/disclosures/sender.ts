@@ -33,6 +33,11 @@ export interface AccountState {
   oldestSentAt?: number;
   /** A nonce gap found by the last checks and not yet mined over: `[from, to)`, found at `since`. */
   gap?: { from: number; to: number; since: number };
+  /**
+   * The last time (`at`) the chain counted nonces of the account that this run did not hand out (`nonces` of them):
+   * another process sends with the same key — a second copy of the resolver on another database or host.
+   */
+  foreignSender?: { at: number; nonces: number };
 }
 
 /** The disclosure account: numbered sends, cancels and gap repair of one key's transactions. */
@@ -94,6 +99,11 @@ export interface DisclosureAccountOptions {
   /** Called with each repair that found a gap (for the log). */
   onRepair?: (report: RepairReport) => void;
   /**
+   * Called when a check finds the chain's count of the account's transactions ahead of every nonce this run handed
+   * out (see {@link AccountState.foreignSender}), with how many nonces were foreign and the repair's report.
+   */
+  onForeignSender?: (nonces: number, report: RepairReport) => void;
+  /**
    * Where the account keeps the next nonce it hands out, written before each send: after a restart, nonces an
    * earlier run handed out and the chain has not mined (stale disclosures queued behind a gap, or dropped) are
    * taken by no-ops before anything else is sent, so that no stale Disclosure is mined once the gap fills.
@@ -130,6 +140,9 @@ export function disclosureAccount(wallet: Wallet, provider: JsonRpcProvider, opt
   let nextNonce: number | undefined;
   let checkFirst = true;
   let gap: AccountState["gap"];
+  let foreignSender: AccountState["foreignSender"];
+  /** Whether this run has checked its numbering against the chain once (before that, the chain's count is the start). */
+  let numbered = false;
   let fees: { at: number; data: Promise<Fees> } | undefined;
 
   const rpc = <T>(method: string, params: unknown[]) => rpcCall<T>(rpcUrl, method, params, RPC_TIMEOUT_MS);
@@ -176,7 +189,17 @@ export function disclosureAccount(wallet: Wallet, provider: JsonRpcProvider, opt
       if (earlier !== undefined) nextNonce = Math.max(nextNonce ?? 0, earlier);
       restored = true;
     }
+    const before = nextNonce;
     const report = await repairNonces(node, slots, nextNonce, noopAt);
+    // Once this run has numbered, every nonce the chain counts is one it handed out: a count beyond them is another
+    // sender's (a second copy of the resolver on this key). Its transactions take this run's nonces, whose batches
+    // then fail (nothing released, nothing disclosed): the numbering moves up, and the health check says why.
+    const counted = Math.max(report.latest, report.pending);
+    if (numbered && before !== undefined && counted > before) {
+      foreignSender = { at: Date.now(), nonces: counted - before };
+      options.onForeignSender?.(counted - before, report);
+    }
+    numbered = true;
     nextNonce = report.nextNonce;
     checkFirst = false;
     if (report.gap) {
@@ -275,7 +298,7 @@ export function disclosureAccount(wallet: Wallet, provider: JsonRpcProvider, opt
     state() {
       let oldestSentAt: number | undefined;
       for (const slot of slots.values()) if (oldestSentAt === undefined || slot.sentAt < oldestSentAt) oldestSentAt = slot.sentAt;
-      return { nextNonce, pending: slots.size, oldestSentAt, gap };
+      return { nextNonce, pending: slots.size, oldestSentAt, gap, foreignSender };
     },
     stop() {
       if (timer) clearTimeout(timer);

@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from "fastify";
 import { Interface, id as keccakId } from "ethers";
 import { RESOLVER_ROUTES, type HealthBody, type HealthCheckBody } from "@medrec/sdk/resolver/protocol";
 import type { ResolverContext } from "../context";
-import { NONCE_GAP_CHECK, STALLED_CHECK, disclosureHealth } from "../disclosures/health";
+import { KEY_SHARED_CHECK, NONCE_GAP_CHECK, STALLED_CHECK, disclosureHealth } from "../disclosures/health";
 import { rpcCall } from "../disclosures/rpc-call";
 
 /** How long one `/healthz` answer is served to every caller, in ms. */
@@ -70,7 +70,7 @@ const RESOLVER_ROLE = keccakId("RESOLVER_ROLE");
  * `GET /healthz`: 200 while every check passes, 503 `degraded` naming the failing ones in `failing` (see
  * `HealthBody`): the chain answers, the contracts have code there, the resolver holds `RESOLVER_ROLE`, the
  * database takes a write, the burn watcher keeps up, and the disclosure transactions flow (no nonce gap, none
- * pending beyond `limits.disclosureStallMs`). Each check runs under {@link HEALTH_CHECK_TIMEOUT_MS} (the node's
+ * pending beyond `limits.disclosureStallMs`, no other sender on the disclosure key). Each check runs under {@link HEALTH_CHECK_TIMEOUT_MS} (the node's
  * ones as plain JSON-RPC requests aborted at the limit), all at once, so a paused node or a stuck disk costs the
  * answer that long and is named. The checks run at most once per {@link HEALTH_CACHE_MS}: concurrent and repeated
  * requests share one answer, so a flood of health checks costs neither the node nor the database (and the route is
@@ -127,7 +127,7 @@ export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app,
       record(BURN_WATCHER_CHECK, { ok: lagOk, ms: 0, error: lagOk ? undefined : `the burn scan has not reached the head for over ${maxLagMs} ms` });
     }
     const disclosures = disclosureHealth(chain.account.state(), options.disclosures.disclosuresWithoutRelease(), options.limits.disclosureStallMs);
-    for (const name of [NONCE_GAP_CHECK, STALLED_CHECK]) {
+    for (const name of [NONCE_GAP_CHECK, STALLED_CHECK, KEY_SHARED_CHECK]) {
       const failed = disclosures.failing.includes(name);
       checks[name] = { ok: !failed, ms: 0 };
       if (failed) failing.push(name);

@@ -2,9 +2,30 @@ import { expect } from "chai";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { execFileSync } from "node:child_process";
-import { chmodSync, writeFileSync } from "node:fs";
-import { openResolverDatabase, ResolverDatabaseOpenError, SYNCHRONOUS } from "../../resolver/database";
+import { execFileSync, spawn } from "node:child_process";
+import { chmodSync, existsSync, writeFileSync } from "node:fs";
+import { LOCKING_MODE, openResolverDatabase, ResolverDatabaseInUseError, ResolverDatabaseOpenError, SYNCHRONOUS } from "../../resolver/database";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+
+/** Opens the resolver database at `file` in a child process (ts-node), resolving once it holds it. */
+async function holdInChild(file: string): Promise<{ kill(): Promise<void> }> {
+  const script = `require("./resolver/database").openResolverDatabase(${JSON.stringify(file)}).then(async (db) => { await db.setMeta("holder", "child"); console.log("open"); setInterval(() => {}, 1000); }, (e) => { console.error(e.message); process.exit(1); });`;
+  const child = spawn(process.execPath, [path.join(ROOT, "node_modules", "ts-node", "dist", "bin.js"), "--transpile-only", "-e", script], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    let output = "";
+    child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()) && output.includes("open") && resolve());
+    child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.once("exit", (code) => reject(new Error(`the child exited (${code}) before opening: ${output}`)));
+  });
+  return {
+    async kill() {
+      child.kill("SIGKILL");
+      await exited;
+    },
+  };
+}
 
 /**
  * Makes `target` read-only for this process: mode 0400/0500 for a normal user; as root (who ignores modes) the
@@ -75,26 +96,29 @@ describe("resolver/database: SQLite state on disk", function () {
     await db.close();
   });
 
-  it("the database file and its -wal and -shm files are readable by the owner only (0600), even if an earlier run left them open", async () => {
+  it("the database file and its -wal file are readable by the owner only (0600), even if an earlier run left them (or a -shm) open; no -shm is made (exclusive locking)", async () => {
     const { chmod, stat, writeFile } = await import("node:fs/promises");
     const file = path.join(dir, "private.sqlite");
     const db = await openResolverDatabase(file);
     expect(await db.insertWrap(1n, 1n, Uint8Array.of(1))).to.equal("stored");
     await db.claimNonce("0x0000000000000000000000000000000000000001", 1n, 10n);
-    for (const f of [file, `${file}-wal`, `${file}-shm`]) expect((await stat(f)).mode & 0o777, f).to.equal(0o600);
+    for (const f of [file, `${file}-wal`]) expect((await stat(f)).mode & 0o777, f).to.equal(0o600);
+    expect(existsSync(`${file}-shm`)).to.equal(false);
     await db.close();
     // A file from before (world-readable) is restricted when it is opened again.
     const old = path.join(dir, "old.sqlite");
     await writeFile(old, "");
     await chmod(old, 0o644);
+    await writeFile(`${old}-shm`, "", { mode: 0o644 }); // left by a run before exclusive locking
+    await chmod(`${old}-shm`, 0o644);
     const reopened = await openResolverDatabase(old);
-    expect((await stat(old)).mode & 0o777).to.equal(0o600);
+    for (const f of [old, `${old}-shm`]) expect((await stat(f)).mode & 0o777, f).to.equal(0o600);
     await reopened.close();
   });
 
   it("start-up on a read-only database file fails with an error that names the file and says what to do", async function () {
     const file = path.join(dir, "readonly.sqlite");
-    (await openResolverDatabase(file)).close();
+    await (await openResolverDatabase(file)).close();
     const undo = makeReadOnly(file, false);
     if (!undo) this.skip();
     try {
@@ -128,6 +152,40 @@ describe("resolver/database: SQLite state on disk", function () {
     } finally {
       undo!();
     }
+  });
+
+  it("attack: a second copy on the same database file is refused at start-up, naming the file; it opens once the first closes, with the first's state", async () => {
+    expect(LOCKING_MODE).to.equal("EXCLUSIVE");
+    const file = path.join(dir, "one-copy.sqlite");
+    const first = await openResolverDatabase(file);
+    expect(await first.claimNonce("0xabc0000000000000000000000000000000000001", 1n, 100n)).to.equal(true);
+    const error = await openResolverDatabase(file).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).to.be.instanceOf(ResolverDatabaseInUseError);
+    expect((error as Error).message).to.include(path.resolve(file)).and.include("in use by another process").and.include("RESOLVER_DB");
+    expect(await first.claimNonce("0xabc0000000000000000000000000000000000001", 2n, 100n)).to.equal(true); // the first copy goes on
+    await first.close();
+    const second = await openResolverDatabase(file);
+    expect(await second.claimNonce("0xabc0000000000000000000000000000000000001", 1n, 100n)).to.equal(false); // the first's nonce
+    await second.close();
+  });
+
+  it("the lock is the process's: another process holding the file refuses this one; killed with SIGKILL, it leaves no stale lock", async () => {
+    const file = path.join(dir, "held.sqlite");
+    const holder = await holdInChild(file);
+    try {
+      await openResolverDatabase(file).then(
+        () => expect.fail("opened a database another process holds"),
+        (e: unknown) => expect(e).to.be.instanceOf(ResolverDatabaseInUseError),
+      );
+    } finally {
+      await holder.kill();
+    }
+    const db = await openResolverDatabase(file);
+    expect(await db.getMeta("holder")).to.equal("child"); // the killed process's commit is there
+    await db.close();
   });
 
   it("commits are durable (synchronous FULL, read back from the connection): a claimed nonce survives a power loss, not only a process crash", async () => {

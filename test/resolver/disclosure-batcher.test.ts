@@ -115,7 +115,9 @@ describe("resolver disclosure batcher", () => {
 
   it("while a batch is pending the next window collects (pipelined, bounded in flight)", async () => {
     const { chain, sent } = fakeChain();
-    const batcher = createDisclosureBatcher(chain, { ...LIMITS, pipelineWindowMs: 300, maxInFlight: 2 });
+    // A budget far beyond the test's 860 ms of waits: on a loaded machine the first batch would otherwise be given up
+    // (its slot freed) before the third window is due, and the third sent early.
+    const batcher = createDisclosureBatcher(chain, { ...LIMITS, pipelineWindowMs: 300, maxInFlight: 2, timeoutMs: 10_000 });
     const first = batcher.disclose(entry());
     await tick(30);
     expect(sent).to.have.length(1);

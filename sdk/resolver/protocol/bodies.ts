@@ -85,6 +85,11 @@ export interface DisclosureHealthBody {
   nonceGap: { from: number; to: number; ageMs: number } | null;
   /** Disclosures mined for requests that had been answered with a failure (Disclosures without a release). */
   disclosuresWithoutRelease: number;
+  /**
+   * The last sighting of another sender on the disclosure key (nonces the chain counted that this run did not hand
+   * out, and how long ago, in ms): a second copy of the resolver on the same key. `null` when never seen.
+   */
+  foreignSender: { nonces: number; msAgo: number } | null;
 }
 
 /** One check of `/healthz`: whether it passed, how long it took, and why it failed (no secrets, no health data). */
@@ -107,7 +112,9 @@ export interface HealthCheckBody {
  * - `database-readable`: the counts can be read;
  * - `burn-watcher`: the burn scan reached the head within its bound;
  * - `disclosure-nonce-gap`: disclosure transactions were dropped and their nonces are not mined over yet;
- * - `disclosure-stalled`: a disclosure transaction is pending too long.
+ * - `disclosure-stalled`: a disclosure transaction is pending too long;
+ * - `disclosure-key-shared`: another process sent with the disclosure key in the last 10 minutes (a second copy of
+ *   the resolver: each copy needs its own key and database).
  * A check that depends on a failing one (`contract-code` and `resolver-role` on `chain`, `resolver-role` on
  * `contract-code`) is not named in `failing`; its entry in `checks` says why. Values not known (the chain or the
  * database did not answer) are `null`.
