@@ -1,7 +1,7 @@
 import type { TypedDataDomain } from "ethers";
 import { disclosuresPerBatch, type ResolverChain } from "./chain";
 import { createAccessChecker, type AccessChecker } from "./access-checks";
-import { createDisclosureBatcher, type BatchReport, type DisclosureBatcher } from "./disclosures/batcher";
+import { createDisclosureBatcher, type BatchReport, type DisclosureBatcher, type WithoutReleaseTally } from "./disclosures/batcher";
 import { matchDisclosures } from "./disclosures/match";
 import type { ResolverConfig, ResolverLimits } from "./config";
 import type { ResolverDatabase } from "./database";
@@ -51,7 +51,7 @@ export function createResolverContext(
   chain: ResolverChain,
   database: ResolverDatabase,
   config: Pick<ResolverConfig, "identity" | "consentManager" | "limits"> & { startBlock?: number },
-  options: { onBatch?: (report: BatchReport) => void } = {},
+  options: { onBatch?: (report: BatchReport) => void; withoutRelease?: WithoutReleaseTally } = {},
 ): ResolverContext {
   const { limits } = config;
   const consentManagerAddress = chain.consentManager.target as string;
@@ -74,6 +74,7 @@ export function createResolverContext(
       closeWaitMs: limits.disclosureCloseWaitMs,
     },
     options.onBatch,
+    options.withoutRelease,
   );
   return {
     chain,

@@ -47,6 +47,9 @@ function databaseHighWater(database: ResolverDatabase, chainId: bigint, account:
   };
 }
 
+/** The `meta` key of the count of Disclosures without a release (`/healthz`), kept across restarts. */
+const WITHOUT_RELEASE_KEY = "disclosures-without-release";
+
 /** Options of {@link startResolver} that are not configuration. */
 export interface StartResolverOptions {
   /** Where the JSON log lines go (default: stdout). */
@@ -169,6 +172,11 @@ export async function startResolver(config: ResolverConfig, options: StartResolv
     let batchLog: FastifyInstance["log"] | undefined;
     const context = createResolverContext(chain, database, config, {
       onBatch: (report) => batchLog?.info({ ...report, ms: Math.round(report.ms) }, "disclosure batch"),
+      withoutRelease: {
+        initial: Number((await database.getMeta(WITHOUT_RELEASE_KEY)) ?? 0),
+        save: (total) =>
+          void database.setMeta(WITHOUT_RELEASE_KEY, String(total)).catch((error: unknown) => batchLog?.warn({ err: { message: (error as Error).message }, total }, "count of Disclosures without release not saved")),
+      },
     });
     let watcher: BurnWatcher | undefined;
     app = buildResolverApp(context, {

@@ -26,6 +26,16 @@ export interface BatcherLimits {
   closeWaitMs?: number;
 }
 
+/**
+ * Where the count of Disclosures without a release is kept across restarts: its value at start and a save of each
+ * new total (the resolver keeps it in its database, so `/healthz` counts since the database was made, not since the
+ * process started).
+ */
+export interface WithoutReleaseTally {
+  initial: number;
+  save(total: number): void;
+}
+
 /** Records key releases on-chain in batches; see {@link createDisclosureBatcher}. */
 export interface DisclosureBatcher {
   /**
@@ -59,8 +69,14 @@ export interface DisclosureBatcher {
  * @param chain Send, receipt and verdicts.
  * @param limits Window, chunking and time limits.
  * @param onBatch Called once per batch (for the log).
+ * @param tally Where the count of Disclosures without a release starts and is saved (default: from 0, in memory).
  */
-export function createDisclosureBatcher(chain: BatchChain, limits: BatcherLimits, onBatch?: (report: BatchReport) => void): DisclosureBatcher {
+export function createDisclosureBatcher(
+  chain: BatchChain,
+  limits: BatcherLimits,
+  onBatch?: (report: BatchReport) => void,
+  tally?: WithoutReleaseTally,
+): DisclosureBatcher {
   const maxBatch = Math.max(1, Math.floor(limits.maxBatch));
   const maxInFlight = Math.max(1, Math.floor(limits.maxInFlight));
   let collecting: Waiting[] = [];
@@ -71,7 +87,7 @@ export function createDisclosureBatcher(chain: BatchChain, limits: BatcherLimits
   let timerDue = Infinity;
   let closing = false;
   let closed: Promise<void> | undefined;
-  let withoutRelease = 0;
+  let withoutRelease = tally?.initial ?? 0;
   let stopAll!: () => void;
   const shutdown = new Promise<void>((resolve) => (stopAll = resolve));
   /** The releases of the batches in flight (answered at the end of a shutdown, whatever their batch does). */
@@ -129,7 +145,10 @@ export function createDisclosureBatcher(chain: BatchChain, limits: BatcherLimits
       timeoutMs: limits.timeoutMs,
       shutdown,
       onBatch,
-      onLateDisclosures: (count) => (withoutRelease += count),
+      onLateDisclosures: (count) => {
+        withoutRelease += count;
+        tally?.save(withoutRelease);
+      },
       watch: (task) => void task.catch(() => undefined), // not waited for at close
     });
 

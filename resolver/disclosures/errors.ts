@@ -1,37 +1,12 @@
 /**
- * Errors of the disclosure account: what the node said (or did not say) to a transaction the resolver sent.
+ * What the node's refusals of the disclosure account's transactions mean (the refusal and no-answer errors
+ * themselves are `@medrec/sdk/chain/json-rpc`'s, thrown by its `rpcRequest`).
  * Messages name nonces, hashes and the node's words only; never keys.
  *
  * @module
  */
 
-/** The node answered a JSON-RPC request with an error object: it definitely did not take what was asked. */
-export class RpcRefusalError extends Error {
-  /**
-   * @param method The RPC method.
-   * @param code The JSON-RPC error code.
-   * @param reason The node's message.
-   */
-  constructor(
-    readonly method: string,
-    readonly code: number,
-    readonly reason: string,
-  ) {
-    super(`${method} refused by the node: ${reason} (code ${code})`);
-    this.name = "RpcRefusalError";
-  }
-}
-
-/**
- * No JSON-RPC answer arrived (connection reset, timeout, a body that is not JSON-RPC): the request may or may not
- * have been carried out — a transaction may be in the node's pool.
- */
-export class RpcNoAnswerError extends Error {
-  constructor(readonly method: string, options?: ErrorOptions) {
-    super(`${method}: no answer from the node`, options);
-    this.name = "RpcNoAnswerError";
-  }
-}
+import { RpcRefusalError } from "@medrec/sdk/chain/json-rpc";
 
 /** A refusal that says the nonce is already used by a mined transaction. */
 export function isNonceUsed(error: unknown): boolean {

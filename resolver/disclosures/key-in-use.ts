@@ -1,4 +1,4 @@
-import { rpcCall } from "./rpc-call";
+import { rpcRequest } from "@medrec/sdk/chain/json-rpc";
 
 /** Time limit of each start-up count, in ms. */
 const COUNT_TIMEOUT_MS = 10_000;
@@ -42,7 +42,7 @@ export class DisclosureKeyInUseError extends Error {
  * @throws {DisclosureKeyInUseError} Another sender's transactions are pending.
  */
 export async function refuseDisclosureKeyInUse(rpcUrl: string, address: string, handedOut: number | undefined): Promise<void> {
-  const count = async (tag: "latest" | "pending") => Number(await rpcCall<string>(rpcUrl, "eth_getTransactionCount", [address, tag], COUNT_TIMEOUT_MS));
+  const count = async (tag: "latest" | "pending") => Number(await rpcRequest<string>(rpcUrl, "eth_getTransactionCount", [address, tag], COUNT_TIMEOUT_MS));
   const [latest, pending] = await Promise.all([count("latest"), count("pending")]);
   if (pending > Math.max(latest, handedOut ?? latest)) throw new DisclosureKeyInUseError(address, latest, pending, handedOut);
 }

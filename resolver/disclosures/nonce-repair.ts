@@ -1,4 +1,5 @@
-import { isKnownTransaction, isNonceUsed, RpcRefusalError } from "./errors";
+import { RpcRefusalError } from "@medrec/sdk/chain/json-rpc";
+import { isKnownTransaction, isNonceUsed } from "./errors";
 import { latestSigned, type NonceSlot, type SignedAtNonce } from "./nonce-slots";
 
 /** What {@link repairNonces} asks of the node, for the disclosure account. */

@@ -1,9 +1,9 @@
 import { Signature, Transaction, getBytes, hexlify, type JsonRpcProvider, type TransactionLike, type Wallet } from "ethers";
 import { ecdsaSign } from "secp256k1";
-import { isKnownTransaction, isNonceUsed, isUnderpriced, RpcNoAnswerError, RpcRefusalError } from "./errors";
+import { RpcNoAnswerError, RpcRefusalError, rpcRequest } from "@medrec/sdk/chain/json-rpc";
+import { isKnownTransaction, isNonceUsed, isUnderpriced } from "./errors";
 import { repairNonces, type RepairNode, type RepairReport } from "./nonce-repair";
 import { bumpedFees, doubledFees, latestSigned, type Fees, type NonceSlot, type SignedAtNonce } from "./nonce-slots";
-import { rpcCall } from "./rpc-call";
 
 /** One transaction the sender signs and sends: target, calldata and gas limit (fees and nonce are the sender's). */
 export interface OutgoingTransaction {
@@ -145,7 +145,7 @@ export function disclosureAccount(wallet: Wallet, provider: JsonRpcProvider, opt
   let numbered = false;
   let fees: { at: number; data: Promise<Fees> } | undefined;
 
-  const rpc = <T>(method: string, params: unknown[]) => rpcCall<T>(rpcUrl, method, params, RPC_TIMEOUT_MS);
+  const rpc = <T>(method: string, params: unknown[]) => rpcRequest<T>(rpcUrl, method, params, RPC_TIMEOUT_MS);
   const node: RepairNode = {
     count: async (tag) => Number(await rpc<string>("eth_getTransactionCount", [address, tag])),
     known: async (hash) => (await rpc<unknown>("eth_getTransactionByHash", [hash])) !== null,

@@ -3,7 +3,7 @@ import { Interface, id as keccakId } from "ethers";
 import { RESOLVER_ROUTES, type HealthBody, type HealthCheckBody } from "@medrec/sdk/resolver/protocol";
 import type { ResolverContext } from "../context";
 import { KEY_SHARED_CHECK, NONCE_GAP_CHECK, STALLED_CHECK, disclosureHealth } from "../disclosures/health";
-import { rpcCall } from "../disclosures/rpc-call";
+import { rpcRequest } from "@medrec/sdk/chain/json-rpc";
 
 /** How long one `/healthz` answer is served to every caller, in ms. */
 export const HEALTH_CACHE_MS = 1_000;
@@ -80,7 +80,7 @@ const RESOLVER_ROLE = keccakId("RESOLVER_ROLE");
 export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app, options) => {
   const { chain, database } = options;
   const addresses = { ConsentManager: chain.consentManager.target as string, RecordToken: chain.recordTokenAddress };
-  const call = <T>(method: string, params: unknown[]) => rpcCall<T>(chain.rpcUrl, method, params, HEALTH_CHECK_TIMEOUT_MS);
+  const call = <T>(method: string, params: unknown[]) => rpcRequest<T>(chain.rpcUrl, method, params, HEALTH_CHECK_TIMEOUT_MS);
   const maxLagMs = options.burnMaxLagMs ?? DEFAULT_BURN_MAX_LAG_MS;
 
   const check = async (): Promise<Health> => {

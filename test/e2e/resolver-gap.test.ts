@@ -224,6 +224,9 @@ describe("e2e: a dropped disclosure transaction (nonce gap) under load", functio
     console.log(`      late mining: ${disclosedRefused} Disclosures of refused requests, counter ${before} -> ${after.body.disclosures.disclosuresWithoutRelease}`);
     expect(disclosedRefused).to.equal(3);
     expect(after.body.disclosures.disclosuresWithoutRelease - before, "counted as Disclosures without release").to.equal(disclosedRefused);
+    // The count is kept in the database: a restart does not reset the metric.
+    await stack.restartResolver();
+    expect((await health()).body.disclosures.disclosuresWithoutRelease, "the count after a restart").to.equal(after.body.disclosures.disclosuresWithoutRelease);
   });
 
   it("shutdown with disclosures stuck (mining paused): close is bounded, waiting clients get 503 SHUTTING_DOWN, and none of them is disclosed later", async () => {

@@ -3,7 +3,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { Transaction, Wallet, type JsonRpcProvider } from "ethers";
 import { disclosureAccount, type DisclosureAccount } from "../../resolver/disclosures/sender";
-import { RpcRefusalError } from "../../resolver/disclosures/errors";
+import { RpcRefusalError } from "../../sdk/chain/json-rpc";
 
 const CHAIN_ID = 31337n;
 const FEES = { gasPrice: 1_000n, maxFeePerGas: 2_000n, maxPriorityFeePerGas: 100n };

@@ -286,6 +286,20 @@ describe("resolver disclosure batcher: a batch that is not mined is given up bef
     expect(batcher.disclosuresWithoutRelease()).to.equal(2);
   });
 
+  it("the count of Disclosures without release starts from its saved tally and saves each new total", async () => {
+    const { chain, events, mine } = stuckChain();
+    const saved: number[] = [];
+    const batcher = createDisclosureBatcher(chain, { ...LIMITS, timeoutMs: 200 }, undefined, { initial: 5, save: (total) => saved.push(total) });
+    expect(batcher.disclosuresWithoutRelease()).to.equal(5);
+    const releases = [entry(), entry()].map((e) => settled(batcher.disclose(e)));
+    while (!releases.every((r) => r.done)) await tick(10);
+    expect(events.at(-1)).to.equal("cancel 0xd0");
+    mine("0xd0");
+    await tick(5);
+    expect(batcher.disclosuresWithoutRelease()).to.equal(7);
+    expect(saved).to.deep.equal([7]);
+  });
+
   it("a refused batch whose nonce a later no-op took (a hash not waited for) is settled without counting anything", async () => {
     const { chain, events } = stuckChain();
     let settledNonce: number | undefined;

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import fc from "fast-check";
-import { RpcNoAnswerError, RpcRefusalError } from "../../resolver/disclosures/errors";
+import { RpcNoAnswerError, RpcRefusalError } from "../../sdk/chain/json-rpc";
 import { repairNonces, type RepairNode } from "../../resolver/disclosures/nonce-repair";
 import { bumpedFees, type Fees, type NonceSlot, type SignedAtNonce } from "../../resolver/disclosures/nonce-slots";
 
