@@ -13,6 +13,11 @@ export interface LocalChain {
   chainId: bigint;
   /** `hardhat-node`: a child process started here; `external`: a chain someone else runs. */
   kind: "hardhat-node" | "external";
+  /**
+   * The node's process id (`hardhat-node` only), leader of its own process group: `process.kill(-pid, "SIGSTOP")`
+   * pauses the whole node (tests of a node that stops answering and comes back).
+   */
+  pid?: number;
   /** Stops the chain started here (no-op for an external chain). Idempotent. */
   stop(): Promise<void>;
 }
@@ -62,7 +67,7 @@ export async function startLocalChain(options: StartLocalChainOptions = {}): Pro
   });
   try {
     const chainId = await waitForChainId(rpcUrl, { timeoutMs, abort: exitedEarly });
-    return { rpcUrl, chainId, kind: "hardhat-node", stop: () => node.stop() };
+    return { rpcUrl, chainId, kind: "hardhat-node", pid: node.pid, stop: () => node.stop() };
   } catch (error) {
     await node.stop();
     throw error;

@@ -1,5 +1,6 @@
 import type { DisclosureReceipt } from "@medrec/sdk/resolver/protocol";
 import { ResolverHttpError, shuttingDown } from "../errors";
+import { settledBy } from "../settled-by";
 import type { BatchLog, DisclosureEntry, DisclosureVerdict } from "./match";
 
 /** The part of a mined receipt the batcher reads. */
@@ -93,9 +94,11 @@ class ShutdownError extends Error {}
 
 /**
  * Runs one batch: sends it, waits for its receipt and answers each release from it. The failure rule: a release is
- * answered with a failure only once the batch's disclosure can no longer be mined by the node — it was refused, its
+ * answered with a failure once the batch's disclosure can no longer be mined by the node — it was refused, its
  * nonce was taken by a no-op (mined, or at least taken into the pool over it at higher fees), or it was given up at
- * its budget or at shutdown and a no-op was sent at its nonce. A batch not mined by `timeoutMs − grace` is given up
+ * its budget or at shutdown and a no-op was sent at its nonce — or, when the node stops answering, at the budget's
+ * end whatever the send or the cancel still wait for (the budget is under the client's patience: an answer after it
+ * would reach nobody). Every batch answered with a failure that might still be mined is watched, and counted if so. A batch not mined by `timeoutMs − grace` is given up
  * (cancelled) and its nonce waited for during the grace: if the disclosure is mined meanwhile after all, the releases
  * are answered from it. A given-up batch is watched further; if it is mined anyway, its Disclosures are counted
  * (`onLateDisclosures`): Disclosures without a release.
@@ -116,12 +119,24 @@ export async function runBatch(chain: BatchChain, batch: Waiting[], options: Bat
     for (const waiting of batch) waiting.reject(error);
     options.onBatch?.({ size: batch.length, disclosed: 0, outcome, ms: performance.now() - started, ...extra });
   };
-  let sent: SentBatch;
+  // The send (fees, the sender's queue, the node taking it) is bounded by the budget too: a node that stops
+  // answering mid-send must not hold the answers past the client's patience. A send still running then is answered
+  // with a failure at once; if the node takes it after all, it is given up and watched like any batch not mined in
+  // time (a late mining counts as Disclosures without release). Not cut short at shutdown.
+  const sending = chain.send(entries);
+  let sent: SentBatch | undefined;
   try {
-    sent = await chain.send(entries); // a send is bounded by the sender's RPC time limits; not cut short at shutdown
+    sent = await settledBy(sending, deadline - grace);
   } catch (error) {
     if (error instanceof ResolverHttpError) return fail("not-sent", error.message);
     return fail("not-sent", `the disclosure transaction could not be sent (${(error as { code?: string }).code ?? "error"}); nothing was released`);
+  }
+  if (!sent) {
+    sending.then(
+      (late) => watchLate(chain, late, [late.hash], entries, options),
+      () => undefined, // refused after all: nothing was sent
+    );
+    return fail("timed-out", `the disclosure transaction could not be sent within ${options.timeoutMs} ms; nothing was released`);
   }
   const hashes = [sent.hash];
   const replaced = sent.replaced.then((hash) => {
@@ -137,7 +152,8 @@ export async function runBatch(chain: BatchChain, batch: Waiting[], options: Bat
   }
   if (!mined) {
     if (hashes.length === 1) {
-      const noop = await chain.cancel(sent).catch(() => undefined);
+      // Bounded too: a cancel stuck behind a node that stopped answering is left running, and the batch is watched.
+      const noop = await settledBy(chain.cancel(sent).catch(() => undefined), deadline);
       if (noop) hashes.push(noop);
     }
     const left = shutDown ? SHUTDOWN_GRACE_MS : Math.max(0, deadline - performance.now());

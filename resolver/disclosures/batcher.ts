@@ -36,14 +36,32 @@ export interface WithoutReleaseTally {
   save(total: number): void;
 }
 
+/**
+ * Least budget a release must have left when it reaches the batcher, in ms (a quarter of a shorter budget): about one
+ * block and a receipt poll at zkSync's pace (less is refused at once, 503, rather than sent and given up).
+ */
+const MIN_BUDGET_LEFT_MS = 1_500;
+
+/**
+ * The last moment (`performance.now()` time) a release that arrived at `arrivedAt` may reach the batcher: its budget
+ * `timeoutMs` less what its disclosure needs at least. The checks before it (signature, chain reads) are bounded by
+ * this too, so that a slow or stopped node costs the client at most the budget.
+ */
+export function lastEntryAt(arrivedAt: number, timeoutMs: number): number {
+  return arrivedAt + timeoutMs - Math.min(MIN_BUDGET_LEFT_MS, timeoutMs / 4);
+}
+
 /** Records key releases on-chain in batches; see {@link createDisclosureBatcher}. */
 export interface DisclosureBatcher {
   /**
    * Resolves once `entry`'s `Disclosure` is mined (in the receipt of its batch, matched by request hash);
    * rejects with the refusal otherwise (`ACCESS_DENIED`/`RECORD_ERASED` refused in the batch, `DISCLOSURE_FAILED`
-   * when the batch was not sent, reverted or was not mined in time, 503 when too many releases wait).
+   * when the batch was not sent, reverted or was not mined in time, 503 when too many releases wait or when the
+   * request has too little of its budget left for a disclosure).
+   * @param arrivedAt When the request arrived (`performance.now()`, default now): its budget (`timeoutMs`) runs from
+   *   there, so that the time its checks took on a slow node counts, and its answer comes before the client gives up.
    */
-  disclose(entry: DisclosureEntry): Promise<DisclosureReceipt>;
+  disclose(entry: DisclosureEntry, arrivedAt?: number): Promise<DisclosureReceipt>;
   /** Releases collecting, sent and pending. */
   pending(): number;
   /** Disclosures mined for releases that had been answered with a failure (Disclosures without a release). */
@@ -153,14 +171,17 @@ export function createDisclosureBatcher(
     });
 
   return {
-    disclose(entry) {
+    disclose(entry, arrivedAt = performance.now()) {
       if (closing) return Promise.reject(shuttingDown());
+      if (performance.now() > lastEntryAt(arrivedAt, limits.timeoutMs)) {
+        return Promise.reject(chainUnavailable("the chain answered too slowly: no time is left to record this release's disclosure; nothing was done"));
+      }
       if (collecting.length + inFlightCount >= limits.maxPending) {
         return Promise.reject(chainUnavailable("too many key releases are waiting for their disclosure; nothing was done"));
       }
       return new Promise<DisclosureReceipt>((resolve, reject) => {
-        const at = performance.now();
-        if (collecting.length === 0) windowOpened = at;
+        const at = arrivedAt;
+        if (collecting.length === 0) windowOpened = performance.now();
         collecting.push({ entry, at, resolve, reject });
         pump();
       });

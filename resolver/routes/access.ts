@@ -8,6 +8,7 @@ import {
   UINT64_BITS,
   accessRequestDigest,
   accessRequestFromBody,
+  type AccessRequest,
   type AccessRequestBody,
   type KeyReleaseBody,
 } from "@medrec/sdk/resolver/protocol";
@@ -15,7 +16,10 @@ import { CHECK_ALLOWED, CHECK_ERASED } from "../access-checks";
 import { checksummedAddress } from "@medrec/sdk/chain";
 import { authenticate, checkDeadline, recordBinding, refuseDeadRecord, type ResolverContext } from "../context";
 import { refusalOf } from "../error-handler";
-import { ResolverHttpError, isStorageFailure } from "../errors";
+import { ResolverHttpError, chainUnavailable, isStorageFailure } from "../errors";
+import { lastEntryAt } from "../disclosures/batcher";
+import type { DisclosureEntry } from "../disclosures/match";
+import { settledBy } from "../settled-by";
 import { uintField } from "./fields";
 
 /**
@@ -47,33 +51,16 @@ export const accessRoutes: FastifyPluginAsync<ResolverContext> = async (app, con
         throw new ResolverHttpError("WRONG_RESOLVER", `the request is signed for resolver ${request.resolver}, not this one (${context.identity.address})`);
       }
       const requestHash = accessRequestDigest(context.domain, request);
-      await authenticate(context, request.requester, requestHash, body.signature, "requester");
-      // An erased record is refused 410 whatever the storage state: the tombstones are held in memory too, so when the
-      // nonce cannot be claimed (disk full, read-only), a request for an erased record still learns it is gone.
-      const claimed = await context.database.claimNonce(request.requester, request.nonce, request.deadline).catch(async (error: unknown) => {
-        if (isStorageFailure(error) && (await context.database.isErased(request.tokenId))) throw new ResolverHttpError("RECORD_ERASED", `record #${request.tokenId} was erased`);
-        throw error;
-      });
-      if (!claimed) {
-        throw new ResolverHttpError("NONCE_REPLAYED", "this request was already used");
+      // The checks wait on the chain (signature of a contract, access, liveness): bounded by the release budget, so a
+      // stopped node costs the client at most that (503, retryable; the nonce stays used: a retry signs anew).
+      const checking = checkRelease(context, request, body.signature, requestHash);
+      const checked = await settledBy(checking, lastEntryAt(started, context.limits.disclosureTimeoutMs));
+      if (!checked) {
+        checking.then(({ released }) => released.fill(0), () => undefined); // done too late: the re-wrap never leaves
+        throw chainUnavailable("the chain answered too slowly to check this request within the release budget; nothing was released");
       }
-      if (await context.database.isErased(request.tokenId)) throw new ResolverHttpError("RECORD_ERASED", `record #${request.tokenId} was erased`);
-      const entry = { tokenId: request.tokenId, grantee: request.requester, purpose: request.purpose, requestHash };
-      const check = await context.accessChecks.check(entry);
-      if (check.status === CHECK_ERASED) await refuseDeadRecord(context, request.tokenId);
-      if (check.status !== CHECK_ALLOWED) throw new ResolverHttpError("ACCESS_DENIED", "the requester holds no READ access to this record for this purpose");
-      const { version } = check;
-      const wrap = await context.database.getWrap(request.tokenId, version);
-      if (!wrap) throw new ResolverHttpError("KEY_NOT_DEPOSITED", `no key of record #${request.tokenId} v${version} was deposited here`);
-      let released: Uint8Array;
-      try {
-        released = context.rewrapper.rewrap(wrap, hexToBytes(request.ephemeralPublicKey), recordBinding(context, request.tokenId, version));
-      } catch (error) {
-        if (error instanceof InvalidKeyError) throw new ResolverHttpError("INVALID_REQUEST", "the ephemeral public key is not a usable X25519 key");
-        if (error instanceof KeyUnwrapError) throw new ResolverHttpError("INTERNAL", "the stored wrap does not open with this resolver's key for this record version");
-        throw error;
-      }
-      const disclosure = await context.disclosures.disclose(entry).catch((error: unknown) => {
+      const { entry, version, released } = checked;
+      const disclosure = await context.disclosures.disclose(entry, started).catch((error: unknown) => {
         released.fill(0); // refused: the re-wrapped key never leaves
         throw error;
       });
@@ -88,3 +75,43 @@ export const accessRoutes: FastifyPluginAsync<ResolverContext> = async (app, con
     }
   });
 };
+
+/**
+ * The checks of one key release before its disclosure (see {@link accessRoutes}): signature and per-requester limit,
+ * nonce, record live, access and version at one block, a deposited wrap; then the re-wrap to the ephemeral key.
+ * @returns The disclosure entry, the record version and the re-wrapped key (in memory: zeroed by the caller unless it leaves).
+ */
+async function checkRelease(
+  context: ResolverContext,
+  request: AccessRequest,
+  signature: string,
+  requestHash: string,
+): Promise<{ entry: DisclosureEntry; version: bigint; released: Uint8Array }> {
+  await authenticate(context, request.requester, requestHash, signature, "requester");
+  // An erased record is refused 410 whatever the storage state: the tombstones are held in memory too, so when the
+  // nonce cannot be claimed (disk full, read-only), a request for an erased record still learns it is gone.
+  const claimed = await context.database.claimNonce(request.requester, request.nonce, request.deadline).catch(async (error: unknown) => {
+    if (isStorageFailure(error) && (await context.database.isErased(request.tokenId))) throw new ResolverHttpError("RECORD_ERASED", `record #${request.tokenId} was erased`);
+    throw error;
+  });
+  if (!claimed) {
+    throw new ResolverHttpError("NONCE_REPLAYED", "this request was already used");
+  }
+  if (await context.database.isErased(request.tokenId)) throw new ResolverHttpError("RECORD_ERASED", `record #${request.tokenId} was erased`);
+  const entry = { tokenId: request.tokenId, grantee: request.requester, purpose: request.purpose, requestHash };
+  const check = await context.accessChecks.check(entry);
+  if (check.status === CHECK_ERASED) await refuseDeadRecord(context, request.tokenId);
+  if (check.status !== CHECK_ALLOWED) throw new ResolverHttpError("ACCESS_DENIED", "the requester holds no READ access to this record for this purpose");
+  const { version } = check;
+  const wrap = await context.database.getWrap(request.tokenId, version);
+  if (!wrap) throw new ResolverHttpError("KEY_NOT_DEPOSITED", `no key of record #${request.tokenId} v${version} was deposited here`);
+  let released: Uint8Array;
+  try {
+    released = context.rewrapper.rewrap(wrap, hexToBytes(request.ephemeralPublicKey), recordBinding(context, request.tokenId, version));
+  } catch (error) {
+    if (error instanceof InvalidKeyError) throw new ResolverHttpError("INVALID_REQUEST", "the ephemeral public key is not a usable X25519 key");
+    if (error instanceof KeyUnwrapError) throw new ResolverHttpError("INTERNAL", "the stored wrap does not open with this resolver's key for this record version");
+    throw error;
+  }
+  return { entry, version, released };
+}

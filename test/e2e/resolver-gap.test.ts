@@ -1,9 +1,10 @@
 import { expect } from "chai";
 import path from "node:path";
 import { readFileSync } from "node:fs";
-import { Transaction, type Wallet } from "ethers";
+import { Transaction } from "ethers";
 import { startResolverStack, type ResolverStack } from "../helpers/resolver-stack";
 import { postAccess, rawRequest, signedAccessBody } from "../helpers/access-requests";
+import { disclosuresByRequest, releaseLoop } from "../helpers/release-loop";
 import type { IngestedRecord } from "../../sdk/records";
 import { accessRequestDigest, accessRequestFromBody, ResolverError, type HealthBody } from "../../sdk/resolver";
 import { NONCE_GAP_CHECK } from "../../resolver/disclosures/health";
@@ -22,15 +23,6 @@ const SECOND_DROP_MS = 4_500;
 const RECOVERY_BOUND_MS = 8_000;
 /** Longest a resolver close may take with disclosures stuck (mining paused), in ms. */
 const CLOSE_BOUND_MS = 8_000;
-
-/** One answered read of the load. */
-interface Answer {
-  requestHash: string;
-  sentAt: number;
-  answeredAt: number;
-  ok: boolean;
-  code?: string;
-}
 
 /**
  * Chaos on a real Hardhat node (interval mining, loopback only): readers load the resolver, mining pauses, the
@@ -53,35 +45,6 @@ describe("e2e: a dropped disclosure transaction (nonce gap) under load", functio
     await rpc("evm_setIntervalMining", [BLOCK_MS]);
   });
   after(async () => stack?.stop());
-
-  /** Readers asking in a loop until `stop()`; every answer is kept with its request hash. */
-  function load(readers: Wallet[], workers: number) {
-    const answers: Answer[] = [];
-    let running = true;
-    const loop = async (reader: Wallet) => {
-      while (running) {
-        const { body } = await signedAccessBody(stack, reader, record.tokenId);
-        const requestHash = accessRequestDigest(stack.domain, accessRequestFromBody(body));
-        const sentAt = performance.now();
-        try {
-          const release = await postAccess(stack, body);
-          expect(release.disclosure.requestHash).to.equal(requestHash);
-          answers.push({ requestHash, sentAt, answeredAt: performance.now(), ok: true });
-        } catch (error) {
-          answers.push({ requestHash, sentAt, answeredAt: performance.now(), ok: false, code: (error as ResolverError).code });
-          await new Promise((resolve) => setTimeout(resolve, 100)); // a client backs off a little after a refusal
-        }
-      }
-    };
-    const loops = Array.from({ length: workers }, (_, i) => loop(readers[i % readers.length]));
-    return {
-      answers,
-      async stop() {
-        running = false;
-        await Promise.all(loops);
-      },
-    };
-  }
 
   const health = async () => {
     const answer = await rawRequest(`${stack.resolver.url}/healthz`, { method: "GET" });
@@ -113,17 +76,11 @@ describe("e2e: a dropped disclosure transaction (nonce gap) under load", functio
       }
     }
   };
-  /** Request hash → number of its Disclosure events since the deployment. */
-  const disclosuresByRequest = async () => {
-    const events = await stack.consentManager.queryFilter(stack.consentManager.filters.Disclosure(record.tokenId), stack.deployment.startBlock);
-    const counts = new Map<string, number>();
-    for (const event of events) counts.set(event.args.requestHash.toLowerCase(), (counts.get(event.args.requestHash.toLowerCase()) ?? 0) + 1);
-    return { counts, total: events.length };
-  };
+
 
   it("chaos: pause mining, drop the pending disclosures, resume: releases recover without a restart, no failed request is ever disclosed, /healthz names the gap", async () => {
-    const before = (await disclosuresByRequest()).total;
-    const traffic = load([stack.signers.reader, stack.signers.stranger], 12);
+    const before = (await disclosuresByRequest(stack, record.tokenId)).total;
+    const traffic = releaseLoop(stack, { readers: [stack.signers.reader, stack.signers.stranger], workers: 12, tokenId: record.tokenId });
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     expect(traffic.answers.filter((a) => a.ok).length, "releases before the pause").to.be.greaterThan(0);
 
@@ -165,7 +122,7 @@ describe("e2e: a dropped disclosure transaction (nonce gap) under load", functio
       after = await health();
     }
 
-    const { counts, total } = await disclosuresByRequest();
+    const { counts, total } = await disclosuresByRequest(stack, record.tokenId);
     const ok = traffic.answers.filter((a) => a.ok);
     const failed = traffic.answers.filter((a) => !a.ok);
     const failedDisclosed = failed.filter((a) => counts.has(a.requestHash.toLowerCase()));
@@ -219,7 +176,7 @@ describe("e2e: a dropped disclosure transaction (nonce gap) under load", functio
       await new Promise((resolve) => setTimeout(resolve, 250));
       after = await health();
     }
-    const { counts } = await disclosuresByRequest();
+    const { counts } = await disclosuresByRequest(stack, record.tokenId);
     const disclosedRefused = asks.filter(({ body }) => counts.has(accessRequestDigest(stack.domain, accessRequestFromBody(body)).toLowerCase())).length;
     console.log(`      late mining: ${disclosedRefused} Disclosures of refused requests, counter ${before} -> ${after.body.disclosures.disclosuresWithoutRelease}`);
     expect(disclosedRefused).to.equal(3);
@@ -247,7 +204,7 @@ describe("e2e: a dropped disclosure transaction (nonce gap) under load", functio
       expect(error?.code).to.equal("SHUTTING_DOWN");
       expect(error?.status).to.equal(503);
     }
-    const { counts } = await disclosuresByRequest();
+    const { counts } = await disclosuresByRequest(stack, record.tokenId);
     for (const { body } of asks) expect(counts.has(accessRequestDigest(stack.domain, accessRequestFromBody(body)).toLowerCase()), "disclosed after its refusal").to.equal(false);
   });
 });
