@@ -1,5 +1,7 @@
 import { expect } from "chai";
-import { readFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import os from "node:os";
 import path from "node:path";
 import { startResolverStack, type ResolverStack } from "../helpers/resolver-stack";
 import { expectRejects } from "../helpers/rejects";
@@ -28,7 +30,8 @@ async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000): Pr
 
 /**
  * The resolver on a real chain under faults: a full disk (writes fail with SQLITE_FULL, injected into the
- * database's statements) and a fresh chain without the contracts on the resolver's RPC URL. The SDK client sees
+ * database's statements; and for real, on a tmpfs filled to ENOSPC, where the machine lets the test mount one) and a
+ * fresh chain without the contracts on the resolver's RPC URL. The SDK client sees
  * typed, retryable `ResolverError`s with `retry-after`; an erased record stays 410.
  */
 describe("e2e: the resolver under storage and chain faults", function () {
@@ -94,6 +97,79 @@ describe("e2e: the resolver under storage and chain faults", function () {
       delete faults.write;
       await eventually(async () => !(await faulty.database.hasWraps(record.tokenId)));
       expect((await health(faulty.url)).status).to.equal(200);
+    });
+  });
+
+  describe("a real full filesystem (the database on a 1 MiB tmpfs filled to ENOSPC)", () => {
+    const mountPoint = path.join(os.tmpdir(), `medrec-full-disk-${process.pid}`);
+    const filler = path.join(mountPoint, "filler");
+    let mounted = false;
+    let full: RunningResolver;
+    before(async function () {
+      mkdirSync(mountPoint, { recursive: true });
+      try {
+        execFileSync("mount", ["-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs", mountPoint], { stdio: "ignore" });
+        mounted = true;
+      } catch {
+        // Not root, or no mount rights in this container: the injected SQLITE_FULL above stands in for it.
+        return this.skip();
+      }
+      full = await stack.startAnotherResolver({ burnPollMs: 100, databaseFile: path.join(mountPoint, "resolver.sqlite") });
+    });
+    after(async () => {
+      await full?.close(); // the files must be closed before the unmount
+      if (mounted) execFileSync("umount", [mountPoint]);
+      rmSync(mountPoint, { recursive: true, force: true });
+    });
+    /** Fills the filesystem with one file until the kernel says ENOSPC; returns its size. */
+    const fill = () => {
+      const fd = openSync(filler, "w", 0o600);
+      const chunk = Buffer.alloc(4096);
+      let bytes = 0;
+      try {
+        for (;;) bytes += writeSync(fd, chunk);
+      } catch (error) {
+        expect((error as { code?: string }).code).to.equal("ENOSPC");
+      } finally {
+        closeSync(fd);
+      }
+      return bytes;
+    };
+    const depositTo = async (url: string, record: IngestedRecord) => {
+      const wrap = await stack.resolver.database.getWrap(record.tokenId, record.version);
+      return depositRecordKey({ url, signer: stack.signers.writer, domain: stack.domain, tokenId: record.tokenId, version: record.version, wrappedKey: wrap! });
+    };
+
+    it("deposits and releases are 503 STORAGE_UNAVAILABLE from the kernel's ENOSPC, nothing disclosed; a burned record stays 410; freed, it recovers without a restart", async () => {
+      const [kept, later, burned] = records.slice(3, 6);
+      await depositTo(full.url, kept);
+      await depositTo(full.url, burned);
+      expect((await stack.read(stack.signers.reader, kept.tokenId, { url: full.url })).tokenId).to.equal(kept.tokenId);
+      const filled = fill();
+      const before = await stack.disclosureCount();
+      const refusedDeposit = (await expectRejects(depositTo(full.url, later), ResolverError, "STORAGE_UNAVAILABLE")) as ResolverError;
+      expect(refusedDeposit).to.include({ status: 503, retryAfterSeconds: STORAGE_RETRY_AFTER_SECONDS });
+      const { body } = await signedAccessBody(stack, stack.signers.reader, kept.tokenId);
+      await expectRejects(postAccess(stack, body, full.url), ResolverError, "STORAGE_UNAVAILABLE");
+      expect(await stack.disclosureCount(), "nothing disclosed for a request refused on a full disk").to.equal(before);
+      const { status, body: answer } = await health(full.url);
+      expect(status).to.equal(503);
+      expect(answer.failing).to.include("database-writable");
+      expect(answer.checks["database-writable"].error).to.equal("SQLITE_FULL");
+      await (await stack.recordToken.burn(burned.tokenId)).wait();
+      await eventually(() => full.database.isErased(burned.tokenId));
+      const { body: erasedBody } = await signedAccessBody(stack, stack.signers.reader, burned.tokenId);
+      await expectRejects(postAccess(stack, erasedBody, full.url), ResolverError, "RECORD_ERASED");
+      // Room again: no restart needed. The same signed release is answered now (its nonce was never stored).
+      rmSync(filler);
+      const freedAt = performance.now();
+      await eventually(async () => (await health(full.url)).status === 200, 10_000);
+      const recoveryMs = performance.now() - freedAt;
+      expect((await postAccess(stack, body, full.url)).disclosure.requestHash).to.be.a("string");
+      await depositTo(full.url, later);
+      expect(await full.database.hasWraps(kept.tokenId), "no wrap lost").to.equal(true);
+      await eventually(async () => !(await full.database.hasWraps(burned.tokenId))); // the watcher shreds it now
+      console.log(`      tmpfs: ${filled} filler bytes to ENOSPC; healthy ${Math.round(recoveryMs)} ms after the space was freed`);
     });
   });
 
