@@ -1,42 +1,13 @@
 import { expect } from "chai";
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { bytesToHex } from "../../sdk/crypto";
 import { findFreePort } from "../../era-test-node/ports";
 import { startResolverStack, type ResolverStack } from "../helpers/resolver-stack";
+import { resolverProcessEnv, spawnResolver, waitForHealth } from "../helpers/resolver-process";
 import { depositRecordKey, resolverInfo } from "../../sdk/resolver";
-import { Purpose } from "../../sdk/vocabulary";
 
-const ROOT = path.resolve(__dirname, "..", "..");
 const BUNDLE = JSON.parse(readFileSync(path.resolve(__dirname, "..", "fixtures", "synthetic-patient-bundle.json"), "utf8"));
-
-/** `npm run resolver` as its own process (the command the README gives), with its output collected. */
-function spawnResolver(env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string; exited: Promise<{ code: number | null; signal: string | null }> } {
-  const child = spawn(process.execPath, [path.join(ROOT, "node_modules", "ts-node", "dist", "bin.js"), "--transpile-only", "resolver/main.ts"], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
-  return { child, output: () => output, exited };
-}
-
-async function waitForHealth(url: string, timeoutMs = 60_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if ((await fetch(`${url}/healthz`)).status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > end) throw new Error(`resolver at ${url} not healthy in time`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 describe("e2e: `npm run resolver` as a process: configuration from env, graceful stop on SIGTERM/SIGINT, state kept on disk", function () {
   this.timeout(240_000);
@@ -56,16 +27,7 @@ describe("e2e: `npm run resolver` as a process: configuration from env, graceful
     await stack.grantRead(stack.signers.reader.address, record.tokenId);
     const port = await findFreePort("127.0.0.1");
     const url = `http://127.0.0.1:${port}`;
-    const env = {
-      RESOLVER_RPC_URL: stack.chain.rpcUrl,
-      RESOLVER_CONSENT_MANAGER: stack.config.consentManager,
-      RESOLVER_RECORD_TOKEN: stack.config.recordToken,
-      RESOLVER_SIGNER_KEY: stack.identity.signerPrivateKey,
-      RESOLVER_ENCRYPTION_KEY: bytesToHex(stack.identity.encryptionPrivateKey),
-      RESOLVER_DB: path.join(stack.dir, "process.sqlite"),
-      RESOLVER_PORT: String(port),
-      RESOLVER_START_BLOCK: String(stack.deployment.startBlock),
-    };
+    const env = resolverProcessEnv(stack, { databaseFile: path.join(stack.dir, "process.sqlite"), port });
     const read = () =>
       stack.read(stack.signers.reader, record.tokenId, { url });
 

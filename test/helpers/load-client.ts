@@ -28,9 +28,10 @@ export interface LoadClient {
    * One signed access request for `tokenId`: a fresh one-time X25519 key and nonce, the EIP-712 digest signed by
    * the reader's key, `POST /v1/access`, and the answer checked (the disclosure names this request's digest, the
    * wrap opens with the one-time key for `binding(version)`).
+   * @param onSigned Told the request's hash (its EIP-712 digest) once it is signed, before it is sent.
    * @throws {ResolverError} As the SDK's client does, on a refusal or a malformed answer.
    */
-  release(tokenId: bigint, binding: (version: bigint) => RecordAadFields): Promise<CheckedRelease>;
+  release(tokenId: bigint, binding: (version: bigint) => RecordAadFields, onSigned?: (requestHash: string) => void): Promise<CheckedRelease>;
 }
 
 /** Opens a released wrap with the one-time private key (the SDK's wrap format, in node:crypto). */
@@ -64,7 +65,7 @@ export function loadClient(options: { url: string; resolver: string; wallet: Wal
   const signingKey = Buffer.from(options.wallet.privateKey.slice(2), "hex");
   const requester = options.wallet.address;
   return {
-    async release(tokenId, binding) {
+    async release(tokenId, binding, onSigned) {
       const ephemeral = generateKeyPairSync("x25519");
       const publicKey = Buffer.from(ephemeral.publicKey.export({ format: "jwk" }).x!, "base64url");
       const request: AccessRequest = {
@@ -79,6 +80,7 @@ export function loadClient(options: { url: string; resolver: string; wallet: Wal
       const digest = accessRequestDigest(options.domain, request);
       const { signature, recid } = ecdsaSign(Buffer.from(digest.slice(2), "hex"), signingKey);
       const signed = `0x${Buffer.from(signature).toString("hex")}${(27 + recid).toString(16)}`;
+      onSigned?.(digest);
       const released = await resolverFetch<KeyReleaseBody>(options.url, RESOLVER_ROUTES.access, { method: "POST", body: accessRequestToBody(request, signed) });
       if (BigInt(released.tokenId) !== tokenId || released.disclosure?.requestHash?.toLowerCase() !== digest) {
         throw new Error("the resolver answered with another record or without this request's disclosure");

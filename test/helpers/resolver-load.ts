@@ -31,6 +31,17 @@ export interface LoadResult {
   toBlock: number;
 }
 
+/** One request of a load run, as the run saw it (see the `ledger` option of {@link runReaderLoad}). */
+export interface LoadRequest {
+  /** The EIP-712 digest the reader signed: the `requestHash` of its Disclosure. */
+  requestHash: string;
+  tokenId: bigint;
+  requester: string;
+  /** `pending` until answered; `wrong` is a wrong release; `refused` names the `code` (`RESOLVER_UNREACHABLE`: no answer). */
+  outcome: "pending" | "released" | "refused" | "wrong";
+  code?: string;
+}
+
 /**
  * Registers `count` new provider keys (they never send transactions, so they hold no ETH) and grants each READ
  * on the tokens `grantsOf(index)` names.
@@ -54,12 +65,16 @@ export async function registerLoadReaders(stack: ResolverStack, count: number, g
  * resolver's own wrap with the SDK (`unwrapKey`) and shown to decrypt the record's ciphertext to its content hash
  * (`openRecord`); every released key must be that key of the token asked for, bound to its current version, or the
  * release counts as a wrong one.
+ * @param options `url`: a resolver other than the stack's own (it must hold the same wraps: the expected keys are
+ * read from the stack's resolver); `stop`: no request is started once it is aborted (the run then ends when those in
+ * flight are answered); `ledger`: every request is appended to it once signed (`pending`) and given its outcome
+ * when answered, so that a test can see what is in flight while the run goes on.
  */
 export async function runReaderLoad(
   stack: ResolverStack,
   readers: LoadReader[],
   records: IngestedRecord[],
-  options: { concurrency: number; durationMs: number; url?: string },
+  options: { concurrency: number; durationMs: number; url?: string; stop?: AbortSignal; ledger?: LoadRequest[] },
 ): Promise<LoadResult> {
   const url = options.url ?? stack.resolver.url;
   const clients = readers.map((reader) =>
@@ -84,25 +99,38 @@ export async function runReaderLoad(
   const worker = async (w: number) => {
     const reader = readers[w % readers.length];
     const client = clients[w % readers.length];
-    for (let i = w; performance.now() < end; i++) {
+    for (let i = w; performance.now() < end && !options.stop?.aborted; i++) {
       const record = records[i % records.length];
       const t0 = performance.now();
+      let entry: LoadRequest | undefined;
+      const onSigned = (requestHash: string) => {
+        entry = { requestHash, tokenId: record.tokenId, requester: reader.wallet.address, outcome: "pending" };
+        options.ledger?.push(entry);
+      };
+      const settle = (outcome: LoadRequest["outcome"], code?: string) => entry && Object.assign(entry, { outcome, code });
       try {
-        const release = await client.release(record.tokenId, binding(record.tokenId));
+        const release = await client.release(record.tokenId, binding(record.tokenId), onSigned);
         result.latenciesMs.push(performance.now() - t0);
         const target = expected.get(record.tokenId)!;
         const opens = release.version === target.version && target.dataKey.equals(release.dataKey);
         release.dataKey.fill(0);
-        if (opens && reader.allowed.has(record.tokenId)) result.released++;
-        else result.wrongReleases++;
+        if (opens && reader.allowed.has(record.tokenId)) {
+          result.released++;
+          settle("released");
+        } else {
+          result.wrongReleases++;
+          settle("wrong");
+        }
       } catch (error) {
         result.latenciesMs.push(performance.now() - t0);
         if (!(error instanceof ResolverError)) {
           // A key that did not open (a GCM failure) or an answer without this request's disclosure is a wrong release.
           result.wrongReleases++;
+          settle("wrong");
           continue;
         }
         result.refused[error.code] = (result.refused[error.code] ?? 0) + 1;
+        settle("refused", error.code);
         if (reader.allowed.has(record.tokenId)) result.wrongRefusals++;
       }
     }
@@ -114,8 +142,14 @@ export async function runReaderLoad(
   return result;
 }
 
-/** The Disclosure events the resolver mined in a block range. */
-export async function disclosuresInRange(stack: ResolverStack, fromBlock: number, toBlock: number): Promise<{ tokenId: bigint; grantee: string }[]> {
+/** The Disclosure events the resolver mined in a block range, with the hash of the request each answers and its block. */
+export async function disclosuresInRange(
+  stack: ResolverStack,
+  fromBlock: number,
+  toBlock: number,
+): Promise<{ tokenId: bigint; grantee: string; requestHash: string; blockNumber: number }[]> {
   const events = await stack.consentManager.queryFilter(stack.consentManager.filters.Disclosure(), fromBlock, toBlock);
-  return events.filter((event) => event.args.resolver === stack.identity.address).map((event) => ({ tokenId: event.args.tokenId, grantee: event.args.grantee }));
+  return events
+    .filter((event) => event.args.resolver === stack.identity.address)
+    .map((event) => ({ tokenId: event.args.tokenId, grantee: event.args.grantee, requestHash: event.args.requestHash.toLowerCase(), blockNumber: event.blockNumber }));
 }
