@@ -13,20 +13,12 @@ import type { StorageFaults } from "../../resolver/database";
 import type { RunningResolver } from "../../resolver/server";
 import { HEALTH_CACHE_MS, HEALTH_CHECK_TIMEOUT_MS } from "../../resolver/routes/health";
 import { STORAGE_RETRY_AFTER_SECONDS, CHAIN_RETRY_AFTER_SECONDS } from "../../resolver/errors";
+import { eventually } from "../helpers/eventually";
 
 const BUNDLE = JSON.parse(readFileSync(path.resolve(__dirname, "..", "fixtures", "synthetic-patient-bundle.json"), "utf8"));
 
 /** An error as node-sqlite3 reports a full disk (`SQLITE_FULL`, errno 13). */
 const sqliteFull = () => Object.assign(new Error("SQLITE_FULL: database or disk is full"), { errno: 13, code: "SQLITE_FULL" });
-
-/** Polls `check` every 50 ms until it holds or `timeoutMs` passes. */
-async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 /**
  * The resolver on a real chain under faults: a full disk (writes fail with SQLITE_FULL, injected into the

@@ -11,17 +11,9 @@ import { records as recordActions } from "../../sdk";
 import { depositRecordKey, ResolverError } from "../../sdk/resolver";
 import { ContentNotFoundError } from "../../sdk/storage";
 import { Purpose } from "../../sdk/vocabulary";
+import { eventually } from "../helpers/eventually";
 
 const BUNDLE = JSON.parse(readFileSync(path.resolve(__dirname, "..", "fixtures", "synthetic-patient-bundle.json"), "utf8"));
-
-/** Polls `check` every 50 ms until it holds or `timeoutMs` passes. */
-async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe("e2e: erasure, restart, shutdown and limits of the resolver", function () {
   this.timeout(180_000);
