@@ -191,6 +191,10 @@ export async function startResolver(config: ResolverConfig, options: StartResolv
     const log = app.log;
     batchLog = log;
     repairLog = log;
+    // Nonces an earlier run handed out and left unmined (its disclosures may sit in the pool, their clients gone after a
+    // kill -9) are taken by no-ops now, not at this run's first release: the node could mine them any moment.
+    const restart = await chain.account.resync().catch((error: unknown) => log.warn({ err: { message: (error as Error).message } }, "disclosure nonce check at start-up failed; it runs again before the first send"));
+    if (restart && restart.actions.length > 0) log.warn({ actions: restart.actions, latest: restart.latest, pending: restart.pending }, "nonces an earlier run left unmined taken by no-ops");
     watcher = await startBurnWatcher({
       chain,
       database,

@@ -169,7 +169,8 @@ export function disclosureAccount(wallet: Wallet, provider: JsonRpcProvider, opt
   };
   const noopAt = async (nonce: number, slot: NonceSlot | undefined) => {
     const fresh = await feeData();
-    const previous = slot ? latestSigned(slot)?.fees : doubledFees(fresh); // no slot: a nonce of an earlier run
+    // No slot, or a slot with nothing signed by this run: a nonce of an earlier run, whose fees are not known.
+    const previous = (slot && latestSigned(slot)?.fees) ?? doubledFees(fresh);
     return sign({ to: address, data: "0x", gasLimit: NOOP_GAS, nonce, value: 0n }, bumpedFees(previous, fresh), true);
   };
   /** Runs `task` in the queue (after what is queued), first checking the numbering when it is in doubt. */
@@ -184,9 +185,17 @@ export function disclosureAccount(wallet: Wallet, provider: JsonRpcProvider, opt
   let restored = options.highWater === undefined;
   const repair = async (): Promise<RepairReport> => {
     if (!restored) {
-      // First check of this run: nonces an earlier run handed out count as given up (their clients are gone).
+      // First check of this run: nonces an earlier run handed out and the chain has not mined count as given up (their
+      // clients are gone, e.g. a kill -9): each gets a slot marked cancelled with nothing signed, so the repair takes
+      // it with a no-op — over the earlier run's disclosure if the pool still holds it, or in the gap if not.
       const earlier = await options.highWater!.load();
-      if (earlier !== undefined) nextNonce = Math.max(nextNonce ?? 0, earlier);
+      if (earlier !== undefined) {
+        const latest = await node.count("latest");
+        for (let nonce = latest; nonce < earlier; nonce++) {
+          if (!slots.has(nonce)) slots.set(nonce, { nonce, signed: [], cancelled: true, sentAt: Date.now() });
+        }
+        nextNonce = Math.max(nextNonce ?? 0, earlier);
+      }
       restored = true;
     }
     const before = nextNonce;
@@ -208,6 +217,7 @@ export function disclosureAccount(wallet: Wallet, provider: JsonRpcProvider, opt
     } else if (gap && report.latest >= gap.to) {
       gap = undefined; // what filled the gap is mined
     }
+    schedule(); // until what it sent is mined
     return report;
   };
   /** Sends signed bytes; `true` once the node holds them, `false` when that cannot be told; throws a refusal. */

@@ -235,4 +235,50 @@ describe("e2e: kill -9 of the resolver process mid-load, restart on the same dat
       await stack.provider.send("evm_setAutomine", [true]);
     }
   });
+
+  it("mining stopped at the kill and through the restart: the killed run's disclosures still in the pool are replaced by no-ops at start-up, and none is ever mined", async () => {
+    const port = await findFreePort("127.0.0.1");
+    const url = `http://127.0.0.1:${port}`;
+    const env = { ...resolverProcessEnv(stack, { databaseFile: path.join(stack.dir, "stopped.sqlite"), port }), RESOLVER_DISCLOSURE_NONCE_CHECK_MS: "500", RESOLVER_LOG_LEVEL: "warn" };
+    const first = spawnResolver(env);
+    running.push(first);
+    await waitForHealth(url);
+    for (const record of records) {
+      const wrap = await stack.resolver.database.getWrap(record.tokenId, record.version);
+      await depositRecordKey({ url, signer: stack.signers.writer, domain: stack.domain, tokenId: record.tokenId, version: record.version, wrappedKey: wrap! });
+    }
+    const fromBlock = (await stack.provider.getBlockNumber()) + 1;
+    const reader = readers[0];
+    const [tokenId] = [...reader.allowed];
+    const account = stack.identity.address.toLowerCase();
+    const pooled = async () => ((await stack.provider.send("eth_pendingTransactions", [])) as { from: string; to: string; input: string; hash: string }[]).filter((tx) => tx.from.toLowerCase() === account);
+    await stack.provider.send("evm_setAutomine", [false]);
+    try {
+      const ledger: LoadRequest[] = [];
+      const asked = Array.from({ length: 6 }, () => request(url, reader.wallet, tokenId, ledger));
+      await eventually(async () => (await pooled()).length > 0 && ledger.length === 6, 20_000, "the killed run's disclosures in the pool");
+      await new Promise((resolve) => setTimeout(resolve, 300)); // the window's batches go out
+      first.child.kill("SIGKILL");
+      await first.exited;
+      await Promise.all(asked);
+      const stale = await pooled();
+      expect(stale.every((tx) => tx.input !== "0x"), "disclosures in the pool at the kill").to.equal(true);
+
+      const second = spawnResolver(env);
+      running.push(second);
+      await eventually(async () => (await fetch(`${url}/healthz`).then(() => true, () => false)), 60_000, "the restarted process listening");
+      // Start-up took the earlier run's nonces: every disclosure of the killed run in the pool is now a no-op.
+      await eventually(async () => {
+        const now = await pooled();
+        return now.length === stale.length && now.every((tx) => tx.to.toLowerCase() === account && tx.input === "0x");
+      }, 20_000, "the killed run's disclosures replaced by no-ops");
+      await stack.provider.send("evm_mine", []);
+    } finally {
+      await stack.provider.send("evm_setAutomine", [true]);
+    }
+    const released = await request(url, reader.wallet, tokenId, []);
+    expect(released.entry.outcome, "a release after the restart").to.equal("released");
+    const disclosures = await disclosuresInRange(stack, fromBlock, await stack.provider.getBlockNumber());
+    expect(disclosures.map((d) => d.requestHash), "only the release after the restart is disclosed").to.deep.equal([released.entry.requestHash]);
+  });
 });
